@@ -1,0 +1,331 @@
+package dev.processpool;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The settings of a {@link ProcessPool}: DIRAC's constructor parameters plus what a pool of JVMs needs.
+ * Immutable; made by {@link #builder()}, which validates every value when {@link Builder#build()} is called
+ * and names the offending setting.
+ *
+ * <table>
+ *   <caption>Settings and their defaults</caption>
+ *   <tr><th>setting</th><th>default</th><th>meaning</th></tr>
+ *   <tr><td>{@code minSize}</td><td>2</td><td>workers kept alive at all times (0 allowed: start on demand)</td></tr>
+ *   <tr><td>{@code maxSize}</td><td>0</td><td>most workers; 0 means "same as minSize" (at least 1)</td></tr>
+ *   <tr><td>{@code maxQueuedRequests}</td><td>10</td><td>tasks waiting for a worker; &lt;= 0 means unbounded</td></tr>
+ *   <tr><td>{@code strictLimits}</td><td>true</td><td>never more than maxSize processes alive, even while
+ *       a killed worker is being replaced; false lets a replacement start before the killed process has
+ *       gone</td></tr>
+ *   <tr><td>{@code keepProcessesRunning}</td><td>true</td><td>keep minSize workers alive even when idle;
+ *       false lets every idle worker time out (they are started again on demand)</td></tr>
+ *   <tr><td>{@code poolCallback}, {@code poolExceptionCallback}</td><td>none</td><td>run after a task's own
+ *       callbacks for tasks queued with {@code usePoolCallbacks}</td></tr>
+ *   <tr><td>{@code idleTimeout}</td><td>60 s</td><td>an idle worker above the minimum stops after this</td></tr>
+ *   <tr><td>{@code workerStartTimeout}</td><td>30 s</td><td>launch to completed handshake, else the launch
+ *       failed</td></tr>
+ *   <tr><td>{@code maxTasksPerWorker}</td><td>0</td><td>a worker is replaced after this many tasks; 0 means
+ *       never</td></tr>
+ *   <tr><td>{@code terminationGrace}</td><td>2 s</td><td>between SIGTERM and SIGKILL when workers are stopped
+ *       by force</td></tr>
+ *   <tr><td>{@code javaExecutable}</td><td>this JVM's {@code bin/java}</td><td>the JVM workers run on</td></tr>
+ *   <tr><td>{@code classPath}</td><td>this JVM's class path</td><td>the workers' class path; it must hold
+ *       the task classes and processpool-core</td></tr>
+ *   <tr><td>{@code jvmOptions}</td><td>{@value #DEFAULT_JVM_OPTIONS_TEXT}</td><td>options for each worker JVM;
+ *       the heap cap keeps a worker from keeping a grown heap forever</td></tr>
+ *   <tr><td>{@code environment}</td><td>none</td><td>variables added to (or, with a null value, removed from)
+ *       the inherited environment</td></tr>
+ *   <tr><td>{@code workingDirectory}</td><td>this JVM's</td><td>the workers' working directory</td></tr>
+ *   <tr><td>{@code maxFrameBytes}</td><td>512 MiB</td><td>largest message a worker may send (a result or an
+ *       exception); larger ones fail the task</td></tr>
+ *   <tr><td>{@code outputListener}</td><td>slf4j</td><td>where workers' stdout/stderr lines go</td></tr>
+ * </table>
+ */
+public final class PoolConfig {
+
+    static final String DEFAULT_JVM_OPTIONS_TEXT = "-Xmx256m -XX:+UseSerialGC -XX:-UsePerfData -Xshare:auto";
+
+    /** The default worker JVM options: a 256 MiB heap cap with the serial collector. */
+    public static final List<String> DEFAULT_JVM_OPTIONS = List.of(DEFAULT_JVM_OPTIONS_TEXT.split(" "));
+
+    private final int minSize;
+    private final int maxSize;
+    private final int maxQueuedRequests;
+    private final boolean strictLimits;
+    private final boolean keepProcessesRunning;
+    private final ResultCallback poolCallback;
+    private final ExceptionCallback poolExceptionCallback;
+    private final Duration idleTimeout;
+    private final Duration workerStartTimeout;
+    private final int maxTasksPerWorker;
+    private final Duration terminationGrace;
+    private final Path javaExecutable;
+    private final List<String> classPath;
+    private final List<String> jvmOptions;
+    private final Map<String, String> environment;
+    private final Path workingDirectory;
+    private final int maxFrameBytes;
+    private final WorkerOutputListener outputListener;
+
+    private PoolConfig(Builder b) {
+        this.minSize = b.minSize;
+        this.maxSize = b.maxSize == 0 ? Math.max(1, b.minSize) : b.maxSize;
+        this.maxQueuedRequests = b.maxQueuedRequests;
+        this.strictLimits = b.strictLimits;
+        this.keepProcessesRunning = b.keepProcessesRunning;
+        this.poolCallback = b.poolCallback;
+        this.poolExceptionCallback = b.poolExceptionCallback;
+        this.idleTimeout = b.idleTimeout;
+        this.workerStartTimeout = b.workerStartTimeout;
+        this.maxTasksPerWorker = b.maxTasksPerWorker;
+        this.terminationGrace = b.terminationGrace;
+        this.javaExecutable = b.javaExecutable;
+        this.classPath = List.copyOf(b.classPath);
+        this.jvmOptions = List.copyOf(b.jvmOptions);
+        this.environment = Collections.unmodifiableMap(new LinkedHashMap<>(b.environment));
+        this.workingDirectory = b.workingDirectory;
+        this.maxFrameBytes = b.maxFrameBytes;
+        this.outputListener = b.outputListener;
+    }
+
+    /** A builder with every default in place. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder that starts from this configuration's values. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.minSize = minSize;
+        b.maxSize = maxSize;
+        b.maxQueuedRequests = maxQueuedRequests;
+        b.strictLimits = strictLimits;
+        b.keepProcessesRunning = keepProcessesRunning;
+        b.poolCallback = poolCallback;
+        b.poolExceptionCallback = poolExceptionCallback;
+        b.idleTimeout = idleTimeout;
+        b.workerStartTimeout = workerStartTimeout;
+        b.maxTasksPerWorker = maxTasksPerWorker;
+        b.terminationGrace = terminationGrace;
+        b.javaExecutable = javaExecutable;
+        b.classPath = new ArrayList<>(classPath);
+        b.jvmOptions = new ArrayList<>(jvmOptions);
+        b.environment = new LinkedHashMap<>(environment);
+        b.workingDirectory = workingDirectory;
+        b.maxFrameBytes = maxFrameBytes;
+        b.outputListener = outputListener;
+        return b;
+    }
+
+    public int getMinSize() { return minSize; }
+
+    /** The effective maximum: never 0 (a 0 given to the builder became {@code max(1, minSize)}). */
+    public int getMaxSize() { return maxSize; }
+
+    /** The bound on waiting tasks; {@code <= 0} means unbounded. */
+    public int getMaxQueuedRequests() { return maxQueuedRequests; }
+
+    public boolean isStrictLimits() { return strictLimits; }
+
+    public boolean isKeepProcessesRunning() { return keepProcessesRunning; }
+
+    public ResultCallback getPoolCallback() { return poolCallback; }
+
+    public ExceptionCallback getPoolExceptionCallback() { return poolExceptionCallback; }
+
+    public Duration getIdleTimeout() { return idleTimeout; }
+
+    public Duration getWorkerStartTimeout() { return workerStartTimeout; }
+
+    /** Tasks after which a worker is replaced; 0 means never. */
+    public int getMaxTasksPerWorker() { return maxTasksPerWorker; }
+
+    public Duration getTerminationGrace() { return terminationGrace; }
+
+    public Path getJavaExecutable() { return javaExecutable; }
+
+    public List<String> getClassPath() { return classPath; }
+
+    public List<String> getJvmOptions() { return jvmOptions; }
+
+    public Map<String, String> getEnvironment() { return environment; }
+
+    public Path getWorkingDirectory() { return workingDirectory; }
+
+    public int getMaxFrameBytes() { return maxFrameBytes; }
+
+    /** The listener for workers' output, or {@code null} for the default (slf4j). */
+    public WorkerOutputListener getOutputListener() { return outputListener; }
+
+    @Override
+    public String toString() {
+        return "PoolConfig[minSize=" + minSize + ", maxSize=" + maxSize + ", maxQueuedRequests=" + maxQueuedRequests
+                + ", strictLimits=" + strictLimits + ", keepProcessesRunning=" + keepProcessesRunning
+                + ", idleTimeout=" + idleTimeout + ", workerStartTimeout=" + workerStartTimeout
+                + ", maxTasksPerWorker=" + maxTasksPerWorker + ", jvmOptions=" + jvmOptions + "]";
+    }
+
+    /** Builds a {@link PoolConfig}. Setters check for null at once; ranges are checked by {@link #build()}. */
+    public static final class Builder {
+        private int minSize = 2;
+        private int maxSize = 0;
+        private int maxQueuedRequests = 10;
+        private boolean strictLimits = true;
+        private boolean keepProcessesRunning = true;
+        private ResultCallback poolCallback;
+        private ExceptionCallback poolExceptionCallback;
+        private Duration idleTimeout = Duration.ofSeconds(60);
+        private Duration workerStartTimeout = Duration.ofSeconds(30);
+        private int maxTasksPerWorker = 0;
+        private Duration terminationGrace = Duration.ofSeconds(2);
+        private Path javaExecutable = Paths.get(System.getProperty("java.home"), "bin", "java");
+        private List<String> classPath = defaultClassPath();
+        private List<String> jvmOptions = new ArrayList<>(DEFAULT_JVM_OPTIONS);
+        private Map<String, String> environment = new LinkedHashMap<>();
+        private Path workingDirectory = Paths.get("").toAbsolutePath();
+        private int maxFrameBytes = 512 << 20;
+        private WorkerOutputListener outputListener;
+
+        private Builder() {
+        }
+
+        private static List<String> defaultClassPath() {
+            String cp = System.getProperty("java.class.path", "");
+            List<String> entries = new ArrayList<>();
+            for (String e : cp.split(java.io.File.pathSeparator)) {
+                if (!e.isEmpty()) {
+                    entries.add(e);
+                }
+            }
+            return entries;
+        }
+
+        /** Workers alive at all times; DIRAC's {@code minSize}. Must be {@code >= 0}. */
+        public Builder minSize(int minSize) { this.minSize = minSize; return this; }
+
+        /** Most workers alive; 0 means "same as minSize" (at least 1). Must be 0 or {@code >= minSize}. */
+        public Builder maxSize(int maxSize) { this.maxSize = maxSize; return this; }
+
+        /** Most tasks waiting for a worker (running ones not counted); {@code <= 0} means unbounded. */
+        public Builder maxQueuedRequests(int maxQueuedRequests) { this.maxQueuedRequests = maxQueuedRequests; return this; }
+
+        public Builder strictLimits(boolean strictLimits) { this.strictLimits = strictLimits; return this; }
+
+        public Builder keepProcessesRunning(boolean keep) { this.keepProcessesRunning = keep; return this; }
+
+        public Builder poolCallback(ResultCallback callback) { this.poolCallback = callback; return this; }
+
+        public Builder poolExceptionCallback(ExceptionCallback callback) { this.poolExceptionCallback = callback; return this; }
+
+        public Builder idleTimeout(Duration idleTimeout) {
+            this.idleTimeout = Objects.requireNonNull(idleTimeout, "idleTimeout");
+            return this;
+        }
+
+        public Builder workerStartTimeout(Duration timeout) {
+            this.workerStartTimeout = Objects.requireNonNull(timeout, "workerStartTimeout");
+            return this;
+        }
+
+        public Builder maxTasksPerWorker(int max) { this.maxTasksPerWorker = max; return this; }
+
+        public Builder terminationGrace(Duration grace) {
+            this.terminationGrace = Objects.requireNonNull(grace, "terminationGrace");
+            return this;
+        }
+
+        public Builder javaExecutable(Path java) {
+            this.javaExecutable = Objects.requireNonNull(java, "javaExecutable");
+            return this;
+        }
+
+        /** The workers' class path; it must include processpool-core and the task classes. */
+        public Builder classPath(List<String> entries) {
+            Objects.requireNonNull(entries, "classPath");
+            this.classPath = new ArrayList<>(entries);
+            return this;
+        }
+
+        /** Replaces the worker JVM options (the default heap cap too, unless repeated). */
+        public Builder jvmOptions(List<String> options) {
+            Objects.requireNonNull(options, "jvmOptions");
+            this.jvmOptions = new ArrayList<>(options);
+            return this;
+        }
+
+        /** Adds worker JVM options after the current ones (a later {@code -Xmx} wins over the default). */
+        public Builder addJvmOptions(String... options) {
+            this.jvmOptions.addAll(Arrays.asList(options));
+            return this;
+        }
+
+        /** Adds (or, with a null value, removes) a variable in the workers' environment. */
+        public Builder environment(String name, String value) {
+            Objects.requireNonNull(name, "environment variable name");
+            this.environment.put(name, value);
+            return this;
+        }
+
+        public Builder workingDirectory(Path dir) {
+            this.workingDirectory = Objects.requireNonNull(dir, "workingDirectory");
+            return this;
+        }
+
+        public Builder maxFrameBytes(int maxFrameBytes) { this.maxFrameBytes = maxFrameBytes; return this; }
+
+        public Builder outputListener(WorkerOutputListener listener) { this.outputListener = listener; return this; }
+
+        /**
+         * Checks every value and builds the configuration.
+         *
+         * @throws IllegalArgumentException naming the first setting that is out of range
+         */
+        public PoolConfig build() {
+            if (minSize < 0) {
+                throw new IllegalArgumentException("minSize must be >= 0, was " + minSize);
+            }
+            if (maxSize < 0) {
+                throw new IllegalArgumentException("maxSize must be >= 0 (0 means same as minSize), was " + maxSize);
+            }
+            if (maxSize != 0 && maxSize < minSize) {
+                throw new IllegalArgumentException("maxSize (" + maxSize + ") must be >= minSize (" + minSize
+                        + ") or 0 for 'same as minSize'");
+            }
+            requirePositive("idleTimeout", idleTimeout);
+            requirePositive("workerStartTimeout", workerStartTimeout);
+            if (terminationGrace.isNegative()) {
+                throw new IllegalArgumentException("terminationGrace must not be negative, was " + terminationGrace);
+            }
+            if (maxTasksPerWorker < 0) {
+                throw new IllegalArgumentException("maxTasksPerWorker must be >= 0 (0 means unlimited), was "
+                        + maxTasksPerWorker);
+            }
+            if (maxFrameBytes < 1024) {
+                throw new IllegalArgumentException("maxFrameBytes must be >= 1024, was " + maxFrameBytes);
+            }
+            if (classPath.isEmpty()) {
+                throw new IllegalArgumentException("classPath must not be empty: workers need processpool-core");
+            }
+            for (String o : jvmOptions) {
+                if (o == null || o.isBlank()) {
+                    throw new IllegalArgumentException("jvmOptions must not contain null or blank entries: " + jvmOptions);
+                }
+            }
+            return new PoolConfig(this);
+        }
+
+        private static void requirePositive(String name, Duration d) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive, was " + d);
+            }
+        }
+    }
+}

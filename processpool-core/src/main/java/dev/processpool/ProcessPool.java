@@ -1,0 +1,616 @@
+package dev.processpool;
+
+import dev.processpool.internal.PoolEngine;
+import dev.processpool.internal.ResultDelivery;
+import dev.processpool.internal.Submission;
+import dev.processpool.internal.TaskCompletion;
+import dev.processpool.protocol.JavaSerialization;
+import dev.processpool.protocol.TaskPayload;
+import dev.processpool.transport.LocalJvmTransport;
+import dev.processpool.transport.WorkerTransport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.NotSerializableException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Runs Java tasks in a pool of worker JVMs (child processes) fed from a bounded queue: the Java counterpart
+ * of DIRAC's {@code ProcessPool}. Each task runs in a separate process, so it can be killed at its deadline,
+ * can crash the JVM or exhaust its heap without harming the caller, and gets the pool's heap cap and JVM
+ * options.
+ *
+ * <h2>Sizing</h2>
+ * A pool keeps between {@code minSize} and {@code maxSize} worker processes (see {@link PoolConfig}). The
+ * {@code minSize} workers are started by the constructor and replaced whenever one dies, even with no task
+ * queued. When a task is queued and no worker is idle, the pool starts another worker, up to
+ * {@code maxSize}; a worker that has been idle for {@code idleTimeout} while more than {@code minSize} are
+ * alive stops again. With {@code keepProcessesRunning = false} even the minimum may idle out; workers are
+ * then started again on demand. {@code maxSize = 0} means "the same as {@code minSize}".
+ *
+ * <p>With {@code strictLimits} (the default) there are never more than {@code maxSize} worker processes
+ * alive, counting one that is being killed: its replacement is launched once it has exited. Without it a
+ * replacement may start while the old process is still going away, briefly over-committing by the number of
+ * workers being killed, which replaces faster.
+ *
+ * <h2>Queuing</h2>
+ * Tasks wait in a FIFO queue for an idle worker. {@code maxQueuedRequests} bounds the number of waiting
+ * tasks (running ones do not count); {@code <= 0} means unbounded. On a full queue a <em>blocking</em>
+ * {@link #queueTask(ProcessTask) queueTask} waits for a slot (optionally up to a time limit), while a
+ * non-blocking one returns {@code false} at once and queues nothing. A waiting producer holds no lock that
+ * getters, result processing or other producers need. Arguments are serialised in the caller's thread when
+ * the task is queued, so a task that cannot be serialised is refused there, with an
+ * {@link IllegalArgumentException} naming the class.
+ *
+ * <h2>Timeouts</h2>
+ * A task's timeout is measured from the moment its worker starts executing it, with the precision given.
+ * It is enforced by the parent: at the deadline the worker's whole process tree is killed, the task ends
+ * with a {@link TaskTimeoutException} (through the <em>exception</em> path) and a replacement worker is
+ * started if one is needed. Zero means no timeout.
+ *
+ * <h2>Outcomes and callbacks</h2>
+ * Every accepted task ends in exactly one outcome: a result (any serialisable value, {@code null} included)
+ * or a {@link TaskException}: the task threw ({@link TaskExecutionException}, with the remote type, message,
+ * cause chain and stack trace), timed out, its worker died ({@link WorkerDiedException}, with pid, exit code
+ * or signal and the worker's last stderr lines), it was cancelled, its result could not be transferred, or
+ * no worker could be started. A worker's death affects only the task it was running.
+ *
+ * <p>The outcome completes the task's {@link ProcessTask#future() future} at once. Callbacks run later,
+ * in the thread that calls {@link #processResults()} or {@link #processAllResults(Duration)}, or in the
+ * pool's daemon thread after {@link #daemonize()}; never two at once for one pool. For each task, in order:
+ * its own {@link ResultCallback} or {@link ExceptionCallback}, then, for tasks queued with
+ * {@code usePoolCallbacks}, the pool's. An exception thrown by a callback is logged and does not stop result
+ * processing; a callback may queue tasks and call getters.
+ *
+ * <h2>Life cycle</h2>
+ * <ul>
+ *   <li><b>running</b>: from construction; tasks are accepted and dispatched.</li>
+ *   <li><b>stopped</b>: {@link #stopProcessing(Duration)} stops dispatching, lets running tasks finish (up
+ *       to the timeout, then cancels them and kills their workers) and stops every worker. Tasks may still
+ *       be queued; {@link #startProcessing()} starts the workers again and runs what is waiting.</li>
+ *   <li><b>shutting down</b>: {@link #shutdown(Duration)} (DIRAC's {@code finalize}) stops accepting
+ *       tasks (later submissions throw {@link RejectedExecutionException}), runs what is queued, delivers
+ *       all callbacks, asks idle workers to exit, and when the timeout has passed cancels what is left and
+ *       ends the workers with SIGTERM, then SIGKILL after the termination grace.</li>
+ *   <li><b>terminated</b>: when {@code shutdown} returns, no process of the pool is alive.</li>
+ * </ul>
+ * {@link #close()} is {@code shutdown(60 s)}, for try-with-resources. Workers also exit by themselves
+ * within moments when the parent JVM dies, even by SIGKILL: their channel and stdin reach end-of-file.
+ *
+ * <h2>Worker processes</h2>
+ * Workers are child JVMs started with the configured java executable, class path (by default this JVM's)
+ * and JVM options (by default a 256 MiB heap cap with the serial collector). Each has its own private
+ * channel, a Unix domain socket, so a dead worker cannot block the others; its stdout and stderr are free
+ * for task code and are passed, line by line and tagged with worker and task, to the
+ * {@link WorkerOutputListener} (by default the log). {@link #getWorkers()} shows each worker's state.
+ *
+ * <pre>{@code
+ * try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(2).maxSize(4).build())) {
+ *     ProcessTask task = ProcessTask.builder((args, kwargs) -> (Integer) args.get(0) * 2)
+ *             .args(21)
+ *             .timeout(Duration.ofSeconds(5))
+ *             .callback((t, result) -> System.out.println(t.getTaskID() + " -> " + result))
+ *             .exceptionCallback((t, failure) -> System.err.println(failure.getMessage()))
+ *             .build();
+ *     pool.queueTask(task);
+ *     pool.processAllResults(Duration.ofSeconds(30));
+ * }
+ * }</pre>
+ *
+ * <p>This class is thread-safe.
+ */
+public class ProcessPool implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessPool.class);
+    private static final AtomicInteger POOL_NUMBERS = new AtomicInteger();
+    private static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(60);
+
+    private final PoolConfig config;
+    private final String name;
+    private final PoolEngine engine;
+    private final ResultDelivery delivery = new ResultDelivery();
+    private final AtomicLong sequences = new AtomicLong();
+    private final AtomicLong autoIds = new AtomicLong();
+    private final Map<String, ProcessTask> idsInUse = new ConcurrentHashMap<>();
+    private final Object lifecycle = new Object();
+    private final Thread shutdownHook;
+    private volatile ResultCallback poolCallback;
+    private volatile ExceptionCallback poolExceptionCallback;
+    private volatile boolean terminated;
+
+    /** A pool with every default of {@link PoolConfig} (2 workers, a queue of 10). */
+    public ProcessPool() {
+        this(PoolConfig.builder().build());
+    }
+
+    /** DIRAC's {@code ProcessPool(minSize, maxSize, maxQueuedRequests)}. */
+    public ProcessPool(int minSize, int maxSize, int maxQueuedRequests) {
+        this(PoolConfig.builder().minSize(minSize).maxSize(maxSize).maxQueuedRequests(maxQueuedRequests).build());
+    }
+
+    /**
+     * DIRAC's full constructor: {@code ProcessPool(minSize, maxSize, maxQueuedRequests, strictLimits,
+     * poolCallback, poolExceptionCallback, keepProcessesRunning)}.
+     *
+     * @throws IllegalArgumentException if a size is out of range
+     */
+    public ProcessPool(int minSize, int maxSize, int maxQueuedRequests, boolean strictLimits,
+                       ResultCallback poolCallback, ExceptionCallback poolExceptionCallback,
+                       boolean keepProcessesRunning) {
+        this(PoolConfig.builder().minSize(minSize).maxSize(maxSize).maxQueuedRequests(maxQueuedRequests)
+                .strictLimits(strictLimits).poolCallback(poolCallback).poolExceptionCallback(poolExceptionCallback)
+                .keepProcessesRunning(keepProcessesRunning).build());
+    }
+
+    /**
+     * A pool with the given configuration. Starts {@code minSize} workers in the background and returns
+     * without waiting for them.
+     *
+     * @throws UncheckedIOException if the pool's private socket directory cannot be created
+     */
+    public ProcessPool(PoolConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.name = "processpool-" + POOL_NUMBERS.incrementAndGet();
+        this.poolCallback = config.getPoolCallback();
+        this.poolExceptionCallback = config.getPoolExceptionCallback();
+        WorkerTransport transport;
+        try {
+            transport = new LocalJvmTransport(new LocalJvmTransport.Settings(config.getJavaExecutable(),
+                    config.getClassPath(), config.getJvmOptions(), config.getEnvironment(),
+                    config.getWorkingDirectory(), config.getWorkerStartTimeout(), config.getMaxFrameBytes()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the pool's private channel directory", e);
+        }
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        this.engine = new PoolEngine(name, config, transport, delivery,
+                loader != null ? loader : ProcessPool.class.getClassLoader());
+        // If the JVM exits without shutdown(), the workers go too (they would notice anyway; this also takes
+        // their children).
+        this.shutdownHook = new Thread(engine::killAllNow, name + "-exit");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        engine.start();
+    }
+
+    // ========================================================================================== queueing
+
+    /**
+     * DIRAC's {@code createAndQueueTask}: creates a function task and queues it.
+     *
+     * @param timeOut      zero for none
+     * @param blocking     whether to wait for a queue slot when the queue is full
+     * @return the task, or empty if {@code blocking} is false and the queue was full
+     * @throws NullPointerException       if {@code function} is null
+     * @throws IllegalArgumentException   if the task cannot be serialised, its id is in use or the timeout
+     *                                    is negative
+     * @throws RejectedExecutionException if the pool is shutting down or shut down
+     */
+    public Optional<ProcessTask> createAndQueueTask(TaskFunction function, List<?> args, Map<String, ?> kwargs,
+                                                    String taskId, ResultCallback callback,
+                                                    ExceptionCallback exceptionCallback, boolean blocking,
+                                                    boolean usePoolCallbacks, Duration timeOut) {
+        ProcessTask task = new ProcessTask(function, args, kwargs, taskId, callback, exceptionCallback,
+                usePoolCallbacks, timeOut);
+        return queueTask(task, blocking, usePoolCallbacks) ? Optional.of(task) : Optional.empty();
+    }
+
+    /** Creates a function task with positional arguments and queues it, waiting for a slot if need be. */
+    public ProcessTask createAndQueueTask(TaskFunction function, Object... args) {
+        ProcessTask task = ProcessTask.builder(function).args(args).build();
+        queueTask(task);
+        return task;
+    }
+
+    /** Queues a task, waiting for a queue slot if need be. Same as {@code queueTask(task, true, false)}. */
+    public boolean queueTask(ProcessTask task) {
+        return queueTask(task, true, false);
+    }
+
+    /**
+     * DIRAC's {@code queueTask(task, blocking, usePoolCallbacks)}.
+     *
+     * @param blocking         wait for a queue slot when the queue is full; if false, return false at once
+     * @param usePoolCallbacks if true, the pool's callbacks also run for this task (false leaves the task's
+     *                         own setting as it is)
+     * @return true if the task was queued, false if the queue was full and {@code blocking} was false
+     * @throws IllegalArgumentException   if the task cannot be serialised or its id is in use
+     * @throws IllegalStateException      if the task was queued before
+     * @throws RejectedExecutionException if the pool is shutting down or shut down, or the calling thread was
+     *                                    interrupted while it waited (the interrupt status is kept)
+     */
+    public boolean queueTask(ProcessTask task, boolean blocking, boolean usePoolCallbacks) {
+        return enqueue(task, blocking, Long.MAX_VALUE, usePoolCallbacks);
+    }
+
+    /**
+     * Queues a task, waiting at most {@code maxWait} for a queue slot.
+     *
+     * @return true if queued, false if the queue stayed full for {@code maxWait}
+     */
+    public boolean queueTask(ProcessTask task, Duration maxWait, boolean usePoolCallbacks) {
+        Objects.requireNonNull(maxWait, "maxWait");
+        return enqueue(task, true, Math.max(0, saturatedNanos(maxWait)), usePoolCallbacks);
+    }
+
+    private boolean enqueue(ProcessTask task, boolean blocking, long maxWaitNanos, boolean usePoolCallbacks) {
+        Objects.requireNonNull(task, "task");
+        if (terminated) {
+            throw new RejectedExecutionException("pool " + name + " is shut down: " + task + " was not queued");
+        }
+        String givenId = task.getTaskID();
+        if (!task.markQueued()) {
+            throw new IllegalStateException(task + " has been queued already; create a new task");
+        }
+        String id = givenId;
+        boolean accepted = false;
+        try {
+            if (id == null) {
+                do {
+                    id = "task-" + autoIds.incrementAndGet();
+                } while (idsInUse.putIfAbsent(id, task) != null);
+            } else if (idsInUse.putIfAbsent(id, task) != null) {
+                throw new IllegalArgumentException("task id '" + id + "' is in use by a task that has not finished");
+            }
+            task.assignId(id);
+            byte[] payload = serialize(task);
+            if (usePoolCallbacks) {
+                task.enablePoolCallbacks();
+            }
+            Submission s = new Submission(sequences.incrementAndGet(), id, payload, task::getTimeOut,
+                    new Completion(task));
+            try {
+                accepted = engine.submit(s, blocking, maxWaitNanos);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RejectedExecutionException("interrupted while waiting for a queue slot: " + task
+                        + " was not queued", e);
+            }
+            if (accepted) {
+                task.future().whenComplete((v, ex) -> {
+                    if (ex instanceof CancellationException) {
+                        engine.cancel(s, "its future was cancelled");
+                    }
+                });
+            }
+            return accepted;
+        } finally {
+            if (!accepted) {
+                if (id != null) {
+                    idsInUse.remove(id, task);
+                }
+                task.unmarkQueued(givenId);
+            }
+        }
+    }
+
+    private static byte[] serialize(ProcessTask task) {
+        TaskPayload payload = new TaskPayload(task.getFunction().orElse(null), task.getCallableClassName().orElse(null),
+                new ArrayList<>(task.getArgs()), new java.util.LinkedHashMap<>(task.getKwargs()));
+        try {
+            return JavaSerialization.serialize(payload);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("task " + task.getTaskID() + " cannot be serialised: "
+                    + culprit(task) + " (" + e + ")", e);
+        }
+    }
+
+    /** Names the part of a task that does not serialise. */
+    private static String culprit(ProcessTask task) {
+        if (task.getFunction().isPresent() && !serializes(task.getFunction().get())) {
+            return "its function (" + task.getFunction().get().getClass().getName()
+                    + ", or something it captures) is not serialisable";
+        }
+        for (int i = 0; i < task.getArgs().size(); i++) {
+            Object a = task.getArgs().get(i);
+            if (!serializes(a)) {
+                return "args[" + i + "] of class " + a.getClass().getName() + " is not serialisable";
+            }
+        }
+        for (Map.Entry<String, Object> e : task.getKwargs().entrySet()) {
+            if (!serializes(e.getValue())) {
+                return "kwargs['" + e.getKey() + "'] of class " + e.getValue().getClass().getName()
+                        + " is not serialisable";
+            }
+        }
+        return "a part of it is not serialisable";
+    }
+
+    private static boolean serializes(Object o) {
+        try {
+            JavaSerialization.serialize(o);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Links a task's outcome to its fields, future and callbacks. */
+    private final class Completion implements TaskCompletion {
+        private final ProcessTask task;
+
+        Completion(ProcessTask task) {
+            this.task = task;
+        }
+
+        @Override
+        public boolean complete(Object result, TaskException failure) {
+            idsInUse.remove(task.getTaskID(), task);
+            boolean recorded = failure == null ? task.complete(result) : task.fail(failure);
+            if (!recorded) {
+                return false;
+            }
+            boolean own = failure == null ? task.getCallback() != null : task.getExceptionCallback() != null;
+            boolean pool = task.usePoolCallbacks()
+                    && (failure == null ? poolCallback != null : poolExceptionCallback != null);
+            return own || pool;
+        }
+
+        @Override
+        public void runCallbacks() {
+            TaskException failure = task.taskException();
+            if (failure == null) {
+                call(task.getCallback(), null);
+                if (task.usePoolCallbacks()) {
+                    call(poolCallback, null);
+                }
+            } else {
+                call(null, task.getExceptionCallback());
+                if (task.usePoolCallbacks()) {
+                    call(null, poolExceptionCallback);
+                }
+            }
+        }
+
+        private void call(ResultCallback onResult, ExceptionCallback onException) {
+            try {
+                if (onResult != null) {
+                    onResult.onResult(task, task.taskResults());
+                } else if (onException != null) {
+                    onException.onException(task, task.taskException());
+                }
+            } catch (RuntimeException | Error e) {
+                if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
+                    throw e;
+                }
+                LOG.error("{}: a callback of {} threw; result processing goes on", name, task, e);
+            }
+        }
+    }
+
+    // ================================================================================ result processing
+
+    /**
+     * Runs the callbacks of every task that has finished since the last call, in this thread, and returns
+     * how many tasks that was. Does not wait.
+     */
+    public int processResults() {
+        return delivery.processResults();
+    }
+
+    /**
+     * A barrier: waits until every task queued before this call has finished and its callbacks have run
+     * (in this thread, unless the pool is daemonized), or until the timeout passes.
+     *
+     * @return true if all those tasks were settled, false if the timeout passed first
+     */
+    public boolean processAllResults(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout must not be negative: " + timeout);
+        }
+        long upTo = sequences.get();
+        try {
+            return delivery.awaitSettled(upTo, System.nanoTime() + saturatedNanos(timeout));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /**
+     * Runs callbacks in a background daemon thread, as soon as results arrive, from now on. Idempotent.
+     * {@link #processResults()} may still be called; callbacks still never run two at once.
+     */
+    public void daemonize() {
+        delivery.daemonize(name + "-callbacks");
+    }
+
+    /** Whether {@link #daemonize()} has been called (and the pool is not shut down). */
+    public boolean isDaemonized() {
+        return delivery.isDaemonized();
+    }
+
+    /** DIRAC's {@code setPoolCallback}: the pool's result callback. */
+    public void setPoolCallback(ResultCallback callback) {
+        this.poolCallback = callback;
+    }
+
+    /** DIRAC's {@code setPoolExceptionCallback}: the pool's exception callback. */
+    public void setPoolExceptionCallback(ExceptionCallback callback) {
+        this.poolExceptionCallback = callback;
+    }
+
+    // ======================================================================================== life cycle
+
+    /**
+     * DIRAC's {@code stopProcessing}: stops dispatching tasks, waits up to {@code timeout} for running tasks to
+     * finish, cancels those still running (their workers are killed) and stops every worker. Tasks stay queued
+     * and can still be queued; {@link #startProcessing()} resumes.
+     */
+    public void stopProcessing(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        synchronized (lifecycle) {
+            if (terminated) {
+                return;
+            }
+            engine.pause();
+            try {
+                engine.awaitNoneWorking(System.nanoTime() + saturatedNanos(timeout));
+                engine.stopWorkers("processing was stopped before the task finished", false);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** DIRAC's {@code startProcessing}: after {@link #stopProcessing}, starts workers and dispatches again. */
+    public void startProcessing() {
+        synchronized (lifecycle) {
+            if (terminated || !engine.resume()) {
+                throw new IllegalStateException("pool " + name + " is shut down and cannot be started again");
+            }
+        }
+    }
+
+    /**
+     * DIRAC's {@code finalize(timeout)}: stops accepting tasks, runs those queued, delivers every callback,
+     * stops the workers politely; when {@code timeout} passes first, cancels what has not finished and ends
+     * the workers with SIGTERM and, after the termination grace, SIGKILL. When it returns no worker process
+     * is alive. Idempotent.
+     *
+     * @return true if every task finished within the timeout, false if some were cancelled
+     */
+    public boolean shutdown(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout must not be negative: " + timeout);
+        }
+        synchronized (lifecycle) {
+            if (terminated) {
+                return true;
+            }
+            long deadline = System.nanoTime() + saturatedNanos(timeout);
+            boolean interrupted = false;
+            boolean clean = false;
+            engine.beginShutdown();
+            try {
+                clean = delivery.awaitSettled(Long.MAX_VALUE, deadline);
+                int cancelled = engine.stopWorkers("the pool shut down before the task finished", true);
+                clean &= cancelled == 0;
+                delivery.stopDaemon(TimeUnit.NANOSECONDS.toMillis(saturatedNanos(config.getTerminationGrace())) + 1000);
+                delivery.processResults();
+            } catch (InterruptedException e) {
+                interrupted = true;
+                clean = false;
+            } finally {
+                terminated = true;
+                engine.terminate();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(shutdownHook);
+                } catch (IllegalStateException jvmExiting) {
+                    // the hook is running or about to: fine
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return clean;
+        }
+    }
+
+    /** {@code shutdown(Duration.ofSeconds(60))}. */
+    @Override
+    public void close() {
+        shutdown(DEFAULT_SHUTDOWN_TIMEOUT);
+    }
+
+    /** Whether {@link #shutdown} has been called (the pool accepts no more tasks). */
+    public boolean isShutdown() {
+        PoolEngine.RunState s = engine.runState();
+        return s == PoolEngine.RunState.SHUTTING_DOWN || s == PoolEngine.RunState.TERMINATED;
+    }
+
+    /** Whether shutdown has completed: no worker process of this pool is alive. */
+    public boolean isTerminated() {
+        return terminated;
+    }
+
+    // ============================================================================================ getters
+
+    public int getMinSize() {
+        return config.getMinSize();
+    }
+
+    /** The effective maximum ({@code maxSize = 0} was turned into {@code max(1, minSize)}). */
+    public int getMaxSize() {
+        return config.getMaxSize();
+    }
+
+    /**
+     * How many more tasks could start running right away: {@code maxSize} minus the workers running a task
+     * minus the tasks already waiting (never negative).
+     */
+    public int getFreeSlots() {
+        return Math.max(0, config.getMaxSize() - engine.numWorking() - engine.numPending());
+    }
+
+    /** Workers running a task now. A dead, stopping or timed-out worker never counts. */
+    public int getNumWorkingProcesses() {
+        return engine.numWorking();
+    }
+
+    /** Workers alive and waiting for a task. */
+    public int getNumIdleProcesses() {
+        return engine.numIdle();
+    }
+
+    /** Worker processes alive or being started, stopping ones included. */
+    public int getNumProcesses() {
+        return engine.numProcesses();
+    }
+
+    /** Tasks waiting for a worker (running ones not included). */
+    public int getNumPendingTasks() {
+        return engine.numPending();
+    }
+
+    /** Whether the waiting queue is at {@code maxQueuedRequests} (never, when unbounded). */
+    public boolean isFull() {
+        return engine.isFull();
+    }
+
+    /** Whether tasks are waiting for a worker. */
+    public boolean hasPendingTasks() {
+        return engine.numPending() > 0;
+    }
+
+    /** Whether any task is waiting or running. */
+    public boolean isWorking() {
+        return engine.numWorking() > 0 || engine.numPending() > 0;
+    }
+
+    /** A snapshot of the workers, each a live read-only view. */
+    public List<WorkingProcess> getWorkers() {
+        return engine.workers();
+    }
+
+    public PoolConfig getConfig() {
+        return config;
+    }
+
+    @Override
+    public String toString() {
+        return name + "[" + engine.runState() + ", workers=" + getNumProcesses() + ", working="
+                + getNumWorkingProcesses() + ", pending=" + getNumPendingTasks() + "]";
+    }
+
+    private static long saturatedNanos(Duration d) {
+        try {
+            return d.toNanos();
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE / 4;
+        }
+    }
+}

@@ -1,0 +1,14 @@
+package dev.processpool;
+
+/**
+ * The task was cancelled before it produced a result: the pool shut down before the task could run or
+ * finish, or the caller cancelled it. A running task that is cancelled has its worker killed.
+ */
+public final class TaskCancelledException extends TaskException {
+
+    private static final long serialVersionUID = 1L;
+
+    public TaskCancelledException(String taskId, long workerPid, String reason) {
+        super("task " + taskId + " was cancelled: " + reason, taskId, workerPid, null);
+    }
+}

@@ -1,0 +1,31 @@
+package dev.processpool;
+
+/**
+ * Why a task produced no result. Every task queued in a {@link ProcessPool} ends in exactly one outcome:
+ * a result, or one of the subclasses of this exception. It is what the task's
+ * {@link ExceptionCallback} receives, what {@link ProcessTask#taskException()} returns and what the task's
+ * {@link ProcessTask#future() future} completes with.
+ */
+public abstract class TaskException extends Exception {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String taskId;
+    private final long workerPid;
+
+    protected TaskException(String message, String taskId, long workerPid, Throwable cause) {
+        super(message, cause);
+        this.taskId = taskId;
+        this.workerPid = workerPid;
+    }
+
+    /** The id of the task that failed. */
+    public String getTaskId() {
+        return taskId;
+    }
+
+    /** The pid of the worker the task ran on, or {@code -1} when it never reached one. */
+    public long getWorkerPid() {
+        return workerPid;
+    }
+}

@@ -1,0 +1,965 @@
+package dev.processpool.internal;
+
+import dev.processpool.PoolConfig;
+import dev.processpool.RemoteException;
+import dev.processpool.ResultTransferException;
+import dev.processpool.TaskCancelledException;
+import dev.processpool.TaskException;
+import dev.processpool.TaskExecutionException;
+import dev.processpool.TaskTimeoutException;
+import dev.processpool.WorkerDiedException;
+import dev.processpool.WorkerOutputListener;
+import dev.processpool.WorkerStartException;
+import dev.processpool.WorkerState;
+import dev.processpool.WorkingProcess;
+import dev.processpool.protocol.JavaSerialization;
+import dev.processpool.protocol.RemoteFailure;
+import dev.processpool.transport.WorkerChannel;
+import dev.processpool.transport.WorkerTransport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.ObjectInputFilter;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The scheduler: the bounded queue of waiting tasks, the set of workers and their sizing, task deadlines,
+ * and the pool's run state. Everything here is event-driven: a task is dispatched when it is queued or when a
+ * worker becomes idle, a deadline fires from a timer, a death is reported by the transport.
+ *
+ * <p>Locking: one lock guards the queue and the workers' states. It is never held while talking to a worker,
+ * running user code or waiting for a process: methods decide under the lock and collect what to do in an
+ * {@link Actions} object, which runs after the lock is released. A producer waiting for a queue slot waits on
+ * a condition of that lock, which releases it.
+ */
+public final class PoolEngine {
+
+    private static final Logger LOG = LoggerFactory.getLogger("dev.processpool.ProcessPool");
+    private static final Logger OUTPUT_LOG = LoggerFactory.getLogger("dev.processpool.worker.output");
+    private static final int START_FAILURES_BEFORE_GIVING_UP = 3;
+
+    /** The pool's run state. */
+    public enum RunState { RUNNING, STOPPED, SHUTTING_DOWN, TERMINATED }
+
+    private final PoolConfig config;
+    private final WorkerTransport transport;
+    private final ResultDelivery delivery;
+    private final ClassLoader resultLoader;
+    private final ObjectInputFilter resultFilter;
+    private final String name;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition notFull = lock.newCondition();
+    private final Condition changed = lock.newCondition();
+    private final ArrayDeque<Submission> pending = new ArrayDeque<>();
+    private final List<WorkerHandle> workers = new ArrayList<>();
+    /** Idle workers, most recently idle first: work goes to warm workers, the others may idle out. */
+    private final ArrayDeque<WorkerHandle> idle = new ArrayDeque<>();
+    private RunState state = RunState.RUNNING;
+    private int workerNumbers;
+    private int consecutiveStartFailures;
+    private long launchNotBeforeNanos;
+    private boolean launchRetryScheduled;
+    private String lastStartError;
+
+    private final ScheduledThreadPoolExecutor timer;
+    private final ExecutorService launcher;
+
+    public PoolEngine(String name, PoolConfig config, WorkerTransport transport, ResultDelivery delivery,
+                      ClassLoader resultLoader) {
+        this.name = name;
+        this.config = config;
+        this.transport = transport;
+        this.delivery = delivery;
+        this.resultLoader = resultLoader;
+        long limit = config.getMaxFrameBytes();
+        this.resultFilter = ObjectInputFilter.Config.createFilter(
+                "maxdepth=1000;maxrefs=50000000;maxarray=" + limit + ";maxbytes=" + limit);
+        AtomicInteger threads = new AtomicInteger();
+        this.timer = new ScheduledThreadPoolExecutor(1, r -> daemon(r, name + "-timer"));
+        this.timer.setRemoveOnCancelPolicy(true);
+        this.launcher = Executors.newCachedThreadPool(r -> daemon(r, name + "-launcher-" + threads.incrementAndGet()));
+    }
+
+    private static Thread daemon(Runnable r, String threadName) {
+        Thread t = new Thread(r, threadName);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Starts the minimum number of workers. */
+    public void start() {
+        Actions a = new Actions();
+        lock.lock();
+        try {
+            while (activeCount() < config.getMinSize() && canLaunchLocked()) {
+                a.addLaunch(newWorkerLocked());
+            }
+        } finally {
+            lock.unlock();
+        }
+        a.run();
+    }
+
+    // ======================================================================================== submission
+
+    /**
+     * Queues a task.
+     *
+     * @param maxWaitNanos for a blocking call, how long to wait for a slot ({@code Long.MAX_VALUE}: forever)
+     * @return false if the queue stayed full (non-blocking call, or the wait timed out)
+     * @throws RejectedExecutionException if the pool is shutting down or terminated
+     */
+    public boolean submit(Submission s, boolean blocking, long maxWaitNanos) throws InterruptedException {
+        Actions a;
+        lock.lockInterruptibly();
+        try {
+            checkAcceptingLocked(s);
+            long remaining = maxWaitNanos;
+            while (isFullLocked()) {
+                if (!blocking || remaining <= 0) {
+                    return false;
+                }
+                if (maxWaitNanos == Long.MAX_VALUE) {
+                    notFull.await();
+                } else {
+                    remaining = notFull.awaitNanos(remaining);
+                }
+                checkAcceptingLocked(s);
+            }
+            delivery.track(s);
+            pending.addLast(s);
+            a = planLocked();
+        } finally {
+            lock.unlock();
+        }
+        a.run();
+        return true;
+    }
+
+    private void checkAcceptingLocked(Submission s) {
+        if (state == RunState.SHUTTING_DOWN || state == RunState.TERMINATED) {
+            throw new RejectedExecutionException("pool " + name + " is " + (state == RunState.TERMINATED
+                    ? "shut down" : "shutting down") + ": task " + s.taskId + " was not queued");
+        }
+    }
+
+    private boolean isFullLocked() {
+        int max = config.getMaxQueuedRequests();
+        return max > 0 && pending.size() >= max;
+    }
+
+    /** Cancels a task that is waiting or running; false if it already has an outcome. */
+    public boolean cancel(Submission s, String reason) {
+        Actions a;
+        WorkerHandle killed = null;
+        lock.lock();
+        try {
+            if (s.isFinished()) {
+                return false;
+            }
+            if (pending.remove(s)) {
+                notFull.signalAll();
+            } else if (s.worker != null && s.worker.current == s) {
+                killed = s.worker;
+                detachLocked(killed, s);
+                stopLocked(killed);
+            }
+            a = planLocked();
+        } finally {
+            lock.unlock();
+        }
+        boolean done = finish(s, null, new TaskCancelledException(s.taskId, killed == null ? -1 : killed.pid, reason));
+        if (killed != null && killed.channel != null) {
+            killed.channel.kill();
+        }
+        a.run();
+        return done;
+    }
+
+    // ========================================================================================= planning
+
+    /** Things to do once the lock is released. */
+    private final class Actions {
+        private final List<WorkerHandle> launches = new ArrayList<>(0);
+        private final List<Object[]> sends = new ArrayList<>(0);
+        private final List<WorkerHandle> shutdowns = new ArrayList<>(0);
+
+        void addLaunch(WorkerHandle w) {
+            launches.add(w);
+        }
+
+        void addSend(WorkerHandle w, Submission s) {
+            sends.add(new Object[] {w, s});
+        }
+
+        void addShutdown(WorkerHandle w) {
+            shutdowns.add(w);
+        }
+
+        void run() {
+            for (Object[] send : sends) {
+                deliver((WorkerHandle) send[0], (Submission) send[1]);
+            }
+            for (WorkerHandle w : shutdowns) {
+                politelyStop(w);
+            }
+            for (WorkerHandle w : launches) {
+                try {
+                    launcher.execute(() -> launch(w));
+                } catch (RejectedExecutionException terminated) {
+                    lock.lock();
+                    try {
+                        markDeadLocked(w);
+                    } finally {
+                        lock.unlock();
+                    }
+                }
+            }
+        }
+    }
+
+    /** Gives waiting tasks to idle workers, starts workers as needed, keeps the minimum alive. */
+    private Actions planLocked() {
+        Actions a = new Actions();
+        if (state == RunState.RUNNING || state == RunState.SHUTTING_DOWN) {
+            boolean dispatched = false;
+            while (!pending.isEmpty() && !idle.isEmpty()) {
+                Submission s = pending.pollFirst();
+                WorkerHandle w = idle.pollFirst();
+                w.state = WorkerState.WORKING;
+                w.current = s;
+                s.worker = w;
+                a.addSend(w, s);
+                dispatched = true;
+            }
+            if (dispatched) {
+                notFull.signalAll();
+            }
+            int starting = 0;
+            for (WorkerHandle w : workers) {
+                if (w.state == WorkerState.STARTING) {
+                    starting++;
+                }
+            }
+            for (int want = pending.size() - starting; want > 0 && canLaunchLocked(); want--) {
+                a.addLaunch(newWorkerLocked());
+            }
+        }
+        if (state == RunState.RUNNING && config.isKeepProcessesRunning()) {
+            while (activeCount() < config.getMinSize() && canLaunchLocked()) {
+                a.addLaunch(newWorkerLocked());
+            }
+        }
+        return a;
+    }
+
+    private int activeCount() {
+        int n = 0;
+        for (WorkerHandle w : workers) {
+            if (w.isActive()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Whether one more worker may be launched now. With strict limits every process still alive counts,
+     * also one that is being killed; without, only the workers that can take tasks. After failed launches,
+     * launches are spaced out (100 ms doubling up to 5 s) and a retry is scheduled.
+     */
+    private boolean canLaunchLocked() {
+        int counted = config.isStrictLimits() ? workers.size() : activeCount();
+        if (counted >= config.getMaxSize()) {
+            return false;
+        }
+        if (consecutiveStartFailures > 0) {
+            long wait = launchNotBeforeNanos - System.nanoTime();
+            boolean startingAlready = workers.stream().anyMatch(w -> w.state == WorkerState.STARTING);
+            if (wait > 0 || startingAlready) {
+                if (!launchRetryScheduled && !startingAlready) {
+                    launchRetryScheduled = true;
+                    schedule(this::retryLaunches, Math.max(wait, 1));
+                }
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void retryLaunches() {
+        Actions a;
+        lock.lock();
+        try {
+            launchRetryScheduled = false;
+            a = planLocked();
+        } finally {
+            lock.unlock();
+        }
+        a.run();
+    }
+
+    private WorkerHandle newWorkerLocked() {
+        WorkerHandle w = new WorkerHandle(++workerNumbers, this);
+        workers.add(w);
+        return w;
+    }
+
+    // ======================================================================================= launching
+
+    private void launch(WorkerHandle w) {
+        WorkerChannel channel;
+        try {
+            channel = transport.launch(w.number, w);
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            launchFailed(w, e);
+            return;
+        }
+        Actions a;
+        lock.lock();
+        try {
+            w.channel = channel;
+            w.pid = channel.pid();
+            consecutiveStartFailures = 0;
+            if (w.state == WorkerState.DEAD) {
+                return; // it exited already; onExited has dealt with it
+            }
+            if (w.state == WorkerState.STOPPING || state == RunState.TERMINATED) {
+                a = new Actions();
+                w.stopIntended = true;
+                w.state = WorkerState.STOPPING;
+                a.addShutdown(w);
+            } else {
+                LOG.debug("{}: worker {} started, pid {}", name, w.number, w.pid);
+                becomeIdleLocked(w);
+                a = planLocked();
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        a.run();
+    }
+
+    private void launchFailed(WorkerHandle w, Exception e) {
+        List<Submission> failed = new ArrayList<>();
+        Actions a;
+        lock.lock();
+        try {
+            markDeadLocked(w);
+            if (state == RunState.TERMINATED) {
+                return;
+            }
+            consecutiveStartFailures++;
+            lastStartError = e.getMessage();
+            long backoffMillis = Math.min(5000, 100L << Math.min(6, consecutiveStartFailures - 1));
+            launchNotBeforeNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMillis);
+            LOG.warn("{}: {} (failure {} in a row; next launch in {} ms)", name, e.getMessage(),
+                    consecutiveStartFailures, backoffMillis);
+            boolean anyWorking = workers.stream().anyMatch(x -> x.state == WorkerState.IDLE || x.state == WorkerState.WORKING);
+            if (consecutiveStartFailures >= START_FAILURES_BEFORE_GIVING_UP && !anyWorking) {
+                failed.addAll(pending);
+                pending.clear();
+                notFull.signalAll();
+            }
+            a = planLocked();
+        } finally {
+            lock.unlock();
+        }
+        for (Submission s : failed) {
+            finish(s, null, new WorkerStartException(s.taskId, lastStartError, e));
+        }
+        a.run();
+    }
+
+    // ==================================================================================== task traffic
+
+    /** Sends a task to the worker it was given to; a failed send puts the task back at the head. */
+    private void deliver(WorkerHandle w, Submission s) {
+        WorkerChannel ch = w.channel;
+        try {
+            ch.sendTask(s.sequence, s.payload);
+        } catch (IOException e) {
+            Actions a;
+            boolean requeued = false;
+            lock.lock();
+            try {
+                if (w.current == s) {
+                    // The frame did not reach the worker whole, so the task never ran: it may run elsewhere.
+                    detachLocked(w, s);
+                    stopLocked(w);
+                    pending.addFirst(s);
+                    requeued = true;
+                }
+                a = planLocked();
+            } finally {
+                lock.unlock();
+            }
+            if (requeued) {
+                LOG.warn("{}: could not send {} to {} ({}); queued again", name, s, w, e.toString());
+                ch.kill();
+            }
+            a.run();
+        }
+    }
+
+    void onTaskStarted(WorkerHandle w, long sequence) {
+        lock.lock();
+        try {
+            Submission s = w.current;
+            if (s == null || s.sequence != sequence) {
+                return;
+            }
+            s.startedNanos = System.nanoTime();
+            Duration timeout = s.timeout.get();
+            if (timeout != null && !timeout.isZero()) {
+                s.deadline = schedule(() -> onDeadline(w, s, timeout), timeout.toNanos());
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void onTaskSucceeded(WorkerHandle w, long sequence, byte[] bytes, int offset) {
+        Submission s = taskEnded(w, sequence);
+        if (s == null) {
+            return;
+        }
+        Object value;
+        try {
+            value = JavaSerialization.deserialize(bytes, offset, resultLoader, resultFilter);
+        } catch (IOException | ClassNotFoundException | RuntimeException e) {
+            finish(s, null, new ResultTransferException(s.taskId, w.pid,
+                    "the parent could not read the result: " + e, e));
+            return;
+        }
+        finish(s, value, null);
+    }
+
+    void onTaskFailed(WorkerHandle w, long sequence, RemoteFailure failure) {
+        Submission s = taskEnded(w, sequence);
+        if (s == null) {
+            return;
+        }
+        Throwable remote = rebuild(failure);
+        RemoteFailure.Level top = failure.levels().get(0);
+        TaskException outcome = failure.kind() == RemoteFailure.RESULT_NOT_SERIALIZABLE
+                ? new ResultTransferException(s.taskId, w.pid, "the result could not be serialised in the worker: "
+                        + top.type() + (top.message() == null ? "" : ": " + top.message()), remote)
+                : new TaskExecutionException(s.taskId, w.pid, remote, top.type(), top.message(),
+                        failure.printedStackTrace());
+        finish(s, null, outcome);
+    }
+
+    /** The worker finished its task: free the worker, dispatch the next task, return the finished one. */
+    private Submission taskEnded(WorkerHandle w, long sequence) {
+        Submission s;
+        Actions a;
+        lock.lock();
+        try {
+            s = w.current;
+            if (s == null || s.sequence != sequence) {
+                // Its outcome was already decided (timeout, cancellation): the late answer is dropped.
+                return null;
+            }
+            detachLocked(w, s);
+            w.tasksProcessed++;
+            if (config.getMaxTasksPerWorker() > 0 && w.tasksProcessed >= config.getMaxTasksPerWorker()) {
+                a = new Actions();
+                retireLocked(w, a);
+                Actions more = planLocked();
+                a.launches.addAll(more.launches);
+                a.sends.addAll(more.sends);
+            } else if (state == RunState.TERMINATED) {
+                a = new Actions();
+            } else {
+                becomeIdleLocked(w);
+                a = planLocked();
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        a.run();
+        return s;
+    }
+
+    private void onDeadline(WorkerHandle w, Submission s, Duration timeout) {
+        Actions a;
+        lock.lock();
+        try {
+            if (w.current != s) {
+                return;
+            }
+            detachLocked(w, s);
+            stopLocked(w);
+            a = planLocked();
+        } finally {
+            lock.unlock();
+        }
+        finish(s, null, new TaskTimeoutException(s.taskId, w.pid, timeout));
+        w.channel.kill();
+        a.run();
+    }
+
+    void onChannelBroken(WorkerHandle w, String reason) {
+        Submission s;
+        Actions a;
+        lock.lock();
+        try {
+            s = w.current;
+            if (s != null) {
+                detachLocked(w, s);
+            }
+            stopLocked(w);
+            a = planLocked();
+        } finally {
+            lock.unlock();
+        }
+        LOG.warn("{}: {} broke the protocol: {}", name, w, reason);
+        if (s != null) {
+            finish(s, null, new ResultTransferException(s.taskId, w.pid, "worker " + w.pid
+                    + " broke the protocol and was killed: " + reason, null));
+        }
+        a.run();
+    }
+
+    void onExited(WorkerHandle w, int exitCode, List<String> stderrTail) {
+        Submission s;
+        Actions a;
+        boolean unexpected;
+        lock.lock();
+        try {
+            s = w.current;
+            if (s != null) {
+                detachLocked(w, s);
+            }
+            unexpected = !w.stopIntended;
+            markDeadLocked(w);
+            a = planLocked();
+        } finally {
+            lock.unlock();
+        }
+        if (s != null) {
+            WorkerDiedException died = new WorkerDiedException(s.taskId, w.pid, exitCode, stderrTail);
+            LOG.warn("{}: {}", name, died.getMessage());
+            finish(s, null, died);
+        } else if (unexpected) {
+            LOG.warn("{}: idle worker {} (pid {}) died with exit code {}", name, w.number, w.pid, exitCode);
+        } else {
+            LOG.debug("{}: worker {} (pid {}) exited with code {}", name, w.number, w.pid, exitCode);
+        }
+        a.run();
+    }
+
+    void onOutput(WorkerHandle w, WorkerOutputListener.Stream stream, String line) {
+        Submission s = w.current;
+        String taskId = s == null ? null : s.taskId;
+        WorkerOutputListener listener = config.getOutputListener();
+        if (listener != null) {
+            listener.onLine(w.pid, taskId, stream, line);
+        } else if (stream == WorkerOutputListener.Stream.STDOUT) {
+            OUTPUT_LOG.info("[worker {} task {}] {}", w.pid, taskId == null ? "-" : taskId, line);
+        } else {
+            OUTPUT_LOG.warn("[worker {} task {} stderr] {}", w.pid, taskId == null ? "-" : taskId, line);
+        }
+    }
+
+    // =================================================================================== state helpers
+
+    private void detachLocked(WorkerHandle w, Submission s) {
+        w.current = null;
+        s.worker = null;
+        if (s.deadline != null) {
+            s.deadline.cancel(false);
+            s.deadline = null;
+        }
+    }
+
+    private void becomeIdleLocked(WorkerHandle w) {
+        w.state = WorkerState.IDLE;
+        w.idleSinceNanos = System.nanoTime();
+        idle.addFirst(w);
+        if (!w.idleCheckScheduled) {
+            w.idleCheckScheduled = true;
+            schedule(() -> idleCheck(w), config.getIdleTimeout().toNanos());
+        }
+    }
+
+    private void idleCheck(WorkerHandle w) {
+        Actions a = new Actions();
+        lock.lock();
+        try {
+            w.idleCheckScheduled = false;
+            if (w.state != WorkerState.IDLE) {
+                return;
+            }
+            long idleFor = System.nanoTime() - w.idleSinceNanos;
+            long timeout = config.getIdleTimeout().toNanos();
+            if (idleFor < timeout) {
+                w.idleCheckScheduled = true;
+                schedule(() -> idleCheck(w), timeout - idleFor);
+                return;
+            }
+            if (!config.isKeepProcessesRunning() || activeCount() > config.getMinSize()) {
+                LOG.debug("{}: retiring {} after {} ms idle", name, w, TimeUnit.NANOSECONDS.toMillis(idleFor));
+                retireLocked(w, a);
+            }
+        } finally {
+            lock.unlock();
+        }
+        a.run();
+    }
+
+    /** Asks a worker to exit when the pool no longer needs it. */
+    private void retireLocked(WorkerHandle w, Actions a) {
+        idle.remove(w);
+        w.stopIntended = true;
+        w.state = WorkerState.STOPPING;
+        a.addShutdown(w);
+        changed.signalAll();
+    }
+
+    /** Takes a worker out of service before killing it. */
+    private void stopLocked(WorkerHandle w) {
+        idle.remove(w);
+        w.stopIntended = true;
+        if (w.state != WorkerState.DEAD) {
+            w.state = WorkerState.STOPPING;
+        }
+        changed.signalAll();
+    }
+
+    private void markDeadLocked(WorkerHandle w) {
+        idle.remove(w);
+        workers.remove(w);
+        w.state = WorkerState.DEAD;
+        changed.signalAll();
+    }
+
+    /** Sends a stop request; kills the worker if it is still alive after the termination grace. */
+    private void politelyStop(WorkerHandle w) {
+        WorkerChannel ch = w.channel;
+        if (ch == null) {
+            return; // still starting: launch() sends the request when the handshake completes
+        }
+        ch.requestShutdown();
+        schedule(() -> {
+            if (ch.isAlive()) {
+                LOG.debug("{}: {} ignored the stop request; killing it", name, w);
+                ch.kill();
+            }
+        }, Math.max(config.getTerminationGrace().toNanos(), TimeUnit.MILLISECONDS.toNanos(500)));
+    }
+
+    private java.util.concurrent.ScheduledFuture<?> schedule(Runnable r, long delayNanos) {
+        try {
+            return timer.schedule(() -> {
+                try {
+                    r.run();
+                } catch (RuntimeException | Error e) {
+                    LOG.error("{}: internal timer task failed", name, e);
+                }
+            }, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException terminated) {
+            return null;
+        }
+    }
+
+    /** Reports a task's outcome once. */
+    private boolean finish(Submission s, Object value, TaskException failure) {
+        if (!s.markFinished()) {
+            return false;
+        }
+        delivery.completed(s, value, failure);
+        return true;
+    }
+
+    /** Rebuilds the worker's exception: the real one when it can be read here, else a stand-in. */
+    private Throwable rebuild(RemoteFailure failure) {
+        if (failure.serialized() != null) {
+            try {
+                Object o = JavaSerialization.deserialize(failure.serialized(), 0, resultLoader, resultFilter);
+                if (o instanceof Throwable t) {
+                    return t;
+                }
+            } catch (IOException | ClassNotFoundException | RuntimeException | LinkageError unreadable) {
+                // fall back to the text form
+            }
+        }
+        Throwable cause = null;
+        List<RemoteFailure.Level> levels = failure.levels();
+        for (int i = levels.size() - 1; i >= 0; i--) {
+            RemoteFailure.Level l = levels.get(i);
+            cause = new RemoteException(l.type(), l.message(), l.frames(), cause);
+        }
+        return cause;
+    }
+
+    // ========================================================================================= getters
+
+    public int numWorking() {
+        lock.lock();
+        try {
+            int n = 0;
+            for (WorkerHandle w : workers) {
+                if (w.state == WorkerState.WORKING) {
+                    n++;
+                }
+            }
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public int numIdle() {
+        lock.lock();
+        try {
+            return idle.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Worker processes alive or being launched (stopping ones included). */
+    public int numProcesses() {
+        lock.lock();
+        try {
+            return workers.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public int numPending() {
+        lock.lock();
+        try {
+            return pending.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public boolean isFull() {
+        lock.lock();
+        try {
+            return isFullLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public List<WorkingProcess> workers() {
+        lock.lock();
+        try {
+            return List.copyOf(workers);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public RunState runState() {
+        lock.lock();
+        try {
+            return state;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ==================================================================================== life cycle
+
+    /** Stops dispatching; running tasks go on. Queued tasks stay queued. */
+    public void pause() {
+        lock.lock();
+        try {
+            if (state == RunState.RUNNING) {
+                state = RunState.STOPPED;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Resumes after {@link #pause()}: starts the minimum and dispatches what waits. */
+    public boolean resume() {
+        Actions a;
+        lock.lock();
+        try {
+            if (state != RunState.STOPPED) {
+                return state == RunState.RUNNING;
+            }
+            state = RunState.RUNNING;
+            a = planLocked();
+        } finally {
+            lock.unlock();
+        }
+        a.run();
+        return true;
+    }
+
+    /** Stops accepting tasks; queued ones still run. */
+    public void beginShutdown() {
+        Actions a;
+        lock.lock();
+        try {
+            if (state == RunState.RUNNING || state == RunState.STOPPED) {
+                state = RunState.SHUTTING_DOWN;
+            }
+            notFull.signalAll();
+            a = planLocked();
+        } finally {
+            lock.unlock();
+        }
+        a.run();
+    }
+
+    /** Waits until no worker is running a task, or the deadline passes. */
+    public boolean awaitNoneWorking(long deadlineNanos) throws InterruptedException {
+        lock.lock();
+        try {
+            while (workers.stream().anyMatch(w -> w.state == WorkerState.WORKING)) {
+                long remaining = deadlineNanos - System.nanoTime();
+                if (remaining <= 0) {
+                    return false;
+                }
+                changed.awaitNanos(remaining);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Stops every worker: idle ones politely, busy ones (their tasks cancelled with {@code reason}) with
+     * SIGTERM, and whatever is left after the termination grace with SIGKILL. Cancels waiting tasks too when
+     * {@code cancelPending}. Returns when every worker process has exited.
+     *
+     * @return the number of tasks cancelled
+     */
+    public int stopWorkers(String reason, boolean cancelPending) throws InterruptedException {
+        List<Submission> cancelled = new ArrayList<>();
+        List<Long> cancelledPids = new ArrayList<>();
+        List<WorkerHandle> polite = new ArrayList<>();
+        List<WorkerHandle> forced = new ArrayList<>();
+        lock.lock();
+        try {
+            if (cancelPending) {
+                for (Submission s : pending) {
+                    cancelled.add(s);
+                    cancelledPids.add(-1L);
+                }
+                pending.clear();
+                notFull.signalAll();
+            }
+            for (WorkerHandle w : new ArrayList<>(workers)) {
+                Submission s = w.current;
+                if (s != null) {
+                    detachLocked(w, s);
+                    cancelled.add(s);
+                    cancelledPids.add(w.pid);
+                    stopLocked(w);
+                    forced.add(w);
+                } else if (w.state != WorkerState.STOPPING && w.state != WorkerState.DEAD) {
+                    boolean starting = w.state == WorkerState.STARTING;
+                    idle.remove(w);
+                    w.stopIntended = true;
+                    w.state = WorkerState.STOPPING;
+                    if (!starting) {
+                        polite.add(w);
+                    }
+                } else if (w.state == WorkerState.STOPPING && w.channel != null) {
+                    polite.add(w);
+                }
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        for (int i = 0; i < cancelled.size(); i++) {
+            Submission s = cancelled.get(i);
+            finish(s, null, new TaskCancelledException(s.taskId, cancelledPids.get(i), reason));
+        }
+        for (WorkerHandle w : polite) {
+            w.channel.requestShutdown();
+        }
+        for (WorkerHandle w : forced) {
+            if (w.channel != null) {
+                w.channel.terminate();
+            }
+        }
+        long graceDeadline = System.nanoTime() + Math.max(config.getTerminationGrace().toNanos(),
+                TimeUnit.MILLISECONDS.toNanos(100));
+        if (!awaitNoWorkers(graceDeadline)) {
+            for (WorkingProcess w : workers()) {
+                WorkerChannel ch = ((WorkerHandle) w).channel;
+                if (ch != null) {
+                    ch.kill();
+                }
+            }
+            awaitNoWorkers(System.nanoTime() + config.getWorkerStartTimeout().toNanos()
+                    + TimeUnit.SECONDS.toNanos(5));
+        }
+        return cancelled.size();
+    }
+
+    private boolean awaitNoWorkers(long deadlineNanos) throws InterruptedException {
+        lock.lock();
+        try {
+            while (!workers.isEmpty()) {
+                long remaining = deadlineNanos - System.nanoTime();
+                if (remaining <= 0) {
+                    return false;
+                }
+                changed.awaitNanos(remaining);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Final step of shutdown: no more timers or launches; the transport kills anything left. */
+    public void terminate() {
+        lock.lock();
+        try {
+            state = RunState.TERMINATED;
+            notFull.signalAll();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        timer.shutdownNow();
+        launcher.shutdownNow();
+        transport.close();
+    }
+
+    /** Kills every worker at once, without waiting (JVM shutdown hook). */
+    public void killAllNow() {
+        for (WorkingProcess w : workers()) {
+            WorkerChannel ch = ((WorkerHandle) w).channel;
+            if (ch != null) {
+                ch.kill();
+            }
+        }
+        transport.close();
+    }
+}

@@ -1,0 +1,207 @@
+package dev.processpool.internal;
+
+import dev.processpool.TaskException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The results queue: finished tasks wait here until their callbacks run, in the thread that calls
+ * {@link #processResults()} or in the daemon thread. Also the barrier behind {@code processAllResults}: a task
+ * is <em>settled</em> once it has an outcome and its callbacks (if any) have run.
+ *
+ * <p>Callbacks of one pool never run two at once ({@link #callbackLock}); that lock is never held by the
+ * scheduler, so a callback may queue tasks and read getters.
+ */
+public final class ResultDelivery {
+
+    private static final Logger LOG = LoggerFactory.getLogger("dev.processpool.ProcessPool");
+
+    private final ConcurrentSkipListMap<Long, Submission> unsettled = new ConcurrentSkipListMap<>();
+    private final ConcurrentLinkedQueue<Submission> ready = new ConcurrentLinkedQueue<>();
+    private final ReentrantLock callbackLock = new ReentrantLock();
+    private final ReentrantLock signalLock = new ReentrantLock();
+    private final Condition signal = signalLock.newCondition();
+    private final AtomicInteger waiters = new AtomicInteger();
+    private volatile Thread daemon;
+    private volatile boolean daemonStopping;
+
+    /** Registers an accepted task, before it can possibly finish. */
+    void track(Submission s) {
+        unsettled.put(s.sequence, s);
+    }
+
+    /** Records the outcome of a task; called exactly once per task, from any thread. */
+    void completed(Submission s, Object result, TaskException failure) {
+        boolean callbacks;
+        try {
+            callbacks = s.completion.complete(result, failure);
+        } catch (RuntimeException e) {
+            LOG.error("recording the outcome of {} failed", s, e);
+            callbacks = false;
+        }
+        if (callbacks) {
+            ready.add(s);
+            wake();
+        } else {
+            settle(s);
+        }
+    }
+
+    private void settle(Submission s) {
+        unsettled.remove(s.sequence);
+        wake();
+    }
+
+    private void wake() {
+        if (waiters.get() > 0) {
+            signalLock.lock();
+            try {
+                signal.signalAll();
+            } finally {
+                signalLock.unlock();
+            }
+        }
+    }
+
+    /** Runs the callbacks of every finished task waiting in the queue; returns how many tasks that was. */
+    public int processResults() {
+        int n = 0;
+        callbackLock.lock();
+        try {
+            Submission s;
+            while ((s = ready.poll()) != null) {
+                try {
+                    s.completion.runCallbacks();
+                } catch (RuntimeException | Error e) {
+                    LOG.error("callback of {} failed", s, e);
+                } finally {
+                    settle(s);
+                }
+                n++;
+            }
+        } finally {
+            callbackLock.unlock();
+        }
+        return n;
+    }
+
+    /** The highest sequence number accepted so far, or -1. */
+    long lastTracked() {
+        Map.Entry<Long, Submission> last = unsettled.lastEntry();
+        return last == null ? -1 : last.getKey();
+    }
+
+    /** Whether every task up to and including {@code sequence} is settled. */
+    boolean settledUpTo(long sequence) {
+        Map.Entry<Long, Submission> first = unsettled.firstEntry();
+        return first == null || first.getKey() > sequence;
+    }
+
+    /** Whether every accepted task is settled. */
+    public boolean allSettled() {
+        return unsettled.isEmpty();
+    }
+
+    /** Unsettled tasks (a snapshot). */
+    public int unsettledCount() {
+        return unsettled.size();
+    }
+
+    /**
+     * Waits until every task up to {@code sequence} is settled, running callbacks in this thread unless
+     * the daemon thread does it.
+     *
+     * @return true if they all settled, false if the deadline passed first
+     */
+    public boolean awaitSettled(long sequence, long deadlineNanos) throws InterruptedException {
+        while (true) {
+            if (daemon == null || Thread.currentThread() == daemon || callbackLock.isHeldByCurrentThread()) {
+                processResults();
+            }
+            if (settledUpTo(sequence)) {
+                return true;
+            }
+            long remaining = deadlineNanos - System.nanoTime();
+            if (remaining <= 0) {
+                return false;
+            }
+            waiters.incrementAndGet();
+            signalLock.lock();
+            try {
+                boolean mayRun = daemon == null || callbackLock.isHeldByCurrentThread();
+                if (!settledUpTo(sequence) && !(mayRun && !ready.isEmpty())) {
+                    signal.awaitNanos(remaining);
+                }
+            } finally {
+                signalLock.unlock();
+                waiters.decrementAndGet();
+            }
+        }
+    }
+
+    /** Starts the daemon thread that runs callbacks as results arrive. Idempotent. */
+    public synchronized void daemonize(String name) {
+        if (daemon != null) {
+            return;
+        }
+        daemonStopping = false;
+        Thread t = new Thread(this::daemonLoop, name);
+        t.setDaemon(true);
+        daemon = t;
+        t.start();
+    }
+
+    public boolean isDaemonized() {
+        return daemon != null;
+    }
+
+    private void daemonLoop() {
+        while (!daemonStopping) {
+            processResults();
+            waiters.incrementAndGet();
+            signalLock.lock();
+            try {
+                if (ready.isEmpty() && !daemonStopping) {
+                    signal.await();
+                }
+            } catch (InterruptedException e) {
+                break;
+            } finally {
+                signalLock.unlock();
+                waiters.decrementAndGet();
+            }
+        }
+        processResults();
+    }
+
+    /** Stops the daemon thread after it has delivered what is queued. */
+    public void stopDaemon(long timeoutMillis) throws InterruptedException {
+        Thread t;
+        synchronized (this) {
+            t = daemon;
+            if (t == null) {
+                return;
+            }
+            daemonStopping = true;
+        }
+        signalLock.lock();
+        try {
+            signal.signalAll();
+        } finally {
+            signalLock.unlock();
+        }
+        if (t != Thread.currentThread()) {
+            t.join(timeoutMillis);
+        }
+        synchronized (this) {
+            daemon = null;
+        }
+    }
+}

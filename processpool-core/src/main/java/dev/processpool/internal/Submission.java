@@ -1,0 +1,58 @@
+package dev.processpool.internal;
+
+import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+
+/**
+ * A task as the scheduler sees it: a sequence number, the serialised payload and how to report the outcome.
+ * Fields without {@code final} are guarded by the scheduler's lock.
+ */
+public final class Submission {
+
+    final long sequence;
+    final String taskId;
+    final byte[] payload;
+    final Supplier<Duration> timeout;
+    final TaskCompletion completion;
+    private final AtomicBoolean finished = new AtomicBoolean();
+
+    /** The worker running it, or null while it waits. */
+    WorkerHandle worker;
+    /** When it started in its worker (System.nanoTime), or 0. */
+    long startedNanos;
+    /** The pending timeout, if one is set and the task has started. */
+    ScheduledFuture<?> deadline;
+
+    public Submission(long sequence, String taskId, byte[] payload, Supplier<Duration> timeout,
+                      TaskCompletion completion) {
+        this.sequence = sequence;
+        this.taskId = taskId;
+        this.payload = payload;
+        this.timeout = timeout;
+        this.completion = completion;
+    }
+
+    public long sequence() {
+        return sequence;
+    }
+
+    public String taskId() {
+        return taskId;
+    }
+
+    /** Claims the right to report this task's outcome: true exactly once. */
+    boolean markFinished() {
+        return finished.compareAndSet(false, true);
+    }
+
+    boolean isFinished() {
+        return finished.get();
+    }
+
+    @Override
+    public String toString() {
+        return "task " + taskId + " (#" + sequence + ")";
+    }
+}

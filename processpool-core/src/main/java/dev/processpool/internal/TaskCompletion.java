@@ -1,0 +1,18 @@
+package dev.processpool.internal;
+
+import dev.processpool.TaskException;
+
+/** What the public API layer does when a task ends; the scheduler knows tasks only through this. */
+public interface TaskCompletion {
+
+    /**
+     * Records the outcome (exactly one of the two is meaningful: {@code failure == null} means success) and
+     * completes the task's future.
+     *
+     * @return whether callbacks have to run for this task
+     */
+    boolean complete(Object result, TaskException failure);
+
+    /** Runs the task's callbacks (then the pool's, when asked). Never throws. */
+    void runCallbacks();
+}

@@ -1,0 +1,75 @@
+package dev.processpool.protocol;
+
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Writes frames to a stream. Each {@code write*} call writes one whole frame and flushes it; calls are
+ * serialised so frames from different threads never interleave.
+ */
+public final class FrameWriter {
+
+    private final DataOutputStream out;
+
+    public FrameWriter(OutputStream out) {
+        this.out = new DataOutputStream(new BufferedOutputStream(out, 64 * 1024));
+    }
+
+    /** A frame with an empty body. */
+    public synchronized void writeEmpty(byte type) throws IOException {
+        out.writeInt(1);
+        out.writeByte(type);
+        out.flush();
+    }
+
+    /** A frame whose body is an int64 sequence number followed by {@code data} (which may be null: empty). */
+    public synchronized void writeSequenced(byte type, long sequence, byte[] data) throws IOException {
+        int dataLength = data == null ? 0 : data.length;
+        if (dataLength > Integer.MAX_VALUE - 9) {
+            throw new ProtocolException("frame body too large: " + dataLength + " bytes");
+        }
+        out.writeInt(1 + 8 + dataLength);
+        out.writeByte(type);
+        out.writeLong(sequence);
+        if (dataLength > 0) {
+            out.write(data);
+        }
+        out.flush();
+    }
+
+    /** A frame with a body built by the caller. */
+    public synchronized void writeRaw(byte type, byte[] body) throws IOException {
+        out.writeInt(1 + body.length);
+        out.writeByte(type);
+        out.write(body);
+        out.flush();
+    }
+
+    /** Writes a nullable string field: int32 byte count (-1 for null) and UTF-8 bytes. */
+    public static void writeString(DataOutputStream out, String s) throws IOException {
+        if (s == null) {
+            out.writeInt(-1);
+            return;
+        }
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(bytes.length);
+        out.write(bytes);
+    }
+
+    /** Reads a string field written by {@link #writeString}; rejects counts beyond what is left. */
+    public static String readString(java.io.DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n == -1) {
+            return null;
+        }
+        if (n < 0 || n > in.available()) {
+            throw new ProtocolException("string field of " + n + " bytes does not fit in the frame");
+        }
+        byte[] bytes = new byte[n];
+        in.readFully(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}

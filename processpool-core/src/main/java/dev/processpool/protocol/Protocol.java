@@ -1,0 +1,80 @@
+package dev.processpool.protocol;
+
+/**
+ * The wire protocol between the pool (parent) and one worker JVM (child). Shared by both sides; knows
+ * nothing of scheduling.
+ *
+ * <h2>Channel</h2>
+ * Each worker has its own channel: a Unix domain socket whose file lives in a directory only the pool's
+ * user can open, connected once and then deleted. No TCP listener is ever opened. The worker's stdin carries
+ * one line, a random per-worker token, and then stays open and silent: its end-of-file tells the worker that
+ * the parent is gone. The worker's stdout and stderr are not used by the protocol, so task code may print.
+ *
+ * <h2>Frames</h2>
+ * Every message is one length-prefixed frame (integers big-endian):
+ * <pre>
+ *   int32  length   number of bytes after this field: 1 (type) + body; the reader rejects 0 or more than its limit
+ *   byte   type     one of the {@code FRAME_*} constants below
+ *   byte[] body     length - 1 bytes, laid out per type
+ * </pre>
+ * Strings are an int32 byte count (-1 for null) followed by UTF-8 bytes.
+ *
+ * <h2>Handshake (versioned)</h2>
+ * <ol>
+ *   <li>worker → parent {@link #FRAME_HELLO}: int32 {@link #MAGIC}, int16 protocol version, int64 pid,
+ *       string token;</li>
+ *   <li>parent → worker {@link #FRAME_WELCOME}: int16 version (the one both speak), or
+ *       {@link #FRAME_REJECT}: string reason, after which the parent closes the channel.</li>
+ * </ol>
+ * The parent accepts only its own token and only version {@link #VERSION}.
+ *
+ * <h2>Task exchange</h2>
+ * <ul>
+ *   <li>parent → worker {@link #FRAME_TASK}: int64 sequence number, then the Java-serialised
+ *       {@link TaskPayload} (the rest of the frame);</li>
+ *   <li>worker → parent {@link #FRAME_STARTED}: int64 sequence, sent just before the task's code runs (the
+ *       parent measures the timeout from its arrival);</li>
+ *   <li>worker → parent {@link #FRAME_RESULT}: int64 sequence, then the Java-serialised result;</li>
+ *   <li>worker → parent {@link #FRAME_ERROR}: int64 sequence, then a {@link RemoteFailure};</li>
+ *   <li>parent → worker {@link #FRAME_SHUTDOWN}: empty; the worker exits normally (shutdown hooks run).</li>
+ * </ul>
+ * One task is in flight per worker at a time.
+ */
+public final class Protocol {
+
+    /** "PPOL": first field of the worker's hello. */
+    public static final int MAGIC = 0x50504F4C;
+
+    /** The protocol version this build speaks. */
+    public static final short VERSION = 1;
+
+    public static final byte FRAME_HELLO = 1;
+    public static final byte FRAME_WELCOME = 2;
+    public static final byte FRAME_REJECT = 3;
+    public static final byte FRAME_TASK = 4;
+    public static final byte FRAME_STARTED = 5;
+    public static final byte FRAME_RESULT = 6;
+    public static final byte FRAME_ERROR = 7;
+    public static final byte FRAME_SHUTDOWN = 8;
+
+    /** Length in characters of the hex token the parent hands each worker. */
+    public static final int TOKEN_LENGTH = 64;
+
+    private Protocol() {
+    }
+
+    /** A readable name for a frame type, for error messages. */
+    public static String frameName(byte type) {
+        switch (type) {
+            case FRAME_HELLO: return "HELLO";
+            case FRAME_WELCOME: return "WELCOME";
+            case FRAME_REJECT: return "REJECT";
+            case FRAME_TASK: return "TASK";
+            case FRAME_STARTED: return "STARTED";
+            case FRAME_RESULT: return "RESULT";
+            case FRAME_ERROR: return "ERROR";
+            case FRAME_SHUTDOWN: return "SHUTDOWN";
+            default: return "unknown frame type " + type;
+        }
+    }
+}

@@ -1,0 +1,263 @@
+package dev.processpool.transport;
+
+import dev.processpool.protocol.Frame;
+import dev.processpool.protocol.FrameReader;
+import dev.processpool.protocol.FrameWriter;
+import dev.processpool.protocol.Protocol;
+import dev.processpool.protocol.ProtocolException;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import dev.processpool.protocol.ChannelStreams;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Runs workers as child JVMs on this machine, each with a private Unix-domain-socket channel (see
+ * {@link Protocol}). The socket files live in a directory created with mode 0700 for this transport alone;
+ * each worker's socket accepts one connection and is deleted as soon as it has, and the worker must present
+ * the random token the parent gave it on stdin.
+ */
+public final class LocalJvmTransport implements WorkerTransport {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** What a worker JVM is launched with. */
+    public record Settings(Path javaExecutable, List<String> classPath, List<String> jvmOptions,
+                           Map<String, String> environment, Path workingDirectory, Duration startTimeout,
+                           int maxFrameBytes) {
+    }
+
+    private final Settings settings;
+    private final Path socketDir;
+    private final String classPathText;
+    /** Every process this transport started that has not exited yet: the last line of defence in close(). */
+    private final java.util.Set<Process> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    public LocalJvmTransport(Settings settings) throws IOException {
+        this.settings = settings;
+        this.classPathText = String.join(java.io.File.pathSeparator, settings.classPath());
+        this.socketDir = createPrivateDirectory();
+    }
+
+    private static Path createPrivateDirectory() throws IOException {
+        // Unix socket paths are limited to ~107 bytes: prefer a short temp directory.
+        Path base = Paths.get(System.getProperty("java.io.tmpdir"));
+        if (base.toString().length() > 60 && Files.isDirectory(Paths.get("/tmp"))) {
+            base = Paths.get("/tmp");
+        }
+        return Files.createTempDirectory(base, "processpool-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+
+    /** The private directory that holds the workers' sockets while they connect. */
+    public Path socketDirectory() {
+        return socketDir;
+    }
+
+    @Override
+    public WorkerChannel launch(int workerNumber, WorkerEvents events) throws IOException, InterruptedException {
+        Path socketPath = socketDir.resolve("w" + workerNumber + ".sock");
+        Files.deleteIfExists(socketPath);
+        String token = newToken();
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        Process process = null;
+        SocketChannel channel = null;
+        LocalJvmWorker worker = null;
+        AtomicBoolean settled = new AtomicBoolean();
+        try {
+            server.bind(UnixDomainSocketAddress.of(socketPath), 1);
+            ProcessBuilder pb = new ProcessBuilder(command(workerNumber, socketPath))
+                    .directory(settings.workingDirectory().toFile());
+            Map<String, String> env = pb.environment();
+            settings.environment().forEach((k, v) -> {
+                if (v == null) {
+                    env.remove(k);
+                } else {
+                    env.put(k, v);
+                }
+            });
+            process = pb.start();
+            Process started = process;
+            live.add(started);
+            process.onExit().thenRun(() -> live.remove(started));
+            worker = new LocalJvmWorker(workerNumber, process, ProcessTrees.setsid() != null, events);
+            OutputStream stdin = process.getOutputStream();
+            stdin.write((token + "\n").getBytes(StandardCharsets.US_ASCII));
+            stdin.flush();
+
+            // Watchdog: a worker that dies or dawdles during start-up must not block this thread.
+            ServerSocketChannel serverRef = server;
+            Process processRef = process;
+            Runnable abort = () -> {
+                if (!settled.get()) {
+                    closeQuietly(serverRef);
+                    processRef.destroyForcibly();
+                }
+            };
+            process.onExit().thenRun(() -> closeQuietly(serverRef));
+            CompletableFuture.delayedExecutor(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS).execute(abort);
+
+            channel = server.accept();
+            closeQuietly(server);
+            Files.deleteIfExists(socketPath);
+            SocketChannel channelRef = channel;
+            process.onExit().thenRun(() -> {
+                if (!settled.get()) {
+                    closeQuietly(channelRef);
+                }
+            });
+            CompletableFuture.delayedExecutor(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                    .execute(() -> {
+                        if (!settled.get()) {
+                            closeQuietly(channelRef);
+                        }
+                    });
+
+            FrameReader reader = new FrameReader(ChannelStreams.input(channel), settings.maxFrameBytes());
+            FrameWriter writer = new FrameWriter(ChannelStreams.output(channel));
+            Frame hello = reader.read();
+            String problem = checkHello(hello, token, process.pid());
+            if (problem != null) {
+                ByteArrayOutputStream body = new ByteArrayOutputStream();
+                FrameWriter.writeString(new DataOutputStream(body), problem);
+                try {
+                    writer.writeRaw(Protocol.FRAME_REJECT, body.toByteArray());
+                } catch (IOException ignored) {
+                    // it is being rejected anyway
+                }
+                throw new ProtocolException("handshake failed: " + problem);
+            }
+            ByteArrayOutputStream welcome = new ByteArrayOutputStream();
+            new DataOutputStream(welcome).writeShort(Protocol.VERSION);
+            writer.writeRaw(Protocol.FRAME_WELCOME, welcome.toByteArray());
+            if (!settled.compareAndSet(false, true)) {
+                throw new IOException("start-up timed out");
+            }
+            worker.connected(channel, reader, writer);
+            return worker;
+        } catch (IOException | RuntimeException e) {
+            settled.set(true);
+            closeQuietly(server);
+            closeQuietly(channel);
+            Files.deleteIfExists(socketPath);
+            if (worker != null) {
+                throw new IOException(worker.abortLaunch(describe(e, process)), e);
+            }
+            throw new IOException("could not launch worker " + workerNumber + ": " + e.getMessage(), e);
+        }
+    }
+
+    private String describe(Exception e, Process process) {
+        if (process != null && !process.isAlive()) {
+            return "worker exited during start-up with exit code " + process.exitValue();
+        }
+        if (e instanceof java.nio.channels.AsynchronousCloseException) {
+            return "worker did not complete the handshake within " + settings.startTimeout().toMillis() + " ms";
+        }
+        return String.valueOf(e.getMessage());
+    }
+
+    private List<String> command(int workerNumber, Path socketPath) {
+        List<String> cmd = new ArrayList<>();
+        if (ProcessTrees.setsid() != null) {
+            cmd.add(ProcessTrees.setsid());
+        }
+        cmd.add(settings.javaExecutable().toString());
+        cmd.addAll(settings.jvmOptions());
+        cmd.add("-Dprocesspool.worker=" + workerNumber);
+        cmd.add("-cp");
+        cmd.add(classPathText);
+        cmd.add("dev.processpool.worker.WorkerMain");
+        cmd.add(socketPath.toString());
+        return cmd;
+    }
+
+    private static String checkHello(Frame hello, String token, long pid) throws IOException {
+        if (hello == null) {
+            return "channel closed before the worker's HELLO";
+        }
+        if (hello.type() != Protocol.FRAME_HELLO) {
+            return "expected HELLO, got " + hello;
+        }
+        DataInputStream in = hello.fields();
+        int magic = in.readInt();
+        if (magic != Protocol.MAGIC) {
+            return "bad magic 0x" + Integer.toHexString(magic);
+        }
+        short version = in.readShort();
+        if (version != Protocol.VERSION) {
+            return "worker speaks protocol version " + version + ", the pool speaks " + Protocol.VERSION
+                    + " (mixed processpool versions on the class path?)";
+        }
+        long workerPid = in.readLong();
+        String presented = FrameWriter.readString(in);
+        if (presented == null || !MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8),
+                token.getBytes(StandardCharsets.UTF_8))) {
+            return "wrong token";
+        }
+        if (workerPid != pid) {
+            return "worker reports pid " + workerPid + " but was launched as " + pid;
+        }
+        return null;
+    }
+
+    private static String newToken() {
+        byte[] bytes = new byte[Protocol.TOKEN_LENGTH / 2];
+        RANDOM.nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    static void closeQuietly(java.io.Closeable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // nothing to do
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        for (Process p : live) {
+            if (p.isAlive()) {
+                ProcessTrees.signal(p.toHandle(), ProcessTrees.setsid() != null, true);
+            }
+        }
+        for (Process p : live) {
+            try {
+                p.waitFor(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        try (var files = Files.list(socketDir)) {
+            files.forEach(f -> f.toFile().delete());
+        } catch (IOException ignored) {
+            // already gone
+        }
+        socketDir.toFile().delete();
+    }
+}

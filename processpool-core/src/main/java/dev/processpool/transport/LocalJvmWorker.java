@@ -1,0 +1,258 @@
+package dev.processpool.transport;
+
+import dev.processpool.WorkerOutputListener.Stream;
+import dev.processpool.protocol.Frame;
+import dev.processpool.protocol.FrameReader;
+import dev.processpool.protocol.FrameWriter;
+import dev.processpool.protocol.Protocol;
+import dev.processpool.protocol.ProtocolException;
+import dev.processpool.protocol.RemoteFailure;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One child JVM seen from the parent: its process, its channel and three threads: the channel reader,
+ * which turns frames into {@link WorkerEvents} and, when the channel ends, waits for the process and reports
+ * its exit; and one reader each for stdout and stderr.
+ */
+final class LocalJvmWorker implements WorkerChannel {
+
+    private static final int STDERR_TAIL_LINES = 40;
+    private static final int MAX_LINE_CHARS = 8192;
+
+    private final int number;
+    private final Process process;
+    private final boolean groupLeader;
+    private final WorkerEvents events;
+    private final ArrayDeque<String> stderrTail = new ArrayDeque<>();
+    private final Thread stdoutPump;
+    private final Thread stderrPump;
+    private volatile SocketChannel channel;
+    private volatile FrameWriter writer;
+    private volatile boolean shutdownRequested;
+
+    LocalJvmWorker(int number, Process process, boolean groupLeader, WorkerEvents events) {
+        this.number = number;
+        this.process = process;
+        this.groupLeader = groupLeader;
+        this.events = events;
+        this.stdoutPump = pump(process.getInputStream(), Stream.STDOUT);
+        this.stderrPump = pump(process.getErrorStream(), Stream.STDERR);
+    }
+
+    private Thread pump(InputStream in, Stream stream) {
+        Thread t = new Thread(() -> pumpLines(in, stream),
+                "processpool-worker-" + number + "-" + stream.name().toLowerCase());
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private void pumpLines(InputStream in, Stream stream) {
+        try (Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
+            StringBuilder line = new StringBuilder();
+            char[] buf = new char[4096];
+            int n;
+            while ((n = r.read(buf)) != -1) {
+                for (int i = 0; i < n; i++) {
+                    char c = buf[i];
+                    if (c == '\n' || line.length() >= MAX_LINE_CHARS) {
+                        emit(stream, line);
+                        if (c == '\n') {
+                            continue;
+                        }
+                    }
+                    if (c != '\r') {
+                        line.append(c);
+                    }
+                }
+            }
+            if (line.length() > 0) {
+                emit(stream, line);
+            }
+        } catch (IOException ignored) {
+            // the stream closes when the process dies
+        }
+    }
+
+    private void emit(Stream stream, StringBuilder line) {
+        String text = line.toString();
+        line.setLength(0);
+        if (stream == Stream.STDERR) {
+            synchronized (stderrTail) {
+                if (stderrTail.size() == STDERR_TAIL_LINES) {
+                    stderrTail.removeFirst();
+                }
+                stderrTail.addLast(text);
+            }
+        }
+        try {
+            events.output(stream, text);
+        } catch (RuntimeException e) {
+            // a listener's failure must not stop the pump (the pipe would fill and block the worker)
+        }
+    }
+
+    List<String> stderrTail() {
+        synchronized (stderrTail) {
+            return new ArrayList<>(stderrTail);
+        }
+    }
+
+    /** The handshake succeeded: start reading frames. */
+    void connected(SocketChannel channel, FrameReader reader, FrameWriter writer) {
+        this.channel = channel;
+        this.writer = writer;
+        Thread t = new Thread(() -> readLoop(reader), "processpool-worker-" + number + "-channel");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** The launch failed: kill what was started, and describe why it failed. */
+    String abortLaunch(String reason) {
+        kill();
+        try {
+            process.waitFor(2, TimeUnit.SECONDS);
+            stderrPump.join(500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<String> tail = stderrTail();
+        StringBuilder sb = new StringBuilder("worker ").append(number).append(" (pid ").append(process.pid())
+                .append(") failed to start: ").append(reason);
+        if (!process.isAlive()) {
+            sb.append(" [exit code ").append(process.exitValue()).append(']');
+        }
+        if (!tail.isEmpty()) {
+            sb.append("; stderr: ").append(String.join(" | ", tail.subList(Math.max(0, tail.size() - 8), tail.size())));
+        }
+        return sb.toString();
+    }
+
+    private void readLoop(FrameReader reader) {
+        String broken = null;
+        try {
+            Frame frame;
+            while ((frame = reader.read()) != null) {
+                dispatch(frame);
+            }
+        } catch (ProtocolException e) {
+            broken = e.getMessage();
+        } catch (IOException e) {
+            // connection reset and the like: the worker is going away; judged below like an end of stream
+        } catch (RuntimeException e) {
+            broken = "channel reader failed: " + e;
+        }
+        LocalJvmTransport.closeQuietly(channel);
+        try {
+            if (broken == null && !shutdownRequested && !process.waitFor(1, TimeUnit.SECONDS)) {
+                broken = "worker closed its channel but kept running";
+            }
+            if (broken != null) {
+                events.channelBroken(broken);
+                kill();
+            }
+            process.waitFor();
+            if (groupLeader) {
+                // Whatever the worker's tasks started and left behind in its process group goes too.
+                ProcessTrees.signalGroup(process.pid(), true);
+            }
+            stderrPump.join(500);
+            stdoutPump.join(500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        events.exited(process.isAlive() ? -1 : process.exitValue(), stderrTail());
+    }
+
+    private void dispatch(Frame frame) throws IOException {
+        switch (frame.type()) {
+            case Protocol.FRAME_STARTED:
+                events.taskStarted(frame.sequence());
+                break;
+            case Protocol.FRAME_RESULT:
+                events.taskSucceeded(frame.sequence(), frame.body(), 8);
+                break;
+            case Protocol.FRAME_ERROR: {
+                long seq = frame.sequence();
+                DataInputStream in = frame.fields();
+                in.skipNBytes(8);
+                RemoteFailure failure;
+                try {
+                    failure = RemoteFailure.decode(in);
+                } catch (ProtocolException e) {
+                    throw e;
+                } catch (IOException e) {
+                    throw new ProtocolException("malformed ERROR frame: " + e);
+                }
+                events.taskFailed(seq, failure);
+                break;
+            }
+            default:
+                throw new ProtocolException("unexpected frame from worker: " + frame);
+        }
+    }
+
+    @Override
+    public long pid() {
+        return process.pid();
+    }
+
+    @Override
+    public void sendTask(long sequence, byte[] payload) throws IOException {
+        FrameWriter w = writer;
+        if (w == null) {
+            throw new IOException("worker " + number + " is not connected");
+        }
+        w.writeSequenced(Protocol.FRAME_TASK, sequence, payload);
+    }
+
+    @Override
+    public void requestShutdown() {
+        shutdownRequested = true;
+        FrameWriter w = writer;
+        if (w != null) {
+            try {
+                w.writeEmpty(Protocol.FRAME_SHUTDOWN);
+            } catch (IOException ignored) {
+                // it is going away anyway
+            }
+        }
+    }
+
+    @Override
+    public void terminate() {
+        shutdownRequested = true;
+        if (process.isAlive()) {
+            ProcessTrees.signal(process.toHandle(), groupLeader, false);
+        }
+    }
+
+    @Override
+    public void kill() {
+        shutdownRequested = true;
+        if (process.isAlive()) {
+            ProcessTrees.signal(process.toHandle(), groupLeader, true);
+        }
+    }
+
+    @Override
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    @Override
+    public String toString() {
+        return "worker " + number + " (pid " + process.pid() + ")";
+    }
+}

@@ -1,0 +1,183 @@
+package dev.processpool.worker;
+
+import dev.processpool.protocol.Frame;
+import dev.processpool.protocol.FrameReader;
+import dev.processpool.protocol.FrameWriter;
+import dev.processpool.protocol.JavaSerialization;
+import dev.processpool.protocol.Protocol;
+import dev.processpool.protocol.ProtocolException;
+import dev.processpool.protocol.RemoteFailure;
+import dev.processpool.protocol.TaskPayload;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import dev.processpool.protocol.ChannelStreams;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * The main class of a worker JVM. Started by the pool as
+ * {@code java <options> -cp <class path> dev.processpool.worker.WorkerMain <socket path>}; reads its token
+ * from stdin, connects to the socket, completes the handshake (see {@link Protocol}) and then runs tasks one
+ * at a time until the parent says stop or goes away.
+ *
+ * <p>Parent death is noticed twice over: the channel reaches end-of-file, and so does stdin, which the parent
+ * holds open for the worker's whole life. Either way the worker kills the processes its tasks started and
+ * halts at once.
+ */
+public final class WorkerMain {
+
+    /** Exit code when the parent went away. */
+    static final int EXIT_PARENT_GONE = 3;
+    /** Exit code when the handshake failed. */
+    static final int EXIT_HANDSHAKE_FAILED = 4;
+    /** Exit code after a VirtualMachineError other than StackOverflowError (the JVM may be unusable). */
+    static final int EXIT_AFTER_VM_ERROR = 5;
+
+    private WorkerMain() {
+    }
+
+    public static void main(String[] argv) {
+        if (argv.length != 1) {
+            System.err.println("usage: WorkerMain <socket path>  (token on stdin); started by dev.processpool.ProcessPool");
+            System.exit(2);
+        }
+        try {
+            run(Path.of(argv[0]));
+        } catch (Throwable t) {
+            System.err.println("processpool worker failed: " + t);
+            t.printStackTrace();
+            Runtime.getRuntime().halt(EXIT_HANDSHAKE_FAILED);
+        }
+    }
+
+    private static void run(Path socketPath) throws Exception {
+        String token = readTokenLine(System.in);
+        Thread watcher = new Thread(WorkerMain::watchStdin, "processpool-parent-watch");
+        watcher.setDaemon(true);
+        watcher.start();
+
+        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        channel.connect(UnixDomainSocketAddress.of(socketPath));
+        FrameReader reader = new FrameReader(ChannelStreams.input(channel), Integer.MAX_VALUE - 8);
+        FrameWriter writer = new FrameWriter(ChannelStreams.output(channel));
+
+        ByteArrayOutputStream hello = new ByteArrayOutputStream();
+        DataOutputStream h = new DataOutputStream(hello);
+        h.writeInt(Protocol.MAGIC);
+        h.writeShort(Protocol.VERSION);
+        h.writeLong(ProcessHandle.current().pid());
+        FrameWriter.writeString(h, token);
+        h.flush();
+        writer.writeRaw(Protocol.FRAME_HELLO, hello.toByteArray());
+
+        Frame answer = reader.read();
+        if (answer == null) {
+            parentGone();
+        }
+        if (answer.type() == Protocol.FRAME_REJECT) {
+            System.err.println("processpool worker rejected by the pool: " + FrameWriter.readString(answer.fields()));
+            Runtime.getRuntime().halt(EXIT_HANDSHAKE_FAILED);
+        }
+        if (answer.type() != Protocol.FRAME_WELCOME) {
+            throw new ProtocolException("expected WELCOME, got " + answer);
+        }
+
+        while (true) {
+            Frame frame = reader.read();
+            if (frame == null) {
+                parentGone();
+                return;
+            }
+            switch (frame.type()) {
+                case Protocol.FRAME_TASK:
+                    runTask(frame, writer);
+                    break;
+                case Protocol.FRAME_SHUTDOWN:
+                    channel.close();
+                    System.exit(0);
+                    return;
+                default:
+                    throw new ProtocolException("unexpected frame from the pool: " + frame);
+            }
+        }
+    }
+
+    private static void runTask(Frame frame, FrameWriter writer) throws IOException {
+        long seq = frame.sequence();
+        writer.writeSequenced(Protocol.FRAME_STARTED, seq, null);
+        Object result;
+        try {
+            TaskPayload payload = (TaskPayload) JavaSerialization.deserialize(frame.body(), 8,
+                    Thread.currentThread().getContextClassLoader(), null);
+            result = TaskInvoker.invoke(payload);
+        } catch (Throwable t) {
+            sendFailure(writer, seq, RemoteFailure.TASK_THREW, t);
+            if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
+                // After an OutOfMemoryError or an InternalError the JVM may be in a bad state: start afresh.
+                System.err.println("processpool worker exits after " + t);
+                Runtime.getRuntime().halt(EXIT_AFTER_VM_ERROR);
+            }
+            return;
+        }
+        byte[] bytes;
+        try {
+            bytes = JavaSerialization.serialize(result);
+        } catch (Throwable t) {
+            sendFailure(writer, seq, RemoteFailure.RESULT_NOT_SERIALIZABLE, t);
+            return;
+        }
+        writer.writeSequenced(Protocol.FRAME_RESULT, seq, bytes);
+    }
+
+    private static void sendFailure(FrameWriter writer, long seq, byte kind, Throwable t) throws IOException {
+        byte[] body;
+        try {
+            body = RemoteFailure.of(kind, t).encode();
+        } catch (Throwable describeFailed) {
+            body = RemoteFailure.of(kind, new RuntimeException(t.getClass().getName()
+                    + " (its description failed: " + describeFailed + ")")).encode();
+        }
+        writer.writeSequenced(Protocol.FRAME_ERROR, seq, body);
+    }
+
+    private static String readTokenLine(InputStream in) throws IOException {
+        // Read byte by byte: a buffered reader could swallow bytes meant for the watcher (there are none, but
+        // the watcher must see the end of the stream, not a buffer's).
+        StringBuilder sb = new StringBuilder(Protocol.TOKEN_LENGTH);
+        int b;
+        while ((b = in.read()) != -1 && b != '\n') {
+            if (sb.length() > 4 * Protocol.TOKEN_LENGTH) {
+                throw new ProtocolException("token line too long");
+            }
+            sb.append((char) b);
+        }
+        if (b == -1) {
+            parentGone();
+        }
+        return new String(sb.toString().getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8).strip();
+    }
+
+    private static void watchStdin() {
+        try {
+            byte[] buf = new byte[64];
+            while (System.in.read(buf) != -1) {
+                // the parent never writes after the token; ignore anything else
+            }
+        } catch (IOException ignored) {
+            // a broken stdin means the parent is gone as well
+        }
+        parentGone();
+    }
+
+    /** The parent is gone: take down what our tasks started and leave at once, without shutdown hooks. */
+    private static void parentGone() {
+        ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+        Runtime.getRuntime().halt(EXIT_PARENT_GONE);
+    }
+}

@@ -248,13 +248,7 @@ public final class PoolEngine {
             if (dispatched) {
                 notFull.signalAll();
             }
-            int starting = 0;
-            for (WorkerHandle w : workers) {
-                if (w.state == WorkerState.STARTING) {
-                    starting++;
-                }
-            }
-            for (int want = pending.size() - starting; want > 0 && canLaunchLocked(); want--) {
+            for (int want = pending.size() - countLocked(WorkerState.STARTING); want > 0 && canLaunchLocked(); want--) {
                 a.addLaunch(newWorkerLocked());
             }
         }
@@ -288,7 +282,7 @@ public final class PoolEngine {
         }
         if (consecutiveStartFailures > 0) {
             long wait = launchNotBeforeNanos - System.nanoTime();
-            boolean startingAlready = workers.stream().anyMatch(w -> w.state == WorkerState.STARTING);
+            boolean startingAlready = countLocked(WorkerState.STARTING) > 0;
             if (wait > 0 || startingAlready) {
                 if (!launchRetryScheduled && !startingAlready) {
                     launchRetryScheduled = true;
@@ -372,7 +366,7 @@ public final class PoolEngine {
             launchNotBeforeNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMillis);
             LOG.warn("{}: {} (failure {} in a row; next launch in {} ms)", name, e.getMessage(),
                     consecutiveStartFailures, backoffMillis);
-            boolean anyWorking = workers.stream().anyMatch(x -> x.state == WorkerState.IDLE || x.state == WorkerState.WORKING);
+            boolean anyWorking = countLocked(WorkerState.IDLE) + countLocked(WorkerState.WORKING) > 0;
             if (consecutiveStartFailures >= START_FAILURES_BEFORE_GIVING_UP && !anyWorking) {
                 failed.addAll(pending);
                 pending.clear();
@@ -715,73 +709,51 @@ public final class PoolEngine {
     // ========================================================================================= getters
 
     public int numWorking() {
-        lock.lock();
-        try {
-            int n = 0;
-            for (WorkerHandle w : workers) {
-                if (w.state == WorkerState.WORKING) {
-                    n++;
-                }
-            }
-            return n;
-        } finally {
-            lock.unlock();
-        }
+        return read(() -> countLocked(WorkerState.WORKING));
     }
 
     public int numIdle() {
-        lock.lock();
-        try {
-            return idle.size();
-        } finally {
-            lock.unlock();
-        }
+        return read(idle::size);
     }
 
     /** Worker processes alive or being launched (stopping ones included). */
     public int numProcesses() {
-        lock.lock();
-        try {
-            return workers.size();
-        } finally {
-            lock.unlock();
-        }
+        return read(workers::size);
     }
 
     public int numPending() {
-        lock.lock();
-        try {
-            return pending.size();
-        } finally {
-            lock.unlock();
-        }
+        return read(pending::size);
     }
 
     public boolean isFull() {
-        lock.lock();
-        try {
-            return isFullLocked();
-        } finally {
-            lock.unlock();
-        }
+        return read(this::isFullLocked);
     }
 
     public List<WorkingProcess> workers() {
+        return read(() -> List.copyOf(workers));
+    }
+
+    public RunState runState() {
+        return read(() -> state);
+    }
+
+    private <T> T read(java.util.function.Supplier<T> reader) {
         lock.lock();
         try {
-            return List.copyOf(workers);
+            return reader.get();
         } finally {
             lock.unlock();
         }
     }
 
-    public RunState runState() {
-        lock.lock();
-        try {
-            return state;
-        } finally {
-            lock.unlock();
+    private int countLocked(WorkerState wanted) {
+        int n = 0;
+        for (WorkerHandle w : workers) {
+            if (w.state == wanted) {
+                n++;
+            }
         }
+        return n;
     }
 
     // ==================================================================================== life cycle
@@ -835,7 +807,7 @@ public final class PoolEngine {
     public boolean awaitNoneWorking(long deadlineNanos) throws InterruptedException {
         lock.lock();
         try {
-            while (workers.stream().anyMatch(w -> w.state == WorkerState.WORKING)) {
+            while (countLocked(WorkerState.WORKING) > 0) {
                 long remaining = deadlineNanos - System.nanoTime();
                 if (remaining <= 0) {
                     return false;

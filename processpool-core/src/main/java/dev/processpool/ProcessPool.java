@@ -404,9 +404,11 @@ public class ProcessPool implements AutoCloseable {
      * (in this thread, unless the pool is daemonized), or until the timeout passes.
      *
      * @return true if all those tasks were settled, false if the timeout passed first
+     * @throws IllegalStateException if called from a callback (it would wait for that callback's own task)
      */
     public boolean processAllResults(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
+        requireNotInCallback("processAllResults");
         if (timeout.isNegative()) {
             throw new IllegalArgumentException("timeout must not be negative: " + timeout);
         }
@@ -481,9 +483,11 @@ public class ProcessPool implements AutoCloseable {
      * is alive. Idempotent.
      *
      * @return true if every task finished within the timeout, false if some were cancelled
+     * @throws IllegalStateException if called from a callback (it would wait for that callback's own task)
      */
     public boolean shutdown(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
+        requireNotInCallback("shutdown");
         if (timeout.isNegative()) {
             throw new IllegalArgumentException("timeout must not be negative: " + timeout);
         }
@@ -604,6 +608,13 @@ public class ProcessPool implements AutoCloseable {
     public String toString() {
         return name + "[" + engine.runState() + ", workers=" + getNumProcesses() + ", working="
                 + getNumWorkingProcesses() + ", pending=" + getNumPendingTasks() + "]";
+    }
+
+    private void requireNotInCallback(String method) {
+        if (delivery.inCallback()) {
+            throw new IllegalStateException(method + " cannot be called from a callback of the same pool: it waits "
+                    + "for callbacks to run, that one's included");
+        }
     }
 
     private static long saturatedNanos(Duration d) {

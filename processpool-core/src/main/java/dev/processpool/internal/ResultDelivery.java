@@ -92,6 +92,11 @@ public final class ResultDelivery {
         return n;
     }
 
+    /** Whether the calling thread is running a callback of this pool. */
+    public boolean inCallback() {
+        return callbackLock.isHeldByCurrentThread();
+    }
+
     /** The highest sequence number accepted so far, or -1. */
     long lastTracked() {
         Map.Entry<Long, Submission> last = unsettled.lastEntry();

@@ -414,6 +414,10 @@ public final class PoolEngine {
     }
 
     void onTaskStarted(WorkerHandle w, long sequence) {
+        Submission current = w.current;
+        if (current == null || current.sequence != sequence || current.timeout.get().isZero()) {
+            return; // no deadline to arm: spare the lock on the common path
+        }
         lock.lock();
         try {
             Submission s = w.current;

@@ -20,9 +20,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ol>
  *   <li>cold start: from {@code new ProcessPool(...)} to the first result callback, median of 5 fresh pools;</li>
  *   <li>no-op throughput with 2 workers: 10,000 tasks queued on an unbounded queue, then
- *       {@code processAllResults}; median of 3 runs on one warm pool;</li>
- *   <li>warm round trip: one no-op task at a time ({@code task.future().get()}), 2,000 after a 200-task
- *       warm-up; median and 99th percentile;</li>
+ *       {@code processAllResults}; median of 3 runs on one pool, after a 20,000-task warm-up (both JVMs
+ *       compile the hot paths during the first tens of thousands of tasks; without it the runs climb);</li>
+ *   <li>warm round trip on the same pool: one no-op task at a time ({@code task.future().get()}), 2,000
+ *       after a 200-task warm-up; median and 99th percentile;</li>
  *   <li>shutdown of an idle 2-worker pool, median over the 5 pools of (1).</li>
  * </ol>
  * Run with a real class path, e.g. {@code mvn -B -q package -DskipTests -Dexample=Measure}.
@@ -32,7 +33,7 @@ public final class Measure {
     static final int COLD_POOLS = 5;
     static final int THROUGHPUT_TASKS = 10_000;
     static final int THROUGHPUT_RUNS = 3;
-    static final int THROUGHPUT_WARMUP = 1_000;
+    static final int THROUGHPUT_WARMUP = 20_000;
     static final int LATENCY_WARMUP = 200;
     static final int LATENCY_TASKS = 2_000;
     static final Duration LONG_WAIT = Duration.ofMinutes(10);
@@ -117,10 +118,10 @@ public final class Measure {
         System.out.printf("| cold start: `new ProcessPool` to first result callback | %s ms | median of %d fresh pools "
                 + "(minSize 2); samples %s ms |%n", ms(median(coldMicros)), COLD_POOLS, msList(coldMicros));
         System.out.printf("| no-op throughput, 2 workers | %,.0f tasks/s | %,d tasks queued (unbounded queue), then "
-                + "`processAllResults`; median of %d runs; samples %s |%n", median(throughput), THROUGHPUT_TASKS,
-                THROUGHPUT_RUNS, rateList(throughput));
-        System.out.printf("| warm round trip, median | %,d µs | one no-op task at a time, `future().get()`, %,d after "
-                + "%d warm-up |%n", nanosToMicros(roundTrips[roundTrips.length / 2]), LATENCY_TASKS, LATENCY_WARMUP);
+                + "`processAllResults`; median of %d runs after a %,d-task warm-up; samples %s |%n",
+                median(throughput), THROUGHPUT_TASKS, THROUGHPUT_RUNS, THROUGHPUT_WARMUP, rateList(throughput));
+        System.out.printf("| warm round trip, median | %,d µs | same pool, then one no-op task at a time, `future().get()`, "
+                + "%,d after %d warm-up |%n", nanosToMicros(roundTrips[roundTrips.length / 2]), LATENCY_TASKS, LATENCY_WARMUP);
         System.out.printf("| warm round trip, p99 | %,d µs | same run |%n",
                 nanosToMicros(roundTrips[(int) Math.ceil(0.99 * roundTrips.length) - 1]));
         System.out.printf("| idle pool shutdown (2 workers) | %s ms | `shutdown(60 s)` of an idle pool, median of %d; "

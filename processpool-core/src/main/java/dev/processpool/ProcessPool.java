@@ -345,8 +345,9 @@ public class ProcessPool implements AutoCloseable {
         }
 
         @Override
-        public boolean complete(Object result, TaskException failure) {
+        public boolean complete(Object result, TaskException failure, long workerPid, long runNanos) {
             idsInUse.remove(task.getTaskID(), task);
+            task.recordExecution(workerPid, runNanos);
             boolean recorded = failure == null ? task.complete(result) : task.fail(failure);
             if (!recorded) {
                 return false;
@@ -445,6 +446,22 @@ public class ProcessPool implements AutoCloseable {
     }
 
     // ======================================================================================== life cycle
+
+    /**
+     * Waits until {@code minSize} workers have started (completed their handshake), so that the first tasks
+     * do not pay for JVM start-up. Queuing does not need this: tasks wait for workers anyway.
+     *
+     * @return true when they are ready, false if the timeout passed first or the pool is shut down
+     */
+    public boolean awaitReady(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        try {
+            return engine.awaitReady(config.getMinSize(), System.nanoTime() + saturatedNanos(timeout));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
 
     /**
      * DIRAC's {@code stopProcessing}: stops dispatching tasks, waits up to {@code timeout} for running tasks to

@@ -51,6 +51,8 @@ public final class ProcessTask {
     private final CompletableFuture<Object> future = new CompletableFuture<>();
     private volatile Object result;
     private volatile TaskException exception;
+    private volatile long workerPid = -1;
+    private volatile Duration runTime = Duration.ZERO;
 
     private ProcessTask(Builder b) {
         this.function = b.function;
@@ -170,6 +172,19 @@ public final class ProcessTask {
         return exception;
     }
 
+    /** The pid of the worker that ran the task (or was running it when it failed), or -1 if none did. */
+    public long getWorkerPid() {
+        return workerPid;
+    }
+
+    /**
+     * How long the task ran in its worker, from the start of its execution to its outcome; zero if it never
+     * started. Known once the task is done.
+     */
+    public Duration getRunTime() {
+        return runTime;
+    }
+
     /** Whether the task has an outcome (a result or a failure). */
     public boolean isDone() {
         return outcomeRecorded.get();
@@ -240,6 +255,14 @@ public final class ProcessTask {
 
     void assignId(String id) {
         taskId = id;
+    }
+
+    /** Records where and how long the task ran; called just before its outcome. */
+    void recordExecution(long pid, long runNanos) {
+        if (!outcomeRecorded.get()) {
+            workerPid = pid;
+            runTime = Duration.ofNanos(runNanos);
+        }
     }
 
     /** Records a result; returns false if the task already had an outcome. */

@@ -17,4 +17,19 @@ class SmokeTest {
             assertThat(task.taskResults()).isEqualTo(42);
         }
     }
+
+    @Test
+    void awaitReadyWaitsForTheMinimumAndTasksRecordWhereAndHowLongTheyRan() throws Exception {
+        try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(2).maxSize(2).build())) {
+            assertThat(pool.awaitReady(Duration.ofSeconds(60))).isTrue();
+            assertThat(pool.getNumIdleProcesses()).isEqualTo(2);
+            ProcessTask task = pool.createAndQueueTask((args, kwargs) -> {
+                Thread.sleep(50);
+                return ProcessHandle.current().pid();
+            });
+            Object pid = task.future().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(task.getWorkerPid()).isEqualTo(pid);
+            assertThat(task.getRunTime()).isGreaterThanOrEqualTo(Duration.ofMillis(50));
+        }
+    }
 }

@@ -242,6 +242,7 @@ public final class PoolEngine {
                 w.state = WorkerState.WORKING;
                 w.current = s;
                 s.worker = w;
+                s.workerPid = w.pid;
                 a.addSend(w, s);
                 dispatched = true;
             }
@@ -415,7 +416,11 @@ public final class PoolEngine {
 
     void onTaskStarted(WorkerHandle w, long sequence) {
         Submission current = w.current;
-        if (current == null || current.sequence != sequence || current.timeout.get().isZero()) {
+        if (current == null || current.sequence != sequence) {
+            return;
+        }
+        current.startedNanos = System.nanoTime();
+        if (current.timeout.get().isZero()) {
             return; // no deadline to arm: spare the lock on the common path
         }
         lock.lock();
@@ -424,7 +429,6 @@ public final class PoolEngine {
             if (s == null || s.sequence != sequence) {
                 return;
             }
-            s.startedNanos = System.nanoTime();
             Duration timeout = s.timeout.get();
             if (timeout != null && !timeout.isZero()) {
                 s.deadline = schedule(() -> onDeadline(w, s, timeout), timeout.toNanos());
@@ -805,6 +809,23 @@ public final class PoolEngine {
             lock.unlock();
         }
         a.run();
+    }
+
+    /** Waits until at least {@code count} workers are ready (idle or working), or the deadline passes. */
+    public boolean awaitReady(int count, long deadlineNanos) throws InterruptedException {
+        lock.lock();
+        try {
+            while (countLocked(WorkerState.IDLE) + countLocked(WorkerState.WORKING) < count) {
+                long remaining = deadlineNanos - System.nanoTime();
+                if (remaining <= 0 || state == RunState.TERMINATED) {
+                    return false;
+                }
+                changed.awaitNanos(remaining);
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Waits until no worker is running a task, or the deadline passes. */

@@ -41,7 +41,9 @@ public final class ResultDelivery {
     void completed(Submission s, Object result, TaskException failure) {
         boolean callbacks;
         try {
-            callbacks = s.completion.complete(result, failure);
+            long started = s.startedNanos;
+            callbacks = s.completion.complete(result, failure, s.workerPid,
+                    started == 0 ? 0 : System.nanoTime() - started);
         } catch (RuntimeException e) {
             LOG.error("recording the outcome of {} failed", s, e);
             callbacks = false;

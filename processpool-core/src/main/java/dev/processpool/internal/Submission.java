@@ -20,8 +20,10 @@ public final class Submission {
 
     /** The worker running it, or null while it waits. */
     WorkerHandle worker;
-    /** When it started in its worker (System.nanoTime), or 0. */
-    long startedNanos;
+    /** When it started in its worker (System.nanoTime), or 0. Written by the worker's reader thread. */
+    volatile long startedNanos;
+    /** The pid of the last worker it was given to, or -1. */
+    volatile long workerPid = -1;
     /** The pending timeout, if one is set and the task has started. */
     ScheduledFuture<?> deadline;
 

@@ -9,9 +9,11 @@ public interface TaskCompletion {
      * Records the outcome (exactly one of the two is meaningful: {@code failure == null} means success) and
      * completes the task's future.
      *
+     * @param workerPid the worker that ran (or was running) the task, or -1
+     * @param runNanos  how long it ran in its worker, or 0 if it never started
      * @return whether callbacks have to run for this task
      */
-    boolean complete(Object result, TaskException failure);
+    boolean complete(Object result, TaskException failure, long workerPid, long runNanos);
 
     /** Runs the task's callbacks (then the pool's, when asked). Never throws. */
     void runCallbacks();

@@ -6,7 +6,9 @@ package dev.processpool;
  * <p>The failure says why: the task threw ({@link TaskExecutionException}), overran its timeout
  * ({@link TaskTimeoutException}), its worker died ({@link WorkerDiedException}), it was cancelled
  * ({@link TaskCancelledException}), its result could not be transferred ({@link ResultTransferException})
- * or no worker could be started for it ({@link WorkerStartException}). Threading as for
+ * no worker could be started for it ({@link WorkerStartException}), its worker went silent
+ * ({@link WorkerUnresponsiveException}) or exceeded its memory limit ({@link ResourceLimitException}).
+ * Threading as for
  * {@link ResultCallback}.
  */
 @FunctionalInterface

@@ -47,11 +47,39 @@ import java.util.Objects;
  *   <tr><td>{@code maxFrameBytes}</td><td>512 MiB</td><td>largest message a worker may send (a result or an
  *       exception); larger ones fail the task</td></tr>
  *   <tr><td>{@code outputListener}</td><td>slf4j</td><td>where workers' stdout/stderr lines go</td></tr>
+ *   <tr><td>{@code heartbeatInterval}</td><td>1 s</td><td>how often a worker says it is alive; 0 turns
+ *       heartbeats (and so hang detection of busy workers) off</td></tr>
+ *   <tr><td>{@code unresponsiveTimeout}</td><td>15 s</td><td>a worker silent this long (no heartbeat, no
+ *       frame) is killed and its task ends with {@link WorkerUnresponsiveException}, whatever the task's own
+ *       timeout; 0 turns it off. Must be longer than the heartbeat interval</td></tr>
+ *   <tr><td>{@code workerMemoryLimit}</td><td>0 (off)</td><td>resident bytes above which a worker is
+ *       replaced after the task that made it cross</td></tr>
+ *   <tr><td>{@code workerMemoryHardLimit}</td><td>0 (off)</td><td>resident bytes above which a worker is
+ *       killed at once (checked at every heartbeat); its task ends with {@link ResourceLimitException}</td></tr>
+ *   <tr><td>{@code deserializationFilter}</td><td>none</td><td>an {@link java.io.ObjectInputFilter} pattern
+ *       applied to everything read from workers, after the built-in limits and the rejection of
+ *       {@link #DEFAULT_REJECTED_CLASSES known gadget classes}</td></tr>
+ *   <tr><td>{@code workerMainClass}</td><td>{@code dev.processpool.worker.WorkerMain}</td><td>the main class
+ *       of worker JVMs; only for custom workers that speak the protocol (and tests)</td></tr>
  * </table>
  */
 public final class PoolConfig {
 
     static final String DEFAULT_JVM_OPTIONS_TEXT = "-Xmx256m -XX:+UseSerialGC -XX:-UsePerfData -Xshare:auto";
+
+    /**
+     * Classes never deserialised from a worker, whatever {@code deserializationFilter} says: the building
+     * blocks of well-known deserialisation gadget chains. A compromised worker cannot use them to run code in
+     * the parent.
+     */
+    public static final String DEFAULT_REJECTED_CLASSES = String.join(";",
+            "!org.apache.commons.collections.functors.*", "!org.apache.commons.collections4.functors.*",
+            "!org.apache.commons.beanutils.*", "!org.codehaus.groovy.runtime.*", "!org.apache.xalan.xsltc.trax.*",
+            "!com.sun.org.apache.xalan.internal.xsltc.trax.*", "!org.springframework.beans.factory.*",
+            "!org.springframework.aop.**", "!com.mchange.v2.c3p0.**", "!com.sun.rowset.*", "!com.sun.jndi.**",
+            "!javax.naming.**", "!javax.management.**", "!java.rmi.server.*", "!sun.rmi.**", "!bsh.*",
+            "!org.python.**", "!clojure.**", "!org.mozilla.javascript.**", "!org.hibernate.engine.spi.*",
+            "!net.sf.json.**", "!com.rometools.rome.feed.impl.*", "!com.sun.syndication.feed.impl.*");
 
     /** The default worker JVM options: a 256 MiB heap cap with the serial collector. */
     public static final List<String> DEFAULT_JVM_OPTIONS = List.of(DEFAULT_JVM_OPTIONS_TEXT.split(" "));
@@ -74,6 +102,12 @@ public final class PoolConfig {
     private final Path workingDirectory;
     private final int maxFrameBytes;
     private final WorkerOutputListener outputListener;
+    private final Duration heartbeatInterval;
+    private final Duration unresponsiveTimeout;
+    private final long workerMemoryLimit;
+    private final long workerMemoryHardLimit;
+    private final String deserializationFilter;
+    private final String workerMainClass;
 
     private PoolConfig(Builder b) {
         this.minSize = b.minSize;
@@ -94,6 +128,12 @@ public final class PoolConfig {
         this.workingDirectory = b.workingDirectory;
         this.maxFrameBytes = b.maxFrameBytes;
         this.outputListener = b.outputListener;
+        this.heartbeatInterval = b.heartbeatInterval;
+        this.unresponsiveTimeout = b.unresponsiveTimeout;
+        this.workerMemoryLimit = b.workerMemoryLimit;
+        this.workerMemoryHardLimit = b.workerMemoryHardLimit;
+        this.deserializationFilter = b.deserializationFilter;
+        this.workerMainClass = b.workerMainClass;
     }
 
     /** A builder with every default in place. */
@@ -122,6 +162,12 @@ public final class PoolConfig {
         b.workingDirectory = workingDirectory;
         b.maxFrameBytes = maxFrameBytes;
         b.outputListener = outputListener;
+        b.heartbeatInterval = heartbeatInterval;
+        b.unresponsiveTimeout = unresponsiveTimeout;
+        b.workerMemoryLimit = workerMemoryLimit;
+        b.workerMemoryHardLimit = workerMemoryHardLimit;
+        b.deserializationFilter = deserializationFilter;
+        b.workerMainClass = workerMainClass;
         return b;
     }
 
@@ -165,6 +211,24 @@ public final class PoolConfig {
     /** The listener for workers' output, or {@code null} for the default (slf4j). */
     public WorkerOutputListener getOutputListener() { return outputListener; }
 
+    /** How often workers send a heartbeat; zero means never. */
+    public Duration getHeartbeatInterval() { return heartbeatInterval; }
+
+    /** How long a worker may stay silent before it is killed as unresponsive; zero means forever. */
+    public Duration getUnresponsiveTimeout() { return unresponsiveTimeout; }
+
+    /** Resident bytes after which a worker is replaced once its task ends; 0 means no limit. */
+    public long getWorkerMemoryLimit() { return workerMemoryLimit; }
+
+    /** Resident bytes at which a worker is killed at once; 0 means no limit. */
+    public long getWorkerMemoryHardLimit() { return workerMemoryHardLimit; }
+
+    /** The user's extra deserialisation filter pattern, or an empty string. */
+    public String getDeserializationFilter() { return deserializationFilter; }
+
+    /** The worker JVMs' main class. */
+    public String getWorkerMainClass() { return workerMainClass; }
+
     @Override
     public String toString() {
         return "PoolConfig[minSize=" + minSize + ", maxSize=" + maxSize + ", maxQueuedRequests=" + maxQueuedRequests
@@ -193,6 +257,12 @@ public final class PoolConfig {
         private Path workingDirectory = Paths.get("").toAbsolutePath();
         private int maxFrameBytes = 512 << 20;
         private WorkerOutputListener outputListener;
+        private Duration heartbeatInterval = Duration.ofSeconds(1);
+        private Duration unresponsiveTimeout = Duration.ofSeconds(15);
+        private long workerMemoryLimit;
+        private long workerMemoryHardLimit;
+        private String deserializationFilter = "";
+        private String workerMainClass = "dev.processpool.worker.WorkerMain";
 
         private Builder() {
         }
@@ -283,6 +353,39 @@ public final class PoolConfig {
 
         public Builder outputListener(WorkerOutputListener listener) { this.outputListener = listener; return this; }
 
+        /** How often workers send a heartbeat; {@link Duration#ZERO} turns heartbeats off. */
+        public Builder heartbeatInterval(Duration interval) {
+            this.heartbeatInterval = Objects.requireNonNull(interval, "heartbeatInterval");
+            return this;
+        }
+
+        /** How long a worker may be silent before it is killed; {@link Duration#ZERO} means forever. */
+        public Builder unresponsiveTimeout(Duration timeout) {
+            this.unresponsiveTimeout = Objects.requireNonNull(timeout, "unresponsiveTimeout");
+            return this;
+        }
+
+        /** Resident bytes after which a worker is replaced when its task ends; 0 means no limit. */
+        public Builder workerMemoryLimit(long bytes) { this.workerMemoryLimit = bytes; return this; }
+
+        /** Resident bytes at which a worker is killed at once (checked at each heartbeat); 0 means no limit. */
+        public Builder workerMemoryHardLimit(long bytes) { this.workerMemoryHardLimit = bytes; return this; }
+
+        /**
+         * An extra {@link java.io.ObjectInputFilter} pattern for everything read from workers, e.g.
+         * {@code "com.mycorp.**;java.**;!*"} to accept only those classes. Checked at {@link #build()}.
+         */
+        public Builder deserializationFilter(String pattern) {
+            this.deserializationFilter = Objects.requireNonNull(pattern, "deserializationFilter").strip();
+            return this;
+        }
+
+        /** The worker JVMs' main class: only for custom workers that speak the protocol, and for tests. */
+        public Builder workerMainClass(String className) {
+            this.workerMainClass = Objects.requireNonNull(className, "workerMainClass");
+            return this;
+        }
+
         /**
          * Checks every value and builds the configuration.
          *
@@ -313,6 +416,28 @@ public final class PoolConfig {
             }
             if (classPath.isEmpty()) {
                 throw new IllegalArgumentException("classPath must not be empty: workers need processpool-core");
+            }
+            if (heartbeatInterval.isNegative() || unresponsiveTimeout.isNegative()) {
+                throw new IllegalArgumentException("heartbeatInterval and unresponsiveTimeout must not be negative");
+            }
+            if (!unresponsiveTimeout.isZero() && !heartbeatInterval.isZero()
+                    && unresponsiveTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
+                throw new IllegalArgumentException("unresponsiveTimeout (" + unresponsiveTimeout
+                        + ") must be at least twice the heartbeatInterval (" + heartbeatInterval + ")");
+            }
+            if (workerMemoryLimit < 0 || workerMemoryHardLimit < 0) {
+                throw new IllegalArgumentException("worker memory limits must be >= 0 (0 means none)");
+            }
+            if (!deserializationFilter.isEmpty()) {
+                try {
+                    java.io.ObjectInputFilter.Config.createFilter(deserializationFilter);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("deserializationFilter is not a valid filter pattern: "
+                            + e.getMessage(), e);
+                }
+            }
+            if (workerMainClass.isBlank()) {
+                throw new IllegalArgumentException("workerMainClass must not be blank");
             }
             for (String o : jvmOptions) {
                 if (o == null || o.isBlank()) {

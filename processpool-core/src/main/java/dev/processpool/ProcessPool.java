@@ -125,6 +125,8 @@ public class ProcessPool implements AutoCloseable {
     private final AtomicLong sequences = new AtomicLong();
     private final AtomicLong autoIds = new AtomicLong();
     private final Map<String, ProcessTask> idsInUse = new ConcurrentHashMap<>();
+    /** Unfinished tasks and their scheduler records, for {@link #cancel}. */
+    private final Map<ProcessTask, Submission> submissions = new ConcurrentHashMap<>();
     private final Object lifecycle = new Object();
     private final Thread shutdownHook;
     private volatile ResultCallback poolCallback;
@@ -170,7 +172,8 @@ public class ProcessPool implements AutoCloseable {
         try {
             transport = new LocalJvmTransport(new LocalJvmTransport.Settings(config.getJavaExecutable(),
                     config.getClassPath(), config.getJvmOptions(), config.getEnvironment(),
-                    config.getWorkingDirectory(), config.getWorkerStartTimeout(), config.getMaxFrameBytes()));
+                    config.getWorkingDirectory(), config.getWorkerStartTimeout(), config.getMaxFrameBytes(),
+                    config.getHeartbeatInterval(), config.getWorkerMainClass()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the pool's private channel directory", e);
         }
@@ -269,7 +272,8 @@ public class ProcessPool implements AutoCloseable {
                 task.enablePoolCallbacks();
             }
             Submission s = new Submission(sequences.incrementAndGet(), id, payload, task::getTimeOut,
-                    new Completion(task));
+                    task::getProgressTimeout, new Completion(task));
+            submissions.put(task, s);
             try {
                 accepted = engine.submit(s, blocking, maxWaitNanos);
             } catch (InterruptedException e) {
@@ -287,6 +291,7 @@ public class ProcessPool implements AutoCloseable {
             return accepted;
         } finally {
             if (!accepted) {
+                submissions.remove(task);
                 if (id != null) {
                     idsInUse.remove(id, task);
                 }
@@ -347,6 +352,7 @@ public class ProcessPool implements AutoCloseable {
         @Override
         public boolean complete(Object result, TaskException failure, long workerPid, long runNanos) {
             idsInUse.remove(task.getTaskID(), task);
+            submissions.remove(task);
             task.recordExecution(workerPid, runNanos);
             boolean recorded = failure == null ? task.complete(result) : task.fail(failure);
             if (!recorded) {
@@ -388,6 +394,19 @@ public class ProcessPool implements AutoCloseable {
                 LOG.error("{}: a callback of {} threw; result processing goes on", name, task, e);
             }
         }
+    }
+
+    /**
+     * Cancels a task: a waiting task is removed from the queue; a running one has its worker killed (the
+     * pool replaces it). Either way the task ends with a {@link TaskCancelledException} and its exception
+     * callback runs as usual. Same as cancelling its {@link ProcessTask#future() future}.
+     *
+     * @return true if the task was cancelled, false if it had an outcome already or was never queued here
+     */
+    public boolean cancel(ProcessTask task) {
+        Objects.requireNonNull(task, "task");
+        Submission s = submissions.get(task);
+        return s != null && engine.cancel(s, "cancelled by the caller");
     }
 
     // ================================================================================ result processing

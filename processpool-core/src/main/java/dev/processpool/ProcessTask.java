@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <ul>
  *   <li>a <b>function task</b> wraps a {@link TaskFunction} (a serialisable lambda or function object), which
  *       the worker calls with the positional {@code args} and keyword {@code kwargs};</li>
- *   <li>a <b>callable-class task</b> names a class implementing {@link Callable}. The worker instantiates it
+ *   <li>a <b>callable-class task</b> names a class implementing {@link Callable} (or {@link Runnable}, whose
+ *       result is {@code null}). The worker instantiates it
  *       with the arguments (a public constructor whose parameters match {@code args}, optionally followed by a
  *       {@code Map} parameter that receives {@code kwargs}; or else a {@code (List, Map)} constructor) and then
  *       calls it with no arguments. The class only needs to be on the workers' class path, not on the
@@ -42,6 +43,7 @@ public final class ProcessTask {
     private final Map<String, Object> kwargs;
     private volatile String taskId;
     private volatile Duration timeout;
+    private volatile Duration progressTimeout;
     private final ResultCallback callback;
     private final ExceptionCallback exceptionCallback;
     private volatile boolean usePoolCallbacks;
@@ -61,6 +63,7 @@ public final class ProcessTask {
         this.kwargs = Collections.unmodifiableMap(new LinkedHashMap<>(b.kwargs));
         this.taskId = b.taskId;
         this.timeout = b.timeout;
+        this.progressTimeout = b.progressTimeout;
         this.callback = b.callback;
         this.exceptionCallback = b.exceptionCallback;
         this.usePoolCallbacks = b.usePoolCallbacks;
@@ -95,7 +98,7 @@ public final class ProcessTask {
 
     /**
      * A builder for a callable-class task named by its fully qualified (binary) class name. The class must
-     * be on the workers' class path and implement {@link Callable}; the worker checks both and fails the
+     * be on the workers' class path and implement {@link Callable} or {@link Runnable}; the worker checks both and fails the
      * task with a clear {@link TaskExecutionException} if not.
      */
     public static Builder builderForClassName(String callableClassName) {
@@ -125,6 +128,19 @@ public final class ProcessTask {
      */
     public void setTimeOut(Duration timeout) {
         this.timeout = checkTimeout(timeout);
+    }
+
+    /**
+     * The progress timeout: the longest the task may run without calling {@link TaskContext#reportProgress()}
+     * (counted from its start or its last report); {@link Duration#ZERO} means none.
+     */
+    public Duration getProgressTimeout() {
+        return progressTimeout;
+    }
+
+    /** Changes the progress timeout. Takes effect if the task has not started yet. */
+    public void setProgressTimeout(Duration progressTimeout) {
+        this.progressTimeout = checkTimeout(progressTimeout);
     }
 
     /** Whether a non-zero timeout is set. */
@@ -304,6 +320,7 @@ public final class ProcessTask {
         private Map<String, ?> kwargs = Map.of();
         private String taskId;
         private Duration timeout = Duration.ZERO;
+        private Duration progressTimeout = Duration.ZERO;
         private ResultCallback callback;
         private ExceptionCallback exceptionCallback;
         private boolean usePoolCallbacks;
@@ -326,11 +343,20 @@ public final class ProcessTask {
 
         /** Keyword arguments; {@code null} means none. Keys must not be {@code null}. */
         public Builder kwargs(Map<String, ?> kwargs) {
-            if (kwargs != null && kwargs.containsKey(null)) {
+            if (kwargs != null && hasNullKey(kwargs)) {
                 throw new IllegalArgumentException("keyword argument names must not be null");
             }
             this.kwargs = kwargs == null ? Map.of() : kwargs;
             return this;
+        }
+
+        /** Maps that cannot hold a null key (Map.of, TreeMap) throw on containsKey(null) instead of saying no. */
+        private static boolean hasNullKey(Map<String, ?> kwargs) {
+            try {
+                return kwargs.containsKey(null);
+            } catch (NullPointerException | ClassCastException nullKeysNotSupported) {
+                return false;
+            }
         }
 
         /** The task id; {@code null} lets the pool assign one. */
@@ -345,6 +371,17 @@ public final class ProcessTask {
         /** The timeout, from the start of execution in the worker; zero (the default) means none. */
         public Builder timeout(Duration timeout) {
             this.timeout = checkTimeout(timeout);
+            return this;
+        }
+
+        /**
+         * The progress timeout: the task is killed (with a {@link TaskTimeoutException} whose
+         * {@link TaskTimeoutException#isProgressTimeout()} is true) when it has not called
+         * {@link TaskContext#reportProgress()} for this long. Zero (the default) means none. Works on top of
+         * the total {@link #timeout}.
+         */
+        public Builder progressTimeout(Duration progressTimeout) {
+            this.progressTimeout = checkTimeout(progressTimeout);
             return this;
         }
 

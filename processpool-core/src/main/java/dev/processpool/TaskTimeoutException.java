@@ -11,14 +11,29 @@ public final class TaskTimeoutException extends TaskException {
     private static final long serialVersionUID = 1L;
 
     private final Duration timeout;
+    private final boolean progressTimeout;
 
     public TaskTimeoutException(String taskId, long workerPid, Duration timeout) {
-        super("task " + taskId + " timed out after " + timeout.toMillis() + " ms; worker " + workerPid + " was killed",
-                taskId, workerPid, null);
-        this.timeout = timeout;
+        this(taskId, workerPid, timeout, false);
     }
 
-    /** The timeout the task overran. */
+    /**
+     * @param progressTimeout true when the task overran its progress timeout (no progress reported for that
+     *                        long) rather than its total timeout
+     */
+    public TaskTimeoutException(String taskId, long workerPid, Duration timeout, boolean progressTimeout) {
+        super("task " + taskId + (progressTimeout ? " reported no progress for " : " timed out after ")
+                + timeout.toMillis() + " ms; worker " + workerPid + " was killed", taskId, workerPid, null);
+        this.timeout = timeout;
+        this.progressTimeout = progressTimeout;
+    }
+
+    /** Whether the task overran its progress timeout rather than its total timeout. */
+    public boolean isProgressTimeout() {
+        return progressTimeout;
+    }
+
+    /** The timeout the task overran (the total or the progress timeout). */
     public Duration getTimeout() {
         return timeout;
     }

@@ -2,6 +2,7 @@ package dev.processpool.internal;
 
 import dev.processpool.PoolConfig;
 import dev.processpool.RemoteException;
+import dev.processpool.ResourceLimitException;
 import dev.processpool.ResultTransferException;
 import dev.processpool.TaskCancelledException;
 import dev.processpool.TaskException;
@@ -10,6 +11,7 @@ import dev.processpool.TaskTimeoutException;
 import dev.processpool.WorkerDiedException;
 import dev.processpool.WorkerOutputListener;
 import dev.processpool.WorkerStartException;
+import dev.processpool.WorkerUnresponsiveException;
 import dev.processpool.WorkerState;
 import dev.processpool.WorkingProcess;
 import dev.processpool.protocol.JavaSerialization;
@@ -85,8 +87,10 @@ public final class PoolEngine {
         this.delivery = delivery;
         this.resultLoader = resultLoader;
         long limit = config.getMaxFrameBytes();
+        String user = config.getDeserializationFilter();
         this.resultFilter = ObjectInputFilter.Config.createFilter(
-                "maxdepth=1000;maxrefs=50000000;maxarray=" + limit + ";maxbytes=" + limit);
+                "maxdepth=1000;maxrefs=50000000;maxarray=" + limit + ";maxbytes=" + limit + ";"
+                        + PoolConfig.DEFAULT_REJECTED_CLASSES + (user.isEmpty() ? "" : ";" + user));
         AtomicInteger threads = new AtomicInteger();
         this.timer = new ScheduledThreadPoolExecutor(1, r -> daemon(r, name + "-timer"));
         this.timer.setRemoveOnCancelPolicy(true);
@@ -342,6 +346,9 @@ public final class PoolEngine {
                 a.addShutdown(w);
             } else {
                 LOG.debug("{}: worker {} started, pid {}", name, w.number, w.pid);
+                if (!config.getUnresponsiveTimeout().isZero()) {
+                    schedule(() -> checkResponsive(w), config.getUnresponsiveTimeout().toNanos());
+                }
                 becomeIdleLocked(w);
                 a = planLocked();
             }
@@ -420,7 +427,7 @@ public final class PoolEngine {
             return;
         }
         current.startedNanos = System.nanoTime();
-        if (current.timeout.get().isZero()) {
+        if (current.timeout.get().isZero() && current.progressTimeout.get().isZero()) {
             return; // no deadline to arm: spare the lock on the common path
         }
         lock.lock();
@@ -430,12 +437,107 @@ public final class PoolEngine {
                 return;
             }
             Duration timeout = s.timeout.get();
-            if (timeout != null && !timeout.isZero()) {
-                s.deadline = schedule(() -> onDeadline(w, s, timeout), timeout.toNanos());
+            if (!timeout.isZero()) {
+                s.deadline = schedule(() -> killRunning(w, s, new TaskTimeoutException(s.taskId, w.pid, timeout)),
+                        timeout.toNanos());
+            }
+            Duration progress = s.progressTimeout.get();
+            if (!progress.isZero()) {
+                s.progressCheck = schedule(() -> checkProgress(w, s, progress), progress.toNanos());
             }
         } finally {
             lock.unlock();
         }
+    }
+
+    void onTaskProgress(WorkerHandle w, long sequence) {
+        Submission s = w.current;
+        if (s != null && s.sequence == sequence) {
+            s.lastProgressNanos = System.nanoTime();
+        }
+    }
+
+    /** Fires when a task may have gone without progress for its progress timeout; re-arms if it has not. */
+    private void checkProgress(WorkerHandle w, Submission s, Duration progressTimeout) {
+        lock.lock();
+        try {
+            if (w.current != s) {
+                return;
+            }
+            long since = System.nanoTime() - Math.max(s.startedNanos, s.lastProgressNanos);
+            long left = progressTimeout.toNanos() - since;
+            if (left > 0) {
+                s.progressCheck = schedule(() -> checkProgress(w, s, progressTimeout), left);
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        killRunning(w, s, new TaskTimeoutException(s.taskId, w.pid, progressTimeout, true));
+    }
+
+    /** Fires when a worker may have been silent for the unresponsive timeout; re-arms if it has not. */
+    private void checkResponsive(WorkerHandle w) {
+        WorkerChannel ch = w.channel;
+        if (ch == null || w.state == WorkerState.DEAD || w.state == WorkerState.STOPPING) {
+            return;
+        }
+        long silent = System.nanoTime() - ch.lastActivityNanos();
+        long left = config.getUnresponsiveTimeout().toNanos() - silent;
+        if (left > 0) {
+            schedule(() -> checkResponsive(w), left);
+            return;
+        }
+        Submission s = w.current;
+        LOG.warn("{}: {} sent nothing for {} ms; killing it", name, w, TimeUnit.NANOSECONDS.toMillis(silent));
+        if (s == null || !killRunning(w, s, new WorkerUnresponsiveException(s.taskId, w.pid,
+                Duration.ofNanos(silent)))) {
+            stopAndKill(w);
+        }
+    }
+
+    void onHeartbeat(WorkerHandle w) {
+        long hard = config.getWorkerMemoryHardLimit();
+        WorkerChannel ch = w.channel;
+        if (hard <= 0 || ch == null) {
+            return;
+        }
+        long rss = ch.residentBytes().orElse(0);
+        if (rss <= hard) {
+            return;
+        }
+        Submission s = w.current;
+        LOG.warn("{}: {} uses {} MiB resident memory, over the hard limit of {} MiB; killing it", name, w,
+                rss >> 20, hard >> 20);
+        if (s == null || !killRunning(w, s, new ResourceLimitException(s.taskId, w.pid, rss, hard))) {
+            stopAndKill(w);
+        }
+    }
+
+    /** Takes a worker out of service and kills it (no task outcome involved). */
+    private void stopAndKill(WorkerHandle w) {
+        Actions a;
+        Submission s;
+        lock.lock();
+        try {
+            s = w.current;
+            if (s != null) {
+                detachLocked(w, s);
+            }
+            stopLocked(w);
+            a = planLocked();
+        } finally {
+            lock.unlock();
+        }
+        if (s != null) {
+            // Raced with a task that had just been given to it: the task never produced anything.
+            finish(s, null, new WorkerDiedException(s.taskId, w.pid, -1, List.of("killed by the pool")));
+        }
+        WorkerChannel ch = w.channel;
+        if (ch != null) {
+            ch.kill();
+        }
+        a.run();
     }
 
     void onTaskSucceeded(WorkerHandle w, long sequence, byte[] bytes, int offset) {
@@ -482,7 +584,8 @@ public final class PoolEngine {
             }
             detachLocked(w, s);
             w.tasksProcessed++;
-            if (config.getMaxTasksPerWorker() > 0 && w.tasksProcessed >= config.getMaxTasksPerWorker()) {
+            if (config.getMaxTasksPerWorker() > 0 && w.tasksProcessed >= config.getMaxTasksPerWorker()
+                    || overMemoryLimit(w)) {
                 a = new Actions();
                 retireLocked(w, a);
                 Actions more = planLocked();
@@ -502,12 +605,16 @@ public final class PoolEngine {
         return s;
     }
 
-    private void onDeadline(WorkerHandle w, Submission s, Duration timeout) {
+    /**
+     * Ends a running task with {@code outcome} and kills its worker (deadline, progress timeout, silence,
+     * memory). False if the task was no longer running on that worker.
+     */
+    private boolean killRunning(WorkerHandle w, Submission s, TaskException outcome) {
         Actions a;
         lock.lock();
         try {
             if (w.current != s) {
-                return;
+                return false;
             }
             detachLocked(w, s);
             stopLocked(w);
@@ -515,9 +622,10 @@ public final class PoolEngine {
         } finally {
             lock.unlock();
         }
-        finish(s, null, new TaskTimeoutException(s.taskId, w.pid, timeout));
+        finish(s, null, outcome);
         w.channel.kill();
         a.run();
+        return true;
     }
 
     void onChannelBroken(WorkerHandle w, String reason) {
@@ -592,6 +700,25 @@ public final class PoolEngine {
             s.deadline.cancel(false);
             s.deadline = null;
         }
+        if (s.progressCheck != null) {
+            s.progressCheck.cancel(false);
+            s.progressCheck = null;
+        }
+    }
+
+    /** Whether the worker's resident memory is above the soft limit (then it is replaced after its task). */
+    private boolean overMemoryLimit(WorkerHandle w) {
+        long soft = config.getWorkerMemoryLimit();
+        if (soft <= 0) {
+            return false;
+        }
+        long rss = w.channel.residentBytes().orElse(0);
+        if (rss > soft) {
+            LOG.info("{}: {} uses {} MiB resident memory, over the limit of {} MiB; replacing it", name, w,
+                    rss >> 20, soft >> 20);
+            return true;
+        }
+        return false;
     }
 
     private void becomeIdleLocked(WorkerHandle w) {

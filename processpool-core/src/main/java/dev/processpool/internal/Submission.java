@@ -15,6 +15,7 @@ public final class Submission {
     final String taskId;
     final byte[] payload;
     final Supplier<Duration> timeout;
+    final Supplier<Duration> progressTimeout;
     final TaskCompletion completion;
     private final AtomicBoolean finished = new AtomicBoolean();
 
@@ -22,17 +23,22 @@ public final class Submission {
     WorkerHandle worker;
     /** When it started in its worker (System.nanoTime), or 0. Written by the worker's reader thread. */
     volatile long startedNanos;
+    /** When it last reported progress (System.nanoTime), or 0. */
+    volatile long lastProgressNanos;
+    /** The pending progress check, if a progress timeout is set and the task has started. */
+    ScheduledFuture<?> progressCheck;
     /** The pid of the last worker it was given to, or -1. */
     volatile long workerPid = -1;
     /** The pending timeout, if one is set and the task has started. */
     ScheduledFuture<?> deadline;
 
     public Submission(long sequence, String taskId, byte[] payload, Supplier<Duration> timeout,
-                      TaskCompletion completion) {
+                      Supplier<Duration> progressTimeout, TaskCompletion completion) {
         this.sequence = sequence;
         this.taskId = taskId;
         this.payload = payload;
         this.timeout = timeout;
+        this.progressTimeout = progressTimeout;
         this.completion = completion;
     }
 

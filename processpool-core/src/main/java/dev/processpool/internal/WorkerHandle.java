@@ -78,6 +78,16 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     }
 
     @Override
+    public void taskProgress(long sequence) {
+        engine.onTaskProgress(this, sequence);
+    }
+
+    @Override
+    public void heartbeat() {
+        engine.onHeartbeat(this);
+    }
+
+    @Override
     public void taskSucceeded(long sequence, byte[] resultBytes, int offset) {
         engine.onTaskSucceeded(this, sequence, resultBytes, offset);
     }

@@ -23,7 +23,8 @@ package dev.processpool.protocol;
  * <ol>
  *   <li>worker → parent {@link #FRAME_HELLO}: int32 {@link #MAGIC}, int16 protocol version, int64 pid,
  *       string token;</li>
- *   <li>parent → worker {@link #FRAME_WELCOME}: int16 version (the one both speak), or
+ *   <li>parent → worker {@link #FRAME_WELCOME}: int16 version (the one both speak), int32 heartbeat interval
+ *       in milliseconds (0: none), or
  *       {@link #FRAME_REJECT}: string reason, after which the parent closes the channel.</li>
  * </ol>
  * The parent accepts only its own token and only version {@link #VERSION}.
@@ -36,6 +37,11 @@ package dev.processpool.protocol;
  *       parent measures the timeout from its arrival);</li>
  *   <li>worker → parent {@link #FRAME_RESULT}: int64 sequence, then the Java-serialised result;</li>
  *   <li>worker → parent {@link #FRAME_ERROR}: int64 sequence, then a {@link RemoteFailure};</li>
+ *   <li>worker → parent {@link #FRAME_PROGRESS}: int64 sequence; the task reported progress (resets its
+ *       progress timeout);</li>
+ *   <li>worker → parent {@link #FRAME_HEARTBEAT}: empty, every heartbeat interval from a thread of its own,
+ *       so a worker that stops answering (hung, stopped, swapped out) is noticed even while it runs a task
+ *       with no timeout;</li>
  *   <li>parent → worker {@link #FRAME_SHUTDOWN}: empty; the worker exits normally (shutdown hooks run).</li>
  * </ul>
  * One task is in flight per worker at a time.
@@ -56,6 +62,8 @@ public final class Protocol {
     public static final byte FRAME_RESULT = 6;
     public static final byte FRAME_ERROR = 7;
     public static final byte FRAME_SHUTDOWN = 8;
+    public static final byte FRAME_PROGRESS = 9;
+    public static final byte FRAME_HEARTBEAT = 10;
 
     /** Length in characters of the hex token the parent hands each worker. */
     public static final int TOKEN_LENGTH = 64;
@@ -74,6 +82,8 @@ public final class Protocol {
             case FRAME_RESULT: return "RESULT";
             case FRAME_ERROR: return "ERROR";
             case FRAME_SHUTDOWN: return "SHUTDOWN";
+            case FRAME_PROGRESS: return "PROGRESS";
+            case FRAME_HEARTBEAT: return "HEARTBEAT";
             default: return "unknown frame type " + type;
         }
     }

@@ -45,7 +45,7 @@ public final class LocalJvmTransport implements WorkerTransport {
     /** What a worker JVM is launched with. */
     public record Settings(Path javaExecutable, List<String> classPath, List<String> jvmOptions,
                            Map<String, String> environment, Path workingDirectory, Duration startTimeout,
-                           int maxFrameBytes) {
+                           int maxFrameBytes, Duration heartbeatInterval, String workerMainClass) {
     }
 
     private final Settings settings;
@@ -134,7 +134,8 @@ public final class LocalJvmTransport implements WorkerTransport {
                         }
                     });
 
-            FrameReader reader = new FrameReader(ChannelStreams.input(channel), settings.maxFrameBytes());
+            FrameReader reader = new FrameReader(worker.trackActivity(ChannelStreams.input(channel)),
+                    settings.maxFrameBytes());
             FrameWriter writer = new FrameWriter(ChannelStreams.output(channel));
             Frame hello = reader.read();
             String problem = checkHello(hello, token, process.pid());
@@ -149,7 +150,9 @@ public final class LocalJvmTransport implements WorkerTransport {
                 throw new ProtocolException("handshake failed: " + problem);
             }
             ByteArrayOutputStream welcome = new ByteArrayOutputStream();
-            new DataOutputStream(welcome).writeShort(Protocol.VERSION);
+            DataOutputStream welcomeFields = new DataOutputStream(welcome);
+            welcomeFields.writeShort(Protocol.VERSION);
+            welcomeFields.writeInt((int) Math.min(Integer.MAX_VALUE, settings.heartbeatInterval().toMillis()));
             writer.writeRaw(Protocol.FRAME_WELCOME, welcome.toByteArray());
             if (!settled.compareAndSet(false, true)) {
                 throw new IOException("start-up timed out");
@@ -188,7 +191,7 @@ public final class LocalJvmTransport implements WorkerTransport {
         cmd.add("-Dprocesspool.worker=" + workerNumber);
         cmd.add("-cp");
         cmd.add(classPathText);
-        cmd.add("dev.processpool.worker.WorkerMain");
+        cmd.add(settings.workerMainClass());
         cmd.add(socketPath.toString());
         return cmd;
     }

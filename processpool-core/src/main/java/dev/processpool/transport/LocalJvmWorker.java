@@ -40,6 +40,7 @@ final class LocalJvmWorker implements WorkerChannel {
     private volatile SocketChannel channel;
     private volatile FrameWriter writer;
     private volatile boolean shutdownRequested;
+    private volatile long lastActivityNanos = System.nanoTime();
 
     LocalJvmWorker(int number, Process process, boolean groupLeader, WorkerEvents events) {
         this.number = number;
@@ -107,6 +108,47 @@ final class LocalJvmWorker implements WorkerChannel {
         synchronized (stderrTail) {
             return new ArrayList<>(stderrTail);
         }
+    }
+
+    /** Wraps the channel's input so that every read counts as a sign of life (a large frame takes a while). */
+    InputStream trackActivity(InputStream in) {
+        return new java.io.FilterInputStream(in) {
+            @Override
+            public int read() throws IOException {
+                int b = super.read();
+                lastActivityNanos = System.nanoTime();
+                return b;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                lastActivityNanos = System.nanoTime();
+                return n;
+            }
+        };
+    }
+
+    @Override
+    public long lastActivityNanos() {
+        return lastActivityNanos;
+    }
+
+    @Override
+    public java.util.OptionalLong residentBytes() {
+        // VmRSS in /proc/<pid>/status, in kB: Linux only; elsewhere unknown.
+        java.nio.file.Path status = java.nio.file.Paths.get("/proc", Long.toString(process.pid()), "status");
+        try {
+            for (String line : java.nio.file.Files.readAllLines(status, StandardCharsets.ISO_8859_1)) {
+                if (line.startsWith("VmRSS:")) {
+                    String kb = line.substring(6).trim().split("\\s+")[0];
+                    return java.util.OptionalLong.of(Long.parseLong(kb) * 1024);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // gone, or not Linux
+        }
+        return java.util.OptionalLong.empty();
     }
 
     /** The handshake succeeded: start reading frames. */
@@ -179,6 +221,12 @@ final class LocalJvmWorker implements WorkerChannel {
         switch (frame.type()) {
             case Protocol.FRAME_STARTED:
                 events.taskStarted(frame.sequence());
+                break;
+            case Protocol.FRAME_HEARTBEAT:
+                events.heartbeat();
+                break;
+            case Protocol.FRAME_PROGRESS:
+                events.taskProgress(frame.sequence());
                 break;
             case Protocol.FRAME_RESULT:
                 events.taskSucceeded(frame.sequence(), frame.body(), 8);

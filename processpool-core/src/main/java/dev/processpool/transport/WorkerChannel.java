@@ -27,4 +27,10 @@ public interface WorkerChannel {
 
     /** Whether the worker's process is alive. */
     boolean isAlive();
+
+    /** When anything (a frame or part of one) last arrived from the worker, in {@link System#nanoTime()}. */
+    long lastActivityNanos();
+
+    /** The worker's resident memory in bytes, if it can be read. */
+    java.util.OptionalLong residentBytes();
 }

@@ -14,6 +14,12 @@ public interface WorkerEvents {
     /** The worker started executing the task with this sequence number. */
     void taskStarted(long sequence);
 
+    /** The running task reported progress. */
+    void taskProgress(long sequence);
+
+    /** The worker's heartbeat arrived. */
+    void heartbeat();
+
     /** The task finished with a result (serialised). */
     void taskSucceeded(long sequence, byte[] resultBytes, int offset);
 

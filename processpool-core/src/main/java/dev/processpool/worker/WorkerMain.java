@@ -95,6 +95,15 @@ public final class WorkerMain {
         if (answer.type() != Protocol.FRAME_WELCOME) {
             throw new ProtocolException("expected WELCOME, got " + answer);
         }
+        java.io.DataInputStream welcome = answer.fields();
+        welcome.readShort();
+        int heartbeatMillis = welcome.readInt();
+        if (heartbeatMillis > 0) {
+            Thread heartbeat = new Thread(() -> sendHeartbeats(writer, heartbeatMillis), "processpool-heartbeat");
+            heartbeat.setDaemon(true);
+            heartbeat.start();
+        }
+        installTaskContext(writer);
 
         while (true) {
             Frame frame = reader.read();
@@ -118,13 +127,16 @@ public final class WorkerMain {
 
     private static void runTask(Frame frame, FrameWriter writer) throws IOException {
         long seq = frame.sequence();
+        currentSequence = seq;
         writer.writeSequenced(Protocol.FRAME_STARTED, seq, null);
         Object result;
         try {
             TaskPayload payload = (TaskPayload) JavaSerialization.deserialize(frame.body(), 8,
                     Thread.currentThread().getContextClassLoader(), null);
             result = TaskInvoker.invoke(payload);
+            currentSequence = -1;
         } catch (Throwable t) {
+            currentSequence = -1;
             sendFailure(writer, seq, RemoteFailure.TASK_THREW, t);
             if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
                 // After an OutOfMemoryError or an InternalError the JVM may be in a bad state: start afresh.
@@ -152,6 +164,44 @@ public final class WorkerMain {
                     + " (its description failed: " + describeFailed + ")")).encode();
         }
         writer.writeSequenced(Protocol.FRAME_ERROR, seq, body);
+    }
+
+    /** The sequence number of the running task, for progress reports. */
+    private static volatile long currentSequence = -1;
+    private static volatile long lastProgressNanos;
+
+    private static void sendHeartbeats(FrameWriter writer, int intervalMillis) {
+        try {
+            while (true) {
+                Thread.sleep(intervalMillis);
+                writer.writeEmpty(Protocol.FRAME_HEARTBEAT);
+            }
+        } catch (InterruptedException | IOException e) {
+            // the channel is gone: the main loop notices and leaves
+        }
+    }
+
+    /** Connects {@link dev.processpool.TaskContext} to this worker's channel. */
+    private static void installTaskContext(FrameWriter writer) throws ReflectiveOperationException {
+        Runnable reporter = () -> {
+            long now = System.nanoTime();
+            long seq = currentSequence;
+            if (seq < 0 || now - lastProgressNanos < 20_000_000L) {
+                return;
+            }
+            lastProgressNanos = now;
+            try {
+                writer.writeSequenced(Protocol.FRAME_PROGRESS, seq, null);
+            } catch (IOException e) {
+                // the channel is gone: the main loop notices and leaves
+            }
+        };
+        java.lang.reflect.Field progress = dev.processpool.TaskContext.class.getDeclaredField("progressReporter");
+        progress.setAccessible(true);
+        progress.set(null, reporter);
+        java.lang.reflect.Field inWorker = dev.processpool.TaskContext.class.getDeclaredField("inWorker");
+        inWorker.setAccessible(true);
+        inWorker.set(null, true);
     }
 
     private static String readTokenLine(InputStream in) throws IOException {

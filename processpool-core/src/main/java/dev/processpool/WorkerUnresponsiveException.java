@@ -1,0 +1,26 @@
+package dev.processpool;
+
+import java.time.Duration;
+
+/**
+ * The worker went silent: no heartbeat or other message for longer than the pool's
+ * {@code unresponsiveTimeout} (hung in native code, stopped with SIGSTOP, starved). The parent killed it;
+ * the task it was running ends with this outcome, independently of the task's own timeout.
+ */
+public final class WorkerUnresponsiveException extends TaskException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final Duration silence;
+
+    public WorkerUnresponsiveException(String taskId, long workerPid, Duration silence) {
+        super("worker " + workerPid + " sent nothing for " + silence.toMillis() + " ms while running task " + taskId
+                + " and was killed as unresponsive", taskId, workerPid, null);
+        this.silence = silence;
+    }
+
+    /** How long the worker had been silent when it was killed. */
+    public Duration getSilence() {
+        return silence;
+    }
+}

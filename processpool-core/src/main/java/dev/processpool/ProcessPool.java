@@ -409,6 +409,56 @@ public class ProcessPool implements AutoCloseable {
         return s != null && engine.cancel(s, "cancelled by the caller");
     }
 
+    // ================================================================================ batched map
+
+    /**
+     * Applies {@code function} to every input in the workers and returns the results in input order, like
+     * Python's {@code Pool.map}. The inputs are sent in chunks of {@code chunkSize}, one task per chunk, which
+     * is much faster than one task per input for small inputs. Blocks until every chunk has finished.
+     *
+     * @throws java.util.concurrent.CompletionException at the first chunk (in input order) that failed; its
+     *         cause is the chunk's {@link TaskException}. Chunks after it still run.
+     * @throws IllegalArgumentException if {@code chunkSize < 1}
+     */
+    public <T, R> List<R> map(MapFunction<? super T, ? extends R> function, java.util.Collection<? extends T> inputs,
+                              int chunkSize) {
+        List<R> results = new ArrayList<>(inputs.size());
+        imap(function, inputs, chunkSize).forEachRemaining(results::add);
+        return results;
+    }
+
+    /**
+     * Like {@link #map} but lazy, like Python's {@code Pool.imap}: returns at once and hands out results in
+     * input order as they become available; a background thread feeds the chunks, waiting for queue slots
+     * and never getting more than a few chunks per worker ahead of the consumer. A failed chunk makes
+     * {@code hasNext()}/{@code next()} throw a {@link java.util.concurrent.CompletionException} (cause: the
+     * chunk's {@link TaskException}) once, in its place; iteration may go on after it. The iterator is for
+     * one thread.
+     */
+    public <T, R> java.util.Iterator<R> imap(MapFunction<? super T, ? extends R> function,
+                                             Iterable<? extends T> inputs, int chunkSize) {
+        return startMap(function, inputs, chunkSize, true);
+    }
+
+    /** Like {@link #imap}, but hands out each chunk's results as soon as that chunk finishes. */
+    public <T, R> java.util.Iterator<R> imapUnordered(MapFunction<? super T, ? extends R> function,
+                                                      Iterable<? extends T> inputs, int chunkSize) {
+        return startMap(function, inputs, chunkSize, false);
+    }
+
+    private <T, R> java.util.Iterator<R> startMap(MapFunction<? super T, ? extends R> function,
+                                                  Iterable<? extends T> inputs, int chunkSize, boolean ordered) {
+        Objects.requireNonNull(function, "map function must not be null");
+        Objects.requireNonNull(inputs, "inputs must not be null");
+        if (chunkSize < 1) {
+            throw new IllegalArgumentException("chunkSize must be >= 1, was " + chunkSize);
+        }
+        if (isShutdown()) {
+            throw new RejectedExecutionException("pool " + name + " is shut down: map not started");
+        }
+        return new MapRunner<T, R>(this, function, inputs, chunkSize, ordered);
+    }
+
     // ================================================================================ result processing
 
     /**

@@ -1,0 +1,174 @@
+package dev.processpool;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The batched map behind {@link ProcessPool#imap} and {@link ProcessPool#imapUnordered}: a feeder thread
+ * cuts the inputs into chunks and queues one task per chunk (waiting for queue slots like any producer);
+ * the iterator hands out the results chunk by chunk, in input order or as chunks finish. At most
+ * {@code window} chunks are queued, running or finished-but-not-consumed at a time, so a huge or endless
+ * input does not fill memory.
+ */
+final class MapRunner<T, R> implements Iterator<R> {
+
+    /** A chunk of inputs, run as one task: applies the function to each and returns the list of results. */
+    static final class ChunkFunction implements TaskFunction {
+        private static final long serialVersionUID = 1L;
+        private final MapFunction<Object, Object> function;
+
+        @SuppressWarnings("unchecked")
+        ChunkFunction(MapFunction<?, ?> function) {
+            this.function = (MapFunction<Object, Object>) function;
+        }
+
+        @Override
+        public Object call(List<Object> args, Map<String, Object> kwargs) throws Exception {
+            List<?> inputs = (List<?>) args.get(0);
+            ArrayList<Object> out = new ArrayList<>(inputs.size());
+            for (Object input : inputs) {
+                out.add(function.apply(input));
+            }
+            return out;
+        }
+    }
+
+    /**
+     * What the consumer receives: a chunk's results or failure, or the end of feeding (with the feeder's
+     * failure, if any). In unordered mode the end can overtake the last chunks, so chunks are counted.
+     */
+    private record Delivery(List<?> results, Throwable failure, boolean end) {
+        static Delivery of(List<?> results) {
+            return new Delivery(results, null, false);
+        }
+
+        static Delivery failed(Throwable failure) {
+            return new Delivery(null, failure, false);
+        }
+    }
+
+    private final ProcessPool pool;
+    private final boolean ordered;
+    /** Consumed by one thread: the iterator is not thread-safe, like any iterator. */
+    private final Semaphore window;
+    /** Ordered: futures in input order. Unordered: completed chunks in completion order. */
+    private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+    private Iterator<?> current = java.util.Collections.emptyIterator();
+    private boolean ended;
+    private long chunksSeen;
+    private long chunksTotal = -1;
+    private final java.util.concurrent.atomic.AtomicLong queuedChunks = new java.util.concurrent.atomic.AtomicLong();
+
+    MapRunner(ProcessPool pool, MapFunction<? super T, ? extends R> function, Iterable<? extends T> inputs,
+              int chunkSize, boolean ordered) {
+        this.pool = pool;
+        this.ordered = ordered;
+        this.window = new Semaphore(Math.max(4, 4 * pool.getMaxSize()));
+        ChunkFunction chunkFunction = new ChunkFunction(function);
+        Thread feeder = new Thread(() -> feed(chunkFunction, inputs, chunkSize), "processpool-map-feeder");
+        feeder.setDaemon(true);
+        feeder.start();
+    }
+
+    private void feed(ChunkFunction function, Iterable<? extends T> inputs, int chunkSize) {
+        try {
+            Iterator<? extends T> it = inputs.iterator();
+            while (it.hasNext()) {
+                ArrayList<Object> chunk = new ArrayList<>(chunkSize);
+                while (chunk.size() < chunkSize && it.hasNext()) {
+                    chunk.add(it.next());
+                }
+                while (!window.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                    if (pool.isShutdown()) {
+                        throw new java.util.concurrent.RejectedExecutionException("the pool was shut down during the map");
+                    }
+                }
+                ProcessTask task = ProcessTask.builder(function).args(List.of(chunk)).build();
+                if (!ordered) {
+                    task.future().whenComplete((v, ex) -> queue.add(ex == null
+                            ? Delivery.of((List<?>) v) : Delivery.failed(ex)));
+                }
+                pool.queueTask(task);
+                queuedChunks.incrementAndGet();
+                if (ordered) {
+                    queue.add(task.future());
+                }
+            }
+            queue.add(new Delivery(null, null, true));
+        } catch (Throwable t) {
+            // The chunks queued so far still come; then the feeder's failure is reported.
+            queue.add(new Delivery(null, t, true));
+        }
+    }
+
+    @Override
+    public boolean hasNext() {
+        while (!current.hasNext()) {
+            if (ended || (chunksTotal >= 0 && chunksSeen >= chunksTotal)) {
+                ended = true;
+                return false;
+            }
+            Delivery d = take();
+            if (d.end()) {
+                // The feeder is done: the chunks it queued may still be on their way.
+                chunksTotal = queuedChunks.get();
+                if (d.failure() != null) {
+                    throw wrap(d.failure());
+                }
+                continue;
+            }
+            chunksSeen++;
+            if (d.failure() != null) {
+                current = java.util.Collections.emptyIterator();
+                throw wrap(d.failure());
+            }
+            current = d.results().iterator();
+        }
+        return true;
+    }
+
+    private static CompletionException wrap(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException || failure instanceof ExecutionException
+                ? failure.getCause() : failure;
+        return cause instanceof CompletionException ce ? ce : new CompletionException(cause);
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public R next() {
+        if (!hasNext()) {
+            throw new NoSuchElementException();
+        }
+        return (R) current.next();
+    }
+
+    private Delivery take() {
+        Object next;
+        try {
+            next = queue.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CompletionException(e);
+        }
+        window.release(); // one more chunk may be queued (a surplus permit after the end is harmless)
+        if (next instanceof Delivery d) {
+            return d;
+        }
+        CompletableFuture<?> future = (CompletableFuture<?>) next;
+        try {
+            return Delivery.of((List<?>) future.join());
+        } catch (CompletionException | java.util.concurrent.CancellationException e) {
+            return Delivery.failed(e);
+        }
+    }
+}

@@ -51,6 +51,8 @@ public final class PoolEngine {
     private static final Logger LOG = LoggerFactory.getLogger("dev.processpool.ProcessPool");
     private static final Logger OUTPUT_LOG = LoggerFactory.getLogger("dev.processpool.worker.output");
     private static final int START_FAILURES_BEFORE_GIVING_UP = 3;
+    /** Tasks shorter than this on average are pipelined (see {@link PoolConfig#getPipelineDepth()}). */
+    static final long PIPELINE_TASK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     /** The pool's run state. */
     public enum RunState { RUNNING, STOPPED, SHUTTING_DOWN, TERMINATED }
@@ -165,32 +167,59 @@ public final class PoolEngine {
         return max > 0 && pending.size() >= max;
     }
 
-    /** Cancels a task that is waiting or running; false if it already has an outcome. */
+    /**
+     * Cancels a task that is waiting or running; false if it already has an outcome. A waiting task leaves
+     * the queue; one held by a worker but not started is taken back from it; a running one has its worker
+     * killed.
+     */
     public boolean cancel(Submission s, String reason) {
         Actions a;
         WorkerHandle killed = null;
+        WorkerHandle holder = null;
         lock.lock();
         try {
             if (s.isFinished()) {
                 return false;
             }
+            WorkerHandle w = s.worker;
             if (pending.remove(s)) {
                 notFull.signalAll();
-            } else if (s.worker != null && s.worker.current == s) {
-                killed = s.worker;
-                detachLocked(killed, s);
-                stopLocked(killed);
+            } else if (w != null && w.current == s) {
+                killed = w;
+                w.inflight.remove(s);
+                detachLocked(w, s);
+                stopLocked(w);
+            } else if (w != null && w.inflight.remove(s)) {
+                holder = w;
+                s.worker = null;
+                if (w.inflight.isEmpty() && w.state == WorkerState.WORKING) {
+                    becomeIdleLocked(w);
+                }
             }
             a = planLocked();
         } finally {
             lock.unlock();
         }
-        boolean done = finish(s, null, new TaskCancelledException(s.taskId, killed == null ? -1 : killed.pid, reason));
+        long pid = killed != null ? killed.pid : holder != null ? holder.pid : -1;
+        boolean done = finish(s, null, new TaskCancelledException(s.taskId, pid, reason));
         if (killed != null && killed.channel != null) {
             killed.channel.kill();
         }
+        if (holder != null) {
+            takeBack(holder, s);
+        }
         a.run();
         return done;
+    }
+
+    /** Withdraws a task given to a worker that has not started it: from the outbox, or with a CANCEL frame. */
+    private void takeBack(WorkerHandle w, Submission s) {
+        synchronized (w.sendLock) {
+            // Under the send lock the task is either still unsent (drop it) or entirely written (cancel it).
+            if (!w.outbox.remove(s) && w.channel != null) {
+                w.channel.cancelTask(s.sequence);
+            }
+        }
     }
 
     // ========================================================================================= planning
@@ -198,7 +227,7 @@ public final class PoolEngine {
     /** Things to do once the lock is released. */
     private final class Actions {
         private final List<WorkerHandle> launches = new ArrayList<>(0);
-        private final List<Object[]> sends = new ArrayList<>(0);
+        private final List<WorkerHandle> flushes = new ArrayList<>(0);
         private final List<WorkerHandle> shutdowns = new ArrayList<>(0);
 
         void addLaunch(WorkerHandle w) {
@@ -206,16 +235,29 @@ public final class PoolEngine {
         }
 
         void addSend(WorkerHandle w, Submission s) {
-            sends.add(new Object[] {w, s});
+            w.outbox.add(s);
+            if (!flushes.contains(w)) {
+                flushes.add(w);
+            }
         }
 
         void addShutdown(WorkerHandle w) {
             shutdowns.add(w);
         }
 
+        void addAll(Actions other) {
+            launches.addAll(other.launches);
+            other.flushes.forEach(w -> {
+                if (!flushes.contains(w)) {
+                    flushes.add(w);
+                }
+            });
+            shutdowns.addAll(other.shutdowns);
+        }
+
         void run() {
-            for (Object[] send : sends) {
-                deliver((WorkerHandle) send[0], (Submission) send[1]);
+            for (WorkerHandle w : flushes) {
+                sendOutbox(w);
             }
             for (WorkerHandle w : shutdowns) {
                 politelyStop(w);
@@ -235,26 +277,33 @@ public final class PoolEngine {
         }
     }
 
-    /** Gives waiting tasks to idle workers, starts workers as needed, keeps the minimum alive. */
+    /**
+     * Gives waiting tasks to idle workers, starts workers as needed, keeps the minimum alive, and pipelines:
+     * when tasks still wait, a worker whose recent tasks were short ({@link #PIPELINE_TASK_NANOS}) may hold
+     * up to {@code pipelineDepth} tasks, so it never waits for the parent between two of them.
+     */
     private Actions planLocked() {
         Actions a = new Actions();
         if (state == RunState.RUNNING || state == RunState.SHUTTING_DOWN) {
             boolean dispatched = false;
             while (!pending.isEmpty() && !idle.isEmpty()) {
-                Submission s = pending.pollFirst();
-                WorkerHandle w = idle.pollFirst();
-                w.state = WorkerState.WORKING;
-                w.current = s;
-                s.worker = w;
-                s.workerPid = w.pid;
-                a.addSend(w, s);
+                assignLocked(idle.pollFirst(), pending.pollFirst(), a);
                 dispatched = true;
-            }
-            if (dispatched) {
-                notFull.signalAll();
             }
             for (int want = pending.size() - countLocked(WorkerState.STARTING); want > 0 && canLaunchLocked(); want--) {
                 a.addLaunch(newWorkerLocked());
+            }
+            for (int round = 1; round < config.getPipelineDepth() && !pending.isEmpty(); round++) {
+                for (int i = 0; i < workers.size() && !pending.isEmpty(); i++) {
+                    WorkerHandle w = workers.get(i);
+                    if (canPipelineLocked(w)) {
+                        assignLocked(w, pending.pollFirst(), a);
+                        dispatched = true;
+                    }
+                }
+            }
+            if (dispatched) {
+                notFull.signalAll();
             }
         }
         if (state == RunState.RUNNING && config.isKeepProcessesRunning()) {
@@ -263,6 +312,24 @@ public final class PoolEngine {
             }
         }
         return a;
+    }
+
+    private void assignLocked(WorkerHandle w, Submission s, Actions a) {
+        idle.remove(w);
+        w.state = WorkerState.WORKING;
+        w.inflight.addLast(s);
+        w.given(s);
+        s.worker = w;
+        s.workerPid = w.pid;
+        a.addSend(w, s);
+    }
+
+    private boolean canPipelineLocked(WorkerHandle w) {
+        return w.state == WorkerState.WORKING && !w.draining
+                && w.inflight.size() < config.getPipelineDepth()
+                && w.averageRunNanos > 0 && w.averageRunNanos < PIPELINE_TASK_NANOS
+                && (config.getMaxTasksPerWorker() == 0
+                    || w.tasksProcessed + w.inflight.size() < config.getMaxTasksPerWorker());
     }
 
     private int activeCount() {
@@ -392,62 +459,80 @@ public final class PoolEngine {
 
     // ==================================================================================== task traffic
 
-    /** Sends a task to the worker it was given to; a failed send puts the task back at the head. */
-    private void deliver(WorkerHandle w, Submission s) {
+    /**
+     * Writes the tasks given to a worker, in order, flushing once at the end. Whoever holds the send lock
+     * writes everything queued, so frames never overtake each other. A task whose frame could not be written
+     * whole never reached the worker: it goes back to the head of the queue, and the worker is killed.
+     */
+    private void sendOutbox(WorkerHandle w) {
         WorkerChannel ch = w.channel;
-        try {
-            ch.sendTask(s.sequence, s.payload);
-        } catch (IOException e) {
-            Actions a;
-            boolean requeued = false;
-            lock.lock();
-            try {
-                if (w.current == s) {
-                    // The frame did not reach the worker whole, so the task never ran: it may run elsewhere.
-                    detachLocked(w, s);
-                    stopLocked(w);
-                    pending.addFirst(s);
-                    requeued = true;
+        List<Submission> unsent = null;
+        IOException failure = null;
+        synchronized (w.sendLock) {
+            Submission s;
+            while ((s = w.outbox.poll()) != null) {
+                try {
+                    ch.sendTask(s.sequence, s.payload, w.outbox.isEmpty());
+                } catch (IOException e) {
+                    failure = e;
+                    unsent = new ArrayList<>();
+                    unsent.add(s);
+                    while ((s = w.outbox.poll()) != null) {
+                        unsent.add(s);
+                    }
                 }
-                a = planLocked();
-            } finally {
-                lock.unlock();
             }
-            if (requeued) {
-                LOG.warn("{}: could not send {} to {} ({}); queued again", name, s, w, e.toString());
-                ch.kill();
-            }
-            a.run();
         }
+        if (failure == null) {
+            return;
+        }
+        Actions a;
+        int requeued = 0;
+        lock.lock();
+        try {
+            for (int i = unsent.size() - 1; i >= 0; i--) {
+                Submission s = unsent.get(i);
+                if (w.inflight.remove(s)) {
+                    s.worker = null;
+                    pending.addFirst(s);
+                    requeued++;
+                }
+            }
+            stopLocked(w);
+            a = planLocked();
+        } finally {
+            lock.unlock();
+        }
+        LOG.warn("{}: could not send {} task(s) to {} ({}); queued again", name, requeued, w, failure.toString());
+        ch.kill();
+        a.run();
     }
 
     void onTaskStarted(WorkerHandle w, long sequence) {
-        Submission current = w.current;
-        if (current == null || current.sequence != sequence) {
-            return;
-        }
-        current.startedNanos = System.nanoTime();
-        if (current.timeout.get().isZero() && current.progressTimeout.get().isZero()) {
-            return; // no deadline to arm: spare the lock on the common path
-        }
+        Submission s;
         lock.lock();
         try {
-            Submission s = w.current;
-            if (s == null || s.sequence != sequence) {
+            s = w.inflight.peekFirst();
+            if (s != null && s.sequence == sequence && w.current == null) {
+                w.current = s;
+                s.startedNanos = System.nanoTime();
+                Duration timeout = s.timeout.get();
+                if (!timeout.isZero()) {
+                    s.deadline = schedule(() -> killRunning(w, s, new TaskTimeoutException(s.taskId, w.pid, timeout)),
+                            timeout.toNanos());
+                }
+                Duration progress = s.progressTimeout.get();
+                if (!progress.isZero()) {
+                    s.progressCheck = schedule(() -> checkProgress(w, s, progress), progress.toNanos());
+                }
                 return;
-            }
-            Duration timeout = s.timeout.get();
-            if (!timeout.isZero()) {
-                s.deadline = schedule(() -> killRunning(w, s, new TaskTimeoutException(s.taskId, w.pid, timeout)),
-                        timeout.toNanos());
-            }
-            Duration progress = s.progressTimeout.get();
-            if (!progress.isZero()) {
-                s.progressCheck = schedule(() -> checkProgress(w, s, progress), progress.toNanos());
             }
         } finally {
             lock.unlock();
         }
+        // It started something the pool did not give it next (a task just cancelled, or a confused worker).
+        LOG.warn("{}: {} started #{}, which it was not due to run; killing it", name, w, sequence);
+        stopAndKill(w);
     }
 
     void onTaskProgress(WorkerHandle w, long sequence) {
@@ -522,6 +607,7 @@ public final class PoolEngine {
         try {
             s = w.current;
             if (s != null) {
+                w.inflight.remove(s);
                 detachLocked(w, s);
             }
             stopLocked(w);
@@ -582,21 +668,25 @@ public final class PoolEngine {
                 // Its outcome was already decided (timeout, cancellation): the late answer is dropped.
                 return null;
             }
+            w.inflight.remove(s);
             detachLocked(w, s);
+            w.lastEndedTaskId = s.taskId;
             w.tasksProcessed++;
+            long ran = System.nanoTime() - s.startedNanos;
+            w.averageRunNanos = w.averageRunNanos == 0 ? Math.max(1, ran) : Math.max(1, (7 * w.averageRunNanos + ran) / 8);
             if (config.getMaxTasksPerWorker() > 0 && w.tasksProcessed >= config.getMaxTasksPerWorker()
-                    || overMemoryLimit(w)) {
-                a = new Actions();
-                retireLocked(w, a);
-                Actions more = planLocked();
-                a.launches.addAll(more.launches);
-                a.sends.addAll(more.sends);
-            } else if (state == RunState.TERMINATED) {
-                a = new Actions();
-            } else {
-                becomeIdleLocked(w);
-                a = planLocked();
+                    || !w.draining && overMemoryLimit(w)) {
+                w.draining = true;
             }
+            a = new Actions();
+            if (w.state == WorkerState.WORKING && w.inflight.isEmpty()) {
+                if (w.draining) {
+                    retireLocked(w, a);
+                } else if (state != RunState.TERMINATED) {
+                    becomeIdleLocked(w);
+                }
+            }
+            a.addAll(planLocked());
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -607,7 +697,8 @@ public final class PoolEngine {
 
     /**
      * Ends a running task with {@code outcome} and kills its worker (deadline, progress timeout, silence,
-     * memory). False if the task was no longer running on that worker.
+     * memory). False if the task was no longer running on that worker. Tasks the worker held but had not
+     * started are dealt with when it has exited and every frame it sent has been read.
      */
     private boolean killRunning(WorkerHandle w, Submission s, TaskException outcome) {
         Actions a;
@@ -616,6 +707,7 @@ public final class PoolEngine {
             if (w.current != s) {
                 return false;
             }
+            w.inflight.remove(s);
             detachLocked(w, s);
             stopLocked(w);
             a = planLocked();
@@ -635,6 +727,7 @@ public final class PoolEngine {
         try {
             s = w.current;
             if (s != null) {
+                w.inflight.remove(s);
                 detachLocked(w, s);
             }
             stopLocked(w);
@@ -650,15 +743,30 @@ public final class PoolEngine {
         a.run();
     }
 
+    /**
+     * The worker's process is gone and every frame it sent has been read. The task it had started ends with
+     * a {@link WorkerDiedException}; the tasks it held but never started go back to the head of the queue,
+     * in order: they did not run, so they run elsewhere.
+     */
     void onExited(WorkerHandle w, int exitCode, List<String> stderrTail) {
         Submission s;
         Actions a;
         boolean unexpected;
+        int requeued = 0;
         lock.lock();
         try {
             s = w.current;
             if (s != null) {
+                w.inflight.remove(s);
                 detachLocked(w, s);
+            }
+            w.outbox.clear();
+            for (Submission held; (held = w.inflight.pollLast()) != null; ) {
+                held.worker = null;
+                if (!held.isFinished()) {
+                    pending.addFirst(held);
+                    requeued++;
+                }
             }
             unexpected = !w.stopIntended;
             markDeadLocked(w);
@@ -675,12 +783,14 @@ public final class PoolEngine {
         } else {
             LOG.debug("{}: worker {} (pid {}) exited with code {}", name, w.number, w.pid, exitCode);
         }
+        if (requeued > 0) {
+            LOG.info("{}: {} task(s) that worker {} held but had not started were queued again", name, requeued,
+                    w.number);
+        }
         a.run();
     }
 
-    void onOutput(WorkerHandle w, WorkerOutputListener.Stream stream, String line) {
-        Submission s = w.current;
-        String taskId = s == null ? null : s.taskId;
+    void onOutput(WorkerHandle w, WorkerOutputListener.Stream stream, String line, String taskId) {
         WorkerOutputListener listener = config.getOutputListener();
         if (listener != null) {
             listener.onLine(w.pid, taskId, stream, line);
@@ -998,8 +1108,14 @@ public final class PoolEngine {
                 Submission s = w.current;
                 if (s != null) {
                     detachLocked(w, s);
-                    cancelled.add(s);
-                    cancelledPids.add(w.pid);
+                }
+                if (!w.inflight.isEmpty()) {
+                    for (Submission held; (held = w.inflight.pollFirst()) != null; ) {
+                        held.worker = null;
+                        cancelled.add(held);
+                        cancelledPids.add(w.pid);
+                    }
+                    w.outbox.clear();
                     stopLocked(w);
                     forced.add(w);
                 } else if (w.state != WorkerState.STOPPING && w.state != WorkerState.DEAD) {

@@ -24,10 +24,33 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     volatile WorkerState state = WorkerState.STARTING;
     volatile WorkerChannel channel;
     volatile long pid = -1;
+    /** The task whose start the worker reported and whose outcome is not known yet. */
     volatile Submission current;
     volatile long tasksProcessed;
 
+    /** Tasks given to this worker, in the order it runs them; the head is running or next. Scheduler lock. */
+    final java.util.ArrayDeque<Submission> inflight = new java.util.ArrayDeque<>();
+    /** Tasks given to this worker and not yet written to its channel, in order. */
+    final java.util.concurrent.ConcurrentLinkedQueue<Submission> outbox = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Held while writing to the channel, so frames leave in the order tasks were given. */
+    final Object sendLock = new Object();
+
+    /** The id of the last task that ended on this worker, for output read after its result. */
+    volatile String lastEndedTaskId;
+    /** Recently given tasks by sequence number, to name the task in output markers. */
+    private final java.util.Map<Long, String> recentTaskIds = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(64, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<Long, String> eldest) {
+                    return size() > 256;
+                }
+            });
+
     // guarded by the scheduler's lock
+    /** Replace the worker once its in-flight tasks are done (memory limit crossed). */
+    boolean draining;
+    /** Moving average of its tasks' run times; 0 until one has finished. */
+    long averageRunNanos;
     long idleSinceNanos;
     boolean idleCheckScheduled;
     /** Whether the pool meant to stop it (retire, shutdown, timeout, cancel), as opposed to a crash. */
@@ -102,9 +125,29 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
         engine.onChannelBroken(this, reason);
     }
 
+    /** Notes a task given to this worker, so output markers can name it. */
+    void given(Submission s) {
+        recentTaskIds.put(s.sequence, s.taskId);
+    }
+
+    /**
+     * The task a line belongs to: the one its output markers name, else the running one, else the last one
+     * that ended (raw writes to the file descriptors carry no markers).
+     */
+    String outputTaskId(long sequence) {
+        if (sequence >= 0) {
+            String id = recentTaskIds.get(sequence);
+            if (id != null) {
+                return id;
+            }
+        }
+        Submission s = current;
+        return s != null ? s.taskId : lastEndedTaskId;
+    }
+
     @Override
-    public void output(WorkerOutputListener.Stream stream, String line) {
-        engine.onOutput(this, stream, line);
+    public void output(WorkerOutputListener.Stream stream, String line, long sequence) {
+        engine.onOutput(this, stream, line, outputTaskId(sequence));
     }
 
     @Override

@@ -25,8 +25,12 @@ public final class FrameWriter {
         out.flush();
     }
 
-    /** A frame whose body is an int64 sequence number followed by {@code data} (which may be null: empty). */
-    public synchronized void writeSequenced(byte type, long sequence, byte[] data) throws IOException {
+    /**
+     * A frame whose body is an int64 sequence number followed by {@code data} (which may be null: empty).
+     * Without {@code flush} the frame may wait in the buffer for the next flushed frame, so that frames
+     * written back to back go out in one system call.
+     */
+    public synchronized void writeSequenced(byte type, long sequence, byte[] data, boolean flush) throws IOException {
         int dataLength = data == null ? 0 : data.length;
         if (dataLength > Integer.MAX_VALUE - 9) {
             throw new ProtocolException("frame body too large: " + dataLength + " bytes");
@@ -37,6 +41,13 @@ public final class FrameWriter {
         if (dataLength > 0) {
             out.write(data);
         }
+        if (flush) {
+            out.flush();
+        }
+    }
+
+    /** Sends whatever frames wait in the buffer. */
+    public synchronized void flush() throws IOException {
         out.flush();
     }
 

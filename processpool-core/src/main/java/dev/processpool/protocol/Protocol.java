@@ -44,7 +44,13 @@ package dev.processpool.protocol;
  *       with no timeout;</li>
  *   <li>parent → worker {@link #FRAME_SHUTDOWN}: empty; the worker exits normally (shutdown hooks run).</li>
  * </ul>
- * One task is in flight per worker at a time.
+ * <ul>
+ *   <li>parent → worker {@link #FRAME_CANCEL}: int64 sequence; drop that task if it has not started (if it
+ *       has, its STARTED frame is on its way and the parent kills the worker).</li>
+ * </ul>
+ * The parent may send a worker several tasks before the first has finished (pipelining, for short tasks);
+ * the worker runs them one at a time, in the order received, and reports STARTED before running each, so
+ * the parent always knows which task runs and which have not begun.
  */
 public final class Protocol {
 
@@ -64,6 +70,18 @@ public final class Protocol {
     public static final byte FRAME_SHUTDOWN = 8;
     public static final byte FRAME_PROGRESS = 9;
     public static final byte FRAME_HEARTBEAT = 10;
+    public static final byte FRAME_CANCEL = 11;
+    /**
+     * Output markers. Output is not part of the protocol, but the parent tags each line with the task that
+     * wrote it, and it reads the pipes independently of the channel. So when a task first writes through
+     * {@code System.out} or {@code System.err}, the worker writes {@link #OUTPUT_START_MARKER} + sequence +
+     * newline on that stream first, and after the task {@link #OUTPUT_END_MARKER} + sequence + newline. The
+     * parent strips the markers and tags the lines between them exactly; tasks that print nothing pay
+     * nothing. Lines outside markers (raw writes to the file descriptors) are tagged with the task the
+     * parent believes is running, or the last one that ended.
+     */
+    public static final String OUTPUT_START_MARKER = "\u0000processpool:start:";
+    public static final String OUTPUT_END_MARKER = "\u0000processpool:end:";
 
     /** Length in characters of the hex token the parent hands each worker. */
     public static final int TOKEN_LENGTH = 64;
@@ -84,6 +102,7 @@ public final class Protocol {
             case FRAME_SHUTDOWN: return "SHUTDOWN";
             case FRAME_PROGRESS: return "PROGRESS";
             case FRAME_HEARTBEAT: return "HEARTBEAT";
+            case FRAME_CANCEL: return "CANCEL";
             default: return "unknown frame type " + type;
         }
     }

@@ -35,6 +35,8 @@ final class LocalJvmWorker implements WorkerChannel {
     private final boolean groupLeader;
     private final WorkerEvents events;
     private final ArrayDeque<String> stderrTail = new ArrayDeque<>();
+    /** Per stream, the task between whose output markers the pump is (each pump touches its own slot). */
+    private final long[] markedTask = {-1, -1};
     private final Thread stdoutPump;
     private final Thread stderrPump;
     private volatile SocketChannel channel;
@@ -89,6 +91,25 @@ final class LocalJvmWorker implements WorkerChannel {
     private void emit(Stream stream, StringBuilder line) {
         String text = line.toString();
         line.setLength(0);
+        int at = text.indexOf('\u0000');
+        if (at >= 0 && (text.startsWith(Protocol.OUTPUT_START_MARKER, at) || text.startsWith(Protocol.OUTPUT_END_MARKER, at))) {
+            boolean start = text.startsWith(Protocol.OUTPUT_START_MARKER, at);
+            int prefix = (start ? Protocol.OUTPUT_START_MARKER : Protocol.OUTPUT_END_MARKER).length();
+            long sequence = -1;
+            try {
+                sequence = Long.parseLong(text.substring(at + prefix).trim());
+            } catch (NumberFormatException notOurs) {
+                // looks like a marker but is not one: plain output
+            }
+            if (sequence >= 0) {
+                if (at > 0) {
+                    line.append(text, 0, at); // the preceding line had no line terminator
+                    emit(stream, line);
+                }
+                markedTask[stream.ordinal()] = start ? sequence : -1;
+                return;
+            }
+        }
         if (stream == Stream.STDERR) {
             synchronized (stderrTail) {
                 if (stderrTail.size() == STDERR_TAIL_LINES) {
@@ -98,7 +119,7 @@ final class LocalJvmWorker implements WorkerChannel {
             }
         }
         try {
-            events.output(stream, text);
+            events.output(stream, text, markedTask[stream.ordinal()]);
         } catch (RuntimeException e) {
             // a listener's failure must not stop the pump (the pipe would fill and block the worker)
         }
@@ -257,12 +278,24 @@ final class LocalJvmWorker implements WorkerChannel {
     }
 
     @Override
-    public void sendTask(long sequence, byte[] payload) throws IOException {
+    public void sendTask(long sequence, byte[] payload, boolean flush) throws IOException {
         FrameWriter w = writer;
         if (w == null) {
             throw new IOException("worker " + number + " is not connected");
         }
-        w.writeSequenced(Protocol.FRAME_TASK, sequence, payload);
+        w.writeSequenced(Protocol.FRAME_TASK, sequence, payload, flush);
+    }
+
+    @Override
+    public void cancelTask(long sequence) {
+        FrameWriter w = writer;
+        if (w != null) {
+            try {
+                w.writeSequenced(Protocol.FRAME_CANCEL, sequence, null, true);
+            } catch (IOException ignored) {
+                // the worker is going away: the task never starts anyway
+            }
+        }
     }
 
     @Override

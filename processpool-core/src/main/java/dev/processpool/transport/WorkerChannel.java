@@ -9,12 +9,16 @@ public interface WorkerChannel {
     long pid();
 
     /**
-     * Sends a task. Called by one thread at a time per worker (the scheduler gives a worker one task at a
-     * time); blocks while the channel's buffer is full.
+     * Sends a task; the worker runs the tasks it receives one at a time, in order. Blocks while the channel's
+     * buffer is full.
      *
+     * @param flush false when another task for this worker follows at once (they go out in one write)
      * @throws IOException if the worker cannot be reached; the task was then not delivered whole
      */
-    void sendTask(long sequence, byte[] payload) throws IOException;
+    void sendTask(long sequence, byte[] payload, boolean flush) throws IOException;
+
+    /** Asks the worker to drop a task it has received but not started; best effort. */
+    void cancelTask(long sequence);
 
     /** Asks the worker to exit normally; does nothing if it cannot be reached. */
     void requestShutdown();

@@ -32,8 +32,13 @@ public interface WorkerEvents {
      */
     void channelBroken(String reason);
 
-    /** A line the worker wrote to stdout or stderr. */
-    void output(WorkerOutputListener.Stream stream, String line);
+    /**
+     * A line the worker wrote to stdout or stderr.
+     *
+     * @param sequence the task that wrote it, when output markers say so; -1 when unknown (written outside
+     *                 {@code System.out}/{@code System.err}, or between tasks)
+     */
+    void output(WorkerOutputListener.Stream stream, String line, long sequence);
 
     /** The worker's process has exited. */
     void exited(int exitCode, List<String> stderrTail);

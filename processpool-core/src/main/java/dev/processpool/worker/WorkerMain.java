@@ -104,31 +104,71 @@ public final class WorkerMain {
             heartbeat.start();
         }
         installTaskContext(writer);
+        OutputMarks.install();
 
+        // The reader thread takes frames off the channel while the main thread runs tasks, so that the pool
+        // can keep the next tasks waiting here (pipelining) and cancel them before they start.
+        java.util.concurrent.LinkedBlockingDeque<Frame> tasks = new java.util.concurrent.LinkedBlockingDeque<>();
+        Thread readerThread = new Thread(() -> readFrames(reader, channel, tasks), "processpool-channel-reader");
+        readerThread.setDaemon(true);
+        readerThread.start();
         while (true) {
-            Frame frame = reader.read();
-            if (frame == null) {
-                parentGone();
-                return;
+            Frame task = tasks.poll();
+            if (task == null) {
+                writer.flush(); // a result held back for the next task's STARTED must not wait
+                task = tasks.take();
             }
-            switch (frame.type()) {
-                case Protocol.FRAME_TASK:
-                    runTask(frame, writer);
-                    break;
-                case Protocol.FRAME_SHUTDOWN:
-                    channel.close();
-                    System.exit(0);
-                    return;
-                default:
-                    throw new ProtocolException("unexpected frame from the pool: " + frame);
-            }
+            runTask(task, writer, tasks);
         }
     }
 
-    private static void runTask(Frame frame, FrameWriter writer) throws IOException {
+    /** Reads frames until the parent says stop or goes away. */
+    private static void readFrames(FrameReader reader, SocketChannel channel,
+                                   java.util.concurrent.BlockingDeque<Frame> tasks) {
+        try {
+            while (true) {
+                Frame frame = reader.read();
+                if (frame == null) {
+                    parentGone();
+                    return;
+                }
+                switch (frame.type()) {
+                    case Protocol.FRAME_TASK:
+                        tasks.add(frame);
+                        break;
+                    case Protocol.FRAME_CANCEL: {
+                        long seq = frame.sequence();
+                        tasks.removeIf(t -> sequenceOf(t) == seq);
+                        break;
+                    }
+                    case Protocol.FRAME_SHUTDOWN:
+                        channel.close();
+                        System.exit(0);
+                        return;
+                    default:
+                        throw new ProtocolException("unexpected frame from the pool: " + frame);
+                }
+            }
+        } catch (IOException e) {
+            System.err.println("processpool worker: channel failed: " + e);
+            parentGone();
+        }
+    }
+
+    private static long sequenceOf(Frame frame) {
+        try {
+            return frame.sequence();
+        } catch (ProtocolException e) {
+            return -1;
+        }
+    }
+
+    private static void runTask(Frame frame, FrameWriter writer, java.util.concurrent.BlockingDeque<Frame> next)
+            throws IOException {
         long seq = frame.sequence();
         currentSequence = seq;
-        writer.writeSequenced(Protocol.FRAME_STARTED, seq, null);
+        OutputMarks.taskStarts(seq);
+        writer.writeSequenced(Protocol.FRAME_STARTED, seq, null, true);
         Object result;
         try {
             TaskPayload payload = (TaskPayload) JavaSerialization.deserialize(frame.body(), 8,
@@ -137,7 +177,8 @@ public final class WorkerMain {
             currentSequence = -1;
         } catch (Throwable t) {
             currentSequence = -1;
-            sendFailure(writer, seq, RemoteFailure.TASK_THREW, t);
+            markOutput(writer, seq);
+            sendFailure(writer, seq, RemoteFailure.TASK_THREW, t, true);
             if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
                 // After an OutOfMemoryError or an InternalError the JVM may be in a bad state: start afresh.
                 System.err.println("processpool worker exits after " + t);
@@ -149,13 +190,26 @@ public final class WorkerMain {
         try {
             bytes = JavaSerialization.serialize(result);
         } catch (Throwable t) {
-            sendFailure(writer, seq, RemoteFailure.RESULT_NOT_SERIALIZABLE, t);
+            markOutput(writer, seq);
+            sendFailure(writer, seq, RemoteFailure.RESULT_NOT_SERIALIZABLE, t, next.isEmpty());
             return;
         }
-        writer.writeSequenced(Protocol.FRAME_RESULT, seq, bytes);
+        markOutput(writer, seq);
+        // With the next task already here, its STARTED frame will flush this result too: one write, not two.
+        writer.writeSequenced(Protocol.FRAME_RESULT, seq, bytes, next.isEmpty());
     }
 
-    private static void sendFailure(FrameWriter writer, long seq, byte kind, Throwable t) throws IOException {
+    /** Marks where the task's output ends, if it printed (see {@link OutputMarks}). */
+    private static void markOutput(FrameWriter writer, long seq) {
+        try {
+            OutputMarks.taskEnds(seq);
+        } catch (RuntimeException | Error markFailed) {
+            // best effort (the heap may be exhausted): lines are then tagged by arrival
+        }
+    }
+
+    private static void sendFailure(FrameWriter writer, long seq, byte kind, Throwable t, boolean flush)
+            throws IOException {
         byte[] body;
         try {
             body = RemoteFailure.of(kind, t).encode();
@@ -163,7 +217,7 @@ public final class WorkerMain {
             body = RemoteFailure.of(kind, new RuntimeException(t.getClass().getName()
                     + " (its description failed: " + describeFailed + ")")).encode();
         }
-        writer.writeSequenced(Protocol.FRAME_ERROR, seq, body);
+        writer.writeSequenced(Protocol.FRAME_ERROR, seq, body, flush);
     }
 
     /** The sequence number of the running task, for progress reports. */
@@ -191,7 +245,7 @@ public final class WorkerMain {
             }
             lastProgressNanos = now;
             try {
-                writer.writeSequenced(Protocol.FRAME_PROGRESS, seq, null);
+                writer.writeSequenced(Protocol.FRAME_PROGRESS, seq, null, true);
             } catch (IOException e) {
                 // the channel is gone: the main loop notices and leaves
             }

@@ -18,7 +18,7 @@ class ProtocolTest {
     void sequencedFramesRoundTrip() throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         FrameWriter writer = new FrameWriter(bytes);
-        writer.writeSequenced(Protocol.FRAME_RESULT, 0x0102030405060708L, new byte[] {9, 8, 7});
+        writer.writeSequenced(Protocol.FRAME_RESULT, 0x0102030405060708L, new byte[] {9, 8, 7}, true);
         writer.writeEmpty(Protocol.FRAME_SHUTDOWN);
 
         FrameReader reader = new FrameReader(new ByteArrayInputStream(bytes.toByteArray()), 1024);

@@ -26,10 +26,21 @@ final class MapRunner<T, R> implements Iterator<R> {
     static final class ChunkFunction implements TaskFunction {
         private static final long serialVersionUID = 1L;
         private final MapFunction<Object, Object> function;
+        /** Serialised once per map call: every chunk carries the same function. */
+        private transient volatile byte[] serializedForm;
 
         @SuppressWarnings("unchecked")
         ChunkFunction(MapFunction<?, ?> function) {
             this.function = (MapFunction<Object, Object>) function;
+        }
+
+        byte[] serializedForm() throws java.io.IOException {
+            byte[] b = serializedForm;
+            if (b == null) {
+                b = dev.processpool.protocol.JavaSerialization.serialize(this);
+                serializedForm = b;
+            }
+            return b;
         }
 
         @Override

@@ -301,14 +301,42 @@ public class ProcessPool implements AutoCloseable {
     }
 
     private static byte[] serialize(ProcessTask task) {
-        TaskPayload payload = new TaskPayload(task.getFunction().orElse(null), task.getCallableClassName().orElse(null),
-                new ArrayList<>(task.getArgs()), new java.util.LinkedHashMap<>(task.getKwargs()));
         try {
-            return JavaSerialization.serialize(payload);
+            TaskFunction function = task.getFunction().orElse(null);
+            return new TaskPayload(function == null ? null : functionBytes(function),
+                    task.getCallableClassName().orElse(null),
+                    TaskPayload.encodeArguments(task.getArgs(), task.getKwargs())).encode();
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("task " + task.getTaskID() + " cannot be serialised: "
                     + culprit(task) + " (" + e + ")", e);
         }
+    }
+
+    /** Serialised forms of stateless function classes (lambdas that capture nothing): they never change. */
+    private static final Map<Class<?>, byte[]> STATELESS_FUNCTIONS = new ConcurrentHashMap<>();
+
+    /**
+     * The function's serialised form. A function with no state (no instance fields) always serialises to
+     * the same bytes, so those are made once per class; a map's chunk function once per map call. Anything
+     * else is serialised per task, when it is queued, so that later changes to captured objects do not leak
+     * into tasks already queued.
+     */
+    private static byte[] functionBytes(TaskFunction function) throws IOException {
+        if (function instanceof MapRunner.ChunkFunction chunk) {
+            return chunk.serializedForm();
+        }
+        Class<?> cls = function.getClass();
+        byte[] cached = STATELESS_FUNCTIONS.get(cls);
+        if (cached != null) {
+            return cached;
+        }
+        byte[] bytes = JavaSerialization.serialize(function);
+        if (STATELESS_FUNCTIONS.size() < 1024 && cls.getSuperclass() == Object.class
+                && java.util.Arrays.stream(cls.getDeclaredFields())
+                        .allMatch(f -> java.lang.reflect.Modifier.isStatic(f.getModifiers()))) {
+            STATELESS_FUNCTIONS.putIfAbsent(cls, bytes);
+        }
+        return bytes;
     }
 
     /** Names the part of a task that does not serialise. */

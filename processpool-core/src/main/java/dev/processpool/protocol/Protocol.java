@@ -31,8 +31,8 @@ package dev.processpool.protocol;
  *
  * <h2>Task exchange</h2>
  * <ul>
- *   <li>parent → worker {@link #FRAME_TASK}: int64 sequence number, then the Java-serialised
- *       {@link TaskPayload} (the rest of the frame);</li>
+ *   <li>parent → worker {@link #FRAME_TASK}: int64 sequence number, then the encoded {@link TaskPayload}
+ *       (the rest of the frame);</li>
  *   <li>worker → parent {@link #FRAME_STARTED}: int64 sequence, sent just before the task's code runs (the
  *       parent measures the timeout from its arrival);</li>
  *   <li>worker → parent {@link #FRAME_RESULT}: int64 sequence, then the Java-serialised result;</li>

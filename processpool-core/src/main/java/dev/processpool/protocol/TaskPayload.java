@@ -1,19 +1,86 @@
 package dev.processpool.protocol;
 
-import java.io.Serializable;
-import java.util.List;
-import java.util.Map;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 
 /**
- * What a worker runs: either a serialisable function object, or the name of a callable class to
- * instantiate with the arguments. Serialised once, in the caller's thread when the task is queued, so that a
- * task that cannot be serialised is refused at the call.
+ * What a worker runs, as it travels in a {@link Protocol#FRAME_TASK} frame after the sequence number:
+ * <pre>
+ *   byte    kind        {@link #FUNCTION} or {@link #CALLABLE_CLASS}
+ *   FUNCTION:        int32 length, then the Java-serialised function object
+ *   CALLABLE_CLASS:  string binary class name
+ *   int32   length of the arguments (0: no args and no kwargs), then Java-serialised
+ *           {@code Object[] {ArrayList args, LinkedHashMap kwargs}}
+ * </pre>
+ * The function's bytes are kept apart from the arguments so that both sides can cache them: the parent
+ * serialises a stateless function once, the worker deserialises identical bytes once (see
+ * {@link FunctionCache}).
  *
- * @param function  the function object (a {@code dev.processpool.TaskFunction}), or null for a class task
- * @param className the callable class's binary name, or null for a function task
- * @param args      positional arguments
- * @param kwargs    keyword arguments
+ * @param functionBytes  the serialised function, or null for a callable-class task
+ * @param className      the callable class, or null for a function task
+ * @param argumentBytes  the serialised {@code Object[] {args, kwargs}}, or an empty array for none
  */
-public record TaskPayload(Object function, String className, List<Object> args, Map<String, Object> kwargs)
-        implements Serializable {
+public record TaskPayload(byte[] functionBytes, String className, byte[] argumentBytes) {
+
+    public static final byte FUNCTION = 0;
+    public static final byte CALLABLE_CLASS = 1;
+
+    private static final byte[] NONE = new byte[0];
+
+    /** Serialises the arguments (in the caller's thread: a failure names what was not serialisable). */
+    public static byte[] encodeArguments(java.util.List<Object> args, java.util.Map<String, Object> kwargs)
+            throws IOException {
+        if (args.isEmpty() && kwargs.isEmpty()) {
+            return NONE;
+        }
+        return JavaSerialization.serialize(new Object[] {new java.util.ArrayList<>(args),
+                new java.util.LinkedHashMap<>(kwargs)});
+    }
+
+    public byte[] encode() throws IOException {
+        ByteArrayOutputStream bos = new ByteArrayOutputStream(16 + argumentBytes.length
+                + (functionBytes == null ? 64 : functionBytes.length));
+        DataOutputStream out = new DataOutputStream(bos);
+        if (functionBytes != null) {
+            out.writeByte(FUNCTION);
+            out.writeInt(functionBytes.length);
+            out.write(functionBytes);
+        } else {
+            out.writeByte(CALLABLE_CLASS);
+            FrameWriter.writeString(out, className);
+        }
+        out.writeInt(argumentBytes.length);
+        out.write(argumentBytes);
+        out.flush();
+        return bos.toByteArray();
+    }
+
+    /** Reads a payload from a TASK frame's body, starting at {@code offset}. */
+    public static TaskPayload decode(byte[] body, int offset) throws IOException {
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(body, offset, body.length - offset));
+        byte kind = in.readByte();
+        byte[] function = null;
+        String className = null;
+        if (kind == FUNCTION) {
+            function = readBlock(in);
+        } else if (kind == CALLABLE_CLASS) {
+            className = FrameWriter.readString(in);
+        } else {
+            throw new ProtocolException("unknown task kind " + kind);
+        }
+        return new TaskPayload(function, className, readBlock(in));
+    }
+
+    private static byte[] readBlock(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 0 || n > in.available()) {
+            throw new ProtocolException("block of " + n + " bytes does not fit in the TASK frame");
+        }
+        byte[] b = new byte[n];
+        in.readFully(b);
+        return b;
+    }
 }

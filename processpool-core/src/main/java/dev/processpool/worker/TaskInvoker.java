@@ -1,6 +1,8 @@
 package dev.processpool.worker;
 
 import dev.processpool.TaskFunction;
+import dev.processpool.protocol.FunctionCache;
+import dev.processpool.protocol.JavaSerialization;
 import dev.processpool.protocol.TaskPayload;
 
 import java.lang.reflect.Constructor;
@@ -22,15 +24,25 @@ final class TaskInvoker {
     private TaskInvoker() {
     }
 
+    private static final FunctionCache FUNCTIONS = new FunctionCache();
+
+    @SuppressWarnings("unchecked")
     static Object invoke(TaskPayload payload) throws Exception {
-        List<Object> args = payload.args() == null ? new ArrayList<>() : payload.args();
-        Map<String, Object> kwargs = payload.kwargs() == null ? new LinkedHashMap<>() : payload.kwargs();
-        if (payload.function() != null) {
-            if (!(payload.function() instanceof TaskFunction)) {
-                throw new IllegalArgumentException("task function of class " + payload.function().getClass().getName()
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        List<Object> args = new ArrayList<>();
+        Map<String, Object> kwargs = new LinkedHashMap<>();
+        if (payload.argumentBytes().length > 0) {
+            Object[] both = (Object[]) JavaSerialization.deserialize(payload.argumentBytes(), 0, loader, null);
+            args = (List<Object>) both[0];
+            kwargs = (Map<String, Object>) both[1];
+        }
+        if (payload.functionBytes() != null) {
+            Object function = FUNCTIONS.get(payload.functionBytes(), loader);
+            if (!(function instanceof TaskFunction)) {
+                throw new IllegalArgumentException("task function of class " + function.getClass().getName()
                         + " does not implement " + TaskFunction.class.getName());
             }
-            return ((TaskFunction) payload.function()).call(args, kwargs);
+            return ((TaskFunction) function).call(args, kwargs);
         }
         Object instance = instantiate(payload.className(), args, kwargs);
         if (instance instanceof Callable<?> callable) {

@@ -171,8 +171,7 @@ public final class WorkerMain {
         writer.writeSequenced(Protocol.FRAME_STARTED, seq, null, true);
         Object result;
         try {
-            TaskPayload payload = (TaskPayload) JavaSerialization.deserialize(frame.body(), 8,
-                    Thread.currentThread().getContextClassLoader(), null);
+            TaskPayload payload = TaskPayload.decode(frame.body(), 8);
             result = TaskInvoker.invoke(payload);
             currentSequence = -1;
         } catch (Throwable t) {

@@ -88,7 +88,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li><b>terminated</b>: when {@code shutdown} returns, no process of the pool is alive.</li>
  * </ul>
  * {@link #close()} is {@code shutdown(60 s)}, for try-with-resources. Workers also exit by themselves
- * within moments when the parent JVM dies, even by SIGKILL: their channel and stdin reach end-of-file.
+ * within moments when the parent JVM dies, even by SIGKILL: their channel reaches end-of-file, and they watch
+ * their parent pid as well.
  *
  * <h2>Worker processes</h2>
  * Workers are child JVMs started with the configured java executable, class path (by default this JVM's)

@@ -7,8 +7,8 @@ package dev.processpool.protocol;
  * <h2>Channel</h2>
  * Each worker has its own channel: a Unix domain socket whose file lives in a directory only the pool's
  * user can open, connected once and then deleted. No TCP listener is ever opened. The worker's stdin carries
- * one line, a random per-worker token, and then stays open and silent: its end-of-file tells the worker that
- * the parent is gone. The worker's stdout and stderr are not used by the protocol, so task code may print.
+ * one line, a random per-worker token, and nothing else. The channel's end-of-file tells the worker that the
+ * parent is gone. The worker's stdout and stderr are not used by the protocol, so task code may print.
  *
  * <h2>Frames</h2>
  * Every message is one length-prefixed frame (integers big-endian):

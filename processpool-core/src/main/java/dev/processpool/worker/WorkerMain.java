@@ -23,16 +23,17 @@ import java.nio.file.Path;
 /**
  * The main class of a worker JVM. Started by the pool as
  * {@code java <options> -cp <class path> dev.processpool.worker.WorkerMain <socket path>}; reads its token
- * from stdin, connects to the socket, completes the handshake (see {@link Protocol}) and then runs tasks one
- * at a time until the parent says stop or goes away.
+ * from stdin, connects to the socket, completes the handshake (see {@link Protocol}) and then runs the
+ * tasks it receives one at a time, in order, until the parent says stop or goes away. A reader thread takes
+ * frames off the channel while the main thread runs tasks.
  *
- * <p>Parent death is noticed twice over: the channel reaches end-of-file while the worker waits for a task,
- * and a watcher thread sees the worker re-parented (checked every {@value #PARENT_CHECK_MILLIS} ms) while a
- * task runs. Either way the worker kills the processes its tasks started and halts at once.
+ * <p>Parent death is noticed twice over: the reader thread sees the channel's end-of-file at once, and a
+ * watcher thread sees the worker re-parented (checked every {@value #PARENT_CHECK_MILLIS} ms). Either way
+ * the worker kills the processes its tasks started and halts.
  *
- * <p>Why a check and not a thread blocked reading stdin: at exit HotSpot waits up to 300 ms for threads
- * that are blocked in native code, so such a reader made every polite stop of a worker 300 ms slower. A
- * sleeping Java thread costs nothing at exit.
+ * <p>Exits: a polite stop ({@code SHUTDOWN}) calls {@code System.exit} from the reader thread, while the
+ * main thread waits in Java code; HotSpot waits up to 300 ms at exit for threads blocked in native code,
+ * so no thread may sit in a native read then (stdin is never read after the token for the same reason).
  */
 public final class WorkerMain {
 

@@ -1,0 +1,159 @@
+package dev.processpool.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The CLI's standard error: messages, and the progress line below them when there is one. A message clears
+ * the progress line, is printed, and the progress line is drawn again under it, so the two never garble
+ * each other. Thread-safe.
+ */
+final class Console {
+
+    private static final String CLEAR_LINE = "\r\033[K";
+
+    private final PrintStream err;
+    private String bar;
+
+    Console(PrintStream err) {
+        this.err = err;
+    }
+
+    /** Prints a line (or several) to stderr, above the progress line. */
+    synchronized void message(String text) {
+        if (bar != null) {
+            err.print(CLEAR_LINE);
+        }
+        err.println(text);
+        if (bar != null) {
+            err.print(bar);
+        }
+        err.flush();
+    }
+
+    /** Draws (or redraws) the progress line. */
+    synchronized void drawBar(String rendered) {
+        bar = rendered;
+        err.print(CLEAR_LINE);
+        err.print(rendered);
+        err.flush();
+    }
+
+    /** Leaves the last progress line on the screen and moves below it. */
+    synchronized void endBar() {
+        if (bar != null) {
+            err.println();
+            err.flush();
+            bar = null;
+        }
+    }
+
+    /**
+     * A stream for {@link System#setErr}: whatever other code prints to stderr (the log) goes through
+     * {@link #message}, line by line.
+     */
+    PrintStream asPrintStream() {
+        OutputStream lines = new OutputStream() {
+            private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+
+            @Override
+            public synchronized void write(int b) {
+                if (b == '\n') {
+                    flushLine();
+                } else {
+                    buffer.write(b);
+                }
+            }
+
+            @Override
+            public synchronized void write(byte[] b, int off, int len) {
+                for (int i = off; i < off + len; i++) {
+                    write(b[i]);
+                }
+            }
+
+            private void flushLine() {
+                String line = buffer.toString(StandardCharsets.UTF_8);
+                buffer.reset();
+                message(line.endsWith("\r") ? line.substring(0, line.length() - 1) : line);
+            }
+        };
+        return new PrintStream(lines, true, StandardCharsets.UTF_8);
+    }
+
+    /** Whether stderr can show Unicode block characters. */
+    static boolean unicode() {
+        String enc = System.getProperty("stderr.encoding", System.getProperty("sun.stderr.encoding"));
+        Charset cs;
+        try {
+            cs = enc == null ? Charset.defaultCharset() : Charset.forName(enc);
+        } catch (RuntimeException e) {
+            return false;
+        }
+        return cs.equals(StandardCharsets.UTF_8);
+    }
+
+    /** Whether this process's stderr is an interactive terminal. */
+    static boolean stderrIsTerminal() {
+        if ("dumb".equals(System.getenv("TERM")) || File.separatorChar != '/') {
+            return false;
+        }
+        try {
+            Process p = new ProcessBuilder("/bin/sh", "-c", "test -t 2")
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
+            if (!p.waitFor(2, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return false;
+            }
+            return p.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** The terminal's width in columns: $COLUMNS, else what {@code stty} says, else 80. */
+    static int terminalWidth() {
+        try {
+            int cols = Integer.parseInt(System.getenv().getOrDefault("COLUMNS", ""));
+            if (cols > 0) {
+                return cols;
+            }
+        } catch (NumberFormatException notSet) {
+            // ask the terminal
+        }
+        File tty = new File("/dev/tty");
+        if (tty.exists()) {
+            try {
+                Process p = new ProcessBuilder("stty", "size")
+                        .redirectInput(ProcessBuilder.Redirect.from(tty))
+                        .redirectError(ProcessBuilder.Redirect.DISCARD)
+                        .start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+                if (p.waitFor(2, TimeUnit.SECONDS) && p.exitValue() == 0) {
+                    String[] parts = out.split("\\s+");
+                    int cols = Integer.parseInt(parts[parts.length - 1]);
+                    if (cols > 0) {
+                        return cols;
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // fall through
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return 80;
+    }
+}

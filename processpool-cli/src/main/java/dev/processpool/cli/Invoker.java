@@ -1,0 +1,418 @@
+package dev.processpool.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.lang.reflect.Array;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Executable;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+/**
+ * Finds what a {@link TaskTarget} names and fits the JSON arguments to it.
+ *
+ * <p>A callable class (one that implements {@link Callable} or {@link Runnable}) is constructed with a public
+ * constructor and then called; a static method is called directly. The arguments are fitted to the
+ * parameters in this order of preference:
+ * <ol>
+ *   <li>one parameter per positional argument (no keyword arguments given);</li>
+ *   <li>one parameter per positional argument and a trailing {@code Map} that receives the keyword
+ *       arguments;</li>
+ *   <li>varargs: the trailing positional arguments fill the array;</li>
+ *   <li>a {@code (List, Map)} pair that receives all positional and all keyword arguments.</li>
+ * </ol>
+ * JSON values reach natural Java types: numbers convert to any numeric parameter type that holds them exactly
+ * ({@code 3} to {@code int}, {@code long}, {@code double}, {@code BigInteger}...), a one-letter string to
+ * {@code char}; anything else (arrays, {@code List<Long>}, records and beans from JSON objects, enums,
+ * {@code Path}, {@code Instant}...) is converted by Jackson in the worker.
+ *
+ * <p>The parent calls {@link #check} before a task is queued, to report problems with the line number and
+ * without running any of the task's code (its class is not even initialised); the worker calls
+ * {@link #invoke}.
+ */
+final class Invoker {
+
+    private static final Object NO_MATCH = new Object();
+
+    private enum Shape { EXACT, WITH_KWARGS, VARARGS, LIST_AND_MAP }
+
+    private record Fit(Executable executable, Object[] actual) {
+    }
+
+    private Invoker() {
+    }
+
+    // ============================================================================================ parent
+
+    /**
+     * Checks that the target exists, is callable and that the arguments fit one of its constructors or
+     * methods, as far as that can be told without the target's code: conversions that need Jackson are left
+     * to the worker.
+     */
+    static void check(TaskTarget target, ClassLoader loader, List<Object> args, Map<String, Object> kwargs)
+            throws BadInputException {
+        Class<?> cls = load(target, loader, false);
+        select(cls, target, candidates(cls, target), args, kwargs, null);
+    }
+
+    // ============================================================================================ worker
+
+    /** Creates and calls the callable, or calls the static method; the target's exceptions pass through. */
+    static Object invoke(TaskTarget target, List<Object> args, Map<String, Object> kwargs) throws Exception {
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        Class<?> cls = load(target, loader, true);
+        Fit fit = select(cls, target, candidates(cls, target), args, kwargs, Json.mapper());
+        try {
+            fit.executable().setAccessible(true);
+        } catch (RuntimeException notOpen) {
+            // a public member of a public class needs no help
+        }
+        try {
+            if (fit.executable() instanceof Constructor<?> c) {
+                Object instance = c.newInstance(fit.actual());
+                if (instance instanceof Callable<?> callable) {
+                    return callable.call();
+                }
+                ((Runnable) instance).run();
+                return null;
+            }
+            return ((Method) fit.executable()).invoke(null, fit.actual());
+        } catch (InvocationTargetException e) {
+            throw Invoker.<Exception>sneaky(e.getCause());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> T sneaky(Throwable t) throws T {
+        throw (T) t;
+    }
+
+    // ========================================================================================== shared
+
+    private static Class<?> load(TaskTarget target, ClassLoader loader, boolean initialize) throws BadInputException {
+        try {
+            return Class.forName(target.className(), initialize, loader);
+        } catch (ClassNotFoundException | NoClassDefFoundError e) {
+            throw new BadInputException("unknown task class " + target.className()
+                    + ": it is not on the class path (add its jar or classes directory with --classpath)");
+        } catch (LinkageError e) {
+            if (e instanceof ExceptionInInitializerError) {
+                throw e;
+            }
+            throw new BadInputException("task class " + target.className() + " cannot be loaded: " + e, e);
+        }
+    }
+
+    private static List<Executable> candidates(Class<?> cls, TaskTarget target) throws BadInputException {
+        List<Executable> found = new ArrayList<>();
+        if (target.isStaticMethod()) {
+            boolean instanceMethod = false;
+            for (Method m : cls.getMethods()) {
+                if (m.getName().equals(target.methodName())) {
+                    if (Modifier.isStatic(m.getModifiers())) {
+                        found.add(m);
+                    } else {
+                        instanceMethod = true;
+                    }
+                }
+            }
+            if (found.isEmpty()) {
+                throw new BadInputException(instanceMethod
+                        ? "method " + target + " is not static: Class::method calls public static methods only"
+                        : "class " + cls.getName() + " has no public static method " + target.methodName());
+            }
+        } else {
+            if (!Callable.class.isAssignableFrom(cls) && !Runnable.class.isAssignableFrom(cls)) {
+                boolean hasStatics = Arrays.stream(cls.getMethods()).anyMatch(m -> Modifier.isStatic(m.getModifiers())
+                        && m.getDeclaringClass() == cls);
+                throw new BadInputException("task class " + cls.getName() + " is not callable: it implements neither "
+                        + "java.util.concurrent.Callable nor Runnable"
+                        + (hasStatics ? " (to call one of its static methods, use " + cls.getName() + "::method)" : ""));
+            }
+            if (cls.isInterface() || Modifier.isAbstract(cls.getModifiers())) {
+                throw new BadInputException("task class " + cls.getName() + " is abstract and cannot be constructed");
+            }
+            found.addAll(Arrays.asList(cls.getConstructors()));
+            if (found.isEmpty()) {
+                throw new BadInputException("task class " + cls.getName() + " has no public constructor");
+            }
+        }
+        // Deterministic order: fewer parameters first, then by signature.
+        found.sort(Comparator.comparingInt(Executable::getParameterCount).thenComparing(Invoker::signature));
+        return found;
+    }
+
+    /**
+     * Picks the first constructor or method, in order of shape preference, whose parameters take the
+     * arguments. With {@code mapper == null} (a dry run in the parent) conversions that need Jackson are
+     * assumed to work and the returned actual arguments must not be used.
+     */
+    private static Fit select(Class<?> cls, TaskTarget target, List<Executable> candidates, List<Object> args,
+                              Map<String, Object> kwargs, ObjectMapper mapper) throws BadInputException {
+        String firstMismatch = null;
+        boolean anyShape = false;
+        for (Shape shape : Shape.values()) {
+            for (Executable e : candidates) {
+                if (!fits(e, shape, args.size(), !kwargs.isEmpty())) {
+                    continue;
+                }
+                anyShape = true;
+                Object[] actual = new Object[e.getParameterCount()];
+                String mismatch = convertAll(e, shape, args, kwargs, mapper, actual);
+                if (mismatch == null) {
+                    return new Fit(e, actual);
+                }
+                if (firstMismatch == null) {
+                    firstMismatch = mismatch;
+                }
+            }
+        }
+        String signatures = candidates.stream().map(Invoker::signature).collect(Collectors.joining(", "));
+        if (anyShape) {
+            throw new BadInputException(firstMismatch + (candidates.size() > 1 ? " (candidates: " + signatures + ")" : ""));
+        }
+        String what = target.isStaticMethod() ? target.toString() : cls.getName();
+        if (!kwargs.isEmpty() && candidates.stream().noneMatch(e -> fits(e, Shape.WITH_KWARGS, args.size(), true)
+                || fits(e, Shape.LIST_AND_MAP, args.size(), true))
+                && candidates.stream().anyMatch(e -> fits(e, Shape.EXACT, args.size(), false)
+                || fits(e, Shape.VARARGS, args.size(), false))) {
+            throw new BadInputException(what + " takes no keyword arguments (kwargs " + kwargs.keySet()
+                    + " need a trailing Map parameter): " + signatures);
+        }
+        throw new BadInputException("wrong number of arguments for " + what + ": the line gives " + args.size()
+                + " positional argument(s)" + (kwargs.isEmpty() ? "" : " and keyword arguments " + kwargs.keySet())
+                + ", but it takes " + signatures);
+    }
+
+    private static boolean fits(Executable e, Shape shape, int n, boolean hasKwargs) {
+        Class<?>[] p = e.getParameterTypes();
+        switch (shape) {
+            case EXACT:
+                return !hasKwargs && p.length == n;
+            case WITH_KWARGS:
+                return p.length == n + 1 && isMapParameter(p[n]);
+            case VARARGS:
+                return !hasKwargs && e.isVarArgs() && n >= p.length - 1 && p.length != n;
+            default:
+                return p.length == 2 && p[0] != Object.class && p[0].isAssignableFrom(ArrayList.class)
+                        && isMapParameter(p[1]);
+        }
+    }
+
+    private static boolean isMapParameter(Class<?> type) {
+        return type != Object.class && type.isAssignableFrom(LinkedHashMap.class);
+    }
+
+    /** Fills {@code actual}; returns null on success or a description of the first argument that does not fit. */
+    private static String convertAll(Executable e, Shape shape, List<Object> args, Map<String, Object> kwargs,
+                                     ObjectMapper mapper, Object[] actual) {
+        Type[] types = e.getGenericParameterTypes();
+        if (types.length != actual.length) {
+            // inner-class constructors and the like: the generic view may omit synthetic parameters
+            types = e.getParameterTypes();
+        }
+        switch (shape) {
+            case LIST_AND_MAP:
+                actual[0] = new ArrayList<>(args);
+                actual[1] = new LinkedHashMap<>(kwargs);
+                return null;
+            case VARARGS: {
+                int fixed = types.length - 1;
+                String m = convertPositional(e, args.subList(0, fixed), types, mapper, actual);
+                if (m != null) {
+                    return m;
+                }
+                Class<?> component = e.getParameterTypes()[fixed].getComponentType();
+                Type componentType = types[fixed] instanceof java.lang.reflect.GenericArrayType g
+                        ? g.getGenericComponentType() : component;
+                Object array = Array.newInstance(component, args.size() - fixed);
+                for (int i = fixed; i < args.size(); i++) {
+                    Object c = convert(args.get(i), componentType, mapper);
+                    if (c == NO_MATCH) {
+                        return mismatch(e, i, args.get(i), componentType);
+                    }
+                    Array.set(array, i - fixed, mapper == null && !component.isPrimitive() && !component.isInstance(c)
+                            ? null : c);
+                }
+                actual[fixed] = array;
+                return null;
+            }
+            default: {
+                String m = convertPositional(e, args, types, mapper, actual);
+                if (m == null && shape == Shape.WITH_KWARGS) {
+                    actual[args.size()] = new LinkedHashMap<>(kwargs);
+                }
+                return m;
+            }
+        }
+    }
+
+    private static String convertPositional(Executable e, List<Object> args, Type[] types, ObjectMapper mapper,
+                                            Object[] actual) {
+        for (int i = 0; i < args.size(); i++) {
+            Object c = convert(args.get(i), types[i], mapper);
+            if (c == NO_MATCH) {
+                return mismatch(e, i, args.get(i), types[i]);
+            }
+            actual[i] = c;
+        }
+        return null;
+    }
+
+    private static String mismatch(Executable e, int index, Object value, Type type) {
+        return "args[" + index + "] = " + describe(value) + " cannot be passed as " + typeName(type) + " to "
+                + signature(e);
+    }
+
+    /** Fits one JSON-born value to a parameter type, or returns {@link #NO_MATCH}. */
+    static Object convert(Object value, Type type, ObjectMapper mapper) {
+        Class<?> raw = rawClass(type);
+        if (value == null) {
+            return raw.isPrimitive() ? NO_MATCH : null;
+        }
+        Class<?> boxed = box(raw);
+        boolean container = value instanceof Collection || value instanceof Map;
+        if (boxed.isInstance(value) && !(container && type instanceof ParameterizedType)) {
+            return value;
+        }
+        if (value instanceof Number n && isNumeric(boxed)) {
+            return convertNumber(n, boxed);
+        }
+        if (value instanceof String s && boxed == Character.class) {
+            return s.length() == 1 ? s.charAt(0) : NO_MATCH;
+        }
+        if (isNumeric(boxed) || boxed == String.class || boxed == Boolean.class || boxed == Character.class) {
+            return NO_MATCH;
+        }
+        if (mapper == null) {
+            return value; // the worker will ask Jackson
+        }
+        try {
+            return mapper.convertValue(value, mapper.constructType(type));
+        } catch (IllegalArgumentException e) {
+            return NO_MATCH;
+        }
+    }
+
+    private static boolean isNumeric(Class<?> c) {
+        return c == Integer.class || c == Long.class || c == Short.class || c == Byte.class || c == Double.class
+                || c == Float.class || c == BigInteger.class || c == BigDecimal.class || c == Number.class;
+    }
+
+    private static Object convertNumber(Number n, Class<?> target) {
+        if (target == Double.class) {
+            return n.doubleValue();
+        }
+        if (target == Float.class) {
+            return n.floatValue();
+        }
+        BigDecimal exact;
+        try {
+            exact = n instanceof BigDecimal b ? b
+                    : n instanceof BigInteger bi ? new BigDecimal(bi)
+                    : (n instanceof Double || n instanceof Float) ? new BigDecimal(n.toString())
+                    : BigDecimal.valueOf(n.longValue());
+        } catch (NumberFormatException nonFinite) {
+            return NO_MATCH;
+        }
+        try {
+            if (target == Integer.class) {
+                return exact.intValueExact();
+            } else if (target == Long.class) {
+                return exact.longValueExact();
+            } else if (target == Short.class) {
+                return exact.shortValueExact();
+            } else if (target == Byte.class) {
+                return exact.byteValueExact();
+            } else if (target == BigInteger.class) {
+                return exact.toBigIntegerExact();
+            } else if (target == BigDecimal.class) {
+                return exact;
+            }
+        } catch (ArithmeticException lossy) {
+            return NO_MATCH;
+        }
+        return n; // Number
+    }
+
+    private static Class<?> rawClass(Type type) {
+        if (type instanceof Class<?> c) {
+            return c;
+        }
+        if (type instanceof ParameterizedType p) {
+            return rawClass(p.getRawType());
+        }
+        if (type instanceof java.lang.reflect.GenericArrayType g) {
+            return Array.newInstance(rawClass(g.getGenericComponentType()), 0).getClass();
+        }
+        return Object.class; // type variables and wildcards
+    }
+
+    private static Class<?> box(Class<?> c) {
+        if (!c.isPrimitive()) {
+            return c;
+        }
+        if (c == int.class) {
+            return Integer.class;
+        } else if (c == long.class) {
+            return Long.class;
+        } else if (c == double.class) {
+            return Double.class;
+        } else if (c == float.class) {
+            return Float.class;
+        } else if (c == short.class) {
+            return Short.class;
+        } else if (c == byte.class) {
+            return Byte.class;
+        } else if (c == boolean.class) {
+            return Boolean.class;
+        } else if (c == char.class) {
+            return Character.class;
+        }
+        return Void.class;
+    }
+
+    static String signature(Executable e) {
+        String params = Arrays.stream(e.getParameterTypes()).map(Invoker::typeName).collect(Collectors.joining(", "));
+        if (e.isVarArgs() && params.endsWith("[]")) {
+            params = params.substring(0, params.length() - 2) + "...";
+        }
+        String owner = e.getDeclaringClass().getSimpleName();
+        return (e instanceof Constructor ? owner : owner + "." + e.getName()) + "(" + params + ")";
+    }
+
+    private static String typeName(Type t) {
+        String name = t instanceof Class<?> c ? c.getSimpleName() : t.getTypeName();
+        return name.replaceAll("\\b(?:[a-z_$][\\w$]*\\.)+(?=[A-Z])", "");
+    }
+
+    private static String describe(Object v) {
+        String text;
+        if (v instanceof String s) {
+            text = "\"" + (s.length() > 40 ? s.substring(0, 37) + "..." : s) + "\" (a string)";
+        } else if (v instanceof Map) {
+            text = "a JSON object";
+        } else if (v instanceof List) {
+            text = "a JSON array";
+        } else if (v instanceof Boolean) {
+            text = v + " (a boolean)";
+        } else {
+            text = String.valueOf(v);
+        }
+        return text;
+    }
+}

@@ -1,0 +1,78 @@
+package dev.processpool.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.util.concurrent.Callable;
+
+/** The {@code processpool} command line: {@code processpool run ...}, {@code --help}, {@code --version}. */
+@Command(name = "processpool", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        usageHelpAutoWidth = true,
+        subcommands = {RunCommand.class, CommandLine.HelpCommand.class},
+        headerHeading = "%n",
+        header = "Runs Java tasks in a pool of worker JVMs, with hard timeouts and crash isolation.",
+        synopsisHeading = "%nUsage: ",
+        commandListHeading = "%nCommands:%n",
+        optionListHeading = "%nOptions:%n",
+        footerHeading = "%n",
+        footer = {
+            "See 'processpool run --help' for the input and output formats.",
+            "Exit codes: 0 all tasks ok; 1 some task failed; 2 usage or input error;",
+            "130 interrupted.",
+        })
+public final class Main implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    /** Without a command: the usage, as a usage error. */
+    @Override
+    public Integer call() {
+        CommandLine cl = spec.commandLine();
+        cl.getErr().println("processpool: missing command");
+        cl.usage(cl.getErr());
+        return Runner.EXIT_USAGE;
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns the exit code. */
+    static int execute(String... args) {
+        configureLogging(false);
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("processpool: internal error: " + e);
+            e.printStackTrace(commandLine.getErr());
+            return Runner.EXIT_FAILED;
+        });
+        return cl.execute(args);
+    }
+
+    /** slf4j-simple for the core's log: warnings and errors on stderr, tersely (errors only with --quiet). */
+    static void configureLogging(boolean quiet) {
+        System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", quiet ? "error" : "warn");
+        System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
+        System.setProperty("org.slf4j.simpleLogger.showLogName", "false");
+        System.setProperty("org.slf4j.simpleLogger.levelInBrackets", "false");
+    }
+
+    /** {@code --version}: the jar's Implementation-Version. */
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {
+                "processpool " + (v == null ? "(development build)" : v),
+                "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ", "
+                        + System.getProperty("java.vendor") + ") on " + System.getProperty("os.name") + " "
+                        + System.getProperty("os.arch"),
+            };
+        }
+    }
+}

@@ -1,0 +1,263 @@
+package dev.processpool.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code processpool run}: the options, checked, handed to a {@link Runner}. */
+@Command(name = "run", sortOptions = false, mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        versionProvider = Main.Version.class,
+        headerHeading = "%n",
+        header = "Run a task class over JSON Lines input, each task in a pool of worker JVMs.",
+        synopsisHeading = "%nUsage: ",
+        descriptionHeading = "%n",
+        description = {
+            "Reads one task per input line, runs each in a worker JVM (a child process) with a hard timeout,"
+                + " and writes one JSON line per input line. A task that crashes, exits or exhausts its heap"
+                + " takes only its own worker down; the pool starts another.",
+        },
+        optionListHeading = "%nOptions:%n",
+        footerHeading = "%n",
+        footer = {
+            "Input: JSON Lines, one task per line (blank lines are skipped), every field",
+            "optional:",
+            "  {\"id\": \"a\", \"args\": [0, 100000], \"kwargs\": {}, \"timeout\": \"2s\", \"task\": \"C\"}",
+            "A bare JSON array is shorthand for {\"args\": [...]}; \"task\" overrides --task.",
+            "A callable class (Callable or Runnable) is constructed with the args (and a",
+            "trailing Map parameter for kwargs, if any), then called; Class::method calls",
+            "a public static method. JSON values become natural Java types (int, long,",
+            "double, String, boolean, List, Map, arrays, records...); results come back",
+            "as JSON.",
+            "",
+            "Output: one JSON line per input line, as tasks finish (--ordered: in input",
+            "order):",
+            "  {\"id\": \"a\", \"line\": 1, \"status\": \"ok\", \"result\": 9592,",
+            "   \"workerPid\": 4242, \"durationMs\": 35}",
+            "status: ok, error, timeout, worker-died or cancelled; all but ok carry",
+            "\"error\": {\"type\", \"message\", \"stackTrace\"}. id is the line number if the",
+            "line has none. A summary goes to standard error.",
+            "",
+            "Ctrl-C once: stop reading input, let running tasks finish within",
+            "--shutdown-timeout, report the rest as cancelled. Twice: kill the workers",
+            "now. No worker outlives the command.",
+            "",
+            "Exit codes: 0 all tasks ok; 1 some task failed; 2 usage or input error;",
+            "130 interrupted.",
+            "",
+            "Example:",
+            "  processpool run --task dev.processpool.cli.examples.CountPrimes \\",
+            "      --input processpool-cli/examples/primes.jsonl",
+        })
+final class RunCommand implements Callable<Integer> {
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = {"-t", "--task"}, paramLabel = "CLASS",
+            description = "The task: a callable class (com.example.MyTask) or a static method (com.example.Util::method)."
+                    + " Lines may name their own with a \"task\" field.")
+    private String task;
+
+    @Option(names = {"-cp", "--classpath", "--class-path"}, paramLabel = "PATH",
+            description = "Jars or class directories holding the task classes (repeatable, or joined with '"
+                    + "${sys:path.separator}'); dir/* takes every jar in dir. The processpool jar is always included.")
+    private List<String> classPath = new ArrayList<>();
+
+    @Option(names = {"-i", "--input"}, required = true, paramLabel = "FILE|-",
+            description = "The JSON Lines input; - for standard input.")
+    private String input;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE|-", defaultValue = "-",
+            description = "Where the output lines go; - for standard output (default).")
+    private String output;
+
+    @Option(names = "--min", paramLabel = "N", defaultValue = "0",
+            description = "Workers kept alive even when idle (default: ${DEFAULT-VALUE}; others start on demand).")
+    private int min;
+
+    @Option(names = "--max", paramLabel = "N",
+            description = "Most workers at once (default: the number of CPUs, here ${DEFAULT-VALUE}).")
+    private int max = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--queue", paramLabel = "N",
+            description = "Tasks waiting for a worker before input reading pauses (default: twice --max).")
+    private Integer queue;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Per-task timeout, e.g. 1.5s, 200ms, 2m (default: none); a line's \"timeout\" overrides it."
+                    + " The worker of a task that overruns is killed.")
+    private Duration timeout = Duration.ZERO;
+
+    @Option(names = "--max-tasks-per-worker", paramLabel = "N", defaultValue = "0",
+            description = "Replace a worker after this many tasks (default: never).")
+    private int maxTasksPerWorker;
+
+    @Option(names = "--worker-heap", paramLabel = "SIZE",
+            description = "Each worker's heap limit, e.g. 512m or 2g (default: 256m).")
+    private String workerHeap;
+
+    @Option(names = "--jvm-opt", paramLabel = "OPTION",
+            description = "An extra option for each worker JVM, e.g. --jvm-opt=-Dkey=value (repeatable).")
+    private List<String> jvmOptions = new ArrayList<>();
+
+    @Option(names = "--ordered", description = "Write results in input order (default: as they finish).")
+    private boolean ordered;
+
+    @Option(names = "--fail-fast",
+            description = "Stop at the first failed line: cancel the running tasks and report the rest as cancelled.")
+    private boolean failFast;
+
+    @Option(names = {"-q", "--quiet"},
+            description = "No progress line, summary, worker output or per-line messages on standard error.")
+    private boolean quiet;
+
+    @Option(names = "--progress", negatable = true,
+            description = "Show the progress line (default: only when standard error is a terminal).")
+    private Boolean progress;
+
+    @Option(names = "--shutdown-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            defaultValue = "10s",
+            description = "After Ctrl-C, how long running tasks may take to finish before they are cancelled"
+                    + " (default: ${DEFAULT-VALUE}).")
+    private Duration shutdownTimeout;
+
+    @Override
+    public Integer call() {
+        Runner.Settings settings = settings();
+        Main.configureLogging(quiet);
+        return new Runner(settings, System.err).run();
+    }
+
+    private Runner.Settings settings() {
+        TaskTarget target = null;
+        if (task != null) {
+            try {
+                target = TaskTarget.parse(task);
+            } catch (BadInputException e) {
+                throw usage("Invalid value for option '--task': " + e.getMessage());
+            }
+        }
+        if (min < 0) {
+            throw usage("--min must be 0 or more, was " + min);
+        }
+        if (max < 1) {
+            throw usage("--max must be 1 or more, was " + max);
+        }
+        if (max < min) {
+            throw usage("--max (" + max + ") must not be less than --min (" + min + ")");
+        }
+        int q = queue == null ? 2 * max : queue;
+        if (q < 1) {
+            throw usage("--queue must be 1 or more, was " + q);
+        }
+        if (maxTasksPerWorker < 0) {
+            throw usage("--max-tasks-per-worker must be 0 (never) or more, was " + maxTasksPerWorker);
+        }
+        List<String> jvm = new ArrayList<>();
+        if (workerHeap != null) {
+            if (!workerHeap.matches("\\d+[kKmMgGtT]?") || workerHeap.matches("0+[kKmMgGtT]?")) {
+                throw usage("Invalid value for option '--worker-heap': '" + workerHeap
+                        + "' is not a heap size; e.g. 512m, 2g");
+            }
+            jvm.add("-Xmx" + workerHeap);
+        }
+        for (String o : jvmOptions) {
+            if (o.isBlank()) {
+                throw usage("--jvm-opt must not be blank");
+            }
+            jvm.add(o.strip());
+        }
+        List<String> extra = new ArrayList<>();
+        List<URL> urls = new ArrayList<>();
+        for (String value : classPath) {
+            for (String entry : value.split(File.pathSeparator)) {
+                if (entry.isBlank()) {
+                    continue;
+                }
+                addClassPathEntry(entry, extra, urls);
+            }
+        }
+        List<String> workerClassPath = new ArrayList<>(ownClassPath());
+        workerClassPath.addAll(extra);
+        URLClassLoader loader = new URLClassLoader("processpool-tasks", urls.toArray(URL[]::new),
+                RunCommand.class.getClassLoader());
+        return new Runner.Settings(target, workerClassPath, loader, input, output, min, max, q, timeout,
+                maxTasksPerWorker, jvm, ordered, failFast, quiet,
+                progress != null ? progress : !quiet && Console.stderrIsTerminal(), shutdownTimeout);
+    }
+
+    private void addClassPathEntry(String entry, List<String> extra, List<URL> urls) {
+        try {
+            if (entry.endsWith("/*") || entry.equals("*")) {
+                Path dir = Path.of(entry.length() == 1 ? "." : entry.substring(0, entry.length() - 2));
+                if (!Files.isDirectory(dir)) {
+                    throw usage("Invalid value for option '--classpath': no such directory: " + dir);
+                }
+                try (DirectoryStream<Path> jars = Files.newDirectoryStream(dir, "*.{jar,JAR}")) {
+                    for (Path jar : jars) {
+                        urls.add(jar.toAbsolutePath().toUri().toURL());
+                    }
+                }
+                extra.add(dir.toAbsolutePath() + File.separator + "*");
+                return;
+            }
+            Path p = Path.of(entry);
+            if (!Files.exists(p)) {
+                throw usage("Invalid value for option '--classpath': no such file or directory: " + entry);
+            }
+            urls.add(p.toAbsolutePath().toUri().toURL());
+            extra.add(p.toAbsolutePath().toString());
+        } catch (MalformedURLException | RuntimeException e) {
+            if (e instanceof ParameterException pe) {
+                throw pe;
+            }
+            throw usage("Invalid value for option '--classpath': " + entry + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw usage("Invalid value for option '--classpath': cannot list " + entry + ": " + e.getMessage());
+        }
+    }
+
+    /** This JVM's class path: the processpool jar, which holds the core, the CLI and the examples. */
+    private static List<String> ownClassPath() {
+        List<String> entries = new ArrayList<>();
+        for (String e : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
+            if (!e.isEmpty()) {
+                entries.add(Path.of(e).toAbsolutePath().toString());
+            }
+        }
+        return entries;
+    }
+
+    private ParameterException usage(String message) {
+        return new ParameterException(spec.commandLine(), message);
+    }
+
+    /** Parses {@code 1.5s}, {@code 200ms}, {@code 2m}, {@code 1h}, {@code 0}. */
+    static final class DurationConverter implements ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            try {
+                return Durations.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,668 @@
+package dev.processpool.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.processpool.PoolConfig;
+import dev.processpool.ProcessPool;
+import dev.processpool.ProcessTask;
+import dev.processpool.TaskCancelledException;
+import dev.processpool.TaskException;
+import dev.processpool.TaskExecutionException;
+import dev.processpool.TaskTimeoutException;
+import dev.processpool.WorkerDiedException;
+import dev.processpool.WorkerOutputListener;
+import dev.processpool.WorkingProcess;
+
+import java.io.BufferedReader;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.Reader;
+import java.io.Writer;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One {@code processpool run}: reads task lines, runs them in a {@link ProcessPool}, writes one output line
+ * per input line and a summary.
+ *
+ * <p>Threads: a feeder reads and queues lines (blocking while the pool's queue is full, so input is read
+ * only as fast as it is worked off); the pool's callback thread turns outcomes into output lines; a monitor
+ * notes which worker runs what and drives the progress line; the main thread waits for the end or a stop
+ * and then shuts the pool down. A stop comes from Ctrl-C (SIGINT), {@code --fail-fast} or a broken output.
+ */
+final class Runner {
+
+    /** Everything {@code run} was given, checked. */
+    record Settings(TaskTarget task, List<String> workerClassPath, URLClassLoader taskLoader, String input,
+                    String output, int min, int max, int queue, Duration timeout, int maxTasksPerWorker,
+                    List<String> jvmOptions, boolean ordered, boolean failFast, boolean quiet, boolean progress,
+                    Duration shutdownTimeout) {
+    }
+
+    static final int EXIT_OK = 0;
+    static final int EXIT_FAILED = 1;
+    static final int EXIT_USAGE = 2;
+    static final int EXIT_INTERRUPTED = 130;
+
+    private static final int MAX_INPUT_MESSAGES = 20;
+    private static final String CANCELLED_TYPE = TaskCancelledException.class.getName();
+
+    private enum Stop { NONE, INTERRUPTED, FAIL_FAST, OUTPUT_BROKEN }
+
+    /** A queued task, until its outcome is written. */
+    private static final class Pending {
+        final long seq;
+        final long line;
+        final JsonNode id;
+        volatile long startedNanos;
+
+        Pending(long seq, long line, JsonNode id) {
+            this.seq = seq;
+            this.line = line;
+            this.id = id;
+        }
+    }
+
+    private final Settings s;
+    private final PrintStream stderr;
+    private final Console console;
+    private final RunStats stats;
+    private final ObjectMapper mapper = Json.mapper();
+    private final Map<String, Pending> outstanding = new ConcurrentHashMap<>();
+    private final Map<String, ProcessTask> tasks = new ConcurrentHashMap<>();
+    private final Object submitLock = new Object();
+    private final Object wake = new Object();
+    private final AtomicInteger interrupts = new AtomicInteger();
+    private final AtomicInteger inputMessages = new AtomicInteger();
+    private final AtomicLong seqs = new AtomicLong();
+
+    private volatile Stop stop = Stop.NONE;
+    private volatile boolean stopping;
+    private volatile boolean killNow;
+    private volatile String stopWhy = "the run was stopped";
+    private volatile boolean feederDone;
+    private volatile boolean inputFailed;
+    private volatile boolean finishing;
+    private OutputSink sink;
+    private ProcessPool pool;
+    private Progress progress;
+
+    Runner(Settings settings, PrintStream stderr) {
+        this.s = settings;
+        this.stderr = stderr;
+        this.console = new Console(stderr);
+        this.stats = new RunStats(settings.maxTasksPerWorker());
+    }
+
+    int run() {
+        BufferedReader in;
+        try {
+            in = openInput();
+        } catch (IOException e) {
+            stderr.println("processpool: cannot read the input " + s.input() + ": " + describe(e));
+            return EXIT_USAGE;
+        }
+        try {
+            sink = new OutputSink(openOutput(), s.ordered());
+        } catch (IOException e) {
+            closeQuietly(in);
+            stderr.println("processpool: cannot write the output " + s.output() + ": " + describe(e));
+            return EXIT_USAGE;
+        }
+        Signals.onInterrupt(this::interrupted);
+        if (s.progress()) {
+            progress = new Progress(console, stats);
+            System.setErr(console.asPrintStream());
+            countInputLinesAhead();
+        }
+        pool = new ProcessPool(poolConfig());
+        pool.daemonize();
+        Thread monitor = daemon("processpool-monitor", this::monitor);
+        monitor.start();
+        Thread feeder = daemon("processpool-input", () -> feed(in));
+        feeder.start();
+
+        waitForEndOrStop();
+        if (stop != Stop.NONE) {
+            stopRun();
+        }
+        finishing = true;
+        pool.shutdown(Duration.ofSeconds(10));
+        awaitFeeder(feeder);
+        cancelLeftovers();
+        sink.close();
+        if (progress != null) {
+            progress.close();
+            System.setErr(stderr);
+        }
+        return finish();
+    }
+
+    // ========================================================================================== set-up
+
+    private BufferedReader openInput() throws IOException {
+        Reader r;
+        if ("-".equals(s.input())) {
+            r = new InputStreamReader(System.in, StandardCharsets.UTF_8);
+        } else {
+            Path p = Path.of(s.input());
+            if (Files.isDirectory(p)) {
+                throw new IOException("it is a directory");
+            }
+            r = Files.newBufferedReader(p, StandardCharsets.UTF_8);
+        }
+        return new BufferedReader(r, 1 << 16);
+    }
+
+    private Writer openOutput() throws IOException {
+        if ("-".equals(s.output())) {
+            return new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8);
+        }
+        return Files.newBufferedWriter(Path.of(s.output()), StandardCharsets.UTF_8);
+    }
+
+    /** For the progress line's total: counts a file's task lines in the background. */
+    private void countInputLinesAhead() {
+        if ("-".equals(s.input()) || !Files.isRegularFile(Path.of(s.input()))) {
+            return;
+        }
+        daemon("processpool-count", () -> {
+            long n = 0;
+            try (BufferedReader r = Files.newBufferedReader(Path.of(s.input()), StandardCharsets.UTF_8)) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    if (!line.isBlank()) {
+                        n++;
+                    }
+                }
+                stats.setLinesInInput(n);
+            } catch (IOException | RuntimeException e) {
+                // the total then grows as lines are read
+            }
+        }).start();
+    }
+
+    private PoolConfig poolConfig() {
+        WorkerOutputListener forward = (pid, taskId, stream, text) -> {
+            if (!s.quiet()) {
+                console.message("[worker " + pid + (taskId == null ? "" : ", " + taskId.replace('-', ' '))
+                        + (stream == WorkerOutputListener.Stream.STDERR ? ", stderr] " : "] ") + text);
+            }
+        };
+        return PoolConfig.builder()
+                .minSize(s.min())
+                .maxSize(s.max())
+                .maxQueuedRequests(s.queue())
+                .maxTasksPerWorker(s.maxTasksPerWorker())
+                .classPath(s.workerClassPath())
+                .addJvmOptions(s.jvmOptions().toArray(String[]::new))
+                .terminationGrace(Duration.ofSeconds(1))
+                .outputListener(forward)
+                .build();
+    }
+
+    // ========================================================================================== input
+
+    private void feed(BufferedReader in) {
+        InputParser parser = new InputParser(s.task(), s.timeout());
+        long line = 0;
+        try (in) {
+            for (String text; (text = in.readLine()) != null; ) {
+                line++;
+                if (text.isBlank()) {
+                    continue;
+                }
+                long seq = seqs.getAndIncrement();
+                stats.lineRead();
+                if (stopping) {
+                    emitNotRun(seq, line, idOf(text));
+                    continue;
+                }
+                InputParser.Request request;
+                try {
+                    request = parser.parse(text);
+                    Invoker.check(request.target(), s.taskLoader(), request.args(), request.kwargs());
+                } catch (InputParser.LineException e) {
+                    badInput(seq, line, e.id, e.getMessage());
+                    continue;
+                } catch (BadInputException e) {
+                    badInput(seq, line, idOf(text), e.getMessage());
+                    continue;
+                }
+                submit(seq, line, request);
+            }
+        } catch (IOException | RuntimeException e) {
+            if (!finishing) {
+                inputFailed = true;
+                console.message("processpool: reading the input failed after line " + line + ": " + describe(e));
+            }
+        } finally {
+            feederDone = true;
+            wakeMain();
+        }
+    }
+
+    private void submit(long seq, long line, InputParser.Request r) {
+        String taskId = "line-" + line;
+        Pending p = new Pending(seq, line, r.id());
+        ProcessTask task = ProcessTask.builder(new JsonTask(r.target()))
+                .taskId(taskId)
+                .args(r.args())
+                .kwargs(r.kwargs())
+                .timeout(r.timeout())
+                .callback((t, result) -> onResult(p, result))
+                .exceptionCallback((t, failure) -> onFailure(p, failure))
+                .build();
+        outstanding.put(taskId, p);
+        tasks.put(taskId, task);
+        while (true) {
+            synchronized (submitLock) {
+                if (stopping) {
+                    forget(taskId);
+                    emitNotRun(seq, line, r.id());
+                    return;
+                }
+                try {
+                    if (pool.queueTask(task, Duration.ofMillis(100), false)) {
+                        return;
+                    }
+                } catch (RejectedExecutionException e) {
+                    forget(taskId);
+                    emitNotRun(seq, line, r.id());
+                    return;
+                } catch (IllegalArgumentException e) {
+                    forget(taskId);
+                    badInput(seq, line, r.id(), e.getMessage());
+                    return;
+                }
+            }
+        }
+    }
+
+    private void forget(String taskId) {
+        outstanding.remove(taskId);
+        tasks.remove(taskId);
+    }
+
+    /** The id of a line that will not run, if it has a usable one. */
+    private JsonNode idOf(String text) {
+        try {
+            JsonNode node = mapper.readTree(text);
+            JsonNode id = node == null ? null : node.get("id");
+            return id != null && (id.isTextual() || id.isNumber()) ? id : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    // ======================================================================================== outcomes
+
+    private void onResult(Pending p, Object value) {
+        if (!(value instanceof TaskOutcome o)) {
+            writeError(p, "java.lang.IllegalStateException", "unexpected result " + value, null, null, null, false);
+            return;
+        }
+        long ms = o.durationNanos / 1_000_000;
+        if (o.ok) {
+            JsonNode result;
+            try {
+                result = mapper.readTree(o.resultJson);
+            } catch (IOException e) {
+                writeError(p, e.getClass().getName(), "the result is not valid JSON: " + e.getMessage(), null,
+                        o.workerPid, ms, false);
+                return;
+            }
+            ObjectNode rec = record(p.line, p.id, Status.OK);
+            rec.set("result", result);
+            rec.put("workerPid", o.workerPid);
+            rec.put("durationMs", ms);
+            done(p, rec, Status.OK, ms, o.workerPid, false);
+        } else {
+            if (BadInputException.class.getName().equals(o.errorType)) {
+                inputMessage(p.line, o.errorMessage);
+            }
+            writeError(p, o.errorType, o.errorMessage, o.stackTrace, o.workerPid, ms, false);
+        }
+    }
+
+    private void onFailure(Pending p, TaskException f) {
+        Long pid = f.getWorkerPid() > 0 ? f.getWorkerPid() : null;
+        if (f instanceof TaskTimeoutException t) {
+            ObjectNode rec = record(p.line, p.id, Status.TIMEOUT);
+            rec.set("error", error(f.getClass().getName(), "timed out after "
+                    + Durations.format(t.getTimeout()) + "; the worker was killed", null));
+            long ms = t.getTimeout().toMillis();
+            putPidAndDuration(rec, pid, ms);
+            done(p, rec, Status.TIMEOUT, ms, pid, true);
+        } else if (f instanceof WorkerDiedException d) {
+            ObjectNode rec = record(p.line, p.id, Status.WORKER_DIED);
+            ObjectNode err = error(f.getClass().getName(), d.getMessage(), null);
+            if (!d.getStderrTail().isEmpty()) {
+                err.set("stderrTail", mapper.valueToTree(d.getStderrTail()));
+            }
+            rec.set("error", err);
+            Long ms = ranFor(p);
+            putPidAndDuration(rec, pid, ms);
+            done(p, rec, Status.WORKER_DIED, ms, pid, true);
+        } else if (f instanceof TaskCancelledException) {
+            ObjectNode rec = record(p.line, p.id, Status.CANCELLED);
+            String why = pid != null ? "cancelled while running (" + stopWhy + "); its worker was killed"
+                    : "not run: " + stopWhy;
+            rec.set("error", error(CANCELLED_TYPE, stopping ? why : f.getMessage(), null));
+            Long ms = pid != null ? ranFor(p) : null;
+            putPidAndDuration(rec, pid, ms);
+            done(p, rec, Status.CANCELLED, ms, pid, false);
+        } else if (f instanceof TaskExecutionException x) {
+            // the task's own exceptions come back as data; this is what the worker could not catch
+            boolean vmError = x.getRemoteCauseTypes().stream().findFirst()
+                    .map(t -> t.equals(OutOfMemoryError.class.getName()) || t.startsWith("java.lang.InternalError")
+                            || t.equals(VirtualMachineError.class.getName()) || t.startsWith("java.lang.UnknownError"))
+                    .orElse(false);
+            writeError(p, x.getRemoteType(), x.getRemoteMessage(), x.getRemoteStackTrace(), pid, ranFor(p), vmError);
+        } else {
+            // ResultTransferException, WorkerStartException
+            writeError(p, f.getClass().getName(), f.getMessage(), null, pid, ranFor(p), false);
+        }
+    }
+
+    private void writeError(Pending p, String type, String message, String stackTrace, Long pid, Long ms,
+                            boolean workerGone) {
+        ObjectNode rec = record(p.line, p.id, Status.ERROR);
+        rec.set("error", error(type, message, stackTrace));
+        putPidAndDuration(rec, pid, ms);
+        done(p, rec, Status.ERROR, ms, pid, workerGone);
+    }
+
+    private void done(Pending p, ObjectNode rec, Status status, Long ms, Long pid, boolean workerGone) {
+        forget("line-" + p.line);
+        emit(p.seq, rec, status, ms, pid, workerGone);
+        if (status != Status.OK && status != Status.CANCELLED && s.failFast()) {
+            requestStop(Stop.FAIL_FAST, "--fail-fast: line " + p.line + " failed");
+        }
+        wakeMain();
+    }
+
+    /** How long the task ran before it ended, as far as the monitor saw it start. */
+    private static Long ranFor(Pending p) {
+        long started = p.startedNanos;
+        return started == 0 ? null : Math.max(0, (System.nanoTime() - started) / 1_000_000);
+    }
+
+    private void badInput(long seq, long line, JsonNode id, String message) {
+        inputMessage(line, message);
+        ObjectNode rec = record(line, id, Status.ERROR);
+        rec.set("error", error(BadInputException.class.getName(), message, null));
+        putPidAndDuration(rec, null, null);
+        emit(seq, rec, Status.ERROR, null, null, false);
+        if (s.failFast()) {
+            requestStop(Stop.FAIL_FAST, "--fail-fast: line " + line + " failed");
+        }
+    }
+
+    private void inputMessage(long line, String message) {
+        if (s.quiet()) {
+            return;
+        }
+        int n = inputMessages.incrementAndGet();
+        if (n <= MAX_INPUT_MESSAGES) {
+            console.message("processpool: line " + line + ": " + message);
+        } else if (n == MAX_INPUT_MESSAGES + 1) {
+            console.message("processpool: more input errors follow; the output has them all");
+        }
+    }
+
+    private void emitNotRun(long seq, long line, JsonNode id) {
+        ObjectNode rec = record(line, id, Status.CANCELLED);
+        rec.set("error", error(CANCELLED_TYPE, "not run: " + stopWhy, null));
+        putPidAndDuration(rec, null, null);
+        emit(seq, rec, Status.CANCELLED, null, null, false);
+    }
+
+    private ObjectNode record(long line, JsonNode id, Status status) {
+        ObjectNode rec = mapper.createObjectNode();
+        rec.set("id", id != null ? id : LongNode.valueOf(line));
+        rec.put("line", line);
+        rec.put("status", status.label);
+        return rec;
+    }
+
+    private ObjectNode error(String type, String message, String stackTrace) {
+        ObjectNode e = mapper.createObjectNode();
+        e.put("type", type);
+        e.put("message", message);
+        e.put("stackTrace", stackTrace);
+        return e;
+    }
+
+    private static void putPidAndDuration(ObjectNode rec, Long pid, Long ms) {
+        if (pid == null) {
+            rec.putNull("workerPid");
+        } else {
+            rec.put("workerPid", pid);
+        }
+        if (ms == null) {
+            rec.putNull("durationMs");
+        } else {
+            rec.put("durationMs", ms);
+        }
+    }
+
+    private void emit(long seq, ObjectNode rec, Status status, Long ms, Long pid, boolean workerGone) {
+        stats.record(status, ms, pid, workerGone);
+        sink.emit(seq, rec);
+        if (sink.failure() != null && stop == Stop.NONE) {
+            requestStop(Stop.OUTPUT_BROKEN, "the output could not be written");
+        }
+    }
+
+    // ======================================================================================== stopping
+
+    /** SIGINT: the first stops taking input and lets running tasks finish; the second kills them now. */
+    private void interrupted() {
+        int n = interrupts.incrementAndGet();
+        if (n == 1) {
+            if (!s.quiet()) {
+                console.message("processpool: interrupted; letting running tasks finish (up to "
+                        + Durations.format(s.shutdownTimeout()) + "); press Ctrl-C again to kill them now");
+            }
+            requestStop(Stop.INTERRUPTED, "the run was interrupted");
+        } else if (n == 2) {
+            if (!s.quiet()) {
+                console.message("processpool: interrupted again; killing the workers");
+            }
+            stopWhy = "the run was interrupted twice";
+            killNow = true;
+            stopping = true;
+            cancelOutstanding();
+            wakeMain();
+        } else {
+            // A third: leave at once. The pool's shutdown hook kills the workers.
+            Runtime.getRuntime().exit(EXIT_INTERRUPTED);
+        }
+    }
+
+    private void requestStop(Stop why, String message) {
+        synchronized (this) {
+            if (stop != Stop.NONE) {
+                return;
+            }
+            stopWhy = message;
+            stop = why;
+        }
+        stopping = true;
+        if (why != Stop.INTERRUPTED) {
+            // --fail-fast and a broken output do not wait for running tasks
+            killNow = true;
+            daemon("processpool-stop", this::cancelOutstanding).start();
+        }
+        wakeMain();
+    }
+
+    private void waitForEndOrStop() {
+        synchronized (wake) {
+            while (stop == Stop.NONE && !(feederDone && outstanding.isEmpty())) {
+                try {
+                    wake.wait(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private void wakeMain() {
+        synchronized (wake) {
+            wake.notifyAll();
+        }
+    }
+
+    /**
+     * After a stop: no more tasks are queued; running ones get the shutdown timeout (none after a second
+     * Ctrl-C, --fail-fast or a broken output) and are then cancelled with their workers killed; queued ones
+     * are cancelled.
+     */
+    private void stopRun() {
+        synchronized (submitLock) {
+            stopping = true;
+        }
+        pool.stopProcessing(killNow ? Duration.ZERO : s.shutdownTimeout());
+        cancelOutstanding();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        synchronized (wake) {
+            while (!outstanding.isEmpty() && System.nanoTime() < deadline) {
+                try {
+                    wake.wait(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private void cancelOutstanding() {
+        for (ProcessTask t : new ArrayList<>(tasks.values())) {
+            t.future().cancel(false);
+        }
+    }
+
+    /** Lets the feeder report the lines it has not run: all of a file; of stdin, what is there already. */
+    private void awaitFeeder(Thread feeder) {
+        long wait = "-".equals(s.input()) ? 1_000 : 60_000;
+        try {
+            feeder.join(stopping ? wait : 60_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whatever has no outcome by now (it should not happen) is written as cancelled, so no line goes missing. */
+    private void cancelLeftovers() {
+        for (Pending p : new ArrayList<>(outstanding.values())) {
+            if (outstanding.remove("line-" + p.line) != null) {
+                tasks.remove("line-" + p.line);
+                emitNotRun(p.seq, p.line, p.id);
+            }
+        }
+    }
+
+    private int finish() {
+        int code;
+        String ending;
+        if (interrupts.get() > 0) {
+            code = EXIT_INTERRUPTED;
+            ending = "interrupted";
+        } else if (stop == Stop.OUTPUT_BROKEN || sink.failure() != null) {
+            code = EXIT_FAILED;
+            ending = "stopped: the output could not be written (" + describe(sink.failure()) + ")";
+        } else if (inputFailed) {
+            code = EXIT_USAGE;
+            ending = "stopped: the input could not be read";
+        } else if (stop == Stop.FAIL_FAST) {
+            code = EXIT_FAILED;
+            ending = "stopped by " + stopWhy;
+        } else {
+            code = stats.allOk() ? EXIT_OK : EXIT_FAILED;
+            ending = null;
+        }
+        if (!s.quiet()) {
+            stderr.println(stats.summary(ending));
+        } else if (sink.failure() != null) {
+            stderr.println("processpool: the output could not be written: " + describe(sink.failure()));
+        }
+        stderr.flush();
+        return code;
+    }
+
+    // ========================================================================================= monitor
+
+    /** Notes worker pids and when each task started; drives the progress line. */
+    private void monitor() {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                for (WorkingProcess w : pool.getWorkers()) {
+                    stats.sawWorker(w.pid());
+                    w.currentTaskId().ifPresent(id -> {
+                        Pending p = outstanding.get(id);
+                        if (p != null && p.startedNanos == 0) {
+                            p.startedNanos = System.nanoTime();
+                        }
+                    });
+                }
+                if (progress != null) {
+                    progress.update();
+                }
+                Thread.sleep(25);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                // the pool is shutting down; keep going until the JVM exits
+            }
+        }
+    }
+
+    // ========================================================================================== helpers
+
+    private static Thread daemon(String name, Runnable body) {
+        Thread t = new Thread(body, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    private static String describe(Throwable e) {
+        if (e == null) {
+            return "";
+        }
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // nothing to do
+        }
+    }
+}

@@ -113,8 +113,7 @@ final class InputParser {
         List<Object> argList = args == null || args.isNull() ? new ArrayList<>() : toList(args);
         Map<String, Object> kwargMap = new LinkedHashMap<>();
         if (kwargs != null && !kwargs.isNull()) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = kwargs.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : kwargs.properties()) {
                 kwargMap.put(e.getKey(), toJava(e.getValue()));
             }
         }

@@ -22,7 +22,7 @@ final class Progress implements AutoCloseable {
 
     Progress(Console console, RunStats stats) {
         this.stats = stats;
-        int width = Math.max(40, Console.terminalWidth() - 1);
+        int width = Math.max(40, Console.terminalWidth() - 4); // room for an echoed ^C
         ProgressBarConsumer consumer = new ProgressBarConsumer() {
             @Override
             public int getMaxRenderedLength() {
@@ -59,7 +59,7 @@ final class Progress implements AutoCloseable {
         }
         bar.stepTo(stats.done());
         String failures = stats.failuresByKind();
-        bar.setExtraMessage(failures.isEmpty() ? "" : "| " + failures);
+        bar.setExtraMessage(failures.isEmpty() ? "" : " | " + failures);
     }
 
     @Override

@@ -59,6 +59,7 @@ final class Runner {
     static final int EXIT_FAILED = 1;
     static final int EXIT_USAGE = 2;
     static final int EXIT_INTERRUPTED = 130;
+    static final int EXIT_TERMINATED = 143;
 
     private static final int MAX_INPUT_MESSAGES = 20;
     private static final String CANCELLED_TYPE = TaskCancelledException.class.getName();
@@ -89,6 +90,7 @@ final class Runner {
     private final Object submitLock = new Object();
     private final Object wake = new Object();
     private final AtomicInteger interrupts = new AtomicInteger();
+    private final AtomicInteger terminations = new AtomicInteger();
     private final AtomicInteger inputMessages = new AtomicInteger();
     private final AtomicLong seqs = new AtomicLong();
 
@@ -126,6 +128,7 @@ final class Runner {
             return EXIT_USAGE;
         }
         Signals.onInterrupt(this::interrupted);
+        Signals.onTerminate(this::terminated);
         if (s.progress()) {
             progress = new Progress(console, stats);
             System.setErr(console.asPrintStream());
@@ -485,15 +488,27 @@ final class Runner {
             if (!s.quiet()) {
                 console.message("processpool: interrupted again; killing the workers");
             }
-            stopWhy = "the run was interrupted twice";
-            killNow = true;
-            stopping = true;
-            cancelOutstanding();
-            wakeMain();
+            killNow("the run was interrupted twice");
         } else {
             // A third: leave at once. The pool's shutdown hook kills the workers.
             Runtime.getRuntime().exit(EXIT_INTERRUPTED);
         }
+    }
+
+    /** SIGTERM: like a second Ctrl-C, the workers are killed now, and every line still gets its output. */
+    private void terminated() {
+        if (terminations.getAndIncrement() == 0) {
+            requestStop(Stop.INTERRUPTED, "the run was terminated");
+            killNow("the run was terminated");
+        }
+    }
+
+    private void killNow(String why) {
+        stopWhy = why;
+        killNow = true;
+        stopping = true;
+        cancelOutstanding();
+        wakeMain();
     }
 
     private void requestStop(Stop why, String message) {
@@ -585,7 +600,10 @@ final class Runner {
     private int finish() {
         int code;
         String ending;
-        if (interrupts.get() > 0) {
+        if (terminations.get() > 0) {
+            code = EXIT_TERMINATED;
+            ending = "terminated";
+        } else if (interrupts.get() > 0) {
             code = EXIT_INTERRUPTED;
             ending = "interrupted";
         } else if (stop == Stop.OUTPUT_BROKEN || sink.failure() != null) {

@@ -13,10 +13,19 @@ final class Signals {
 
     /** Runs {@code handler} on each SIGINT, in a thread of its own. Returns false if that cannot be done. */
     static boolean onInterrupt(Runnable handler) {
+        return on("INT", handler);
+    }
+
+    /** Runs {@code handler} on each SIGTERM instead of the JVM's shutdown. Returns false if that cannot be done. */
+    static boolean onTerminate(Runnable handler) {
+        return on("TERM", handler);
+    }
+
+    private static boolean on(String name, Runnable handler) {
         try {
             Class<?> signalClass = Class.forName("sun.misc.Signal");
             Class<?> handlerClass = Class.forName("sun.misc.SignalHandler");
-            Object signal = signalClass.getConstructor(String.class).newInstance("INT");
+            Object signal = signalClass.getConstructor(String.class).newInstance(name);
             Object proxy = java.lang.reflect.Proxy.newProxyInstance(Signals.class.getClassLoader(),
                     new Class<?>[] {handlerClass}, (p, method, args) -> {
                         if (method.getName().equals("handle")) {
@@ -24,7 +33,7 @@ final class Signals {
                             return null;
                         }
                         if (method.getName().equals("toString")) {
-                            return "processpool SIGINT handler";
+                            return "processpool SIG" + name + " handler";
                         }
                         if (method.getName().equals("hashCode")) {
                             return System.identityHashCode(p);

@@ -48,14 +48,15 @@ final class Durations {
         return Duration.ofNanos(nanos.longValue());
     }
 
-    /** A short human form: {@code 850 ms}, {@code 1.25 s}, {@code 3m05s}. */
+    /** A short human form: {@code 850 ms}, {@code 1.25 s}, {@code 10 s}, {@code 3m05s}. */
     static String format(Duration d) {
         long ms = d.toMillis();
         if (ms < 1000) {
             return ms + " ms";
         }
         if (ms < 60_000) {
-            return String.format(Locale.ROOT, "%.2f s", ms / 1000.0);
+            return BigDecimal.valueOf(ms, 3).setScale(2, java.math.RoundingMode.HALF_UP).stripTrailingZeros()
+                    .toPlainString() + " s";
         }
         long s = ms / 1000;
         if (s < 3600) {

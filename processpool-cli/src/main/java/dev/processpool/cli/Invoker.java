@@ -66,7 +66,12 @@ final class Invoker {
     static void check(TaskTarget target, ClassLoader loader, List<Object> args, Map<String, Object> kwargs)
             throws BadInputException {
         Class<?> cls = load(target, loader, false);
-        select(cls, target, candidates(cls, target), args, kwargs, null);
+        try {
+            select(cls, target, candidates(cls, target), args, kwargs, null);
+        } catch (LinkageError e) {
+            // a class its constructors or methods mention is missing
+            throw new BadInputException("task " + target + " cannot be used: " + e, e);
+        }
     }
 
     // ============================================================================================ worker
@@ -226,10 +231,20 @@ final class Invoker {
             types = e.getParameterTypes();
         }
         switch (shape) {
-            case LIST_AND_MAP:
-                actual[0] = new ArrayList<>(args);
-                actual[1] = new LinkedHashMap<>(kwargs);
+            case LIST_AND_MAP: {
+                Object list = convert(new ArrayList<>(args), types[0], mapper);
+                if (list == NO_MATCH) {
+                    return "the positional arguments " + args + " cannot be passed as " + typeName(types[0]) + " to "
+                            + signature(e);
+                }
+                Object map = convert(new LinkedHashMap<>(kwargs), types[1], mapper);
+                if (map == NO_MATCH) {
+                    return "the keyword arguments cannot be passed as " + typeName(types[1]) + " to " + signature(e);
+                }
+                actual[0] = list;
+                actual[1] = map;
                 return null;
+            }
             case VARARGS: {
                 int fixed = types.length - 1;
                 String m = convertPositional(e, args.subList(0, fixed), types, mapper, actual);
@@ -254,7 +269,12 @@ final class Invoker {
             default: {
                 String m = convertPositional(e, args, types, mapper, actual);
                 if (m == null && shape == Shape.WITH_KWARGS) {
-                    actual[args.size()] = new LinkedHashMap<>(kwargs);
+                    Object map = convert(new LinkedHashMap<>(kwargs), types[args.size()], mapper);
+                    if (map == NO_MATCH) {
+                        return "the keyword arguments cannot be passed as " + typeName(types[args.size()]) + " to "
+                                + signature(e);
+                    }
+                    actual[args.size()] = map;
                 }
                 return m;
             }

@@ -3,6 +3,7 @@ package dev.processpool.cli;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -27,6 +28,9 @@ final class Json {
                             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
                             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                             .disable(JsonParser.Feature.AUTO_CLOSE_SOURCE)
+                            // arguments convert exactly: no 2.5 -> 2, no "5" -> 5
+                            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+                            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
                             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
                             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                             .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)

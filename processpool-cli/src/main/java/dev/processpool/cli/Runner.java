@@ -62,6 +62,7 @@ final class Runner {
     static final int EXIT_TERMINATED = 143;
 
     private static final int MAX_INPUT_MESSAGES = 20;
+    private static final int ORDER_WINDOW = 10_000;
     private static final String CANCELLED_TYPE = TaskCancelledException.class.getName();
 
     private enum Stop { NONE, INTERRUPTED, FAIL_FAST, OUTPUT_BROKEN }
@@ -203,7 +204,7 @@ final class Runner {
     private PoolConfig poolConfig() {
         WorkerOutputListener forward = (pid, taskId, stream, text) -> {
             if (!s.quiet()) {
-                console.message("[worker " + pid + (taskId == null ? "" : ", " + taskId.replace('-', ' '))
+                console.message("[worker " + (pid > 0 ? String.valueOf(pid) : "starting") + (taskId == null ? "" : ", " + taskId.replace('-', ' '))
                         + (stream == WorkerOutputListener.Stream.STDERR ? ", stderr] " : "] ") + text);
             }
         };
@@ -227,9 +228,13 @@ final class Runner {
         try (in) {
             for (String text; (text = in.readLine()) != null; ) {
                 line++;
+                if (line == 1 && text.startsWith("\uFEFF")) {
+                    text = text.substring(1); // a byte order mark
+                }
                 if (text.isBlank()) {
                     continue;
                 }
+                awaitOrderWindow();
                 long seq = seqs.getAndIncrement();
                 stats.lineRead();
                 if (stopping) {
@@ -257,6 +262,23 @@ final class Runner {
         } finally {
             feederDone = true;
             wakeMain();
+        }
+    }
+
+    /**
+     * With --ordered, results that finished before an earlier, slower one wait in memory; past
+     * {@value #ORDER_WINDOW} of them, reading pauses until the slow one is done.
+     */
+    private void awaitOrderWindow() {
+        while (s.ordered() && !stopping && sink.waitingCount() >= ORDER_WINDOW) {
+            synchronized (wake) {
+                try {
+                    wake.wait(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
     }
 

@@ -7,12 +7,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.processpool.PoolConfig;
 import dev.processpool.ProcessPool;
 import dev.processpool.ProcessTask;
+import dev.processpool.ResourceLimitException;
 import dev.processpool.TaskCancelledException;
 import dev.processpool.TaskException;
 import dev.processpool.TaskExecutionException;
 import dev.processpool.TaskTimeoutException;
 import dev.processpool.WorkerDiedException;
 import dev.processpool.WorkerOutputListener;
+import dev.processpool.WorkerUnresponsiveException;
 import dev.processpool.WorkingProcess;
 
 import java.io.BufferedReader;
@@ -72,7 +74,6 @@ final class Runner {
         final long seq;
         final long line;
         final JsonNode id;
-        volatile long startedNanos;
 
         Pending(long seq, long line, JsonNode id) {
             this.seq = seq;
@@ -291,7 +292,7 @@ final class Runner {
                 .kwargs(r.kwargs())
                 .timeout(r.timeout())
                 .callback((t, result) -> onResult(p, result))
-                .exceptionCallback((t, failure) -> onFailure(p, failure))
+                .exceptionCallback((t, failure) -> onFailure(p, t, failure))
                 .build();
         outstanding.put(taskId, p);
         tasks.put(taskId, task);
@@ -365,43 +366,45 @@ final class Runner {
         }
     }
 
-    private void onFailure(Pending p, TaskException f) {
-        Long pid = f.getWorkerPid() > 0 ? f.getWorkerPid() : null;
+    private void onFailure(Pending p, ProcessTask task, TaskException f) {
+        long knownPid = f.getWorkerPid() > 0 ? f.getWorkerPid() : task.getWorkerPid();
+        Long pid = knownPid > 0 ? knownPid : null;
+        Long ran = task.getRunTime().isZero() ? null : task.getRunTime().toMillis();
         if (f instanceof TaskTimeoutException t) {
             ObjectNode rec = record(p.line, p.id, Status.TIMEOUT);
-            rec.set("error", error(f.getClass().getName(), "timed out after "
-                    + Durations.format(t.getTimeout()) + "; the worker was killed", null));
-            long ms = t.getTimeout().toMillis();
+            rec.set("error", error(f.getClass().getName(), (t.isProgressTimeout() ? "reported no progress for "
+                    : "timed out after ") + Durations.format(t.getTimeout()) + "; the worker was killed", null));
+            long ms = ran != null ? ran : t.getTimeout().toMillis();
             putPidAndDuration(rec, pid, ms);
             done(p, rec, Status.TIMEOUT, ms, pid, true);
-        } else if (f instanceof WorkerDiedException d) {
+        } else if (f instanceof WorkerDiedException || f instanceof WorkerUnresponsiveException
+                || f instanceof ResourceLimitException) {
+            // the worker process is gone: it exited or crashed, hung, or was killed over its memory limit
             ObjectNode rec = record(p.line, p.id, Status.WORKER_DIED);
-            ObjectNode err = error(f.getClass().getName(), d.getMessage(), null);
-            if (!d.getStderrTail().isEmpty()) {
+            ObjectNode err = error(f.getClass().getName(), f.getMessage(), null);
+            if (f instanceof WorkerDiedException d && !d.getStderrTail().isEmpty()) {
                 err.set("stderrTail", mapper.valueToTree(d.getStderrTail()));
             }
             rec.set("error", err);
-            Long ms = ranFor(p);
-            putPidAndDuration(rec, pid, ms);
-            done(p, rec, Status.WORKER_DIED, ms, pid, true);
+            putPidAndDuration(rec, pid, ran);
+            done(p, rec, Status.WORKER_DIED, ran, pid, true);
         } else if (f instanceof TaskCancelledException) {
             ObjectNode rec = record(p.line, p.id, Status.CANCELLED);
             String why = pid != null ? "cancelled while running (" + stopWhy + "); its worker was killed"
                     : "not run: " + stopWhy;
             rec.set("error", error(CANCELLED_TYPE, stopping ? why : f.getMessage(), null));
-            Long ms = pid != null ? ranFor(p) : null;
-            putPidAndDuration(rec, pid, ms);
-            done(p, rec, Status.CANCELLED, ms, pid, false);
+            putPidAndDuration(rec, pid, ran);
+            done(p, rec, Status.CANCELLED, ran, pid, false);
         } else if (f instanceof TaskExecutionException x) {
             // the task's own exceptions come back as data; this is what the worker could not catch
             boolean vmError = x.getRemoteCauseTypes().stream().findFirst()
                     .map(t -> t.equals(OutOfMemoryError.class.getName()) || t.startsWith("java.lang.InternalError")
                             || t.equals(VirtualMachineError.class.getName()) || t.startsWith("java.lang.UnknownError"))
                     .orElse(false);
-            writeError(p, x.getRemoteType(), x.getRemoteMessage(), x.getRemoteStackTrace(), pid, ranFor(p), vmError);
+            writeError(p, x.getRemoteType(), x.getRemoteMessage(), x.getRemoteStackTrace(), pid, ran, vmError);
         } else {
             // ResultTransferException, WorkerStartException
-            writeError(p, f.getClass().getName(), f.getMessage(), null, pid, ranFor(p), false);
+            writeError(p, f.getClass().getName(), f.getMessage(), null, pid, ran, false);
         }
     }
 
@@ -420,12 +423,6 @@ final class Runner {
             requestStop(Stop.FAIL_FAST, "--fail-fast: line " + p.line + " failed");
         }
         wakeMain();
-    }
-
-    /** How long the task ran before it ended, as far as the monitor saw it start. */
-    private static Long ranFor(Pending p) {
-        long started = p.startedNanos;
-        return started == 0 ? null : Math.max(0, (System.nanoTime() - started) / 1_000_000);
     }
 
     private void badInput(long seq, long line, JsonNode id, String message) {
@@ -652,18 +649,12 @@ final class Runner {
 
     // ========================================================================================= monitor
 
-    /** Notes worker pids and when each task started; drives the progress line. */
+    /** Notes the workers' pids (also of those that never ran a task); drives the progress line. */
     private void monitor() {
         while (!Thread.currentThread().isInterrupted()) {
             try {
                 for (WorkingProcess w : pool.getWorkers()) {
                     stats.sawWorker(w.pid());
-                    w.currentTaskId().ifPresent(id -> {
-                        Pending p = outstanding.get(id);
-                        if (p != null && p.startedNanos == 0) {
-                            p.startedNanos = System.nanoTime();
-                        }
-                    });
                 }
                 if (progress != null) {
                     progress.update();

@@ -108,8 +108,8 @@ class CliRunIT extends CliTestBase {
             assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
                     .as("worker %d of a timed-out task is dead", pid).isFalse();
         }
-        assertThat(r.get("default-timeout").get("durationMs").asLong()).isEqualTo(800);
-        assertThat(r.get("own-timeout").get("durationMs").asLong()).isEqualTo(300);
+        assertThat(r.get("default-timeout").get("durationMs").asLong()).isBetween(800L, 5000L);
+        assertThat(r.get("own-timeout").get("durationMs").asLong()).isBetween(300L, 5000L);
         assertThat(r.get("quick").get("status").asText()).isEqualTo("ok");
         assertThat(r.get("longer-own-timeout").get("result").asText()).isEqualTo("slept 1200 ms");
         assertThat(p.stderrText()).contains("ok 2, error 0, timeout 2");

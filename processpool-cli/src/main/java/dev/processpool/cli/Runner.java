@@ -218,6 +218,7 @@ final class Runner {
                 .addJvmOptions(s.jvmOptions().toArray(String[]::new))
                 .terminationGrace(Duration.ofSeconds(1))
                 .outputListener(forward)
+                .workerMainClass(CliWorkerMain.class.getName())
                 .build();
     }
 
@@ -291,8 +292,8 @@ final class Runner {
                 .args(r.args())
                 .kwargs(r.kwargs())
                 .timeout(r.timeout())
-                .callback((t, result) -> onResult(p, result))
-                .exceptionCallback((t, failure) -> onFailure(p, t, failure))
+                .callback((t, result) -> guarded(p, () -> onResult(p, result)))
+                .exceptionCallback((t, failure) -> guarded(p, () -> onFailure(p, t, failure)))
                 .build();
         outstanding.put(taskId, p);
         tasks.put(taskId, task);
@@ -337,6 +338,18 @@ final class Runner {
     }
 
     // ======================================================================================== outcomes
+
+    /** An outcome that cannot be turned into its output line still gets one, so that no line goes missing. */
+    private void guarded(Pending p, Runnable body) {
+        try {
+            body.run();
+        } catch (RuntimeException | LinkageError e) {
+            if (outstanding.containsKey("line-" + p.line)) {
+                writeError(p, e.getClass().getName(), "the outcome could not be reported: " + e, null, null, null,
+                        false);
+            }
+        }
+    }
 
     private void onResult(Pending p, Object value) {
         if (!(value instanceof TaskOutcome o)) {
@@ -659,11 +672,13 @@ final class Runner {
                 if (progress != null) {
                     progress.update();
                 }
+            } catch (RuntimeException e) {
+                // the pool is shutting down; keep going until the JVM exits
+            }
+            try {
                 Thread.sleep(25);
             } catch (InterruptedException e) {
                 return;
-            } catch (RuntimeException e) {
-                // the pool is shutting down; keep going until the JVM exits
             }
         }
     }

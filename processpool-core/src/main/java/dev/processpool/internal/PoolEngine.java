@@ -627,23 +627,25 @@ public final class PoolEngine {
     }
 
     void onTaskSucceeded(WorkerHandle w, long sequence, byte[] bytes, int offset) {
-        Submission s = taskEnded(w, sequence);
+        Submission s = taskEnded(w, sequence, "RESULT");
         if (s == null) {
             return;
         }
         Object value;
+        StreamFilter filter = new StreamFilter(bytes.length - offset);
         try {
-            value = JavaSerialization.deserialize(bytes, offset, resultLoader, resultFilter);
-        } catch (IOException | ClassNotFoundException | RuntimeException e) {
-            finish(s, null, new ResultTransferException(s.taskId, w.pid,
-                    "the parent could not read the result: " + e, e));
+            value = JavaSerialization.deserialize(bytes, offset, resultLoader, filter);
+        } catch (IOException | ClassNotFoundException | RuntimeException | LinkageError | OutOfMemoryError
+                 | StackOverflowError e) {
+            finish(s, null, new ResultTransferException(s.taskId, w.pid, "the parent could not read the result: "
+                    + (filter.rejected != null ? filter.rejected : e.toString()), e));
             return;
         }
         finish(s, value, null);
     }
 
     void onTaskFailed(WorkerHandle w, long sequence, RemoteFailure failure) {
-        Submission s = taskEnded(w, sequence);
+        Submission s = taskEnded(w, sequence, "ERROR");
         if (s == null) {
             return;
         }
@@ -657,39 +659,57 @@ public final class PoolEngine {
         finish(s, null, outcome);
     }
 
-    /** The worker finished its task: free the worker, dispatch the next task, return the finished one. */
-    private Submission taskEnded(WorkerHandle w, long sequence) {
+    /**
+     * The worker finished its task: free the worker, dispatch the next task, return the finished one. Null
+     * when the answer is not for the task the worker runs: a late answer from a worker being stopped (its
+     * task's outcome was decided: timeout, cancellation) is dropped; from a worker in service it breaks the
+     * protocol (a task it was never given, or one it never started), and the worker is killed rather than
+     * left holding its real task until that times out, or forever.
+     */
+    private Submission taskEnded(WorkerHandle w, long sequence, String frame) {
         Submission s;
-        Actions a;
+        Actions a = new Actions();
+        String violation = null;
         lock.lock();
         try {
             s = w.current;
             if (s == null || s.sequence != sequence) {
-                // Its outcome was already decided (timeout, cancellation): the late answer is dropped.
-                return null;
-            }
-            w.inflight.remove(s);
-            detachLocked(w, s);
-            w.lastEndedTaskId = s.taskId;
-            w.tasksProcessed++;
-            long ran = System.nanoTime() - s.startedNanos;
-            w.averageRunNanos = w.averageRunNanos == 0 ? Math.max(1, ran) : Math.max(1, (7 * w.averageRunNanos + ran) / 8);
-            if (config.getMaxTasksPerWorker() > 0 && w.tasksProcessed >= config.getMaxTasksPerWorker()
-                    || !w.draining && overMemoryLimit(w)) {
-                w.draining = true;
-            }
-            a = new Actions();
-            if (w.state == WorkerState.WORKING && w.inflight.isEmpty()) {
-                if (w.draining) {
-                    retireLocked(w, a);
-                } else if (state != RunState.TERMINATED) {
-                    becomeIdleLocked(w);
+                if (w.state == WorkerState.WORKING || w.state == WorkerState.IDLE) {
+                    violation = frame + " for task #" + sequence + ", which it is not running"
+                            + (s == null ? "" : " (it runs #" + s.sequence + ")");
                 }
+                s = null;
+            } else {
+                w.inflight.remove(s);
+                detachLocked(w, s);
+                w.lastEndedTaskId = s.taskId;
+                w.tasksProcessed++;
+                long ran = System.nanoTime() - s.startedNanos;
+                w.averageRunNanos = w.averageRunNanos == 0 ? Math.max(1, ran) : Math.max(1, (7 * w.averageRunNanos + ran) / 8);
+                if (config.getMaxTasksPerWorker() > 0 && w.tasksProcessed >= config.getMaxTasksPerWorker()
+                        || !w.draining && overMemoryLimit(w)) {
+                    w.draining = true;
+                }
+                if (w.state == WorkerState.WORKING && w.inflight.isEmpty()) {
+                    if (w.draining) {
+                        retireLocked(w, a);
+                    } else if (state != RunState.TERMINATED) {
+                        becomeIdleLocked(w);
+                    }
+                }
+                a.addAll(planLocked());
+                changed.signalAll();
             }
-            a.addAll(planLocked());
-            changed.signalAll();
         } finally {
             lock.unlock();
+        }
+        if (violation != null) {
+            onChannelBroken(w, violation);
+            WorkerChannel ch = w.channel;
+            if (ch != null) {
+                ch.kill();
+            }
+            return null;
         }
         a.run();
         return s;
@@ -934,11 +954,13 @@ public final class PoolEngine {
     private Throwable rebuild(RemoteFailure failure) {
         if (failure.serialized() != null) {
             try {
-                Object o = JavaSerialization.deserialize(failure.serialized(), 0, resultLoader, resultFilter);
+                Object o = JavaSerialization.deserialize(failure.serialized(), 0, resultLoader,
+                        new StreamFilter(failure.serialized().length));
                 if (o instanceof Throwable t) {
                     return t;
                 }
-            } catch (IOException | ClassNotFoundException | RuntimeException | LinkageError unreadable) {
+            } catch (IOException | ClassNotFoundException | RuntimeException | LinkageError | OutOfMemoryError
+                     | StackOverflowError unreadable) {
                 // fall back to the text form
             }
         }
@@ -949,6 +971,41 @@ public final class PoolEngine {
             cause = new RemoteException(l.type(), l.message(), l.frames(), cause);
         }
         return cause;
+    }
+
+    /**
+     * The result filter for one stream, plus an allocation budget: the arrays it announces (and the
+     * collections that check their capacity through the filter) may not add up to more than 4 elements per
+     * byte of the stream. Every element takes at least one byte on the wire (a hash table's capacity is at
+     * most ~2.7 per entry, and an entry takes at least two), so real data always fits, while a few hundred
+     * bytes announcing huge arrays cannot make the parent allocate gigabytes: ObjectInputStream allocates an
+     * array before it reads its elements. Remembers the first rejection, for the task's error message (the
+     * JDK only says "filter status: REJECTED").
+     */
+    private final class StreamFilter implements ObjectInputFilter {
+        private final long budget;
+        private long announced;
+        String rejected;
+
+        StreamFilter(int streamBytes) {
+            this.budget = 4L * streamBytes + 1024;
+        }
+
+        @Override
+        public Status checkInput(FilterInfo info) {
+            long length = info.arrayLength();
+            boolean overBudget = length >= 0 && (announced += length) > budget;
+            Status status = overBudget ? Status.REJECTED : resultFilter.checkInput(info);
+            if (status == Status.REJECTED && rejected == null) {
+                Class<?> c = info.serialClass();
+                rejected = "the deserialisation filter rejected " + (c == null ? "an object" : c.getName())
+                        + " (depth " + info.depth() + ", references " + info.references()
+                        + (length >= 0 ? ", array length " + length : "") + ")"
+                        + (overBudget ? ": its arrays announce more elements than the " + (budget - 1024) / 4
+                                + "-byte stream can hold" : "");
+            }
+            return status;
+        }
     }
 
     // ========================================================================================= getters

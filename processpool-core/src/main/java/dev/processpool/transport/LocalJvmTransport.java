@@ -85,6 +85,7 @@ public final class LocalJvmTransport implements WorkerTransport {
         SocketChannel channel = null;
         LocalJvmWorker worker = null;
         AtomicBoolean settled = new AtomicBoolean();
+        AtomicBoolean timedOut = new AtomicBoolean();
         try {
             server.bind(UnixDomainSocketAddress.of(socketPath), 1);
             ProcessBuilder pb = new ProcessBuilder(command(workerNumber, socketPath))
@@ -111,6 +112,7 @@ public final class LocalJvmTransport implements WorkerTransport {
             Process processRef = process;
             Runnable abort = () -> {
                 if (!settled.get()) {
+                    timedOut.set(true);
                     closeQuietly(serverRef);
                     processRef.destroyForcibly();
                 }
@@ -130,6 +132,7 @@ public final class LocalJvmTransport implements WorkerTransport {
             CompletableFuture.delayedExecutor(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS)
                     .execute(() -> {
                         if (!settled.get()) {
+                            timedOut.set(true);
                             closeQuietly(channelRef);
                         }
                     });
@@ -165,18 +168,26 @@ public final class LocalJvmTransport implements WorkerTransport {
             closeQuietly(channel);
             Files.deleteIfExists(socketPath);
             if (worker != null) {
-                throw new IOException(worker.abortLaunch(describe(e, process)), e);
+                throw new IOException(worker.abortLaunch(describe(e, process, timedOut.get())), e);
             }
             throw new IOException("could not launch worker " + workerNumber + ": " + e.getMessage(), e);
         }
     }
 
-    private String describe(Exception e, Process process) {
+    /**
+     * Why a launch failed. The cause the parent saw comes first: a worker that was killed at the start-up
+     * timeout, or that exits right after a REJECT, has exited too, but "exited" would hide why (abortLaunch
+     * appends the exit code anyway).
+     */
+    private String describe(Exception e, Process process, boolean timedOut) {
+        if (timedOut) {
+            return "worker did not complete the handshake within " + settings.startTimeout().toMillis() + " ms";
+        }
+        if (e instanceof ProtocolException) {
+            return String.valueOf(e.getMessage());
+        }
         if (process != null && !process.isAlive()) {
             return "worker exited during start-up with exit code " + process.exitValue();
-        }
-        if (e instanceof java.nio.channels.AsynchronousCloseException) {
-            return "worker did not complete the handshake within " + settings.startTimeout().toMillis() + " ms";
         }
         return String.valueOf(e.getMessage());
     }

@@ -1,0 +1,222 @@
+package dev.processpool;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Hang detection: workers send heartbeats; one silent for {@code unresponsiveTimeout} is killed and its task
+ * ends with {@link WorkerUnresponsiveException}, whatever the task's timeout. A task may also have a progress
+ * timeout, reset by {@link TaskContext#reportProgress()}, on top of its total timeout.
+ */
+class HangDetectionTest {
+
+    private static final Duration AWAIT = Duration.ofSeconds(45);
+
+    @TempDir
+    Path tmp;
+
+    // ============================================================================================ tasks
+
+    /** Writes the worker's pid to the file args[0] (atomically), then sleeps forever. */
+    static TaskFunction announcePidThenSleepForever() {
+        return (args, kwargs) -> {
+            Path target = Paths.get((String) args.get(0));
+            Path part = target.resolveSibling(target.getFileName() + ".part");
+            Files.writeString(part, Long.toString(ProcessHandle.current().pid()), StandardCharsets.US_ASCII);
+            Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
+            Thread.sleep(Long.MAX_VALUE);
+            return "not reached";
+        };
+    }
+
+    /** Sleeps args[0] ms, then returns "slept". */
+    static TaskFunction sleep() {
+        return (args, kwargs) -> {
+            Thread.sleep(((Number) args.get(0)).longValue());
+            return "slept";
+        };
+    }
+
+    /**
+     * Reports progress every args[0] ms for args[1] ms (forever if negative), then sleeps forever; returns the
+     * number of reports if it gets there.
+     */
+    static TaskFunction reportProgress() {
+        return (args, kwargs) -> {
+            long every = ((Number) args.get(0)).longValue();
+            long forMillis = ((Number) args.get(1)).longValue();
+            long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(forMillis);
+            int reports = 0;
+            while (forMillis < 0 || System.nanoTime() < end) {
+                TaskContext.reportProgress();
+                reports++;
+                Thread.sleep(every);
+            }
+            if (args.size() > 2 && Boolean.TRUE.equals(args.get(2))) {
+                Thread.sleep(Long.MAX_VALUE);
+            }
+            return reports;
+        };
+    }
+
+    static TaskFunction echo() {
+        return (args, kwargs) -> args.get(0);
+    }
+
+    // ========================================================================================== helpers
+
+    static boolean isRunning(long pid) {
+        Optional<ProcessHandle> h = ProcessHandle.of(pid);
+        if (h.isEmpty() || !h.get().isAlive()) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Paths.get("/proc", Long.toString(pid), "stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (IOException | RuntimeException e) {
+            return h.get().isAlive();
+        }
+    }
+
+    /** Sends a signal to one process of ours, by pid, with the kill command. */
+    static void signal(String sig, long pid) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + sig, Long.toString(pid))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    private static Throwable failureOf(ProcessTask task) {
+        Throwable thrown = catchThrowable(() -> task.future().get(AWAIT.toSeconds(), TimeUnit.SECONDS));
+        assertThat(thrown).as("outcome of %s", task).isInstanceOf(ExecutionException.class);
+        return thrown.getCause();
+    }
+
+    private static long awaitPidFile(Path file) throws IOException {
+        await().atMost(AWAIT).until(() -> Files.exists(file));
+        return Long.parseLong(Files.readString(file).trim());
+    }
+
+    // ========================================================================================== tests
+
+    @Test
+    void aStoppedBusyWorkerIsKilledAsUnresponsiveWithoutAnyTaskTimeoutAndReplaced() throws Exception {
+        List<TaskException> failures = new CopyOnWriteArrayList<>();
+        PoolConfig config = PoolConfig.builder().minSize(1).maxSize(1)
+                .heartbeatInterval(Duration.ofMillis(200)).unresponsiveTimeout(Duration.ofSeconds(1)).build();
+        long stopped = -1;
+        try (ProcessPool pool = new ProcessPool(config)) {
+            Path pidFile = tmp.resolve("busy.pid");
+            ProcessTask task = ProcessTask.builder(announcePidThenSleepForever()).args(pidFile.toString())
+                    .exceptionCallback((t, e) -> failures.add(e)).build();
+            assertThat(task.hasTimeOutSet()).isFalse();
+            pool.queueTask(task);
+            stopped = awaitPidFile(pidFile);
+
+            signal("STOP", stopped);
+            long stoppedAt = System.nanoTime();
+            Throwable failure = failureOf(task);
+            long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - stoppedAt);
+
+            long pid = stopped;
+            assertThat(failure).isInstanceOfSatisfying(WorkerUnresponsiveException.class, e -> {
+                assertThat(e.getWorkerPid()).isEqualTo(pid);
+                assertThat(e.getTaskId()).isEqualTo(task.getTaskID());
+                assertThat(e.getSilence()).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+                assertThat(e.getMessage()).contains(Long.toString(pid)).contains("unresponsive");
+            });
+            assertThat(tookMillis).as("noticed after about 1 s of silence").isLessThan(15_000);
+            assertThat(pool.processAllResults(AWAIT)).isTrue();
+            assertThat(failures).singleElement().isSameAs(failure);
+            await().atMost(AWAIT).until(() -> !isRunning(pid));
+
+            // replaced: a new worker, which runs the next task
+            await().atMost(AWAIT).until(() -> pool.getWorkers().stream()
+                    .anyMatch(w -> w.state() == WorkerState.IDLE && w.pid() > 0 && w.pid() != pid));
+            ProcessTask next = pool.createAndQueueTask(echo(), "next");
+            assertThat(next.future()).succeedsWithin(AWAIT).isEqualTo("next");
+            assertThat(next.getWorkerPid()).isNotEqualTo(pid);
+        } finally {
+            if (stopped > 0 && isRunning(stopped)) {
+                signal("KILL", stopped);
+            }
+        }
+    }
+
+    @Test
+    void heartbeatsKeepABusyWorkerAliveLongerThanTheUnresponsiveTimeout() throws Exception {
+        PoolConfig config = PoolConfig.builder().minSize(1).maxSize(1)
+                .heartbeatInterval(Duration.ofMillis(200)).unresponsiveTimeout(Duration.ofSeconds(1)).build();
+        try (ProcessPool pool = new ProcessPool(config)) {
+            ProcessTask task = pool.createAndQueueTask(sleep(), 2500);
+            assertThat(task.future()).succeedsWithin(AWAIT).isEqualTo("slept");
+            assertThat(task.getRunTime()).isGreaterThanOrEqualTo(Duration.ofMillis(2500));
+        }
+    }
+
+    @Test
+    void aTaskThatKeepsReportingProgressOutlivesItsProgressTimeout() throws Exception {
+        try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1).build())) {
+            ProcessTask task = ProcessTask.builder(reportProgress()).args(100, 2000)
+                    .progressTimeout(Duration.ofMillis(500)).build();
+            pool.queueTask(task);
+            assertThat(task.future()).succeedsWithin(AWAIT).isInstanceOf(Integer.class)
+                    .satisfies(n -> assertThat((Integer) n).isGreaterThanOrEqualTo(10));
+            assertThat(task.getRunTime()).isGreaterThanOrEqualTo(Duration.ofMillis(2000));
+        }
+    }
+
+    @Test
+    void aTaskThatStopsReportingProgressIsKilledWithAProgressTimeout() throws Exception {
+        try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1).build())) {
+            // reports for 300 ms, then hangs; no total timeout
+            ProcessTask task = ProcessTask.builder(reportProgress()).args(100, 300, true)
+                    .progressTimeout(Duration.ofMillis(500)).build();
+            pool.queueTask(task);
+            Throwable failure = failureOf(task);
+            assertThat(failure).isInstanceOfSatisfying(TaskTimeoutException.class, e -> {
+                assertThat(e.isProgressTimeout()).isTrue();
+                assertThat(e.getTimeout()).isEqualTo(Duration.ofMillis(500));
+                assertThat(e.getMessage()).contains("reported no progress for 500 ms");
+            });
+            assertThat(task.getRunTime()).isGreaterThanOrEqualTo(Duration.ofMillis(700));
+            long pid = task.getWorkerPid();
+            await().atMost(AWAIT).until(() -> !isRunning(pid));
+            ProcessTask next = pool.createAndQueueTask(echo(), "next");
+            assertThat(next.future()).succeedsWithin(AWAIT).isEqualTo("next");
+        }
+    }
+
+    @Test
+    void theTotalTimeoutStillAppliesToATaskThatReportsProgressForever() throws Exception {
+        try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1).build())) {
+            ProcessTask task = ProcessTask.builder(reportProgress()).args(100, -1)
+                    .progressTimeout(Duration.ofMillis(500)).timeout(Duration.ofMillis(1500)).build();
+            pool.queueTask(task);
+            Throwable failure = failureOf(task);
+            assertThat(failure).isInstanceOfSatisfying(TaskTimeoutException.class, e -> {
+                assertThat(e.isProgressTimeout()).isFalse();
+                assertThat(e.getTimeout()).isEqualTo(Duration.ofMillis(1500));
+                assertThat(e.getMessage()).contains("timed out after 1500 ms");
+            });
+            assertThat(task.getRunTime()).isGreaterThanOrEqualTo(Duration.ofMillis(1500));
+        }
+    }
+}

@@ -55,6 +55,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * the task is queued, so a task that cannot be serialised is refused there, with an
  * {@link IllegalArgumentException} naming the class.
  *
+ * <p>Short tasks are <em>pipelined</em>: while tasks wait, a worker whose recent tasks took under 5 ms may
+ * be handed up to {@code pipelineDepth} of them at once, so it starts the next as soon as it has sent a
+ * result instead of waiting a round trip for it. Such held tasks still count as waiting (for
+ * {@code maxQueuedRequests} and the getters); a worker that dies or is killed before starting them gives
+ * them back, and they run elsewhere, in order.
+ *
  * <h2>Timeouts</h2>
  * A task's timeout is measured from the moment its worker starts executing it, with the precision given.
  * It is enforced by the parent: at the deadline the worker's whole process tree is killed, the task ends
@@ -690,7 +696,10 @@ public class ProcessPool implements AutoCloseable {
         return engine.numProcesses();
     }
 
-    /** Tasks waiting for a worker (running ones not included). */
+    /**
+     * Tasks waiting to run: in the queue, or held by a worker behind the task it runs (see
+     * {@link PoolConfig#getPipelineDepth()}). Running ones are not included.
+     */
     public int getNumPendingTasks() {
         return engine.numPending();
     }
@@ -700,7 +709,7 @@ public class ProcessPool implements AutoCloseable {
         return engine.isFull();
     }
 
-    /** Whether tasks are waiting for a worker. */
+    /** Whether tasks are waiting to run (see {@link #getNumPendingTasks()}). */
     public boolean hasPendingTasks() {
         return engine.numPending() > 0;
     }

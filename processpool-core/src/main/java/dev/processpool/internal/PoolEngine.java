@@ -164,7 +164,19 @@ public final class PoolEngine {
 
     private boolean isFullLocked() {
         int max = config.getMaxQueuedRequests();
-        return max > 0 && pending.size() >= max;
+        return max > 0 && waitingLocked() >= max;
+    }
+
+    /**
+     * Tasks waiting to run: those in the queue, and those a worker holds behind the one it runs or is about
+     * to run (pipelining moves waiting tasks into workers, it does not make them any less waiting).
+     */
+    private int waitingLocked() {
+        int n = pending.size();
+        for (WorkerHandle w : workers) {
+            n += Math.max(0, w.inflight.size() - 1);
+        }
+        return n;
     }
 
     /**
@@ -192,6 +204,7 @@ public final class PoolEngine {
             } else if (w != null && w.inflight.remove(s)) {
                 holder = w;
                 s.worker = null;
+                notFull.signalAll();
                 if (w.inflight.isEmpty() && w.state == WorkerState.WORKING) {
                     becomeIdleLocked(w);
                 }
@@ -325,9 +338,12 @@ public final class PoolEngine {
     }
 
     private boolean canPipelineLocked(WorkerHandle w) {
+        Submission running = w.current;
         return w.state == WorkerState.WORKING && !w.draining
                 && w.inflight.size() < config.getPipelineDepth()
                 && w.averageRunNanos > 0 && w.averageRunNanos < PIPELINE_TASK_NANOS
+                // not behind a task that has already run long: the next one would wait behind it
+                && (running == null || System.nanoTime() - running.startedNanos < PIPELINE_TASK_NANOS)
                 && (config.getMaxTasksPerWorker() == 0
                     || w.tasksProcessed + w.inflight.size() < config.getMaxTasksPerWorker());
     }
@@ -698,6 +714,7 @@ public final class PoolEngine {
                     }
                 }
                 a.addAll(planLocked());
+                notFull.signalAll(); // a held task moved up to run: one fewer waits
                 changed.signalAll();
             }
         } finally {
@@ -1023,8 +1040,9 @@ public final class PoolEngine {
         return read(workers::size);
     }
 
+    /** Tasks waiting to run: queued, or held by a worker behind the task it runs. */
     public int numPending() {
-        return read(pending::size);
+        return read(this::waitingLocked);
     }
 
     public boolean isFull() {

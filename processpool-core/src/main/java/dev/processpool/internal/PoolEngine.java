@@ -53,6 +53,8 @@ public final class PoolEngine {
     private static final int START_FAILURES_BEFORE_GIVING_UP = 3;
     /** Tasks shorter than this on average are pipelined (see {@link PoolConfig#getPipelineDepth()}). */
     static final long PIPELINE_TASK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /** A task whose workers died before starting it this many times ends with their death instead. */
+    private static final int MAX_HAND_BACKS = 3;
 
     /** The pool's run state. */
     public enum RunState { RUNNING, STOPPED, SHUTTING_DOWN, TERMINATED }
@@ -790,6 +792,7 @@ public final class PoolEngine {
         Actions a;
         boolean unexpected;
         int requeued = 0;
+        List<Submission> given = null;
         lock.lock();
         try {
             s = w.current;
@@ -800,7 +803,16 @@ public final class PoolEngine {
             w.outbox.clear();
             for (Submission held; (held = w.inflight.pollLast()) != null; ) {
                 held.worker = null;
-                if (!held.isFinished()) {
+                if (held.isFinished()) {
+                    continue;
+                }
+                if (++held.handBacks > MAX_HAND_BACKS) {
+                    // Every worker it was given to died before starting it: it may be what kills them.
+                    if (given == null) {
+                        given = new ArrayList<>();
+                    }
+                    given.add(held);
+                } else {
                     pending.addFirst(held);
                     requeued++;
                 }
@@ -823,6 +835,13 @@ public final class PoolEngine {
         if (requeued > 0) {
             LOG.info("{}: {} task(s) that worker {} held but had not started were queued again", name, requeued,
                     w.number);
+        }
+        if (given != null) {
+            for (Submission held : given) {
+                List<String> why = new ArrayList<>(stderrTail);
+                why.add("(given to " + held.handBacks + " workers in turn, each of which died before starting it)");
+                finish(held, null, new WorkerDiedException(held.taskId, w.pid, exitCode, why));
+            }
         }
         a.run();
     }

@@ -27,6 +27,8 @@ public final class Submission {
     volatile long lastProgressNanos;
     /** The pending progress check, if a progress timeout is set and the task has started. */
     ScheduledFuture<?> progressCheck;
+    /** How often a worker holding it died before starting it (it then went back to the queue). */
+    int handBacks;
     /** The pid of the last worker it was given to, or -1. */
     volatile long workerPid = -1;
     /** The pending timeout, if one is set and the task has started. */

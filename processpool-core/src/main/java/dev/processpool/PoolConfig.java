@@ -295,7 +295,11 @@ public final class PoolConfig {
         /** Most workers alive; 0 means "same as minSize" (at least 1). Must be 0 or {@code >= minSize}. */
         public Builder maxSize(int maxSize) { this.maxSize = maxSize; return this; }
 
-        /** Most tasks waiting for a worker (running ones not counted); {@code <= 0} means unbounded. */
+        /**
+         * Most tasks waiting for a worker (running ones not counted); {@code <= 0} means unbounded. Producers
+         * wait (or are refused) at the bound; tasks given back by a worker that died before starting them
+         * re-enter the queue even when it is full, so it may briefly hold a few more.
+         */
         public Builder maxQueuedRequests(int maxQueuedRequests) { this.maxQueuedRequests = maxQueuedRequests; return this; }
 
         public Builder strictLimits(boolean strictLimits) { this.strictLimits = strictLimits; return this; }

@@ -1249,6 +1249,7 @@ public final class PoolEngine {
                     ch.kill();
                 }
             }
+            transport.killAll(); // workers still starting have no channel yet
             awaitNoWorkers(System.nanoTime() + config.getWorkerStartTimeout().toNanos()
                     + TimeUnit.SECONDS.toNanos(5));
         }

@@ -253,12 +253,17 @@ public final class LocalJvmTransport implements WorkerTransport {
     }
 
     @Override
-    public void close() {
+    public void killAll() {
         for (Process p : live) {
             if (p.isAlive()) {
                 ProcessTrees.signal(p.toHandle(), ProcessTrees.setsid() != null, true);
             }
         }
+    }
+
+    @Override
+    public void close() {
+        killAll();
         for (Process p : live) {
             try {
                 p.waitFor(2, TimeUnit.SECONDS);

@@ -20,6 +20,12 @@ public interface WorkerTransport extends AutoCloseable {
      */
     WorkerChannel launch(int workerNumber, WorkerEvents events) throws IOException, InterruptedException;
 
+    /**
+     * Kills (SIGKILL) every worker process this transport started that is still alive, launches under way
+     * included (they have no channel yet); the transport stays usable.
+     */
+    void killAll();
+
     /** Releases the transport's resources (private directory and so on). Workers must be gone already. */
     @Override
     void close();

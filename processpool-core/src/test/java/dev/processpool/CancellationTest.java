@@ -1,5 +1,6 @@
 package dev.processpool;
 
+import static dev.processpool.testing.Processes.isRunning;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -88,19 +89,7 @@ class CancellationTest {
         }
     }
 
-    static boolean isRunning(long pid) {
-        Optional<ProcessHandle> h = ProcessHandle.of(pid);
-        if (h.isEmpty() || !h.get().isAlive()) {
-            return false;
-        }
-        try {
-            String stat = Files.readString(Paths.get("/proc", Long.toString(pid), "stat"));
-            char state = stat.charAt(stat.lastIndexOf(')') + 2);
-            return state != 'Z' && state != 'X';
-        } catch (IOException | RuntimeException e) {
-            return h.get().isAlive();
-        }
-    }
+
 
     private static boolean cancel(ProcessPool pool, ProcessTask task, String how) {
         return how.equals("pool") ? pool.cancel(task) : task.future().cancel(true);

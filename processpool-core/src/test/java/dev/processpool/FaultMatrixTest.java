@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
-import static dev.processpool.TestTasksA.isRunning;
+import static dev.processpool.testing.Processes.isRunning;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -160,7 +160,7 @@ class FaultMatrixTest {
         assertThat(pool.getFreeSlots()).isEqualTo(pool.getMaxSize());
         assertThat(ws).allMatch(WorkingProcess::isAlive).noneMatch(WorkingProcess::isWorking)
                 .allMatch(w -> w.currentTaskId().isEmpty());
-        assertThat(pids(ws)).hasSize(n).allMatch(TestTasksA::isRunning);
+        assertThat(pids(ws)).hasSize(n).allMatch(dev.processpool.testing.Processes::isRunning);
         return ws;
     }
 

@@ -1,5 +1,6 @@
 package dev.processpool;
 
+import dev.processpool.testing.Processes;
 import javax.tools.JavaCompiler;
 import javax.tools.ToolProvider;
 import java.io.ByteArrayOutputStream;
@@ -321,7 +322,7 @@ public final class FaultTasks {
     /** The worker processes (of any pool) that are children of this JVM and alive, not zombies. */
     static List<ProcessHandle> workerProcesses() {
         return ProcessHandle.current().children()
-                .filter(p -> TestTasksA.isRunning(p.pid()))
+                .filter(p -> Processes.isRunning(p.pid()))
                 .filter(p -> p.info().commandLine().map(c -> c.contains("-Dprocesspool.worker=")).orElse(false))
                 .collect(Collectors.toList());
     }

@@ -1,5 +1,6 @@
 package dev.processpool;
 
+import static dev.processpool.testing.Processes.isRunning;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,19 +83,7 @@ class HangDetectionTest {
 
     // ========================================================================================== helpers
 
-    static boolean isRunning(long pid) {
-        Optional<ProcessHandle> h = ProcessHandle.of(pid);
-        if (h.isEmpty() || !h.get().isAlive()) {
-            return false;
-        }
-        try {
-            String stat = Files.readString(Paths.get("/proc", Long.toString(pid), "stat"));
-            char state = stat.charAt(stat.lastIndexOf(')') + 2);
-            return state != 'Z' && state != 'X';
-        } catch (IOException | RuntimeException e) {
-            return h.get().isAlive();
-        }
-    }
+
 
     /** Sends a signal to one process of ours, by pid, with the kill command. */
     static void signal(String sig, long pid) throws Exception {

@@ -1,5 +1,6 @@
 package dev.processpool;
 
+import static dev.processpool.testing.Processes.isRunning;
 import dev.processpool.protocol.JavaSerialization;
 import org.apache.commons.collections.functors.InvokerTransformer;
 import org.junit.jupiter.api.Test;
@@ -136,19 +137,7 @@ class HostileWorkerTest {
         }
     }
 
-    static boolean isRunning(long pid) {
-        Optional<ProcessHandle> h = ProcessHandle.of(pid);
-        if (h.isEmpty() || !h.get().isAlive()) {
-            return false;
-        }
-        try {
-            String stat = Files.readString(Paths.get("/proc", Long.toString(pid), "stat"));
-            char state = stat.charAt(stat.lastIndexOf(')') + 2);
-            return state != 'Z' && state != 'X';
-        } catch (IOException | RuntimeException e) {
-            return h.get().isAlive();
-        }
-    }
+
 
     // ============================================================================ the stand-in gadget
 
@@ -351,7 +340,7 @@ class HostileWorkerTest {
             List<Long> hostile = h.entries().stream().filter(e -> e[1].equals("launched") && e[2].equals(mode))
                     .map(e -> Long.parseLong(e[0])).collect(Collectors.toList());
             assertThat(hostile).as("three launches, each rejected").hasSize(3);
-            await().atMost(AWAIT).until(() -> hostile.stream().noneMatch(HostileWorkerTest::isRunning));
+            await().atMost(AWAIT).until(() -> hostile.stream().noneMatch(dev.processpool.testing.Processes::isRunning));
             // the next launch is honest: the pool recovers
             assertStillUsable(pool, hostile.stream().mapToLong(Long::longValue).toArray());
         }
@@ -374,7 +363,7 @@ class HostileWorkerTest {
             List<Long> stalled = h.entries().stream().filter(e -> e[1].equals("acted"))
                     .map(e -> Long.parseLong(e[0])).collect(Collectors.toList());
             assertThat(stalled).hasSize(3);
-            await().atMost(AWAIT).until(() -> stalled.stream().noneMatch(HostileWorkerTest::isRunning));
+            await().atMost(AWAIT).until(() -> stalled.stream().noneMatch(dev.processpool.testing.Processes::isRunning));
             assertStillUsable(pool, stalled.stream().mapToLong(Long::longValue).toArray());
         }
     }

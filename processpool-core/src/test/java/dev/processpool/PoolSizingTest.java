@@ -1,5 +1,6 @@
 package dev.processpool;
 
+import dev.processpool.testing.Processes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 import static dev.processpool.TestTasksA.awaitIdleWorkers;
-import static dev.processpool.TestTasksA.isRunning;
+import static dev.processpool.testing.Processes.isRunning;
 import static dev.processpool.TestTasksA.workerChildren;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;

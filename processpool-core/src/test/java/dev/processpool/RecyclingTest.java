@@ -1,5 +1,6 @@
 package dev.processpool;
 
+import static dev.processpool.testing.Processes.isRunning;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -78,19 +79,7 @@ class RecyclingTest {
 
     // ========================================================================================== helpers
 
-    static boolean isRunning(long pid) {
-        Optional<ProcessHandle> h = ProcessHandle.of(pid);
-        if (h.isEmpty() || !h.get().isAlive()) {
-            return false;
-        }
-        try {
-            String stat = Files.readString(Paths.get("/proc", Long.toString(pid), "stat"));
-            char state = stat.charAt(stat.lastIndexOf(')') + 2);
-            return state != 'Z' && state != 'X';
-        } catch (IOException | RuntimeException e) {
-            return h.get().isAlive();
-        }
-    }
+
 
     private static long run(ProcessPool pool, ProcessTask task) {
         pool.queueTask(task);

@@ -1,5 +1,6 @@
 package dev.processpool;
 
+import static dev.processpool.testing.Processes.isRunning;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -255,21 +256,6 @@ public final class TestTasksA {
                 .collect(Collectors.toList());
     }
 
-    /** Whether a process with this pid is running (a zombie, exited but not reaped, counts as dead). */
-    static boolean isRunning(long pid) {
-        Optional<ProcessHandle> h = ProcessHandle.of(pid);
-        if (h.isEmpty() || !h.get().isAlive()) {
-            return false;
-        }
-        try {
-            String stat = Files.readString(Paths.get("/proc", Long.toString(pid), "stat"));
-            int close = stat.lastIndexOf(')');
-            char state = stat.charAt(close + 2);
-            return state != 'Z' && state != 'X';
-        } catch (IOException | RuntimeException e) {
-            return h.get().isAlive();
-        }
-    }
 
     /** Kills a process this test started, by pid, if it still runs. */
     static void killIfRunning(long pid) {

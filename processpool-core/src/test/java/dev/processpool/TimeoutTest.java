@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.processpool.TestTasksA.awaitIdleWorkers;
-import static dev.processpool.TestTasksA.isRunning;
+import static dev.processpool.testing.Processes.isRunning;
 import static dev.processpool.TestTasksA.killIfRunning;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;

@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 import static dev.processpool.TestTasksA.awaitIdleWorkers;
-import static dev.processpool.TestTasksA.isRunning;
+import static dev.processpool.testing.Processes.isRunning;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -115,7 +115,7 @@ class WorkerDeathTest {
         List<WorkingProcess> now = awaitIdleWorkers(pool, 2);
         Set<Long> pids = now.stream().map(WorkingProcess::pid).collect(Collectors.toSet());
         assertThat(pids).doesNotContain(deadPid).hasSize(2);
-        assertThat(pids).allMatch(TestTasksA::isRunning);
+        assertThat(pids).allMatch(dev.processpool.testing.Processes::isRunning);
         ProcessTask after = pool.createAndQueueTask(TestTasksA.echo(), "after");
         assertThat(after.future()).succeedsWithin(Duration.ofSeconds(30)).isEqualTo("after");
     }

@@ -1,5 +1,6 @@
 package dev.processpool.cli;
 
+import dev.processpool.worker.ArgumentConversion;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.lang.reflect.Array;
@@ -334,39 +335,11 @@ final class Invoker {
     }
 
     private static Object convertNumber(Number n, Class<?> target) {
-        if (target == Double.class) {
-            return n.doubleValue();
+        if (target == Number.class) {
+            return n;
         }
-        if (target == Float.class) {
-            return n.floatValue();
-        }
-        BigDecimal exact;
-        try {
-            exact = n instanceof BigDecimal b ? b
-                    : n instanceof BigInteger bi ? new BigDecimal(bi)
-                    : (n instanceof Double || n instanceof Float) ? new BigDecimal(n.toString())
-                    : BigDecimal.valueOf(n.longValue());
-        } catch (NumberFormatException nonFinite) {
-            return NO_MATCH;
-        }
-        try {
-            if (target == Integer.class) {
-                return exact.intValueExact();
-            } else if (target == Long.class) {
-                return exact.longValueExact();
-            } else if (target == Short.class) {
-                return exact.shortValueExact();
-            } else if (target == Byte.class) {
-                return exact.byteValueExact();
-            } else if (target == BigInteger.class) {
-                return exact.toBigIntegerExact();
-            } else if (target == BigDecimal.class) {
-                return exact;
-            }
-        } catch (ArithmeticException lossy) {
-            return NO_MATCH;
-        }
-        return n; // Number
+        Object converted = ArgumentConversion.convertNumber(n, target);
+        return converted == ArgumentConversion.NO_MATCH ? NO_MATCH : converted;
     }
 
     private static Class<?> rawClass(Type type) {

@@ -617,22 +617,34 @@ public final class PoolEngine {
         }
     }
 
-    /** Takes a worker out of service and kills it (no task outcome involved). */
-    private void stopAndKill(WorkerHandle w) {
-        Actions a;
-        Submission s;
+    /** What {@link #takeOutOfService} found running, and what to do next. */
+    private record OutOfService(Submission running, Actions actions) {
+    }
+
+    /**
+     * Takes a worker out of service: it gets no more tasks, the task it runs (if any) is detached for the
+     * caller to end, and replacements are planned. The tasks it holds unstarted are dealt with at its exit.
+     */
+    private OutOfService takeOutOfService(WorkerHandle w) {
         lock.lock();
         try {
-            s = w.current;
+            Submission s = w.current;
             if (s != null) {
                 w.inflight.remove(s);
                 detachLocked(w, s);
             }
             stopLocked(w);
-            a = planLocked();
+            return new OutOfService(s, planLocked());
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Takes a worker out of service and kills it (no task outcome involved). */
+    private void stopAndKill(WorkerHandle w) {
+        OutOfService stopped = takeOutOfService(w);
+        Submission s = stopped.running();
+        Actions a = stopped.actions();
         if (s != null) {
             // Raced with a task that had just been given to it: the task never produced anything.
             finish(s, null, new WorkerDiedException(s.taskId, w.pid, -1, List.of("killed by the pool")));
@@ -760,20 +772,9 @@ public final class PoolEngine {
     }
 
     void onChannelBroken(WorkerHandle w, String reason) {
-        Submission s;
-        Actions a;
-        lock.lock();
-        try {
-            s = w.current;
-            if (s != null) {
-                w.inflight.remove(s);
-                detachLocked(w, s);
-            }
-            stopLocked(w);
-            a = planLocked();
-        } finally {
-            lock.unlock();
-        }
+        OutOfService stopped = takeOutOfService(w);
+        Submission s = stopped.running();
+        Actions a = stopped.actions();
         LOG.warn("{}: {} broke the protocol: {}", name, w, reason);
         if (s != null) {
             finish(s, null, new ResultTransferException(s.taskId, w.pid, "worker " + w.pid

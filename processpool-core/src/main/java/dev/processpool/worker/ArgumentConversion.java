@@ -7,11 +7,13 @@ import java.util.Map;
 /**
  * Fits an argument to a constructor parameter: the value as it is when the type accepts it, boxing and
  * unboxing, and numeric conversions that lose nothing (an Integer for a long, a whole Double for an int),
- * so that arguments that came from JSON reach natural Java types.
+ * so that arguments that came from JSON reach natural Java types. Public for the CLI, which fits JSON
+ * values to parameters the same way; not part of the API.
  */
-final class ArgumentConversion {
+public final class ArgumentConversion {
 
-    static final Object NO_MATCH = new Object();
+    /** Returned when a value does not fit a type. */
+    public static final Object NO_MATCH = new Object();
 
     private static final Map<Class<?>, Class<?>> BOXES = Map.of(
             int.class, Integer.class, long.class, Long.class, double.class, Double.class, float.class, Float.class,
@@ -20,7 +22,8 @@ final class ArgumentConversion {
     private ArgumentConversion() {
     }
 
-    static Object convert(Object value, Class<?> type) {
+    /** Fits {@code value} to a parameter of {@code type}, or returns {@link #NO_MATCH}. */
+    public static Object convert(Object value, Class<?> type) {
         if (value == null) {
             return type.isPrimitive() ? NO_MATCH : null;
         }
@@ -37,7 +40,12 @@ final class ArgumentConversion {
         return NO_MATCH;
     }
 
-    private static Object convertNumber(Number n, Class<?> target) {
+    /**
+     * Converts a number to a boxed numeric type ({@code Integer}, {@code Long}, {@code Short}, {@code Byte},
+     * {@code Double}, {@code Float}, {@code BigInteger}, {@code BigDecimal}) without losing anything, or
+     * returns {@link #NO_MATCH}.
+     */
+    public static Object convertNumber(Number n, Class<?> target) {
         BigDecimal exact;
         try {
             exact = n instanceof BigDecimal b ? b

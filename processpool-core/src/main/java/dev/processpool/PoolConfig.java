@@ -51,7 +51,8 @@ import java.util.Objects;
  *       heartbeats (and so hang detection of busy workers) off</td></tr>
  *   <tr><td>{@code unresponsiveTimeout}</td><td>15 s</td><td>a worker silent this long (no heartbeat, no
  *       frame) is killed and its task ends with {@link WorkerUnresponsiveException}, whatever the task's own
- *       timeout; 0 turns it off. Must be longer than the heartbeat interval</td></tr>
+ *       timeout; 0 turns it off, and so do heartbeats turned off. At least twice the heartbeat
+ *       interval</td></tr>
  *   <tr><td>{@code workerMemoryLimit}</td><td>0 (off)</td><td>resident bytes above which a worker is
  *       replaced after the task that made it cross</td></tr>
  *   <tr><td>{@code workerMemoryHardLimit}</td><td>0 (off)</td><td>resident bytes above which a worker is

@@ -15,9 +15,9 @@ import java.util.Set;
  * method) through {@link Invoker}, writes the result as JSON and reports whatever the task threw as data, so
  * the parent gets type, message and the task's own stack trace.
  *
- * <p>That includes an {@link OutOfMemoryError}: by the time it reaches here the task's frames are gone and
- * what they held can be collected. Passing it on would make the core's worker halt after reporting it, but
- * the pool may already have handed that worker the next task, which would then die with it.
+ * <p>Except a {@link VirtualMachineError} other than {@link StackOverflowError} (out of memory, an internal
+ * error): it goes on to the core's worker, which reports it and exits, since its JVM may be in a bad state.
+ * A task the pool had already handed that worker is given back and runs elsewhere.
  */
 record JsonTask(TaskTarget target) implements TaskFunction {
 
@@ -35,6 +35,9 @@ record JsonTask(TaskTarget target) implements TaskFunction {
         try {
             result = Invoker.invoke(target, args, kwargs);
         } catch (Throwable t) {
+            if (t instanceof VirtualMachineError e && !(t instanceof StackOverflowError)) {
+                throw e;
+            }
             if (t instanceof BadInputException) {
                 return TaskOutcome.failed(t.getClass().getName(), t.getMessage(), null, pid, System.nanoTime() - start);
             }

@@ -431,7 +431,8 @@ public final class PoolEngine {
                 a.addShutdown(w);
             } else {
                 LOG.debug("{}: worker {} started, pid {}", name, w.number, w.pid);
-                if (!config.getUnresponsiveTimeout().isZero()) {
+                // Silence means something only when the worker is supposed to send heartbeats.
+                if (!config.getUnresponsiveTimeout().isZero() && !config.getHeartbeatInterval().isZero()) {
                     schedule(() -> checkResponsive(w), config.getUnresponsiveTimeout().toNanos());
                 }
                 becomeIdleLocked(w);

@@ -92,8 +92,9 @@ public final class Bench {
                 machine.get("cores"), machine.get("cpu"), machine.get("memory_gib"), machine.get("os"), loadStart));
         header.add("java: " + machine.get("java") + "; JDK 25: " + machine.get("jdk25") + "; python: "
                 + machine.get("python"));
-        header.add(String.format("workers: %d per pool unless stated, JVM options %s; repetitions: %d (w6, w7: %d)",
-                sizes.workers, PoolConfig.DEFAULT_JVM_OPTIONS, o.reps, o.scalingReps));
+        header.add(String.format("workers: %d per pool unless stated, JVM options %s%s; repetitions: %d (w6, w7: %d)",
+                sizes.workers, PoolConfig.DEFAULT_JVM_OPTIONS, o.workerOptions.isEmpty() ? "" : " + " + o.workerOptions,
+                o.reps, o.scalingReps));
         if (!peers.available()) {
             header.add("note: " + peers.missingReason());
         }
@@ -101,7 +102,7 @@ public final class Bench {
             progress(h);
         }
 
-        Workloads w = new Workloads(sizes, o.reps, o.scalingReps, peers, work, java25);
+        Workloads w = new Workloads(sizes, o.reps, o.scalingReps, peers, work, java25, o.workerOptions);
         List<Row> rows = new ArrayList<>();
         Map<String, String> failures = new LinkedHashMap<>();
         for (String name : o.only) {
@@ -157,6 +158,7 @@ public final class Bench {
         config.put("workloads", o.only);
         config.put("sizes", Json.parse(Json.write(sizesMap(sizes))));
         config.put("worker_jvm_options", PoolConfig.DEFAULT_JVM_OPTIONS);
+        config.put("extra_worker_jvm_options", o.workerOptions);
         config.put("minutes", minutes);
         config.put("failures", failures);
         Files.writeString(o.out.resolve("bench.txt"), text, StandardCharsets.UTF_8);
@@ -290,7 +292,8 @@ public final class Bench {
                 "  --chunk N        chunk size of workload 3 (default 1000)",
                 "  --python PATH    the python3 to run the peers with (default: python3 on PATH)",
                 "  --no-python      skip the Python peers",
-                "  --jdk25 HOME     a JDK 25 for the AOT-cache variant of workload 4 (default: detected)");
+                "  --jdk25 HOME     a JDK 25 for the AOT-cache variant of workload 4 (default: detected)",
+                "  --worker-opt OPT append a JVM option to every worker (repeatable; e.g. to profile with JFR)");
 
         boolean quick;
         boolean help;
@@ -301,6 +304,7 @@ public final class Bench {
         String python;
         String jdk25;
         List<String> only = ALL;
+        List<String> workerOptions = new ArrayList<>();
         Path out;
 
         static Options parse(String[] argv) {
@@ -316,6 +320,7 @@ public final class Bench {
                     case "--chunk": o.chunk = positive(value(argv, ++i, a), a); break;
                     case "--python": o.python = value(argv, ++i, a); break;
                     case "--jdk25": o.jdk25 = value(argv, ++i, a); break;
+                    case "--worker-opt": o.workerOptions.add(value(argv, ++i, a)); break;
                     case "--out": o.out = Path.of(value(argv, ++i, a)); break;
                     case "--only":
                         Set<String> set = new LinkedHashSet<>();

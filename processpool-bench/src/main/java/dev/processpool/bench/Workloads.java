@@ -74,11 +74,14 @@ final class Workloads {
     private final Path java17;
     private final Path java25;
     private final Map<String, Object> extra = new LinkedHashMap<>();
+    private final List<String> extraWorkerOptions;
     private List<String> jarClassPath;
     private Path pipeCopyBinary;
     private String pipeCopyProblem;
 
-    Workloads(Sizes sizes, int reps, int scalingReps, Peers peers, Path work, Path java25) {
+    Workloads(Sizes sizes, int reps, int scalingReps, Peers peers, Path work, Path java25,
+              List<String> extraWorkerOptions) {
+        this.extraWorkerOptions = List.copyOf(extraWorkerOptions);
         this.sizes = sizes;
         this.reps = reps;
         this.scalingReps = scalingReps;
@@ -96,7 +99,15 @@ final class Workloads {
     // ============================================================================================ helpers
 
     private PoolConfig.Builder base(int workers) {
-        return PoolConfig.builder().minSize(workers).maxSize(workers).maxQueuedRequests(0);
+        return PoolConfig.builder().minSize(workers).maxSize(workers).maxQueuedRequests(0)
+                .addJvmOptions(extraWorkerOptions.toArray(new String[0]));
+    }
+
+    /** {@code options} followed by the --worker-opt options. */
+    private List<String> withExtra(List<String> options) {
+        List<String> all = new ArrayList<>(options);
+        all.addAll(extraWorkerOptions);
+        return all;
     }
 
     private static void ready(ProcessPool pool) {
@@ -289,7 +300,7 @@ final class Workloads {
         ClassDataCache.Result cds = ClassDataCache.appCds(java17, cp, opts, work.resolve("cache/worker17.jsa"));
         cacheInfo.put("appcds", describe(cds));
         names.add(new String[] {"cold start, JDK " + Runtime.version().feature() + " + AppCDS", "cached"});
-        configs.add(cds.ok() ? base(sizes.workers).javaExecutable(java17).classPath(cp).jvmOptions(cds.useOptions).build()
+        configs.add(cds.ok() ? base(sizes.workers).javaExecutable(java17).classPath(cp).jvmOptions(withExtra(cds.useOptions)).build()
                 : null);
         problems.add(cds.problem);
 
@@ -301,7 +312,7 @@ final class Workloads {
             ClassDataCache.Result aot = ClassDataCache.aotCache(java25, cp, opts, work.resolve("cache/worker25.aot"));
             cacheInfo.put("aot25", describe(aot));
             names.add(new String[] {"cold start, JDK 25 + AOT cache", "cached"});
-            configs.add(aot.ok() ? base(sizes.workers).javaExecutable(java25).classPath(cp).jvmOptions(aot.useOptions)
+            configs.add(aot.ok() ? base(sizes.workers).javaExecutable(java25).classPath(cp).jvmOptions(withExtra(aot.useOptions))
                     .build() : null);
             problems.add(aot.problem);
         } else {

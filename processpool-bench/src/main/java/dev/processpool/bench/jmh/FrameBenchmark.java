@@ -55,14 +55,14 @@ public class FrameBenchmark {
     @Benchmark
     public byte[] writeSequenced() throws IOException {
         sink.reset();
-        writer.writeSequenced(Protocol.FRAME_TASK, ++sequence, body);
+        writer.writeSequenced(Protocol.FRAME_TASK, ++sequence, body, true);
         return body;
     }
 
     @Benchmark
     public Frame writeThenRead() throws IOException {
         sink.reset();
-        writer.writeSequenced(Protocol.FRAME_TASK, ++sequence, body);
+        writer.writeSequenced(Protocol.FRAME_TASK, ++sequence, body, true);
         FrameReader reader = new FrameReader(new ByteArrayInputStream(sink.toByteArray()), Integer.MAX_VALUE - 8);
         Frame f = reader.read();
         if (f.sequence() != sequence) {

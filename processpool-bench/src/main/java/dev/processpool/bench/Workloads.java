@@ -319,17 +319,22 @@ final class Workloads {
             cacheInfo.put("aot25", "no JDK 25 found: skipped");
         }
 
-        // Interleave the variants within each rep, so that a load spike hits all of them alike.
+        // Interleave the variants within each rep, so that a load spike hits all of them alike. Each rep also
+        // times one bare JVM of the same kind (start, a trivial main, exit): the part no pool can avoid.
         double[][] ms = new double[configs.size()][reps];
+        double[][] bareMs = new double[configs.size()][reps];
         for (int r = -1; r < reps; r++) {
             for (int v = 0; v < configs.size(); v++) {
-                if (configs.get(v) == null) {
+                PoolConfig c = configs.get(v);
+                if (c == null) {
                     continue;
                 }
                 log("w4 %s: %s", names.get(v)[0], r < 0 ? "warm-up" : "rep " + (r + 1) + " of " + reps);
-                double t = coldStartMillis(configs.get(v));
+                double t = coldStartMillis(c);
+                double b = bareJvmMillis(c);
                 if (r >= 0) {
                     ms[v][r] = t;
+                    bareMs[v][r] = b;
                 }
             }
         }
@@ -344,6 +349,7 @@ final class Workloads {
                     .target("≤ PPE (spawn)", r -> le(r.ratioTo(PPE), 1.0));
             if (configs.get(v) != null) {
                 row.pp(new Stats(ms[v]));
+                row.baseline("bare JVM", new Stats(bareMs[v]));
                 if (plain == null) {
                     plain = row.pp;
                 }
@@ -353,7 +359,8 @@ final class Workloads {
             rows.add(row);
         }
         rows.get(0).note(sizes.workers + " workers; class path of jars; JVM options " + opts
-                + "; one warm-up pool per variant, not counted");
+                + "; one warm-up pool per variant, not counted; bare JVM: one `java <same options> Busy 1 1`, start "
+                + "to exit, in the same rep");
         Row fork = new Row("w4", "cold start, JDK " + Runtime.version().feature() + " vs fork peers",
                 "new pool → first result", "ms", false).pp(plain)
                 .peer(PPE, Peers.stats(py, PPE, "fork_ms"), "fork")
@@ -370,6 +377,21 @@ final class Workloads {
         m.put("options", r.useOptions);
         m.put("problem", r.problem);
         return m;
+    }
+
+    /** One JVM with the pool's java, options and class path running {@code Busy 1 1}: start to exit, ms. */
+    private static double bareJvmMillis(PoolConfig cfg) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(cfg.getJavaExecutable().toString());
+        cmd.addAll(cfg.getJvmOptions());
+        cmd.add("-cp");
+        cmd.add(String.join(File.pathSeparator, cfg.getClassPath()));
+        cmd.add(Busy.class.getName());
+        cmd.add("1");
+        cmd.add("1");
+        long t0 = System.nanoTime();
+        check(new ProcessBuilder(cmd).inheritIO().start().waitFor());
+        return (System.nanoTime() - t0) / 1e6;
     }
 
     private static double coldStartMillis(PoolConfig cfg) throws Exception {
@@ -708,6 +730,10 @@ final class Workloads {
         waitIdle(pool, sizes.workers);
     }
 
+    private static double median(List<Double> values) {
+        return Stats.median(values.stream().mapToDouble(Double::doubleValue).toArray());
+    }
+
     private static void waitIdle(ProcessPool pool, int n) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         while (pool.getNumIdleProcesses() < n) {
@@ -730,6 +756,7 @@ final class Workloads {
                 mib25[r] = idleRss(base(sizes.workers).javaExecutable(java25).build());
             }
         }
+        extra.put("w8_rss_parts_mib", rssParts);
         Map<String, Object> py = peers.run("w8");
         List<Row> rows = new ArrayList<>();
         Row row = new Row("w8", "idle worker, JDK " + Runtime.version().feature(), "resident memory (VmRSS)", "MiB",
@@ -745,6 +772,12 @@ final class Workloads {
             row.note(String.format("Python with spawn: PPE %.1f MiB, mp.Pool %.1f MiB", ppeSpawn.median(),
                     mpSpawn.median()));
         }
+        String anon = java17 + " RssAnon";
+        if (rssParts.containsKey(anon)) {
+            row.note(String.format(Locale.ROOT, "of which anonymous (heap, code, metaspace, stacks) %.1f MiB and "
+                    + "file-backed (libjvm.so, CDS archive; shared between workers) %.1f MiB",
+                    median(rssParts.get(anon)), median(rssParts.get(java17 + " RssFile"))));
+        }
         rows.add(row);
         if (mib25 != null) {
             rows.add(new Row("w8", "idle worker, JDK 25", "resident memory (VmRSS)", "MiB", false).pp(new Stats(mib25))
@@ -755,22 +788,29 @@ final class Workloads {
         return rows;
     }
 
-    private static double idleRss(PoolConfig cfg) throws Exception {
+    private final Map<String, List<Double>> rssParts = new LinkedHashMap<>();
+
+    private double idleRss(PoolConfig cfg) throws Exception {
         try (ProcessPool pool = new ProcessPool(cfg)) {
             ready(pool);
             batch(pool, 200);
             Thread.sleep(1000);
             List<Double> values = new ArrayList<>();
             for (WorkingProcess w : pool.getWorkers()) {
-                values.add(rssMiB(w.pid()));
+                values.add(statusMiB(w.pid(), "VmRSS:"));
+                rssParts.computeIfAbsent(cfg.getJavaExecutable() + " RssAnon", k -> new ArrayList<>())
+                        .add(statusMiB(w.pid(), "RssAnon:"));
+                rssParts.computeIfAbsent(cfg.getJavaExecutable() + " RssFile", k -> new ArrayList<>())
+                        .add(statusMiB(w.pid(), "RssFile:"));
             }
             return Stats.median(values.stream().mapToDouble(Double::doubleValue).toArray());
         }
     }
 
-    static double rssMiB(long pid) throws IOException {
+    /** A kB field of /proc/PID/status, in MiB. */
+    static double statusMiB(long pid, String field) throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-            if (line.startsWith("VmRSS:")) {
+            if (line.startsWith(field)) {
                 return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
             }
         }

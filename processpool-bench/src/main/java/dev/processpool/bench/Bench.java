@@ -250,7 +250,7 @@ public final class Bench {
         m.put("jdk25", java25 == null ? "not found (JDK 25 variants skipped)"
                 : releaseVersion(java25.getParent().getParent()) + " at " + java25.getParent().getParent());
         m.put("python", peers.available() ? peers.version() + " (default start method "
-                + peers.defaultStartMethod() + ")" : "not found");
+                + peers.defaultStartMethod() + ")" : peers.missingReason());
         return m;
     }
 

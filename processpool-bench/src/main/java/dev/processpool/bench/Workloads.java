@@ -164,7 +164,9 @@ final class Workloads {
     List<Row> w1() throws Exception {
         double[] med = new double[reps];
         double[] p99 = new double[reps];
+        CpuMeter cpu;
         try (ProcessPool pool = new ProcessPool(base(sizes.workers).build())) {
+            cpu = new CpuMeter(pool);
             ready(pool);
             log("w1 round trip: warm-up (%,d tasks in a batch, %d one at a time)", sizes.tpWarmup, sizes.rtWarmup);
             batch(pool, sizes.tpWarmup);
@@ -175,13 +177,16 @@ final class Workloads {
             for (int r = 0; r < reps; r++) {
                 log("w1 round trip: rep %d of %d (%,d tasks one at a time)", r + 1, reps, sizes.rtTasks);
                 double[] us = new double[sizes.rtTasks];
+                cpu.start();
                 for (int i = 0; i < us.length; i++) {
                     us[i] = roundTripNanos(pool, noop) / 1e3;
                 }
+                cpu.stop();
                 med[r] = Stats.median(us);
                 p99[r] = Stats.percentile(us, 99);
             }
         }
+        extra.put("w1_cpu", cpu.json((long) reps * sizes.rtTasks));
         Map<String, Object> py = peers.run("w1");
         Row m = new Row("w1", "warm round trip", "median", "µs", false).pp(new Stats(med))
                 .peer(PPE, Peers.stats(py, PPE, "median_us"), null)
@@ -191,8 +196,8 @@ final class Workloads {
         Row p = new Row("w1", "warm round trip", "p99", "µs", false).pp(new Stats(p99))
                 .peer(PPE, Peers.stats(py, PPE, "p99_us"), null)
                 .peer(MP, Peers.stats(py, MP, "p99_us"), null);
-        m.note(String.format("%,d no-op tasks one at a time (future().get()) per rep, after a %,d-task warm-up",
-                sizes.rtTasks, sizes.tpWarmup + sizes.rtWarmup));
+        m.note(String.format("%,d no-op tasks one at a time (future().get()) per rep, after a %,d-task warm-up; %s",
+                sizes.rtTasks, sizes.tpWarmup + sizes.rtWarmup, cpu.perTask((long) reps * sizes.rtTasks, "task")));
         return List.of(m, p);
     }
 
@@ -200,22 +205,28 @@ final class Workloads {
 
     List<Row> w2() {
         double[] rate = new double[reps];
+        CpuMeter cpu;
         try (ProcessPool pool = new ProcessPool(base(sizes.workers).build())) {
+            cpu = new CpuMeter(pool);
             ready(pool);
             log("w2 throughput: warm-up, %,d tasks", sizes.tpWarmup);
             batch(pool, sizes.tpWarmup);
             for (int r = 0; r < reps; r++) {
                 log("w2 throughput: rep %d of %d (%,d tasks)", r + 1, reps, sizes.tpTasks);
+                cpu.start();
                 rate[r] = sizes.tpTasks / batch(pool, sizes.tpTasks);
+                cpu.stop();
             }
         }
+        extra.put("w2_cpu", cpu.json((long) reps * sizes.tpTasks));
         Map<String, Object> py = peers.run("w2");
         Row row = new Row("w2", "single-task throughput", "no-op tasks/s", "tasks/s", true).pp(new Stats(rate))
                 .peer(PPE, Peers.stats(py, PPE, "tasks_per_s"), null)
                 .peer(MP, Peers.stats(py, MP, "tasks_per_s"), null)
                 .target("≥ 100,000/s; ≥ 3× PPE", r -> and(ge(r.ppMedian(), 100_000), ge(r.ratioTo(PPE), 3)));
         row.note(String.format("%,d tasks queued at once (unbounded queue), each with its own callback, then "
-                + "processAllResults; PPE: submit + wait; mp.Pool: apply_async with a callback", sizes.tpTasks));
+                + "processAllResults; PPE: submit + wait; mp.Pool: apply_async with a callback; %s", sizes.tpTasks,
+                cpu.perTask((long) reps * sizes.tpTasks, "task")));
         return List.of(row);
     }
 
@@ -231,6 +242,7 @@ final class Workloads {
         double[] unordered = new double[reps];
         double[] ordered = new double[reps];
         double[] lazy = new double[reps];
+        CpuMeter cpu;
         try (ProcessPool pool = new ProcessPool(base(sizes.workers).build())) {
             ready(pool);
             log("w3 batched: warm-up (map, imap, imapUnordered over %,d inputs)", Math.min(n, 200_000));
@@ -238,11 +250,14 @@ final class Workloads {
             pool.map(Tasks.inc(), warm, chunk);
             drain(pool.imap(Tasks.inc(), warm, chunk), warm.size());
             drain(pool.imapUnordered(Tasks.inc(), warm, chunk), warm.size());
+            cpu = new CpuMeter(pool);
             for (int r = 0; r < reps; r++) {
                 log("w3 batched: rep %d of %d (%,d inputs, chunk %,d)", r + 1, reps, n, chunk);
+                cpu.start();
                 long t0 = System.nanoTime();
                 drain(pool.imapUnordered(Tasks.inc(), inputs, chunk), n);
                 unordered[r] = n / ((System.nanoTime() - t0) / 1e9);
+                cpu.stop();
                 t0 = System.nanoTime();
                 List<Integer> out = pool.map(Tasks.inc(), inputs, chunk);
                 ordered[r] = n / ((System.nanoTime() - t0) / 1e9);
@@ -254,12 +269,14 @@ final class Workloads {
                 lazy[r] = n / ((System.nanoTime() - t0) / 1e9);
             }
         }
+        extra.put("w3_imap_unordered_cpu", cpu.json((long) reps * n / chunk));
         Map<String, Object> py = peers.run("w3");
         String what = String.format("%,d Integer inputs, x -> x + 1, chunk %,d", n, chunk);
         Row u = new Row("w3", "batched (imapUnordered)", "inputs/s", "inputs/s", true).pp(new Stats(unordered))
                 .peer(MP, Peers.stats(py, MP, "imap_unordered_tasks_per_s"), null)
                 .target("≥ mp.Pool imap_unordered", r -> ge(r.ratioTo(MP), 1.0))
-                .note(what + "; peers run the same call (imap_unordered; PPE has none)");
+                .note(what + "; peers run the same call (imap_unordered; PPE has none); "
+                        + cpu.perTask((long) reps * n / chunk, "chunk of " + chunk));
         Row o = new Row("w3", "batched (map)", "inputs/s", "inputs/s", true).pp(new Stats(ordered))
                 .peer(PPE, Peers.stats(py, PPE, "map_tasks_per_s"), null)
                 .peer(MP, Peers.stats(py, MP, "map_tasks_per_s"), null)
@@ -416,20 +433,25 @@ final class Workloads {
         double[] rawC = new double[reps];
         double[] rawJava = new double[reps];
         Path binary = pipeCopyBinary();
+        CpuMeter cpu;
         try (ProcessPool pool = new ProcessPool(base(sizes.workers).maxQueuedRequests(4 * sizes.workers).build())) {
             ready(pool);
             log("w5 payload: warm-up");
             for (int i = 0; i < 3; i++) {
                 payloadRun(pool, payload, 50);
             }
+            cpu = new CpuMeter(pool);
             for (int r = 0; r < reps; r++) {
                 log("w5 payload: rep %d of %d (%d × %d MiB each way; raw pipe copies)", r + 1, reps,
                         sizes.payloadTasks, sizes.payloadMiB);
+                cpu.start();
                 rate[r] = totalMiB / payloadRun(pool, payload, sizes.payloadTasks);
+                cpu.stop();
                 rawC[r] = binary == null ? Double.NaN : totalMiB / runPipeCopy(binary);
                 rawJava[r] = totalMiB / PipeCopy.measure(java17.toString(), classPath(), sizes.payloadTasks, bytes);
             }
         }
+        extra.put("w5_cpu", cpu.json((long) reps * sizes.payloadTasks));
         Map<String, Object> py = peers.run("w5");
         Row row = new Row("w5", "payload (1 MiB in, 1 MiB out)", "MiB/s one way", "MiB/s", true).pp(new Stats(rate))
                 .peer(PPE, Peers.stats(py, PPE, "mib_per_s_one_way"), null)
@@ -449,6 +471,7 @@ final class Workloads {
                         + " %d × %d MiB one way through a pipe between two processes, same run",
                 sizes.payloadTasks, sizes.payloadMiB, 4 * sizes.workers, sizes.payloadTasks * sizes.payloadMiB,
                 sizes.payloadTasks, sizes.payloadMiB));
+        row.note(cpu.perTask((long) reps * sizes.payloadTasks, "1 MiB task"));
         return List.of(row);
     }
 

@@ -73,6 +73,8 @@ final class Report {
                 b.append('\n');
             }
         }
+        b.append("\nratio(s): processpool's median / the peer's or baseline's median; it favours processpool below 1 for "
+                + "times and memory (lower is better), above 1 for rates and speed-ups (higher is better).\n");
         if (!notes.isEmpty()) {
             b.append('\n');
             for (int i = 0; i < notes.size(); i++) {

@@ -105,7 +105,9 @@ public final class Bench {
         Workloads w = new Workloads(sizes, o.reps, o.scalingReps, peers, work, java25, o.workerOptions);
         List<Row> rows = new ArrayList<>();
         Map<String, String> failures = new LinkedHashMap<>();
+        Map<String, Double> loads = new LinkedHashMap<>();
         for (String name : o.only) {
+            loads.put(name, ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
             progress("=== " + name);
             try {
                 List<Row> got;
@@ -144,6 +146,10 @@ public final class Bench {
         header.set(1, header.get(1) + String.format(Locale.ROOT, ", %.2f at end; run took %.1f min", loadEnd, minutes));
         machine.put("load_average_start", loadStart);
         machine.put("load_average_end", loadEnd);
+        machine.put("load_average_before_each_workload", loads);
+        StringBuilder l = new StringBuilder("load average (1 min) before each workload:");
+        loads.forEach((k, v) -> l.append(String.format(Locale.ROOT, " %s %.1f", k, v)));
+        header.add(l.toString());
 
         Report report = new Report(header, rows);
         String text = report.text();

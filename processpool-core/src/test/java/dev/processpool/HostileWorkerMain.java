@@ -422,7 +422,7 @@ public final class HostileWorkerMain {
             List<Object> args = new ArrayList<>();
             Map<String, Object> kwargs = new HashMap<>();
             if (payload.argumentBytes().length > 0) {
-                Object[] both = (Object[]) JavaSerialization.deserialize(payload.argumentBytes(), 0, loader, null);
+                Object[] both = TaskPayload.decodeArguments(payload.argumentBytes(), loader);
                 args = (List<Object>) both[0];
                 kwargs = (Map<String, Object>) both[1];
             }

@@ -16,6 +16,7 @@ import dev.processpool.WorkerState;
 import dev.processpool.WorkingProcess;
 import dev.processpool.protocol.JavaSerialization;
 import dev.processpool.protocol.RemoteFailure;
+import dev.processpool.protocol.ValueCodec;
 import dev.processpool.transport.WorkerChannel;
 import dev.processpool.transport.WorkerTransport;
 import org.slf4j.Logger;
@@ -665,7 +666,7 @@ public final class PoolEngine {
         Object value;
         StreamFilter filter = new StreamFilter(bytes.length - offset);
         try {
-            value = JavaSerialization.deserialize(bytes, offset, resultLoader, filter);
+            value = ValueCodec.decode(bytes, offset, resultLoader, filter);
         } catch (IOException | ClassNotFoundException | RuntimeException | LinkageError | OutOfMemoryError
                  | StackOverflowError e) {
             finish(s, null, new ResultTransferException(s.taskId, w.pid, "the parent could not read the result: "

@@ -15,7 +15,8 @@ public final class FrameReader {
     private final int maxFrameBytes;
 
     public FrameReader(InputStream in, int maxFrameBytes) {
-        this.in = new DataInputStream(in);
+        // Buffered: a frame's header and a small body come in one read(2), not one per field.
+        this.in = new DataInputStream(new java.io.BufferedInputStream(in, 64 * 1024));
         this.maxFrameBytes = maxFrameBytes;
     }
 

@@ -35,7 +35,8 @@ package dev.processpool.protocol;
  *       (the rest of the frame);</li>
  *   <li>worker → parent {@link #FRAME_STARTED}: int64 sequence, sent just before the task's code runs (the
  *       parent measures the timeout from its arrival);</li>
- *   <li>worker → parent {@link #FRAME_RESULT}: int64 sequence, then the Java-serialised result;</li>
+ *   <li>worker → parent {@link #FRAME_RESULT}: int64 sequence, then the result encoded by {@link ValueCodec}
+ *       (compact for plain values, Java-serialised otherwise);</li>
  *   <li>worker → parent {@link #FRAME_ERROR}: int64 sequence, then a {@link RemoteFailure};</li>
  *   <li>worker → parent {@link #FRAME_PROGRESS}: int64 sequence; the task reported progress (resets its
  *       progress timeout);</li>

@@ -12,7 +12,8 @@ import java.io.IOException;
  *   byte    kind        {@link #FUNCTION} or {@link #CALLABLE_CLASS}
  *   FUNCTION:        int32 length, then the Java-serialised function object
  *   CALLABLE_CLASS:  string binary class name
- *   int32   length of the arguments (0: no args and no kwargs), then Java-serialised
+ *   int32   length of the arguments (0: no args and no kwargs), then either 'A' and the args list in
+ *           {@link ValueCodec}'s compact form (plain values, no kwargs), or Java-serialised
  *           {@code Object[] {ArrayList args, LinkedHashMap kwargs}}
  * </pre>
  * The function's bytes are kept apart from the arguments so that both sides can cache them: the parent
@@ -29,15 +30,42 @@ public record TaskPayload(byte[] functionBytes, String className, byte[] argumen
     public static final byte CALLABLE_CLASS = 1;
 
     private static final byte[] NONE = new byte[0];
+    /** First byte of an argument block in {@link ValueCodec}'s compact form (a Java stream starts 0xAC). */
+    static final byte PLAIN_ARGS = 'A';
 
-    /** Serialises the arguments (in the caller's thread: a failure names what was not serialisable). */
+    /**
+     * Serialises the arguments (in the caller's thread: a failure names what was not serialisable). Plain
+     * positional arguments without kwargs take {@link ValueCodec}'s compact form, marked by a leading
+     * {@link #PLAIN_ARGS}; anything else is a Java-serialised {@code Object[] {args, kwargs}}.
+     */
     public static byte[] encodeArguments(java.util.List<Object> args, java.util.Map<String, Object> kwargs)
             throws IOException {
         if (args.isEmpty() && kwargs.isEmpty()) {
             return NONE;
         }
-        return JavaSerialization.serialize(new Object[] {new java.util.ArrayList<>(args),
-                new java.util.LinkedHashMap<>(kwargs)});
+        java.util.ArrayList<Object> list = new java.util.ArrayList<>(args);
+        if (kwargs.isEmpty() && ValueCodec.isPlain(list)) {
+            byte[] plain = ValueCodec.encode(list);
+            byte[] out = new byte[plain.length + 1];
+            out[0] = PLAIN_ARGS;
+            System.arraycopy(plain, 0, out, 1, plain.length);
+            return out;
+        }
+        return JavaSerialization.serialize(new Object[] {list, new java.util.LinkedHashMap<>(kwargs)});
+    }
+
+    /**
+     * Reads arguments written by {@link #encodeArguments}: {@code Object[] {ArrayList args, Map kwargs}}.
+     */
+    public static Object[] decodeArguments(byte[] bytes, ClassLoader loader)
+            throws IOException, ClassNotFoundException {
+        if (bytes.length == 0) {
+            return new Object[] {new java.util.ArrayList<>(), new java.util.LinkedHashMap<>()};
+        }
+        if (bytes[0] == PLAIN_ARGS) {
+            return new Object[] {ValueCodec.decode(bytes, 1, loader, null), new java.util.LinkedHashMap<>()};
+        }
+        return (Object[]) JavaSerialization.deserialize(bytes, 0, loader, null);
     }
 
     public byte[] encode() throws IOException {

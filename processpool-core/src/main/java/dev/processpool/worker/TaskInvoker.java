@@ -2,7 +2,6 @@ package dev.processpool.worker;
 
 import dev.processpool.TaskFunction;
 import dev.processpool.protocol.FunctionCache;
-import dev.processpool.protocol.JavaSerialization;
 import dev.processpool.protocol.TaskPayload;
 
 import java.lang.reflect.Constructor;
@@ -32,7 +31,7 @@ final class TaskInvoker {
         List<Object> args = new ArrayList<>();
         Map<String, Object> kwargs = new LinkedHashMap<>();
         if (payload.argumentBytes().length > 0) {
-            Object[] both = (Object[]) JavaSerialization.deserialize(payload.argumentBytes(), 0, loader, null);
+            Object[] both = TaskPayload.decodeArguments(payload.argumentBytes(), loader);
             args = (List<Object>) both[0];
             kwargs = (Map<String, Object>) both[1];
         }

@@ -3,11 +3,11 @@ package dev.processpool.worker;
 import dev.processpool.protocol.Frame;
 import dev.processpool.protocol.FrameReader;
 import dev.processpool.protocol.FrameWriter;
-import dev.processpool.protocol.JavaSerialization;
 import dev.processpool.protocol.Protocol;
 import dev.processpool.protocol.ProtocolException;
 import dev.processpool.protocol.RemoteFailure;
 import dev.processpool.protocol.TaskPayload;
+import dev.processpool.protocol.ValueCodec;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -188,7 +188,7 @@ public final class WorkerMain {
         }
         byte[] bytes;
         try {
-            bytes = JavaSerialization.serialize(result);
+            bytes = ValueCodec.encode(result);
         } catch (Throwable t) {
             markOutput(writer, seq);
             sendFailure(writer, seq, RemoteFailure.RESULT_NOT_SERIALIZABLE, t, next.isEmpty());

@@ -1,9 +1,7 @@
 package dev.processpool.protocol;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 
 /**
@@ -68,22 +66,17 @@ public record TaskPayload(byte[] functionBytes, String className, byte[] argumen
         return (Object[]) JavaSerialization.deserialize(bytes, 0, loader, null);
     }
 
-    public byte[] encode() throws IOException {
-        ByteArrayOutputStream bos = new ByteArrayOutputStream(16 + argumentBytes.length
-                + (functionBytes == null ? 64 : functionBytes.length));
-        DataOutputStream out = new DataOutputStream(bos);
+    public byte[] encode() {
+        byte[] name = className == null ? null : className.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int size = 1 + 4 + (functionBytes != null ? functionBytes.length : name.length) + 4 + argumentBytes.length;
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(size); // exact: one array, no copies
         if (functionBytes != null) {
-            out.writeByte(FUNCTION);
-            out.writeInt(functionBytes.length);
-            out.write(functionBytes);
+            out.put(FUNCTION).putInt(functionBytes.length).put(functionBytes);
         } else {
-            out.writeByte(CALLABLE_CLASS);
-            FrameWriter.writeString(out, className);
+            out.put(CALLABLE_CLASS).putInt(name.length).put(name); // as FrameWriter.writeString
         }
-        out.writeInt(argumentBytes.length);
-        out.write(argumentBytes);
-        out.flush();
-        return bos.toByteArray();
+        out.putInt(argumentBytes.length).put(argumentBytes);
+        return out.array();
     }
 
     /** Reads a payload from a TASK frame's body, starting at {@code offset}. */

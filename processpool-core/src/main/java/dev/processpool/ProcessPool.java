@@ -322,6 +322,15 @@ public class ProcessPool implements AutoCloseable {
     /** Serialised forms of stateless function classes (lambdas that capture nothing): they never change. */
     private static final Map<Class<?>, byte[]> STATELESS_FUNCTIONS = new ConcurrentHashMap<>();
 
+    /** Whether a function class has no state (no instance fields), looked up once per class. */
+    private static final ClassValue<Boolean> STATELESS = new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> cls) {
+            return cls.getSuperclass() == Object.class && java.util.Arrays.stream(cls.getDeclaredFields())
+                    .allMatch(f -> java.lang.reflect.Modifier.isStatic(f.getModifiers()));
+        }
+    };
+
     /**
      * The function's serialised form. A function with no state (no instance fields) always serialises to
      * the same bytes, so those are made once per class; a map's chunk function once per map call. Anything
@@ -338,9 +347,7 @@ public class ProcessPool implements AutoCloseable {
             return cached;
         }
         byte[] bytes = JavaSerialization.serialize(function);
-        if (STATELESS_FUNCTIONS.size() < 1024 && cls.getSuperclass() == Object.class
-                && java.util.Arrays.stream(cls.getDeclaredFields())
-                        .allMatch(f -> java.lang.reflect.Modifier.isStatic(f.getModifiers()))) {
+        if (STATELESS.get(cls) && STATELESS_FUNCTIONS.size() < 1024) {
             STATELESS_FUNCTIONS.putIfAbsent(cls, bytes);
         }
         return bytes;

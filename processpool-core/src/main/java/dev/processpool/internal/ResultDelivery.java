@@ -99,26 +99,10 @@ public final class ResultDelivery {
         return callbackLock.isHeldByCurrentThread();
     }
 
-    /** The highest sequence number accepted so far, or -1. */
-    long lastTracked() {
-        Map.Entry<Long, Submission> last = unsettled.lastEntry();
-        return last == null ? -1 : last.getKey();
-    }
-
     /** Whether every task up to and including {@code sequence} is settled. */
     boolean settledUpTo(long sequence) {
         Map.Entry<Long, Submission> first = unsettled.firstEntry();
         return first == null || first.getKey() > sequence;
-    }
-
-    /** Whether every accepted task is settled. */
-    public boolean allSettled() {
-        return unsettled.isEmpty();
-    }
-
-    /** Unsettled tasks (a snapshot). */
-    public int unsettledCount() {
-        return unsettled.size();
     }
 
     /**

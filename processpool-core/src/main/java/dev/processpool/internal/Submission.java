@@ -44,14 +44,6 @@ public final class Submission {
         this.completion = completion;
     }
 
-    public long sequence() {
-        return sequence;
-    }
-
-    public String taskId() {
-        return taskId;
-    }
-
     /** Claims the right to report this task's outcome: true exactly once. */
     boolean markFinished() {
         return finished.compareAndSet(false, true);

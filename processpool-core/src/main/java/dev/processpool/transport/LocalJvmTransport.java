@@ -70,11 +70,6 @@ public final class LocalJvmTransport implements WorkerTransport {
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
 
-    /** The private directory that holds the workers' sockets while they connect. */
-    public Path socketDirectory() {
-        return socketDir;
-    }
-
     @Override
     public WorkerChannel launch(int workerNumber, WorkerEvents events) throws IOException, InterruptedException {
         Path socketPath = socketDir.resolve("w" + workerNumber + ".sock");

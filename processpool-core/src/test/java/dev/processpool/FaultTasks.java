@@ -1,9 +1,7 @@
 package dev.processpool;
 
+import dev.processpool.testing.WorkerOnlyClasses;
 import dev.processpool.testing.Processes;
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
-import java.io.ByteArrayOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -16,6 +14,7 @@ import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
@@ -378,49 +377,32 @@ public final class FaultTasks {
 
     /** Classes known only to the workers: compiled at test time into {@code dir/classes}. */
     static Path compileWorkerOnlyClasses(Path dir) throws IOException {
-        Path src = dir.resolve("src/wonlyf");
-        Path classes = dir.resolve("classes");
-        Files.createDirectories(src);
-        Files.createDirectories(classes);
-        Files.writeString(src.resolve("WorkerOnlyFaultException.java"), String.join("\n",
-                "package wonlyf;",
-                "public class WorkerOnlyFaultException extends RuntimeException {",
-                "    public WorkerOnlyFaultException(String m) { super(m); }",
-                "}"));
-        Files.writeString(src.resolve("WorkerOnlyValue.java"), String.join("\n",
-                "package wonlyf;",
-                "public class WorkerOnlyValue implements java.io.Serializable {",
-                "    private static final long serialVersionUID = 1L;",
-                "    public final String text;",
-                "    public WorkerOnlyValue(String text) { this.text = text; }",
-                "}"));
-        Files.writeString(src.resolve("ThrowWorkerOnly.java"), String.join("\n",
-                "package wonlyf;",
-                "public class ThrowWorkerOnly implements java.util.concurrent.Callable<Object> {",
-                "    private final String text;",
-                "    public ThrowWorkerOnly(String text) { this.text = text; }",
-                "    public Object call() { throw new WorkerOnlyFaultException(\"worker-only: \" + text); }",
-                "}"));
-        Files.writeString(src.resolve("ReturnWorkerOnly.java"), String.join("\n",
-                "package wonlyf;",
-                "public class ReturnWorkerOnly implements java.util.concurrent.Callable<Object> {",
-                "    private final String text;",
-                "    public ReturnWorkerOnly(String text) { this.text = text; }",
-                "    public Object call() { return new WorkerOnlyValue(text); }",
-                "}"));
-        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        if (javac == null) {
-            throw new IllegalStateException("no javac in this JVM");
-        }
-        ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
-        List<String> argv = new ArrayList<>(List.of("-d", classes.toString(), "--release", "17"));
-        try (var files = Files.list(src)) {
-            files.map(Path::toString).forEach(argv::add);
-        }
-        int rc = javac.run(null, diagnostics, diagnostics, argv.toArray(new String[0]));
-        if (rc != 0) {
-            throw new IllegalStateException("javac failed: " + diagnostics.toString(StandardCharsets.UTF_8));
-        }
-        return classes;
+        return WorkerOnlyClasses.compile(dir, Map.of(
+                "wonlyf.WorkerOnlyFaultException", String.join("\n",
+                        "package wonlyf;",
+                        "public class WorkerOnlyFaultException extends RuntimeException {",
+                        "    public WorkerOnlyFaultException(String m) { super(m); }",
+                        "}"),
+                "wonlyf.WorkerOnlyValue", String.join("\n",
+                        "package wonlyf;",
+                        "public class WorkerOnlyValue implements java.io.Serializable {",
+                        "    private static final long serialVersionUID = 1L;",
+                        "    public final String text;",
+                        "    public WorkerOnlyValue(String text) { this.text = text; }",
+                        "}"),
+                "wonlyf.ThrowWorkerOnly", String.join("\n",
+                        "package wonlyf;",
+                        "public class ThrowWorkerOnly implements java.util.concurrent.Callable<Object> {",
+                        "    private final String text;",
+                        "    public ThrowWorkerOnly(String text) { this.text = text; }",
+                        "    public Object call() { throw new WorkerOnlyFaultException(\"worker-only: \" + text); }",
+                        "}"),
+                "wonlyf.ReturnWorkerOnly", String.join("\n",
+                        "package wonlyf;",
+                        "public class ReturnWorkerOnly implements java.util.concurrent.Callable<Object> {",
+                        "    private final String text;",
+                        "    public ReturnWorkerOnly(String text) { this.text = text; }",
+                        "    public Object call() { return new WorkerOnlyValue(text); }",
+                        "}")));
     }
 }

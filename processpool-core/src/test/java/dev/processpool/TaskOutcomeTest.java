@@ -1,14 +1,10 @@
 package dev.processpool;
 
+import dev.processpool.testing.WorkerOnlyClasses;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -185,32 +181,23 @@ class TaskOutcomeTest {
 
     @Test
     void anExceptionClassKnownOnlyToTheWorkersArrivesAsRemoteException(@TempDir Path dir) throws Exception {
-        Path src = dir.resolve("src/wonly");
-        Path classes = dir.resolve("classes");
-        Files.createDirectories(src);
-        Files.createDirectories(classes);
-        Files.writeString(src.resolve("WorkerOnlyException.java"), String.join("\n",
-                "package wonly;",
-                "public class WorkerOnlyException extends RuntimeException {",
-                "    public WorkerOnlyException(String m, Throwable cause) { super(m, cause); }",
-                "}"));
-        Files.writeString(src.resolve("WorkerOnlyTask.java"), String.join("\n",
-                "package wonly;",
-                "public class WorkerOnlyTask implements java.util.concurrent.Callable<Object> {",
-                "    private final String text;",
-                "    public WorkerOnlyTask(String text) { this.text = text; }",
-                "    public Object call() { return failInWorkerOnlyTask(text); }",
-                "    private static Object failInWorkerOnlyTask(String text) {",
-                "        throw new WorkerOnlyException(\"worker-only: \" + text,",
-                "                new UnsupportedOperationException(\"deeper\"));",
-                "    }",
-                "}"));
-        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        assertThat(javac).as("a JDK with javac").isNotNull();
-        ByteArrayOutputStream diagnostics = new ByteArrayOutputStream();
-        int rc = javac.run(null, diagnostics, diagnostics, "-d", classes.toString(), "--release", "17",
-                src.resolve("WorkerOnlyException.java").toString(), src.resolve("WorkerOnlyTask.java").toString());
-        assertThat(rc).as(diagnostics.toString(StandardCharsets.UTF_8)).isZero();
+        Path classes = WorkerOnlyClasses.compile(dir, Map.of(
+                "wonly.WorkerOnlyException", String.join("\n",
+                        "package wonly;",
+                        "public class WorkerOnlyException extends RuntimeException {",
+                        "    public WorkerOnlyException(String m, Throwable cause) { super(m, cause); }",
+                        "}"),
+                "wonly.WorkerOnlyTask", String.join("\n",
+                        "package wonly;",
+                        "public class WorkerOnlyTask implements java.util.concurrent.Callable<Object> {",
+                        "    private final String text;",
+                        "    public WorkerOnlyTask(String text) { this.text = text; }",
+                        "    public Object call() { return failInWorkerOnlyTask(text); }",
+                        "    private static Object failInWorkerOnlyTask(String text) {",
+                        "        throw new WorkerOnlyException(\"worker-only: \" + text,",
+                        "                new UnsupportedOperationException(\"deeper\"));",
+                        "    }",
+                        "}")));
         // not on the parent's class path
         assertThatThrownBy(() -> Class.forName("wonly.WorkerOnlyException")).isInstanceOf(ClassNotFoundException.class);
 

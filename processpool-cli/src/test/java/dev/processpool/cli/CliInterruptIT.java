@@ -34,11 +34,8 @@ class CliInterruptIT extends CliTestBase {
         p.signal("INT");
         await("the CLI says it is stopping").atMost(Duration.ofSeconds(10))
                 .until(() -> p.stderrText().contains("interrupted; letting running tasks finish"));
-        assertThat(p.awaitExit(LIMIT)).isEqualTo(130);
-        p.assertNoWorkerAlive();
 
-        List<JsonNode> lines = p.outputLines();
-        assertOneOutputPerInput(in, lines);
+        List<JsonNode> lines = exitedWith(p, 130, in, LIMIT);
         long ok = lines.stream().filter(n -> n.get("status").asText().equals("ok")).count();
         long cancelled = lines.stream().filter(n -> n.get("status").asText().equals("cancelled")).count();
         assertThat(ok).as("the two running tasks finished").isEqualTo(2);
@@ -57,12 +54,9 @@ class CliInterruptIT extends CliTestBase {
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> p.stderrText().contains("interrupted; letting running tasks finish"));
         p.signal("INT");
-        assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(130);
-        p.assertNoWorkerAlive();
 
-        List<JsonNode> lines = p.outputLines();
-        assertOneOutputPerInput(in, lines);
-        assertThat(lines).allSatisfy(n -> assertThat(n.get("status").asText()).isEqualTo("cancelled"));
+        List<JsonNode> lines = exitedWith(p, 130, in, Duration.ofSeconds(30));
+        assertAllCancelled(lines);
         long killed = lines.stream().filter(n -> !n.get("workerPid").isNull()).count();
         assertThat(killed).as("the two running tasks were cancelled with their workers").isEqualTo(2);
         assertThat(p.stderrText()).contains("killing the workers", "cancelled 5");
@@ -75,11 +69,8 @@ class CliInterruptIT extends CliTestBase {
         awaitStarted(2);
 
         p.signal("INT");
-        assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(130);
-        p.assertNoWorkerAlive();
-        List<JsonNode> lines = p.outputLines();
-        assertOneOutputPerInput(in, lines);
-        assertThat(lines).allSatisfy(n -> assertThat(n.get("status").asText()).isEqualTo("cancelled"));
+        List<JsonNode> lines = exitedWith(p, 130, in, Duration.ofSeconds(30));
+        assertAllCancelled(lines);
     }
 
     @Test
@@ -89,11 +80,8 @@ class CliInterruptIT extends CliTestBase {
         awaitStarted(2);
 
         p.signal("TERM");
-        assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(143);
-        p.assertNoWorkerAlive();
-        List<JsonNode> lines = p.outputLines();
-        assertOneOutputPerInput(in, lines);
-        assertThat(lines).allSatisfy(n -> assertThat(n.get("status").asText()).isEqualTo("cancelled"));
+        List<JsonNode> lines = exitedWith(p, 143, in, Duration.ofSeconds(30));
+        assertAllCancelled(lines);
     }
 
     @Test
@@ -108,13 +96,27 @@ class CliInterruptIT extends CliTestBase {
         awaitStarted(2);
 
         p.signal("INT");
-        assertThat(p.awaitExit(Duration.ofSeconds(30))).isEqualTo(130);
-        p.assertNoWorkerAlive();
-        List<JsonNode> lines = p.outputLines();
-        assertOneOutputPerInput(in, lines);
+        List<JsonNode> lines = exitedWith(p, 130, in, Duration.ofSeconds(30));
         Map<String, JsonNode> r = byId(lines);
         assertThat(r.get("1").get("status").asText()).isEqualTo("ok");
         assertThat(r.get("2").get("status").asText()).isEqualTo("ok");
+    }
+
+    /**
+     * Waits up to {@code wait} for the CLI to exit with {@code code}; checks that no worker outlived it and that every input line
+     * got its output line; returns the output lines.
+     */
+    private static List<JsonNode> exitedWith(CliProcess p, int code, List<String> in, Duration wait)
+            throws Exception {
+        assertThat(p.awaitExit(wait)).isEqualTo(code);
+        p.assertNoWorkerAlive();
+        List<JsonNode> lines = p.outputLines();
+        assertOneOutputPerInput(in, lines);
+        return lines;
+    }
+
+    private static void assertAllCancelled(List<JsonNode> lines) {
+        assertThat(lines).allSatisfy(n -> assertThat(n.get("status").asText()).isEqualTo("cancelled"));
     }
 
     private CliProcess startRun(List<String> in, String... more) throws Exception {

@@ -274,7 +274,7 @@ public class ProcessPool implements AutoCloseable {
                 throw new IllegalArgumentException("task id '" + id + "' is in use by a task that has not finished");
             }
             task.assignId(id);
-            byte[] payload = serialize(task);
+            TaskPayload payload = serialize(task);
             if (usePoolCallbacks) {
                 task.enablePoolCallbacks();
             }
@@ -307,12 +307,12 @@ public class ProcessPool implements AutoCloseable {
         }
     }
 
-    private static byte[] serialize(ProcessTask task) {
+    private static TaskPayload serialize(ProcessTask task) {
         try {
             TaskFunction function = task.getFunction().orElse(null);
             return new TaskPayload(function == null ? null : functionBytes(function),
                     task.getCallableClassName().orElse(null),
-                    TaskPayload.encodeArguments(task.getArgs(), task.getKwargs())).encode();
+                    TaskPayload.encodeArguments(task.getArgs(), task.getKwargs()));
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("task " + task.getTaskID() + " cannot be serialised: "
                     + culprit(task) + " (" + e + ")", e);

@@ -419,13 +419,9 @@ public final class HostileWorkerMain {
         try {
             ClassLoader loader = Thread.currentThread().getContextClassLoader();
             TaskPayload payload = TaskPayload.decode(frame.body(), 8);
-            List<Object> args = new ArrayList<>();
-            Map<String, Object> kwargs = new HashMap<>();
-            if (payload.argumentBytes().length > 0) {
-                Object[] both = TaskPayload.decodeArguments(payload.argumentBytes(), loader);
-                args = (List<Object>) both[0];
-                kwargs = (Map<String, Object>) both[1];
-            }
+            Object[] both = payload.decodeArguments(loader);
+            List<Object> args = (List<Object>) both[0];
+            Map<String, Object> kwargs = (Map<String, Object>) both[1];
             TaskFunction function = (TaskFunction) JavaSerialization.deserialize(payload.functionBytes(), 0, loader,
                     null);
             Object result = function.call(args, kwargs);

@@ -15,6 +15,7 @@ import dev.processpool.WorkerUnresponsiveException;
 import dev.processpool.WorkerState;
 import dev.processpool.WorkingProcess;
 import dev.processpool.protocol.JavaSerialization;
+import dev.processpool.protocol.Frame;
 import dev.processpool.protocol.RemoteFailure;
 import dev.processpool.protocol.ValueCodec;
 import dev.processpool.transport.WorkerChannel;
@@ -658,15 +659,15 @@ public final class PoolEngine {
         a.run();
     }
 
-    void onTaskSucceeded(WorkerHandle w, long sequence, byte[] bytes, int offset) {
+    void onTaskSucceeded(WorkerHandle w, long sequence, Frame result) {
         Submission s = taskEnded(w, sequence, "RESULT");
         if (s == null) {
             return;
         }
         Object value;
-        StreamFilter filter = new StreamFilter(bytes.length - offset);
+        StreamFilter filter = new StreamFilter(result.body().length - 8);
         try {
-            value = ValueCodec.decode(bytes, offset, resultLoader, filter);
+            value = ValueCodec.decodeResult(result, resultLoader, filter);
         } catch (IOException | ClassNotFoundException | RuntimeException | LinkageError | OutOfMemoryError
                  | StackOverflowError e) {
             finish(s, null, new ResultTransferException(s.taskId, w.pid, "the parent could not read the result: "

@@ -1,5 +1,7 @@
 package dev.processpool.internal;
 
+import dev.processpool.protocol.TaskPayload;
+
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -13,7 +15,7 @@ public final class Submission {
 
     final long sequence;
     final String taskId;
-    final byte[] payload;
+    final TaskPayload payload;
     final Supplier<Duration> timeout;
     final Supplier<Duration> progressTimeout;
     final TaskCompletion completion;
@@ -34,7 +36,7 @@ public final class Submission {
     /** The pending timeout, if one is set and the task has started. */
     ScheduledFuture<?> deadline;
 
-    public Submission(long sequence, String taskId, byte[] payload, Supplier<Duration> timeout,
+    public Submission(long sequence, String taskId, TaskPayload payload, Supplier<Duration> timeout,
                       Supplier<Duration> progressTimeout, TaskCompletion completion) {
         this.sequence = sequence;
         this.taskId = taskId;

@@ -3,6 +3,7 @@ package dev.processpool.internal;
 import dev.processpool.WorkerOutputListener;
 import dev.processpool.WorkerState;
 import dev.processpool.WorkingProcess;
+import dev.processpool.protocol.Frame;
 import dev.processpool.protocol.RemoteFailure;
 import dev.processpool.transport.WorkerChannel;
 import dev.processpool.transport.WorkerEvents;
@@ -111,8 +112,8 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     }
 
     @Override
-    public void taskSucceeded(long sequence, byte[] resultBytes, int offset) {
-        engine.onTaskSucceeded(this, sequence, resultBytes, offset);
+    public void taskSucceeded(long sequence, Frame result) {
+        engine.onTaskSucceeded(this, sequence, result);
     }
 
     @Override

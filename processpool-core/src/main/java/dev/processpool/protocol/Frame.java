@@ -8,10 +8,25 @@ public final class Frame {
 
     private final byte type;
     private final byte[] body;
+    private final byte[] bytesValue;
 
     public Frame(byte type, byte[] body) {
+        this(type, body, null);
+    }
+
+    /**
+     * @param bytesValue for a frame whose body is a sequence number and one compact {@code byte[]} value: that
+     *                   value, read straight into its own array ({@code body} then holds the sequence only)
+     */
+    Frame(byte type, byte[] body, byte[] bytesValue) {
         this.type = type;
         this.body = body;
+        this.bytesValue = bytesValue;
+    }
+
+    /** The lone {@code byte[]} value that followed the sequence number, if it was read apart; else null. */
+    public byte[] bytesValue() {
+        return bytesValue;
     }
 
     public byte type() {

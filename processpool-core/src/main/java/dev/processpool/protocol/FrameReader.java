@@ -44,11 +44,35 @@ public final class FrameReader {
                         + " bytes (maxFrameBytes)");
             }
             type = in.readByte();
+            if (type == Protocol.FRAME_RESULT && length - 1 >= SEQUENCED_BYTES_HEADER) {
+                return readResult(length - 1);
+            }
             body = new byte[length - 1];
             in.readFully(body);
         } catch (EOFException e) {
             throw new ProtocolException("stream ended inside a frame (truncated frame)");
         }
         return new Frame(type, body);
+    }
+
+    /** Sequence number, then the tag and count of a compact {@code byte[]}. */
+    private static final int SEQUENCED_BYTES_HEADER = 8 + ValueCodec.BYTES_HEADER;
+
+    /**
+     * A result frame. When its value is a lone {@code byte[]} (the usual large result), the bytes go from the
+     * channel straight into the value's own array: no frame-sized array to fill and copy out of again.
+     */
+    private Frame readResult(int bodyLength) throws IOException {
+        byte[] head = new byte[SEQUENCED_BYTES_HEADER];
+        in.readFully(head);
+        int count = ((head[9] & 0xFF) << 24) | ((head[10] & 0xFF) << 16) | ((head[11] & 0xFF) << 8) | (head[12] & 0xFF);
+        if (head[8] == ValueCodec.BYTES && count == bodyLength - SEQUENCED_BYTES_HEADER) {
+            byte[] value = new byte[count];
+            in.readFully(value);
+            return new Frame(Protocol.FRAME_RESULT, java.util.Arrays.copyOf(head, 8), value);
+        }
+        byte[] body = java.util.Arrays.copyOf(head, bodyLength);
+        in.readFully(body, head.length, bodyLength - head.length);
+        return new Frame(Protocol.FRAME_RESULT, body);
     }
 }

@@ -46,6 +46,44 @@ public final class FrameWriter {
         }
     }
 
+    /**
+     * A {@link Protocol#FRAME_TASK} frame, written from the payload's parts (see {@link TaskPayload}); large
+     * parts go from their own arrays to the channel.
+     */
+    public synchronized void writeTask(long sequence, TaskPayload payload, boolean flush) throws IOException {
+        int size = payload.size();
+        if (size > Integer.MAX_VALUE - 9) {
+            throw new ProtocolException("frame body too large: " + size + " bytes");
+        }
+        out.writeInt(1 + 8 + size);
+        out.writeByte(Protocol.FRAME_TASK);
+        out.writeLong(sequence);
+        payload.writeTo(out);
+        if (flush) {
+            out.flush();
+        }
+    }
+
+    /**
+     * A {@link Protocol#FRAME_RESULT} frame whose value is a lone {@code byte[]}, in {@link ValueCodec}'s
+     * compact form, written from the array itself (no encoded copy first). Its length cannot change under
+     * us, so the frame's length field stays true even if the task's code still writes into it.
+     */
+    public synchronized void writeBytesResult(long sequence, byte[] value, boolean flush) throws IOException {
+        if (value.length > Integer.MAX_VALUE - 9 - ValueCodec.BYTES_HEADER) {
+            throw new ProtocolException("frame body too large: " + value.length + " bytes");
+        }
+        out.writeInt(1 + 8 + ValueCodec.BYTES_HEADER + value.length);
+        out.writeByte(Protocol.FRAME_RESULT);
+        out.writeLong(sequence);
+        out.writeByte(ValueCodec.BYTES);
+        out.writeInt(value.length);
+        out.write(value);
+        if (flush) {
+            out.flush();
+        }
+    }
+
     /** Sends whatever frames wait in the buffer. */
     public synchronized void flush() throws IOException {
         out.flush();

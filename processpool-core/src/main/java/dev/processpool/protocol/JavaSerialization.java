@@ -34,7 +34,13 @@ public final class JavaSerialization {
      */
     public static Object deserialize(byte[] bytes, int offset, ClassLoader loader, ObjectInputFilter filter)
             throws IOException, ClassNotFoundException {
-        InputStream in = new ByteArrayInputStream(bytes, offset, bytes.length - offset);
+        return deserialize(bytes, offset, bytes.length - offset, loader, filter);
+    }
+
+    /** As {@link #deserialize(byte[], int, ClassLoader, ObjectInputFilter)}, from {@code bytes[offset..offset+length)}. */
+    public static Object deserialize(byte[] bytes, int offset, int length, ClassLoader loader,
+                                     ObjectInputFilter filter) throws IOException, ClassNotFoundException {
+        InputStream in = new ByteArrayInputStream(bytes, offset, length);
         try (ObjectInputStream ois = new LoaderObjectInputStream(in, loader)) {
             if (filter != null) {
                 ois.setObjectInputFilter(filter);

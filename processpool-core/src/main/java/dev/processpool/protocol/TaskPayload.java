@@ -1,8 +1,12 @@
 package dev.processpool.protocol;
 
-import java.io.ByteArrayInputStream;
-import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * What a worker runs, as it travels in a {@link Protocol#FRAME_TASK} frame after the sequence number:
@@ -16,13 +20,11 @@ import java.io.IOException;
  * </pre>
  * The function's bytes are kept apart from the arguments so that both sides can cache them: the parent
  * serialises a stateless function once, the worker deserialises identical bytes once (see
- * {@link FunctionCache}).
- *
- * @param functionBytes  the serialised function, or null for a callable-class task
- * @param className      the callable class, or null for a function task
- * @param argumentBytes  the serialised {@code Object[] {args, kwargs}}, or an empty array for none
+ * {@link FunctionCache}). The parts are written to the channel one after the other and never joined into
+ * one array, and a received payload refers to its arguments inside the frame's body: a 1 MiB argument is
+ * not copied on its way through.
  */
-public record TaskPayload(byte[] functionBytes, String className, byte[] argumentBytes) {
+public final class TaskPayload {
 
     public static final byte FUNCTION = 0;
     public static final byte CALLABLE_CLASS = 1;
@@ -31,77 +33,142 @@ public record TaskPayload(byte[] functionBytes, String className, byte[] argumen
     /** First byte of an argument block in {@link ValueCodec}'s compact form (a Java stream starts 0xAC). */
     static final byte PLAIN_ARGS = 'A';
 
+    private final byte[] functionBytes;
+    private final String className;
+    private final byte[] classNameBytes;
+    private final byte[] argumentBytes;
+    private final int argumentOffset;
+    private final int argumentLength;
+
+    /**
+     * @param functionBytes the serialised function, or null for a callable-class task
+     * @param className     the callable class, or null for a function task
+     * @param argumentBytes the arguments from {@link #encodeArguments}, or an empty array for none
+     */
+    public TaskPayload(byte[] functionBytes, String className, byte[] argumentBytes) {
+        this(functionBytes, className, argumentBytes, 0, argumentBytes.length);
+    }
+
+    private TaskPayload(byte[] functionBytes, String className, byte[] argumentBytes, int argumentOffset,
+                        int argumentLength) {
+        if ((functionBytes == null) == (className == null)) {
+            throw new IllegalArgumentException("a task payload has a function or a class name, not both or neither");
+        }
+        this.functionBytes = functionBytes;
+        this.className = className;
+        this.classNameBytes = className == null ? null : className.getBytes(StandardCharsets.UTF_8);
+        this.argumentBytes = argumentBytes;
+        this.argumentOffset = argumentOffset;
+        this.argumentLength = argumentLength;
+    }
+
+    /** The serialised function, or null for a callable-class task. */
+    public byte[] functionBytes() {
+        return functionBytes;
+    }
+
+    /** The callable class's binary name, or null for a function task. */
+    public String className() {
+        return className;
+    }
+
     /**
      * Serialises the arguments (in the caller's thread: a failure names what was not serialisable). Plain
      * positional arguments without kwargs take {@link ValueCodec}'s compact form, marked by a leading
      * {@link #PLAIN_ARGS}; anything else is a Java-serialised {@code Object[] {args, kwargs}}.
      */
-    public static byte[] encodeArguments(java.util.List<Object> args, java.util.Map<String, Object> kwargs)
-            throws IOException {
+    public static byte[] encodeArguments(List<Object> args, Map<String, Object> kwargs) throws IOException {
         if (args.isEmpty() && kwargs.isEmpty()) {
             return NONE;
         }
-        java.util.ArrayList<Object> list = new java.util.ArrayList<>(args);
+        ArrayList<Object> list = new ArrayList<>(args);
         if (kwargs.isEmpty() && ValueCodec.isPlain(list)) {
-            byte[] plain = ValueCodec.encode(list);
-            byte[] out = new byte[plain.length + 1];
-            out[0] = PLAIN_ARGS;
-            System.arraycopy(plain, 0, out, 1, plain.length);
-            return out;
+            return ValueCodec.encodePlain(PLAIN_ARGS, list);
         }
-        return JavaSerialization.serialize(new Object[] {list, new java.util.LinkedHashMap<>(kwargs)});
+        return JavaSerialization.serialize(new Object[] {list, new LinkedHashMap<>(kwargs)});
     }
 
     /**
-     * Reads arguments written by {@link #encodeArguments}: {@code Object[] {ArrayList args, Map kwargs}}.
+     * The arguments: {@code Object[] {ArrayList args, Map kwargs}}, with Java-serialised ones read through
+     * {@code loader}.
      */
-    public static Object[] decodeArguments(byte[] bytes, ClassLoader loader)
-            throws IOException, ClassNotFoundException {
-        if (bytes.length == 0) {
-            return new Object[] {new java.util.ArrayList<>(), new java.util.LinkedHashMap<>()};
+    public Object[] decodeArguments(ClassLoader loader) throws IOException, ClassNotFoundException {
+        if (argumentLength == 0) {
+            return new Object[] {new ArrayList<>(), new LinkedHashMap<>()};
         }
-        if (bytes[0] == PLAIN_ARGS) {
-            return new Object[] {ValueCodec.decode(bytes, 1, loader, null), new java.util.LinkedHashMap<>()};
+        int end = argumentOffset + argumentLength;
+        if (argumentBytes[argumentOffset] == PLAIN_ARGS) {
+            return new Object[] {ValueCodec.decode(argumentBytes, argumentOffset + 1, end, loader, null),
+                    new LinkedHashMap<>()};
         }
-        return (Object[]) JavaSerialization.deserialize(bytes, 0, loader, null);
+        return (Object[]) JavaSerialization.deserialize(argumentBytes, argumentOffset, argumentLength, loader, null);
     }
 
-    public byte[] encode() {
-        byte[] name = className == null ? null : className.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        int size = 1 + 4 + (functionBytes != null ? functionBytes.length : name.length) + 4 + argumentBytes.length;
-        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(size); // exact: one array, no copies
+    /** Bytes {@link #writeTo} writes. */
+    int size() {
+        return 1 + 4 + (functionBytes != null ? functionBytes.length : classNameBytes.length) + 4 + argumentLength;
+    }
+
+    /** Writes the payload's fields (see the class comment). */
+    void writeTo(DataOutputStream out) throws IOException {
         if (functionBytes != null) {
-            out.put(FUNCTION).putInt(functionBytes.length).put(functionBytes);
+            out.writeByte(FUNCTION);
+            out.writeInt(functionBytes.length);
+            out.write(functionBytes);
         } else {
-            out.put(CALLABLE_CLASS).putInt(name.length).put(name); // as FrameWriter.writeString
+            out.writeByte(CALLABLE_CLASS);
+            out.writeInt(classNameBytes.length); // as FrameWriter.writeString
+            out.write(classNameBytes);
         }
-        out.putInt(argumentBytes.length).put(argumentBytes);
-        return out.array();
+        out.writeInt(argumentLength);
+        out.write(argumentBytes, argumentOffset, argumentLength);
     }
 
-    /** Reads a payload from a TASK frame's body, starting at {@code offset}. */
+    /** The payload as one array, as it follows the sequence number in a TASK frame. */
+    public byte[] encode() throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(size());
+        writeTo(new DataOutputStream(bytes));
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Reads a payload from a TASK frame's body, starting at {@code offset}. The arguments stay in
+     * {@code body}, which must not change afterwards.
+     */
     public static TaskPayload decode(byte[] body, int offset) throws IOException {
-        DataInputStream in = new DataInputStream(new ByteArrayInputStream(body, offset, body.length - offset));
-        byte kind = in.readByte();
-        byte[] function = null;
-        String className = null;
-        if (kind == FUNCTION) {
-            function = readBlock(in);
-        } else if (kind == CALLABLE_CLASS) {
-            className = FrameWriter.readString(in);
-        } else {
-            throw new ProtocolException("unknown task kind " + kind);
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(body, offset, body.length - offset);
+        try {
+            byte kind = in.get();
+            byte[] function = null;
+            String className = null;
+            if (kind == FUNCTION) {
+                function = new byte[blockLength(in, "function")];
+                in.get(function);
+            } else if (kind == CALLABLE_CLASS) {
+                int n = in.getInt();
+                if (n < 0 || n > in.remaining()) {
+                    throw new ProtocolException("class name of " + n + " bytes does not fit in the TASK frame");
+                }
+                className = new String(body, in.position(), n, StandardCharsets.UTF_8);
+                in.position(in.position() + n);
+            } else {
+                throw new ProtocolException("unknown task kind " + kind);
+            }
+            int argumentLength = blockLength(in, "argument");
+            if (argumentLength != in.remaining()) {
+                throw new ProtocolException((in.remaining() - argumentLength) + " bytes left over in the TASK frame");
+            }
+            return new TaskPayload(function, className, body, in.position(), argumentLength);
+        } catch (java.nio.BufferUnderflowException e) {
+            throw new ProtocolException("TASK frame truncated");
         }
-        return new TaskPayload(function, className, readBlock(in));
     }
 
-    private static byte[] readBlock(DataInputStream in) throws IOException {
-        int n = in.readInt();
-        if (n < 0 || n > in.available()) {
-            throw new ProtocolException("block of " + n + " bytes does not fit in the TASK frame");
+    private static int blockLength(java.nio.ByteBuffer in, String what) throws ProtocolException {
+        int n = in.getInt();
+        if (n < 0 || n > in.remaining()) {
+            throw new ProtocolException(what + " block of " + n + " bytes does not fit in the TASK frame");
         }
-        byte[] b = new byte[n];
-        in.readFully(b);
-        return b;
+        return n;
     }
 }

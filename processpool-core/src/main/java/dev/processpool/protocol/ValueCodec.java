@@ -54,6 +54,23 @@ public final class ValueCodec {
         return out.finish();
     }
 
+    /**
+     * The compact form of a plain value behind one leading {@code prefix} byte, built in one array (a large
+     * {@code byte[]} inside is copied once).
+     *
+     * @throws IllegalArgumentException if the value is not plain
+     */
+    static byte[] encodePlain(byte prefix, Object value) {
+        long size = compactSize(value, 0);
+        if (size < 0 || size > Integer.MAX_VALUE - 17) {
+            throw new IllegalArgumentException("not a plain value of compact size: " + value.getClass().getName());
+        }
+        Out out = new Out((int) size + 1);
+        out.b(prefix);
+        write(out, value);
+        return out.finish();
+    }
+
     /** Whether {@link #encode} would use the compact form for this value. */
     public static boolean isPlain(Object value) {
         return compactSize(value, 0) >= 0;
@@ -65,16 +82,36 @@ public final class ValueCodec {
      */
     public static Object decode(byte[] bytes, int offset, ClassLoader loader, ObjectInputFilter filter)
             throws IOException, ClassNotFoundException {
-        if (bytes.length - offset >= 2 && bytes[offset] == (byte) 0xAC && bytes[offset + 1] == (byte) 0xED) {
-            return JavaSerialization.deserialize(bytes, offset, loader, filter);
+        return decode(bytes, offset, bytes.length, loader, filter);
+    }
+
+    /** Decodes a value that fills {@code bytes[offset..end)} exactly. */
+    public static Object decode(byte[] bytes, int offset, int end, ClassLoader loader, ObjectInputFilter filter)
+            throws IOException, ClassNotFoundException {
+        if (end - offset >= 2 && bytes[offset] == (byte) 0xAC && bytes[offset + 1] == (byte) 0xED) {
+            return JavaSerialization.deserialize(bytes, offset, end - offset, loader, filter);
         }
-        In in = new In(bytes, offset);
+        In in = new In(bytes, offset, end);
         Object v = read(in, 0);
-        if (in.pos != bytes.length) {
-            throw new ProtocolException((bytes.length - in.pos) + " bytes left over after a value");
+        if (in.pos != end) {
+            throw new ProtocolException((end - in.pos) + " bytes left over after a value");
         }
         return v;
     }
+
+    /**
+     * The value a {@link Protocol#FRAME_RESULT} frame carries after its sequence number: the array that
+     * {@link FrameReader} read straight off the channel for a lone {@code byte[]}, or else the value decoded
+     * from the body.
+     */
+    public static Object decodeResult(Frame frame, ClassLoader loader, ObjectInputFilter filter)
+            throws IOException, ClassNotFoundException {
+        byte[] direct = frame.bytesValue();
+        return direct != null ? direct : decode(frame.body(), 8, loader, filter);
+    }
+
+    /** Tag and count of a lone {@code byte[]} value: what {@link FrameReader} looks for in a result frame. */
+    static final int BYTES_HEADER = 5;
 
     /** The exact compact size of a plain value, or -1 if it is not plain (strings: an upper bound). */
     private static long compactSize(Object v, int depth) {
@@ -213,16 +250,18 @@ public final class ValueCodec {
 
     private static final class In {
         private final byte[] buf;
+        private final int end;
         private int pos;
 
-        In(byte[] buf, int pos) {
+        In(byte[] buf, int pos, int end) {
             this.buf = buf;
             this.pos = pos;
+            this.end = end;
         }
 
         private void need(int k) throws ProtocolException {
-            if (k < 0 || buf.length - pos < k) {
-                throw new ProtocolException("value truncated: " + k + " more bytes needed, " + (buf.length - pos)
+            if (k < 0 || end - pos < k) {
+                throw new ProtocolException("value truncated: " + k + " more bytes needed, " + (end - pos)
                         + " left");
             }
         }
@@ -247,8 +286,8 @@ public final class ValueCodec {
         /** A count of items each taking at least {@code minBytes}: never more than the bytes left allow. */
         int count(int minBytes) throws ProtocolException {
             int n = i();
-            if (n < 0 || (long) n * minBytes > buf.length - pos) {
-                throw new ProtocolException("count " + n + " does not fit in the " + (buf.length - pos)
+            if (n < 0 || (long) n * minBytes > end - pos) {
+                throw new ProtocolException("count " + n + " does not fit in the " + (end - pos)
                         + " bytes left");
             }
             return n;

@@ -116,6 +116,7 @@ public final class LocalJvmTransport implements WorkerTransport {
             CompletableFuture.delayedExecutor(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS).execute(abort);
 
             channel = server.accept();
+            Protocol.tuneSocket(channel);
             closeQuietly(server);
             Files.deleteIfExists(socketPath);
             SocketChannel channelRef = channel;

@@ -4,6 +4,7 @@ import dev.processpool.WorkerOutputListener.Stream;
 import dev.processpool.protocol.Frame;
 import dev.processpool.protocol.FrameReader;
 import dev.processpool.protocol.FrameWriter;
+import dev.processpool.protocol.TaskPayload;
 import dev.processpool.protocol.Protocol;
 import dev.processpool.protocol.ProtocolException;
 import dev.processpool.protocol.RemoteFailure;
@@ -250,7 +251,7 @@ final class LocalJvmWorker implements WorkerChannel {
                 events.taskProgress(frame.sequence());
                 break;
             case Protocol.FRAME_RESULT:
-                events.taskSucceeded(frame.sequence(), frame.body(), 8);
+                events.taskSucceeded(frame.sequence(), frame);
                 break;
             case Protocol.FRAME_ERROR: {
                 long seq = frame.sequence();
@@ -278,12 +279,12 @@ final class LocalJvmWorker implements WorkerChannel {
     }
 
     @Override
-    public void sendTask(long sequence, byte[] payload, boolean flush) throws IOException {
+    public void sendTask(long sequence, TaskPayload payload, boolean flush) throws IOException {
         FrameWriter w = writer;
         if (w == null) {
             throw new IOException("worker " + number + " is not connected");
         }
-        w.writeSequenced(Protocol.FRAME_TASK, sequence, payload, flush);
+        w.writeTask(sequence, payload, flush);
     }
 
     @Override

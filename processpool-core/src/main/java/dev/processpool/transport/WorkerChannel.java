@@ -1,5 +1,7 @@
 package dev.processpool.transport;
 
+import dev.processpool.protocol.TaskPayload;
+
 import java.io.IOException;
 
 /** The pool's handle on one launched worker: send it work, stop it, kill it. */
@@ -15,7 +17,7 @@ public interface WorkerChannel {
      * @param flush false when another task for this worker follows at once (they go out in one write)
      * @throws IOException if the worker cannot be reached; the task was then not delivered whole
      */
-    void sendTask(long sequence, byte[] payload, boolean flush) throws IOException;
+    void sendTask(long sequence, TaskPayload payload, boolean flush) throws IOException;
 
     /** Asks the worker to drop a task it has received but not started; best effort. */
     void cancelTask(long sequence);

@@ -1,6 +1,7 @@
 package dev.processpool.transport;
 
 import dev.processpool.WorkerOutputListener;
+import dev.processpool.protocol.Frame;
 import dev.processpool.protocol.RemoteFailure;
 
 import java.util.List;
@@ -21,7 +22,7 @@ public interface WorkerEvents {
     void heartbeat();
 
     /** The task finished with a result (serialised). */
-    void taskSucceeded(long sequence, byte[] resultBytes, int offset);
+    void taskSucceeded(long sequence, Frame result);
 
     /** The task failed in the worker. */
     void taskFailed(long sequence, RemoteFailure failure);

@@ -28,13 +28,9 @@ final class TaskInvoker {
     @SuppressWarnings("unchecked")
     static Object invoke(TaskPayload payload) throws Exception {
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
-        List<Object> args = new ArrayList<>();
-        Map<String, Object> kwargs = new LinkedHashMap<>();
-        if (payload.argumentBytes().length > 0) {
-            Object[] both = TaskPayload.decodeArguments(payload.argumentBytes(), loader);
-            args = (List<Object>) both[0];
-            kwargs = (Map<String, Object>) both[1];
-        }
+        Object[] both = payload.decodeArguments(loader);
+        List<Object> args = (List<Object>) both[0];
+        Map<String, Object> kwargs = (Map<String, Object>) both[1];
         if (payload.functionBytes() != null) {
             Object function = FUNCTIONS.get(payload.functionBytes(), loader);
             if (!(function instanceof TaskFunction)) {

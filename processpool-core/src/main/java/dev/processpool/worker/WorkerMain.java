@@ -73,6 +73,7 @@ public final class WorkerMain {
 
         SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
         channel.connect(UnixDomainSocketAddress.of(socketPath));
+        Protocol.tuneSocket(channel);
         FrameReader reader = new FrameReader(ChannelStreams.input(channel), Integer.MAX_VALUE - 8);
         FrameWriter writer = new FrameWriter(ChannelStreams.output(channel));
 
@@ -184,6 +185,11 @@ public final class WorkerMain {
                 System.err.println("processpool worker exits after " + t);
                 Runtime.getRuntime().halt(EXIT_AFTER_VM_ERROR);
             }
+            return;
+        }
+        if (result instanceof byte[] array) {
+            markOutput(writer, seq);
+            writer.writeBytesResult(seq, array, next.isEmpty());
             return;
         }
         byte[] bytes;

@@ -33,6 +33,82 @@ class ProtocolTest {
     }
 
     @Test
+    void aLoneByteArrayResultIsReadIntoItsOwnArrayAndOtherResultsKeepTheirBody() throws Exception {
+        byte[] big = new byte[300_000];
+        new java.util.Random(1).nextBytes(big);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        FrameWriter writer = new FrameWriter(bytes);
+        writer.writeSequenced(Protocol.FRAME_RESULT, 1, ValueCodec.encode(big), true);
+        writer.writeBytesResult(2, new byte[0], false);
+        writer.writeBytesResult(6, new byte[] {4, 5}, true);
+        writer.writeSequenced(Protocol.FRAME_RESULT, 3, ValueCodec.encode("text"), true);
+        writer.writeSequenced(Protocol.FRAME_RESULT, 4, ValueCodec.encode(null), true);
+        // A BYTES tag whose count does not cover the body is not a lone byte[]: decoding must refuse it.
+        byte[] lying = ValueCodec.encode(new byte[] {1, 2, 3});
+        writer.writeSequenced(Protocol.FRAME_RESULT, 5, Arrays.copyOf(lying, lying.length + 2), true);
+
+        FrameReader reader = new FrameReader(new ByteArrayInputStream(bytes.toByteArray()), 1 << 20);
+        Frame one = reader.read();
+        assertThat(one.sequence()).isEqualTo(1);
+        assertThat(one.bytesValue()).as("read apart").isEqualTo(big);
+        assertThat(ValueCodec.decodeResult(one, null, null)).isEqualTo(big);
+        Frame two = reader.read();
+        assertThat(two.sequence()).isEqualTo(2);
+        assertThat((byte[]) ValueCodec.decodeResult(two, null, null)).isEmpty();
+        Frame six = reader.read();
+        assertThat(six.sequence()).isEqualTo(6);
+        assertThat(six.bytesValue()).containsExactly(4, 5);
+        Frame three = reader.read();
+        assertThat(three.bytesValue()).isNull();
+        assertThat(ValueCodec.decodeResult(three, null, null)).isEqualTo("text");
+        Frame four = reader.read();
+        assertThat(four.sequence()).isEqualTo(4);
+        assertThat(ValueCodec.decodeResult(four, null, null)).isNull();
+        Frame five = reader.read();
+        assertThat(five.bytesValue()).isNull();
+        assertThatThrownBy(() -> ValueCodec.decodeResult(five, null, null)).isInstanceOf(ProtocolException.class)
+                .hasMessageContaining("left over");
+        assertThat(reader.read()).isNull();
+    }
+
+    @Test
+    void aTaskFrameIsWrittenFromItsPartsAndItsArgumentsAreReadInPlace() throws Exception {
+        byte[] function = {(byte) 0xAC, (byte) 0xED, 0, 5, 1, 2, 3};
+        byte[] big = new byte[200_000];
+        new java.util.Random(2).nextBytes(big);
+        java.util.List<Object> args = java.util.List.of(big, "x", 7);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        FrameWriter writer = new FrameWriter(bytes);
+        writer.writeTask(42, new TaskPayload(function, null, TaskPayload.encodeArguments(args, java.util.Map.of())),
+                false);
+        writer.writeTask(43, new TaskPayload(null, "some.Callable",
+                TaskPayload.encodeArguments(java.util.List.of(1), java.util.Map.of("k", 2))), true);
+
+        FrameReader reader = new FrameReader(new ByteArrayInputStream(bytes.toByteArray()), 1 << 20);
+        Frame first = reader.read();
+        assertThat(first.type()).isEqualTo(Protocol.FRAME_TASK);
+        assertThat(first.sequence()).isEqualTo(42);
+        TaskPayload p = TaskPayload.decode(first.body(), 8);
+        assertThat(p.functionBytes()).containsExactly(function);
+        assertThat(p.className()).isNull();
+        Object[] both = p.decodeArguments(null);
+        assertThat((java.util.List<?>) both[0]).hasSize(3).element(0).isEqualTo(big);
+        assertThat((java.util.List<?>) both[0]).element(1).isEqualTo("x");
+        assertThat((java.util.Map<?, ?>) both[1]).isEmpty();
+        TaskPayload q = TaskPayload.decode(reader.read().body(), 8);
+        assertThat(q.className()).isEqualTo("some.Callable");
+        Object[] qBoth = q.decodeArguments(null);
+        assertThat(qBoth[0]).isEqualTo(java.util.List.of(1));
+        assertThat(qBoth[1]).isEqualTo(java.util.Map.of("k", 2));
+
+        byte[] body = Arrays.copyOf(first.body(), first.body().length + 1);
+        assertThatThrownBy(() -> TaskPayload.decode(body, 8)).isInstanceOf(ProtocolException.class)
+                .hasMessageContaining("left over");
+        byte[] cut = Arrays.copyOf(first.body(), 20);
+        assertThatThrownBy(() -> TaskPayload.decode(cut, 8)).isInstanceOf(ProtocolException.class);
+    }
+
+    @Test
     void oversizeFrameIsRejectedBeforeAllocating() throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         new DataOutputStream(bytes).writeInt(Integer.MAX_VALUE);

@@ -78,7 +78,7 @@ public class SerializationBenchmark {
     public Object decodePayload() throws Exception {
         TaskPayload p = TaskPayload.decode(encoded, 0);
         Object f = cache.get(p.functionBytes(), loader);
-        Object[] a = (Object[]) JavaSerialization.deserialize(p.argumentBytes(), 0, loader, null);
+        Object[] a = p.decodeArguments(loader);
         return a.length == 2 ? f : null;
     }
 

@@ -29,6 +29,12 @@ public final class ResultDelivery {
     private final ReentrantLock signalLock = new ReentrantLock();
     private final Condition signal = signalLock.newCondition();
     private final AtomicInteger waiters = new AtomicInteger();
+    /**
+     * Set by the first producer that signals sleeping waiters, cleared by each waiter (under the signal lock)
+     * before it checks whether to sleep. Results arrive faster than a parked thread wakes up, so without it
+     * every result in between would pay for a futex call that wakes nobody new.
+     */
+    private final java.util.concurrent.atomic.AtomicBoolean wakePending = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile Thread daemon;
     private volatile boolean daemonStopping;
 
@@ -62,7 +68,9 @@ public final class ResultDelivery {
     }
 
     private void wake() {
-        if (waiters.get() > 0) {
+        // A producer that loses the race below may skip the signal: the winner has not signalled yet, or has
+        // signalled a waiter that has not yet re-checked; either way that waiter sees this producer's work.
+        if (waiters.get() > 0 && wakePending.compareAndSet(false, true)) {
             signalLock.lock();
             try {
                 signal.signalAll();
@@ -126,6 +134,7 @@ public final class ResultDelivery {
             waiters.incrementAndGet();
             signalLock.lock();
             try {
+                wakePending.set(false);
                 boolean mayRun = daemon == null || callbackLock.isHeldByCurrentThread();
                 if (!settledUpTo(sequence) && !(mayRun && !ready.isEmpty())) {
                     signal.awaitNanos(remaining);
@@ -159,6 +168,7 @@ public final class ResultDelivery {
             waiters.incrementAndGet();
             signalLock.lock();
             try {
+                wakePending.set(false);
                 if (ready.isEmpty() && !daemonStopping) {
                     signal.await();
                 }

@@ -20,6 +20,11 @@ public final class FrameReader {
         this.maxFrameBytes = maxFrameBytes;
     }
 
+    /** Whether bytes of a next frame are already buffered, so that {@link #read} starts without waiting. */
+    public boolean hasBufferedInput() throws IOException {
+        return in.available() > 0;
+    }
+
     /**
      * Reads the next frame.
      *

@@ -179,8 +179,16 @@ final class LocalJvmWorker implements WorkerChannel {
         this.writer = writer;
         Thread t = new Thread(() -> readLoop(reader), "processpool-worker-" + number + "-channel");
         t.setDaemon(true);
+        readerThread = t;
+        this.reader = reader;
         t.start();
     }
+
+    /** The thread that reads this worker's frames, and its reader. */
+    private volatile Thread readerThread;
+    private volatile FrameReader reader;
+    /** Tasks were written, unflushed, by the reader thread while it had more frames in hand. */
+    private boolean flushDeferred;
 
     /** The launch failed: kill what was started, and describe why it failed. */
     String abortLaunch(String reason) {
@@ -209,6 +217,10 @@ final class LocalJvmWorker implements WorkerChannel {
             Frame frame;
             while ((frame = reader.read()) != null) {
                 dispatch(frame);
+                if (flushDeferred && !reader.hasBufferedInput()) {
+                    flushDeferred = false;
+                    writer.flush();
+                }
             }
         } catch (ProtocolException e) {
             broken = e.getMessage();
@@ -283,6 +295,13 @@ final class LocalJvmWorker implements WorkerChannel {
         FrameWriter w = writer;
         if (w == null) {
             throw new IOException("worker " + number + " is not connected");
+        }
+        // A result makes the pool send this worker its next task from this worker's reader thread. When more
+        // frames (more results) already wait in the reader's buffer, their tasks follow at once: one write
+        // for them all, made before the reader next blocks.
+        if (flush && Thread.currentThread() == readerThread && reader.hasBufferedInput()) {
+            flush = false;
+            flushDeferred = true;
         }
         w.writeTask(sequence, payload, flush);
     }

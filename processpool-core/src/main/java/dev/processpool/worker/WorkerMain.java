@@ -66,8 +66,8 @@ public final class WorkerMain {
 
     private static void run(Path socketPath) throws Exception {
         String token = readTokenLine(System.in);
-        long parentPid = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
-        Thread watcher = new Thread(() -> watchParent(parentPid), "processpool-parent-watch");
+        Thread watcher = new Thread(new Loop(Loop.WATCH_PARENT, null, 0, null, null, null),
+                "processpool-parent-watch");
         watcher.setDaemon(true);
         watcher.start();
 
@@ -101,7 +101,8 @@ public final class WorkerMain {
         welcome.readShort();
         int heartbeatMillis = welcome.readInt();
         if (heartbeatMillis > 0) {
-            Thread heartbeat = new Thread(() -> sendHeartbeats(writer, heartbeatMillis), "processpool-heartbeat");
+            Thread heartbeat = new Thread(new Loop(Loop.HEARTBEAT, writer, heartbeatMillis, null, null, null),
+                    "processpool-heartbeat");
             heartbeat.setDaemon(true);
             heartbeat.start();
         }
@@ -111,7 +112,8 @@ public final class WorkerMain {
         // The reader thread takes frames off the channel while the main thread runs tasks, so that the pool
         // can keep the next tasks waiting here (pipelining) and cancel them before they start.
         java.util.concurrent.LinkedBlockingDeque<Frame> tasks = new java.util.concurrent.LinkedBlockingDeque<>();
-        Thread readerThread = new Thread(() -> readFrames(reader, channel, tasks), "processpool-channel-reader");
+        Thread readerThread = new Thread(new Loop(Loop.READ_FRAMES, null, 0, reader, channel, tasks),
+                "processpool-channel-reader");
         readerThread.setDaemon(true);
         readerThread.start();
         while (true) {
@@ -121,6 +123,49 @@ public final class WorkerMain {
                 task = tasks.take();
             }
             runTask(task, writer, tasks);
+        }
+    }
+
+    /**
+     * The body of each of the worker's own threads. A named class, not lambdas: on JDK 17 every lambda's
+     * first use spins a class at run time, about a millisecond each while the worker is still interpreted,
+     * and these all run before the first task.
+     */
+    private static final class Loop implements Runnable {
+        static final int WATCH_PARENT = 0;
+        static final int HEARTBEAT = 1;
+        static final int READ_FRAMES = 2;
+
+        private final int kind;
+        private final FrameWriter writer;
+        private final int heartbeatMillis;
+        private final FrameReader reader;
+        private final SocketChannel channel;
+        private final java.util.concurrent.BlockingDeque<Frame> tasks;
+
+        Loop(int kind, FrameWriter writer, int heartbeatMillis, FrameReader reader,
+             SocketChannel channel, java.util.concurrent.BlockingDeque<Frame> tasks) {
+            this.kind = kind;
+            this.writer = writer;
+            this.heartbeatMillis = heartbeatMillis;
+            this.reader = reader;
+            this.channel = channel;
+            this.tasks = tasks;
+        }
+
+        @Override
+        public void run() {
+            switch (kind) {
+                case WATCH_PARENT:
+                    watchParent();
+                    break;
+                case HEARTBEAT:
+                    sendHeartbeats(writer, heartbeatMillis);
+                    break;
+                default:
+                    readFrames(reader, channel, tasks);
+                    break;
+            }
         }
     }
 
@@ -243,7 +288,25 @@ public final class WorkerMain {
 
     /** Connects {@link dev.processpool.TaskContext} to this worker's channel. */
     private static void installTaskContext(FrameWriter writer) throws ReflectiveOperationException {
-        Runnable reporter = () -> {
+        Runnable reporter = new ProgressReporter(writer);
+        java.lang.reflect.Field progress = dev.processpool.TaskContext.class.getDeclaredField("progressReporter");
+        progress.setAccessible(true);
+        progress.set(null, reporter);
+        java.lang.reflect.Field inWorker = dev.processpool.TaskContext.class.getDeclaredField("inWorker");
+        inWorker.setAccessible(true);
+        inWorker.set(null, true);
+    }
+
+    /** Sends a PROGRESS frame for the running task, at most one per 20 ms. */
+    private static final class ProgressReporter implements Runnable {
+        private final FrameWriter writer;
+
+        ProgressReporter(FrameWriter writer) {
+            this.writer = writer;
+        }
+
+        @Override
+        public void run() {
             long now = System.nanoTime();
             long seq = currentSequence;
             if (seq < 0 || now - lastProgressNanos < 20_000_000L) {
@@ -255,13 +318,7 @@ public final class WorkerMain {
             } catch (IOException e) {
                 // the channel is gone: the main loop notices and leaves
             }
-        };
-        java.lang.reflect.Field progress = dev.processpool.TaskContext.class.getDeclaredField("progressReporter");
-        progress.setAccessible(true);
-        progress.set(null, reporter);
-        java.lang.reflect.Field inWorker = dev.processpool.TaskContext.class.getDeclaredField("inWorker");
-        inWorker.setAccessible(true);
-        inWorker.set(null, true);
+        }
     }
 
     private static String readTokenLine(InputStream in) throws IOException {
@@ -280,11 +337,17 @@ public final class WorkerMain {
         return new String(sb.toString().getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8).strip();
     }
 
-    private static void watchParent(long parentPid) {
+    /**
+     * Watches for re-parenting. The first look at the parent happens here, on this thread, not in main():
+     * the JDK's process API sets itself up on first use (an executor and its lambdas, milliseconds on a
+     * fresh JVM), and the handshake need not wait for that.
+     */
+    private static void watchParent() {
+        long parentPid = parentPid();
         try {
             while (true) {
                 Thread.sleep(PARENT_CHECK_MILLIS);
-                long now = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
+                long now = parentPid();
                 if (now != parentPid) {
                     parentGone();
                 }
@@ -292,6 +355,11 @@ public final class WorkerMain {
         } catch (InterruptedException e) {
             parentGone();
         }
+    }
+
+    private static long parentPid() {
+        ProcessHandle parent = ProcessHandle.current().parent().orElse(null);
+        return parent == null ? -1L : parent.pid();
     }
 
     /** The parent is gone: take down what our tasks started and leave at once, without shutdown hooks. */

@@ -64,6 +64,12 @@ import java.util.Objects;
  *       included) while tasks wait and its recent tasks took under 5 ms on average, so that it never idles
  *       between short tasks; a held task that has not started is taken back if its worker dies. 1 turns
  *       pipelining off</td></tr>
+ *   <tr><td>{@code classDataCache}</td><td>none (off)</td><td>a directory for class-data archives of the
+ *       worker JVMs, which start faster with one: an AOT cache for a JDK 25+ worker JVM, an AppCDS dynamic
+ *       archive for JDK 13 to 24. Created in the background by a short training JVM the first time a pool
+ *       starts with a given JVM, class path and options; until then workers start without it. Used only
+ *       when every class-path entry is a jar and {@code jvmOptions} leave sharing alone (no {@code -Xshare}
+ *       other than {@code auto}, no archive options); otherwise off (logged)</td></tr>
  *   <tr><td>{@code workerMainClass}</td><td>{@code dev.processpool.worker.WorkerMain}</td><td>the main class
  *       of worker JVMs; only for custom workers that speak the protocol (and tests)</td></tr>
  * </table>
@@ -123,6 +129,7 @@ public final class PoolConfig {
     private final String deserializationFilter;
     private final String workerMainClass;
     private final int pipelineDepth;
+    private final Path classDataCache;
 
     private PoolConfig(Builder b) {
         this.minSize = b.minSize;
@@ -150,6 +157,7 @@ public final class PoolConfig {
         this.deserializationFilter = b.deserializationFilter;
         this.workerMainClass = b.workerMainClass;
         this.pipelineDepth = b.pipelineDepth;
+        this.classDataCache = b.classDataCache;
     }
 
     /** A builder with every default in place. */
@@ -185,6 +193,7 @@ public final class PoolConfig {
         b.deserializationFilter = deserializationFilter;
         b.workerMainClass = workerMainClass;
         b.pipelineDepth = pipelineDepth;
+        b.classDataCache = classDataCache;
         return b;
     }
 
@@ -249,6 +258,9 @@ public final class PoolConfig {
     /** Most tasks a worker holds at once when its tasks are short; 1 means no pipelining. */
     public int getPipelineDepth() { return pipelineDepth; }
 
+    /** The directory of the workers' class-data cache (absolute), or {@code null}: off. */
+    public Path getClassDataCache() { return classDataCache; }
+
     @Override
     public String toString() {
         return "PoolConfig[minSize=" + minSize + ", maxSize=" + maxSize + ", maxQueuedRequests=" + maxQueuedRequests
@@ -284,6 +296,7 @@ public final class PoolConfig {
         private String deserializationFilter = "";
         private String workerMainClass = "dev.processpool.worker.WorkerMain";
         private int pipelineDepth = 4;
+        private Path classDataCache;
 
         private Builder() {
         }
@@ -411,6 +424,24 @@ public final class PoolConfig {
          */
         public Builder pipelineDepth(int depth) { this.pipelineDepth = depth; return this; }
 
+        /**
+         * A directory for the worker JVMs' class-data archives, or {@code null} (the default) for none. The
+         * directory is created when needed and may be shared by pools and processes: each archive is named
+         * by a hash of the worker JVM (its path and version), the class path (each jar's size and time) and
+         * the JVM options, so a changed jar or option never meets a stale archive. A missing archive is
+         * created once in the background by a short training JVM (with the worker main class's training
+         * mode) and used by workers launched after it is ready. On a JDK 25+ worker JVM this is an AOT cache
+         * ({@code -XX:AOTCache}; {@code -Xshare:auto} is left out, as the JVM refuses the two together),
+         * on JDK 13 to 24 an AppCDS dynamic archive ({@code -XX:SharedArchiveFile}). The JVM's cds/aot log
+         * messages are turned off for these workers so that a rejected archive prints nothing into the task
+         * output. Off (logged once) when a class-path entry is not a jar, when {@code jvmOptions} set
+         * {@code -Xshare} other than {@code auto} or an archive option of their own, or for an older JVM.
+         */
+        public Builder classDataCache(Path directory) {
+            this.classDataCache = directory == null ? null : directory.toAbsolutePath().normalize();
+            return this;
+        }
+
         /** The worker JVMs' main class: only for custom workers that speak the protocol, and for tests. */
         public Builder workerMainClass(String className) {
             this.workerMainClass = Objects.requireNonNull(className, "workerMainClass");
@@ -470,6 +501,11 @@ public final class PoolConfig {
             if (pipelineDepth < 1) {
                 throw new IllegalArgumentException("pipelineDepth must be >= 1 (1 means no pipelining), was "
                         + pipelineDepth);
+            }
+            if (classDataCache != null && java.nio.file.Files.exists(classDataCache)
+                    && !java.nio.file.Files.isDirectory(classDataCache)) {
+                throw new IllegalArgumentException("classDataCache must be a directory (or not exist yet), was "
+                        + classDataCache);
             }
             if (workerMainClass.isBlank()) {
                 throw new IllegalArgumentException("workerMainClass must not be blank");

@@ -45,12 +45,15 @@ public final class LocalJvmTransport implements WorkerTransport {
     /** What a worker JVM is launched with. */
     public record Settings(Path javaExecutable, List<String> classPath, List<String> jvmOptions,
                            Map<String, String> environment, Path workingDirectory, Duration startTimeout,
-                           int maxFrameBytes, Duration heartbeatInterval, String workerMainClass) {
+                           int maxFrameBytes, Duration heartbeatInterval, String workerMainClass,
+                           Path classDataCache) {
     }
 
     private final Settings settings;
     private final Path socketDir;
     private final String classPathText;
+    /** The workers' class-data cache, or null. */
+    private final ClassDataCache cache;
     /** Every process this transport started that has not exited yet: the last line of defence in close(). */
     private final java.util.Set<Process> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -58,6 +61,8 @@ public final class LocalJvmTransport implements WorkerTransport {
         this.settings = settings;
         this.classPathText = String.join(java.io.File.pathSeparator, settings.classPath());
         this.socketDir = createPrivateDirectory();
+        this.cache = ClassDataCache.open(settings.classDataCache(), settings.javaExecutable(),
+                settings.classPath(), settings.jvmOptions());
     }
 
     private static Path createPrivateDirectory() throws IOException {
@@ -81,9 +86,10 @@ public final class LocalJvmTransport implements WorkerTransport {
         LocalJvmWorker worker = null;
         AtomicBoolean settled = new AtomicBoolean();
         AtomicBoolean timedOut = new AtomicBoolean();
+        List<String> jvmOptions = cache == null ? settings.jvmOptions() : cache.workerOptions(settings.jvmOptions());
         try {
             server.bind(UnixDomainSocketAddress.of(socketPath), 1);
-            ProcessBuilder pb = new ProcessBuilder(command(workerNumber, socketPath))
+            ProcessBuilder pb = new ProcessBuilder(command(workerNumber, socketPath, jvmOptions))
                     .directory(settings.workingDirectory().toFile());
             Map<String, String> env = pb.environment();
             settings.environment().forEach((k, v) -> {
@@ -157,12 +163,18 @@ public final class LocalJvmTransport implements WorkerTransport {
                 throw new IOException("start-up timed out");
             }
             worker.connected(channel, reader, writer);
+            if (cache != null) {
+                cache.workerStarted();
+            }
             return worker;
         } catch (IOException | RuntimeException e) {
             settled.set(true);
             closeQuietly(server);
             closeQuietly(channel);
             Files.deleteIfExists(socketPath);
+            if (cache != null) {
+                cache.launchFailed(jvmOptions, describe(e, process, timedOut.get()));
+            }
             if (worker != null) {
                 throw new IOException(worker.abortLaunch(describe(e, process, timedOut.get())), e);
             }
@@ -188,13 +200,13 @@ public final class LocalJvmTransport implements WorkerTransport {
         return String.valueOf(e.getMessage());
     }
 
-    private List<String> command(int workerNumber, Path socketPath) {
+    private List<String> command(int workerNumber, Path socketPath, List<String> jvmOptions) {
         List<String> cmd = new ArrayList<>();
         if (ProcessTrees.setsid() != null) {
             cmd.add(ProcessTrees.setsid());
         }
         cmd.add(settings.javaExecutable().toString());
-        cmd.addAll(settings.jvmOptions());
+        cmd.addAll(jvmOptions);
         cmd.add("-Dprocesspool.worker=" + workerNumber);
         cmd.add("-cp");
         cmd.add(classPathText);

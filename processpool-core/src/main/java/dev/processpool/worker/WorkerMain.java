@@ -31,6 +31,9 @@ import java.nio.file.Path;
  * watcher thread sees the worker re-parented (checked every {@value #PARENT_CHECK_MILLIS} ms). Either way
  * the worker kills the processes its tasks started and halts.
  *
+ * <p>With the single argument {@code --train} it runs a training session instead, against a parent inside
+ * the same JVM (see {@link Training}), to have the JVM write a class-data archive when it exits.
+ *
  * <p>Exits: a polite stop ({@code SHUTDOWN}) calls {@code System.exit} from the reader thread, while the
  * main thread waits in Java code; HotSpot waits up to 300 ms at exit for threads blocked in native code,
  * so no thread may sit in a native read then (stdin is never read after the token for the same reason).
@@ -44,6 +47,11 @@ public final class WorkerMain {
     /** How often the watcher checks that the parent is still there. */
     static final int PARENT_CHECK_MILLIS = 100;
 
+    /** The argument for the training mode (see {@link dev.processpool.transport.ClassDataCache}). */
+    static final String TRAIN_ARGUMENT = dev.processpool.transport.ClassDataCache.TRAIN_ARGUMENT;
+    /** The argument that only starts the JVM and exits (checks that a JVM accepts a class-data archive). */
+    static final String CHECK_ARGUMENT = dev.processpool.transport.ClassDataCache.CHECK_ARGUMENT;
+
     /** Exit code after a VirtualMachineError other than StackOverflowError (the JVM may be unusable). */
     static final int EXIT_AFTER_VM_ERROR = 5;
 
@@ -51,12 +59,24 @@ public final class WorkerMain {
     }
 
     public static void main(String[] argv) {
+        if (argv.length == 1 && argv[0].equals(CHECK_ARGUMENT)) {
+            return; // the JVM started (with whatever class-data archive it was told to map): that is all
+        }
+        if (argv.length == 1 && argv[0].equals(TRAIN_ARGUMENT)) {
+            try {
+                Training.run();
+            } catch (Throwable t) {
+                t.printStackTrace();
+                Runtime.getRuntime().halt(1);
+            }
+            return;
+        }
         if (argv.length != 1) {
             System.err.println("usage: WorkerMain <socket path>  (token on stdin); started by dev.processpool.ProcessPool");
             System.exit(2);
         }
         try {
-            run(Path.of(argv[0]));
+            run(Path.of(argv[0]), readTokenLine(System.in), true);
         } catch (Throwable t) {
             System.err.println("processpool worker failed: " + t);
             t.printStackTrace();
@@ -64,12 +84,17 @@ public final class WorkerMain {
         }
     }
 
-    private static void run(Path socketPath) throws Exception {
-        String token = readTokenLine(System.in);
-        Thread watcher = new Thread(new Loop(Loop.WATCH_PARENT, null, 0, null, null, null),
-                "processpool-parent-watch");
-        watcher.setDaemon(true);
-        watcher.start();
+    /**
+     * Connects, shakes hands and runs tasks until the parent says stop or goes away; never returns normally.
+     * Without {@code watchParent} (training), only the channel tells that the parent is gone.
+     */
+    static void run(Path socketPath, String token, boolean watchParent) throws Exception {
+        if (watchParent) {
+            Thread watcher = new Thread(new Loop(Loop.WATCH_PARENT, null, 0, null, null, null),
+                    "processpool-parent-watch");
+            watcher.setDaemon(true);
+            watcher.start();
+        }
 
         SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
         channel.connect(UnixDomainSocketAddress.of(socketPath));

@@ -8,7 +8,6 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -17,11 +16,9 @@ import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 
 /**
- * Class-data caches for the worker JVMs of workload 4: an AppCDS dynamic archive on JDK 17+
- * ({@code -XX:ArchiveClassesAtExit}, then {@code -XX:SharedArchiveFile}) and the JDK 25 AOT cache
- * ({@code -XX:AOTCacheOutput}, then {@code -XX:AOTCache}). Each is trained by a one-worker pool that runs a
- * few tasks and shuts down politely (the archive is written when the worker JVM exits normally), then checked
- * by a JVM that must use it ({@code -Xshare:on} / {@code -XX:AOTMode=on}).
+ * Class-data caches for the worker JVMs of workload 4, made and used by the pool itself
+ * ({@link PoolConfig.Builder#classDataCache}): an AppCDS dynamic archive for a JDK 17 worker, an AOT cache for
+ * a JDK 25 one. What is measured is what a user of the option gets.
  *
  * <p>Both refuse a directory on the class path, so {@link #jarClassPath} packs directories into jars.
  */
@@ -66,83 +63,92 @@ final class ClassDataCache {
         }
     }
 
-    /** A trained cache: the options that use it, or why there is none. */
+    /** A trained cache: the archive and the options a JVM uses it with, or why there is none. */
     static final class Result {
+        final Path archive;
         final List<String> useOptions;
         final String problem;
         final double trainSeconds;
 
-        Result(List<String> useOptions, String problem, double trainSeconds) {
+        Result(Path archive, List<String> useOptions, String problem, double trainSeconds) {
+            this.archive = archive;
             this.useOptions = useOptions;
             this.problem = problem;
             this.trainSeconds = trainSeconds;
         }
 
         boolean ok() {
-            return useOptions != null;
+            return archive != null;
         }
     }
 
-    /** AppCDS dynamic archive (JDK 13+). */
-    static Result appCds(Path java, List<String> classPath, List<String> baseOptions, Path file) {
-        return train(java, classPath, baseOptions, file, "-XX:ArchiveClassesAtExit=" + file,
-                List.of("-XX:SharedArchiveFile=" + file), List.of("-Xshare:on", "-XX:SharedArchiveFile=" + file));
-    }
-
-    /** JDK 25 AOT cache (JEP 483/514). */
-    static Result aotCache(Path java, List<String> classPath, List<String> baseOptions, Path file) {
-        // The AOT options refuse to be combined with any -Xshare option.
-        List<String> opts = new ArrayList<>(baseOptions);
-        opts.removeIf(o -> o.startsWith("-Xshare"));
-        return train(java, classPath, opts, file, "-XX:AOTCacheOutput=" + file,
-                List.of("-XX:AOTCache=" + file), List.of("-XX:AOTMode=on", "-XX:AOTCache=" + file));
-    }
-
-    private static Result train(Path java, List<String> classPath, List<String> baseOptions, Path file,
-                                String trainOption, List<String> useOptions, List<String> strictOptions) {
+    /**
+     * Has the pool's own class-data cache ({@link PoolConfig#getClassDataCache()}, which must be set and
+     * should be empty) trained: one pool runs a task and shuts down, which starts the training JVM in the
+     * background; then waits for the archive to be in place. {@code useOptions} are what the pool adds to the
+     * JVM options of its workers, for the bare-JVM baseline.
+     */
+    static Result train(PoolConfig cfg) {
         long t0 = System.nanoTime();
+        Path dir = cfg.getClassDataCache();
         try {
-            Files.deleteIfExists(file);
-            Files.createDirectories(file.getParent());
-            List<String> opts = new ArrayList<>(baseOptions);
-            opts.add(trainOption);
-            PoolConfig cfg = PoolConfig.builder().minSize(1).maxSize(1).maxQueuedRequests(0)
-                    .javaExecutable(java).classPath(classPath).jvmOptions(opts)
-                    .terminationGrace(Duration.ofMinutes(3)).workerStartTimeout(Duration.ofMinutes(2)).build();
-            ProcessPool pool = new ProcessPool(cfg);
-            try {
-                // What a worker does around its first result: the handshake, a function task, a result.
-                for (int i = 0; i < 50; i++) {
-                    pool.createAndQueueTask(Tasks.noop()).future().get(2, TimeUnit.MINUTES);
+            try (ProcessPool pool = new ProcessPool(cfg.toBuilder().minSize(1).maxSize(1).build())) {
+                pool.createAndQueueTask(Tasks.noop()).future().get(2, TimeUnit.MINUTES);
+            }
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+            Path archive = null;
+            while (System.nanoTime() < deadline) {
+                archive = archiveIn(dir);
+                if (archive != null && !hasLock(dir)) {
+                    break;
                 }
-            } finally {
-                pool.shutdown(Duration.ofMinutes(3));
+                Thread.sleep(50);
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
-            if (!Files.isRegularFile(file) || Files.size(file) == 0) {
-                return new Result(null, "training wrote no " + file.getFileName(), seconds);
+            if (archive == null) {
+                return new Result(null, null, "no archive in " + dir + " after " + Math.round(seconds) + " s", seconds);
             }
-            // Check that a JVM really uses it with this class path (a mismatch would silently fall back).
-            List<String> check = new ArrayList<>();
-            check.add(java.toString());
-            check.addAll(baseOptions);
-            check.removeIf(o -> o.startsWith("-Xshare"));
-            check.addAll(strictOptions);
-            check.add("-cp");
-            check.add(String.join(File.pathSeparator, classPath));
-            check.add(Busy.class.getName());
-            check.add("1");
-            check.add("1");
-            Process p = new ProcessBuilder(check).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-                return new Result(null, "the JVM refused the trained cache: " + out.trim(), seconds);
+            List<String> use = new ArrayList<>();
+            boolean aot = archive.getFileName().toString().endsWith(".aot");
+            use.add(aot ? "-Xlog:aot*=off,cds*=off" : "-Xlog:cds*=off");
+            for (String o : cfg.getJvmOptions()) {
+                if (!(aot && o.startsWith("-Xshare"))) {
+                    use.add(o);
+                }
             }
-            List<String> use = new ArrayList<>(baseOptions);
-            use.addAll(useOptions);
-            return new Result(use, null, seconds);
+            use.add((aot ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=") + archive);
+            return new Result(archive, use, null, seconds);
         } catch (Exception e) {
-            return new Result(null, "training failed: " + e, (System.nanoTime() - t0) / 1e9);
+            return new Result(null, null, "training failed: " + e, (System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    private static Path archiveIn(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return null;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().startsWith("worker-")
+                            && !p.getFileName().toString().startsWith("worker-training-")
+                            && (p.toString().endsWith(".jsa") || p.toString().endsWith(".aot")))
+                    .findFirst().orElse(null);
+        }
+    }
+
+    private static boolean hasLock(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.anyMatch(p -> p.toString().endsWith(".lock"));
+        }
+    }
+
+    /** Deletes a cache directory's files, so that a run measures a cache it trained itself. */
+    static void clear(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> s = Files.list(dir)) {
+                for (Path p : (Iterable<Path>) s::iterator) {
+                    Files.deleteIfExists(p);
+                }
+            }
         }
     }
 }

@@ -333,25 +333,36 @@ final class Workloads {
         configs.add(base(sizes.workers).javaExecutable(java17).classPath(cp).build());
         problems.add(null);
 
-        log("w4 cold start: training an AppCDS archive for the JDK %d worker", Runtime.version().feature());
-        ClassDataCache.Result cds = ClassDataCache.appCds(java17, cp, opts, work.resolve("cache/worker17.jsa"));
+        // The pool's own class-data cache (PoolConfig.classDataCache), trained here by a first pool.
+        List<List<String>> bareOptions = new ArrayList<>();
+        bareOptions.add(null);
+        log("w4 cold start: training the pool's class-data cache (AppCDS) for the JDK %d worker",
+                Runtime.version().feature());
+        Path dir17 = work.resolve("cache/jdk" + Runtime.version().feature());
+        ClassDataCache.clear(dir17);
+        PoolConfig cached17 = base(sizes.workers).javaExecutable(java17).classPath(cp).classDataCache(dir17).build();
+        ClassDataCache.Result cds = ClassDataCache.train(cached17);
         cacheInfo.put("appcds", describe(cds));
         names.add(new String[] {"cold start, JDK " + Runtime.version().feature() + " + AppCDS", "cached"});
-        configs.add(cds.ok() ? base(sizes.workers).javaExecutable(java17).classPath(cp).jvmOptions(withExtra(cds.useOptions)).build()
-                : null);
+        configs.add(cds.ok() ? cached17 : null);
         problems.add(cds.problem);
+        bareOptions.add(cds.useOptions);
 
         if (java25 != null) {
             names.add(new String[] {"cold start, JDK 25", "plain"});
             configs.add(base(sizes.workers).javaExecutable(java25).classPath(cp).build());
             problems.add(null);
-            log("w4 cold start: training a JDK 25 AOT cache for the worker");
-            ClassDataCache.Result aot = ClassDataCache.aotCache(java25, cp, opts, work.resolve("cache/worker25.aot"));
+            bareOptions.add(null);
+            log("w4 cold start: training the pool's class-data cache (AOT cache) for the JDK 25 worker");
+            Path dir25 = work.resolve("cache/jdk25");
+            ClassDataCache.clear(dir25);
+            PoolConfig cached25 = base(sizes.workers).javaExecutable(java25).classPath(cp).classDataCache(dir25).build();
+            ClassDataCache.Result aot = ClassDataCache.train(cached25);
             cacheInfo.put("aot25", describe(aot));
             names.add(new String[] {"cold start, JDK 25 + AOT cache", "cached"});
-            configs.add(aot.ok() ? base(sizes.workers).javaExecutable(java25).classPath(cp).jvmOptions(withExtra(aot.useOptions))
-                    .build() : null);
+            configs.add(aot.ok() ? cached25 : null);
             problems.add(aot.problem);
+            bareOptions.add(aot.useOptions);
         } else {
             cacheInfo.put("aot25", "no JDK 25 found: skipped");
         }
@@ -368,7 +379,7 @@ final class Workloads {
                 }
                 log("w4 %s: %s", names.get(v)[0], r < 0 ? "warm-up" : "rep " + (r + 1) + " of " + reps);
                 double t = coldStartMillis(c);
-                double b = bareJvmMillis(c);
+                double b = bareJvmMillis(c, bareOptions.get(v));
                 if (r >= 0) {
                     ms[v][r] = t;
                     bareMs[v][r] = b;
@@ -411,16 +422,20 @@ final class Workloads {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("ok", r.ok());
         m.put("train_seconds", r.trainSeconds);
+        m.put("archive", r.archive == null ? null : r.archive.toString());
         m.put("options", r.useOptions);
         m.put("problem", r.problem);
         return m;
     }
 
-    /** One JVM with the pool's java, options and class path running {@code Busy 1 1}: start to exit, ms. */
-    private static double bareJvmMillis(PoolConfig cfg) throws Exception {
+    /**
+     * One JVM with the pool's java, options (or {@code options}: those its workers get from the class-data
+     * cache) and class path running {@code Busy 1 1}: start to exit, ms.
+     */
+    private static double bareJvmMillis(PoolConfig cfg, List<String> options) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(cfg.getJavaExecutable().toString());
-        cmd.addAll(cfg.getJvmOptions());
+        cmd.addAll(options != null ? options : cfg.getJvmOptions());
         cmd.add("-cp");
         cmd.add(String.join(File.pathSeparator, cfg.getClassPath()));
         cmd.add(Busy.class.getName());

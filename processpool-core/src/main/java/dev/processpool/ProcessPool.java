@@ -4,6 +4,7 @@ import dev.processpool.internal.PoolEngine;
 import dev.processpool.internal.ResultDelivery;
 import dev.processpool.internal.Submission;
 import dev.processpool.internal.TaskCompletion;
+import dev.processpool.protocol.CompactLambda;
 import dev.processpool.protocol.JavaSerialization;
 import dev.processpool.protocol.TaskPayload;
 import dev.processpool.transport.LocalJvmTransport;
@@ -346,8 +347,14 @@ public class ProcessPool implements AutoCloseable {
         if (cached != null) {
             return cached;
         }
-        byte[] bytes = JavaSerialization.serialize(function);
-        if (STATELESS.get(cls) && STATELESS_FUNCTIONS.size() < 1024) {
+        boolean stateless = STATELESS.get(cls);
+        // A lambda that captures nothing travels in a compact form the worker rebuilds without Java
+        // deserialisation, whose first use is a large part of a fresh worker's first task.
+        byte[] bytes = stateless ? CompactLambda.encode(function) : null;
+        if (bytes == null) {
+            bytes = JavaSerialization.serialize(function);
+        }
+        if (stateless && STATELESS_FUNCTIONS.size() < 1024) {
             STATELESS_FUNCTIONS.putIfAbsent(cls, bytes);
         }
         return bytes;

@@ -4,6 +4,7 @@ import dev.processpool.protocol.ChannelStreams;
 import dev.processpool.protocol.Frame;
 import dev.processpool.protocol.FrameReader;
 import dev.processpool.protocol.FrameWriter;
+import dev.processpool.protocol.FunctionCache;
 import dev.processpool.protocol.JavaSerialization;
 import dev.processpool.protocol.Protocol;
 import dev.processpool.protocol.RemoteFailure;
@@ -422,8 +423,7 @@ public final class HostileWorkerMain {
             Object[] both = payload.decodeArguments(loader);
             List<Object> args = (List<Object>) both[0];
             Map<String, Object> kwargs = (Map<String, Object>) both[1];
-            TaskFunction function = (TaskFunction) JavaSerialization.deserialize(payload.functionBytes(), 0, loader,
-                    null);
+            TaskFunction function = (TaskFunction) new FunctionCache().get(payload.functionBytes(), loader);
             Object result = function.call(args, kwargs);
             writer.writeSequenced(Protocol.FRAME_RESULT, seq, JavaSerialization.serialize(result), true);
         } catch (Exception e) {

@@ -2,6 +2,7 @@ package dev.processpool;
 
 import static dev.processpool.testing.Processes.isRunning;
 import dev.processpool.protocol.JavaSerialization;
+import dev.processpool.protocol.Protocol;
 import org.apache.commons.collections.functors.InvokerTransformer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -316,7 +317,7 @@ class HostileWorkerTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-            "wrong-version      | worker speaks protocol version 99, the pool speaks 1",
+            "wrong-version      | worker speaks protocol version 99, the pool speaks " + Protocol.VERSION,
             "wrong-token        | wrong token",
             "bad-magic          | bad magic 0xdeadbeef",
             "hello-random-bytes | frame length -1726541893 is invalid",

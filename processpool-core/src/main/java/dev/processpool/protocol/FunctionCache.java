@@ -26,7 +26,8 @@ public final class FunctionCache {
         Key key = new Key(bytes);
         Object f = entries.get(key);
         if (f == null) {
-            f = JavaSerialization.deserialize(bytes, 0, loader, null);
+            f = CompactLambda.isCompact(bytes) ? CompactLambda.decode(bytes, loader)
+                    : JavaSerialization.deserialize(bytes, 0, loader, null);
             entries.put(key, f);
         }
         return f;

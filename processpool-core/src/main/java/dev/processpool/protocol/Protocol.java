@@ -58,8 +58,8 @@ public final class Protocol {
     /** "PPOL": first field of the worker's hello. */
     public static final int MAGIC = 0x50504F4C;
 
-    /** The protocol version this build speaks. */
-    public static final short VERSION = 1;
+    /** The protocol version this build speaks (2: function bytes may be a {@link CompactLambda}). */
+    public static final short VERSION = 2;
 
     public static final byte FRAME_HELLO = 1;
     public static final byte FRAME_WELCOME = 2;

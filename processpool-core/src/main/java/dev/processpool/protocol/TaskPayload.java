@@ -12,7 +12,8 @@ import java.util.Map;
  * What a worker runs, as it travels in a {@link Protocol#FRAME_TASK} frame after the sequence number:
  * <pre>
  *   byte    kind        {@link #FUNCTION} or {@link #CALLABLE_CLASS}
- *   FUNCTION:        int32 length, then the Java-serialised function object
+ *   FUNCTION:        int32 length, then the function: a {@link CompactLambda} (a lambda that captures
+ *                    nothing) or the Java-serialised function object
  *   CALLABLE_CLASS:  string binary class name
  *   int32   length of the arguments (0: no args and no kwargs), then either 'A' and the args list in
  *           {@link ValueCodec}'s compact form (plain values, no kwargs), or Java-serialised

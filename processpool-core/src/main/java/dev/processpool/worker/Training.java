@@ -2,6 +2,7 @@ package dev.processpool.worker;
 
 import dev.processpool.TaskFunction;
 import dev.processpool.protocol.ChannelStreams;
+import dev.processpool.protocol.CompactLambda;
 import dev.processpool.protocol.Frame;
 import dev.processpool.protocol.FrameReader;
 import dev.processpool.protocol.FrameWriter;
@@ -31,8 +32,8 @@ import java.util.concurrent.Callable;
  * The worker's training mode, for {@link ClassDataCache}: the JVM runs {@link WorkerMain}'s real start-up
  * and task loop against a parent played by a thread of its own, over a Unix-domain socket in a private
  * temporary directory, and then exits normally, which is when the JVM writes the class-data archive it was
- * told to. The tasks cover what a worker does around its first results: the handshake, a function task
- * (Java deserialisation of a lambda) with no arguments, with plain and with keyword arguments, a
+ * told to. The tasks cover what a worker does around its first results: the handshake, function tasks
+ * (a compact lambda with no and with plain arguments, a Java-serialised one with keyword arguments), a
  * callable-class task, a task that throws, plain and serialised results.
  */
 final class Training {
@@ -122,13 +123,15 @@ final class Training {
             fields.writeInt(60_000);
             writer.writeRaw(Protocol.FRAME_WELCOME, welcome.toByteArray());
 
-            byte[] echo = JavaSerialization.serialize(echo());
+            // as the pool sends them: a lambda that captures nothing in compact form, others Java-serialised
+            byte[] compact = CompactLambda.encode(echo());
+            byte[] serialised = JavaSerialization.serialize(echo());
             List<byte[]> tasks = new ArrayList<>();
-            tasks.add(new TaskPayload(echo, null, TaskPayload.encodeArguments(List.of(), Map.of())).encode());
-            tasks.add(new TaskPayload(echo, null, TaskPayload.encodeArguments(List.of(1, "two"), Map.of())).encode());
+            tasks.add(new TaskPayload(compact, null, TaskPayload.encodeArguments(List.of(), Map.of())).encode());
+            tasks.add(new TaskPayload(compact, null, TaskPayload.encodeArguments(List.of(1, "two"), Map.of())).encode());
             Map<String, Object> kwargs = new LinkedHashMap<>();
             kwargs.put("k", new java.util.HashMap<>(Map.of("a", 1L)));
-            tasks.add(new TaskPayload(echo, null, TaskPayload.encodeArguments(List.of(), kwargs)).encode());
+            tasks.add(new TaskPayload(serialised, null, TaskPayload.encodeArguments(List.of(), kwargs)).encode());
             tasks.add(new TaskPayload(null, Sample.class.getName(), TaskPayload.encodeArguments(List.of(7), Map.of()))
                     .encode());
             tasks.add(new TaskPayload(JavaSerialization.serialize(fail()), null,

@@ -96,7 +96,11 @@ public final class WorkerMain {
             watcher.start();
         }
 
+        boolean named = nameTheSelectorProvider();
         SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+        if (named) {
+            System.clearProperty(SELECTOR_PROVIDER); // read once, just now: leave the task code none
+        }
         channel.connect(UnixDomainSocketAddress.of(socketPath));
         Protocol.tuneSocket(channel);
         FrameReader reader = new FrameReader(ChannelStreams.input(channel), Integer.MAX_VALUE - 8);
@@ -344,6 +348,31 @@ public final class WorkerMain {
                 // the channel is gone: the main loop notices and leaves
             }
         }
+    }
+
+    private static final String SELECTOR_PROVIDER = "java.nio.channels.spi.SelectorProvider";
+    private static final String LINUX_SELECTOR_PROVIDER = "sun.nio.ch.EPollSelectorProvider";
+
+    /**
+     * Names the platform's default selector provider (Linux) in the system property the JDK looks at first,
+     * unless something is named there already. Without it, the first channel looks for a provider installed
+     * as a service on the class path, opening every jar of it, and finds none: about 5 ms of a worker's
+     * start (measured with 2 workers on 2 cores). A provider installed as a service is therefore not used in
+     * a worker; name it with {@code -Djava.nio.channels.spi.SelectorProvider} in the pool's JVM options.
+     *
+     * @return whether the property was set (and is to be cleared once the first channel is open)
+     */
+    private static boolean nameTheSelectorProvider() {
+        if (System.getProperty(SELECTOR_PROVIDER) != null) {
+            return false;
+        }
+        try {
+            Class.forName(LINUX_SELECTOR_PROVIDER, false, null);
+        } catch (ClassNotFoundException | LinkageError notLinux) {
+            return false;
+        }
+        System.setProperty(SELECTOR_PROVIDER, LINUX_SELECTOR_PROVIDER);
+        return true;
     }
 
     private static String readTokenLine(InputStream in) throws IOException {

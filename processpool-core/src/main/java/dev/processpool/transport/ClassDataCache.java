@@ -184,7 +184,8 @@ public final class ClassDataCache {
     }
 
     /**
-     * A worker launched with {@code usedOptions} failed to start. If they named the archive, this pool stops
+     * A worker launched with {@code usedOptions} exited by itself before its handshake (the caller leaves
+     * out workers it killed or that were too slow). If the options named the archive, this pool stops
      * using it, and the file goes (a checked archive that fails later was damaged; at worst a good one is
      * trained again).
      */

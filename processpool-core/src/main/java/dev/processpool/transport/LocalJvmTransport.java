@@ -54,6 +54,8 @@ public final class LocalJvmTransport implements WorkerTransport {
     private final String classPathText;
     /** The workers' class-data cache, or null. */
     private final ClassDataCache cache;
+    /** Set once killAll or close has begun: launches failing from then on were stopped by us. */
+    private volatile boolean closing;
     /** Every process this transport started that has not exited yet: the last line of defence in close(). */
     private final java.util.Set<Process> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -172,8 +174,10 @@ public final class LocalJvmTransport implements WorkerTransport {
             closeQuietly(server);
             closeQuietly(channel);
             Files.deleteIfExists(socketPath);
-            if (cache != null) {
-                cache.launchFailed(jvmOptions, describe(e, process, timedOut.get()));
+            if (cache != null && !closing && !timedOut.get() && !(e instanceof ProtocolException)
+                    && process != null && !process.isAlive()) {
+                // it exited by itself before its handshake (not killed by us, not too slow, not rejected)
+                cache.launchFailed(jvmOptions, describe(e, process, false));
             }
             if (worker != null) {
                 throw new IOException(worker.abortLaunch(describe(e, process, timedOut.get())), e);
@@ -262,6 +266,7 @@ public final class LocalJvmTransport implements WorkerTransport {
 
     @Override
     public void killAll() {
+        closing = true;
         for (Process p : live) {
             if (p.isAlive()) {
                 ProcessTrees.signal(p.toHandle(), ProcessTrees.setsid() != null, true);

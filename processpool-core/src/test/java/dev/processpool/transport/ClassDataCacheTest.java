@@ -95,6 +95,15 @@ class ClassDataCacheTest {
         assertThat(second).contains((aot ? "-XX:AOTCache=" : "-XX:SharedArchiveFile=") + archive);
         assertThat(second).contains(aot ? "-Xlog:aot*=off,cds*=off" : "-Xlog:cds*=off");
         assertThat(lines).containsOnly("task output");
+
+        // Workers killed while starting (their pool closed with no grace as soon as their processes exist)
+        // say nothing against the archive.
+        try (ProcessPool pool = new ProcessPool(cfg.toBuilder().minSize(4).maxSize(4)
+                .terminationGrace(Duration.ZERO).build())) {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(1))
+                    .until(() -> ProcessHandle.current().descendants().count() >= 4);
+        }
+        assertThat(archive).exists();
     }
 
     @Test

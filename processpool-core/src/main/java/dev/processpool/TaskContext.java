@@ -10,27 +10,19 @@ package dev.processpool;
  */
 public final class TaskContext {
 
-    /** Installed by the worker's main class when it runs inside a worker JVM. */
-    private static volatile Runnable progressReporter = new NoProgressReporter();
-    private static volatile boolean inWorker;
-
     private TaskContext() {
-    }
-
-    /** Outside a worker: progress goes nowhere. (A class, not a lambda: it is loaded during worker start-up.) */
-    private static final class NoProgressReporter implements Runnable {
-        @Override
-        public void run() {
-        }
     }
 
     /** Tells the pool that the running task is making progress. */
     public static void reportProgress() {
-        progressReporter.run();
+        Runnable reporter = dev.processpool.worker.WorkerMain.progressReporter();
+        if (reporter != null) {
+            reporter.run();
+        }
     }
 
     /** Whether this code runs inside a processpool worker JVM. */
     public static boolean isInWorker() {
-        return inWorker;
+        return dev.processpool.worker.WorkerMain.progressReporter() != null;
     }
 }

@@ -315,15 +315,21 @@ public final class WorkerMain {
         }
     }
 
+    /** The worker's end of {@link dev.processpool.TaskContext}; null until the handshake, and outside workers. */
+    private static volatile Runnable progressReporter;
+
+    /**
+     * For {@link dev.processpool.TaskContext} only, not an API: this JVM's progress reporter, or null when it
+     * is not a worker (or not connected yet). TaskContext asks here rather than the worker setting its fields
+     * by reflection at start-up, which cost the first result a few milliseconds.
+     */
+    public static Runnable progressReporter() {
+        return progressReporter;
+    }
+
     /** Connects {@link dev.processpool.TaskContext} to this worker's channel. */
-    private static void installTaskContext(FrameWriter writer) throws ReflectiveOperationException {
-        Runnable reporter = new ProgressReporter(writer);
-        java.lang.reflect.Field progress = dev.processpool.TaskContext.class.getDeclaredField("progressReporter");
-        progress.setAccessible(true);
-        progress.set(null, reporter);
-        java.lang.reflect.Field inWorker = dev.processpool.TaskContext.class.getDeclaredField("inWorker");
-        inWorker.setAccessible(true);
-        inWorker.set(null, true);
+    private static void installTaskContext(FrameWriter writer) {
+        progressReporter = new ProgressReporter(writer);
     }
 
     /** Sends a PROGRESS frame for the running task, at most one per 20 ms. */

@@ -156,6 +156,11 @@ class ClassDataCacheTest {
         String cmd = run(cfg, lines); // the task runs, whichever worker it takes
         assertThat(cmd).isNotEmpty();
         assertThat(lines).contains("task output");
+        if (!aot(THIS_JAVA)) {
+            // JDK 17 dies of SIGBUS mapping it; the pool went on without the archive and deleted it
+            assertThat(cmd).doesNotContain("SharedArchiveFile");
+            assertThat(archive).doesNotExist();
+        }
     }
 
     @Test

@@ -60,10 +60,11 @@ import java.util.Objects;
  *   <tr><td>{@code deserializationFilter}</td><td>none</td><td>an {@link java.io.ObjectInputFilter} pattern
  *       applied to everything read from workers, after the built-in limits and the rejection of
  *       {@link #DEFAULT_REJECTED_CLASSES known gadget classes}</td></tr>
- *   <tr><td>{@code pipelineDepth}</td><td>4</td><td>how many tasks a worker may hold at once (the running one
+ *   <tr><td>{@code pipelineDepth}</td><td>8</td><td>how many tasks a worker may hold at once (the running one
  *       included) while tasks wait and its recent tasks took under 5 ms on average, so that it never idles
- *       between short tasks; a held task that has not started is taken back if its worker dies. 1 turns
- *       pipelining off</td></tr>
+ *       between short tasks; it is topped up, in one write, when it is down to half. A held task that has not
+ *       started is taken back if its worker dies, but waits behind a running task that turns out long: 1
+ *       turns pipelining off, for work whose short and long tasks mix</td></tr>
  *   <tr><td>{@code classDataCache}</td><td>none (off)</td><td>a directory for class-data archives of the
  *       worker JVMs, which start faster with one: an AOT cache for a JDK 25+ worker JVM, an AppCDS dynamic
  *       archive for JDK 13 to 24. Created in the background by a short training JVM the first time a pool
@@ -295,7 +296,7 @@ public final class PoolConfig {
         private long workerMemoryHardLimit;
         private String deserializationFilter = "";
         private String workerMainClass = "dev.processpool.worker.WorkerMain";
-        private int pipelineDepth = 4;
+        private int pipelineDepth = 8;
         private Path classDataCache;
 
         private Builder() {

@@ -57,8 +57,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link IllegalArgumentException} naming the class.
  *
  * <p>Short tasks are <em>pipelined</em>: while tasks wait, a worker whose recent tasks took under 5 ms may
- * be handed up to {@code pipelineDepth} of them at once, so it starts the next as soon as it has sent a
- * result instead of waiting a round trip for it. Such held tasks still count as waiting (for
+ * be handed up to {@code pipelineDepth} of them at once (topped up when it is down to half), so it starts
+ * the next as soon as it has sent a result instead of waiting a round trip for it. Such held tasks still count as waiting (for
  * {@code maxQueuedRequests} and the getters); a worker that dies or is killed before starting them gives
  * them back, and they run elsewhere, in order.
  *

@@ -297,7 +297,8 @@ public final class PoolEngine {
     /**
      * Gives waiting tasks to idle workers, starts workers as needed, keeps the minimum alive, and pipelines:
      * when tasks still wait, a worker whose recent tasks were short ({@link #PIPELINE_TASK_NANOS}) may hold
-     * up to {@code pipelineDepth} tasks, so it never waits for the parent between two of them.
+     * up to {@code pipelineDepth} tasks, so it never waits for the parent between two of them. It is topped up
+     * when it is down to half of that.
      */
     private Actions planLocked() {
         Actions a = new Actions();
@@ -310,10 +311,17 @@ public final class PoolEngine {
             for (int want = pending.size() - countLocked(WorkerState.STARTING); want > 0 && canLaunchLocked(); want--) {
                 a.addLaunch(newWorkerLocked());
             }
-            for (int round = 1; round < config.getPipelineDepth() && !pending.isEmpty(); round++) {
+            // A pipelining worker is topped up only once it is down to half its depth, and then to the full
+            // depth: its next tasks go out in one write, and it reads them in one, instead of one each.
+            int depth = config.getPipelineDepth();
+            boolean[] topUp = new boolean[workers.size()];
+            for (int i = 0; i < topUp.length; i++) {
+                topUp[i] = workers.get(i).inflight.size() <= depth / 2;
+            }
+            for (int round = 1; round < depth && !pending.isEmpty(); round++) {
                 for (int i = 0; i < workers.size() && !pending.isEmpty(); i++) {
                     WorkerHandle w = workers.get(i);
-                    if (canPipelineLocked(w)) {
+                    if (topUp[i] && canPipelineLocked(w)) {
                         assignLocked(w, pending.pollFirst(), a);
                         dispatched = true;
                     }

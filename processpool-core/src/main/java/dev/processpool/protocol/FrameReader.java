@@ -15,8 +15,16 @@ public final class FrameReader {
     private final int maxFrameBytes;
 
     public FrameReader(InputStream in, int maxFrameBytes) {
+        this(in, maxFrameBytes, 64 * 1024);
+    }
+
+    /**
+     * @param bufferBytes how much one read(2) may take in: frames that arrive together are read together
+     *                    (larger bodies are read straight into their arrays, whatever the size)
+     */
+    public FrameReader(InputStream in, int maxFrameBytes, int bufferBytes) {
         // Buffered: a frame's header and a small body come in one read(2), not one per field.
-        this.in = new DataInputStream(new java.io.BufferedInputStream(in, 64 * 1024));
+        this.in = new DataInputStream(new java.io.BufferedInputStream(in, bufferBytes));
         this.maxFrameBytes = maxFrameBytes;
     }
 

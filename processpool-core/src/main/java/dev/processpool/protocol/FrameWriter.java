@@ -15,7 +15,12 @@ public final class FrameWriter {
     private final DataOutputStream out;
 
     public FrameWriter(OutputStream out) {
-        this.out = new DataOutputStream(new BufferedOutputStream(out, 64 * 1024));
+        this(out, 64 * 1024);
+    }
+
+    /** @param bufferBytes how many bytes of frames one write(2) may gather (larger bodies go out directly) */
+    public FrameWriter(OutputStream out, int bufferBytes) {
+        this.out = new DataOutputStream(new BufferedOutputStream(out, bufferBytes));
     }
 
     /** A frame with an empty body. */

@@ -40,6 +40,9 @@ import java.nio.file.Path;
  */
 public final class WorkerMain {
 
+    /** Buffer size of the worker's end of the channel, each way. */
+    static final int WORKER_BUFFER_BYTES = 16 * 1024;
+
     /** Exit code when the parent went away. */
     static final int EXIT_PARENT_GONE = 3;
     /** Exit code when the handshake failed. */
@@ -103,8 +106,10 @@ public final class WorkerMain {
         }
         channel.connect(UnixDomainSocketAddress.of(socketPath));
         Protocol.tuneSocket(channel);
-        FrameReader reader = new FrameReader(ChannelStreams.input(channel), Integer.MAX_VALUE - 8);
-        FrameWriter writer = new FrameWriter(ChannelStreams.output(channel));
+        // Smaller buffers than the parent's: a worker receives a few tasks and sends a few results at a time,
+        // and each buffer (with the JDK's direct-buffer copy of it per thread) stays resident in every worker.
+        FrameReader reader = new FrameReader(ChannelStreams.input(channel), Integer.MAX_VALUE - 8, WORKER_BUFFER_BYTES);
+        FrameWriter writer = new FrameWriter(ChannelStreams.output(channel), WORKER_BUFFER_BYTES);
 
         ByteArrayOutputStream hello = new ByteArrayOutputStream();
         DataOutputStream h = new DataOutputStream(hello);

@@ -20,10 +20,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ol>
  *   <li>cold start: from {@code new ProcessPool(...)} to the first result callback, median of 5 fresh pools;</li>
  *   <li>no-op throughput with 2 workers: 10,000 tasks queued on an unbounded queue, then
- *       {@code processAllResults}; median of 3 runs on one pool, after a 20,000-task warm-up (both JVMs
- *       compile the hot paths during the first tens of thousands of tasks; without it the runs climb);</li>
+ *       {@code processAllResults}; median of 3 runs on one pool, after a warm-up of 20,000-task batches
+ *       for 2.5 s (both JVMs compile the hot paths during the first seconds; without it the runs climb);</li>
  *   <li>warm round trip on the same pool: one no-op task at a time ({@code task.future().get()}), 2,000
- *       after a 200-task warm-up; median and 99th percentile;</li>
+ *       after a 5,000-task warm-up (a worker waiting for each task runs code that a busy one does not,
+ *       and compiles it only after a few thousand calls); median and 99th percentile;</li>
  *   <li>shutdown of an idle 2-worker pool, median over the 5 pools of (1).</li>
  * </ol>
  * Run with a real class path, e.g. {@code mvn -B -q package -DskipTests -Dexample=Measure}.
@@ -34,9 +35,11 @@ public final class Measure {
     static final int THROUGHPUT_TASKS = 10_000;
     static final int THROUGHPUT_RUNS = 3;
     static final int THROUGHPUT_WARMUP = 20_000;
-    static final int LATENCY_WARMUP = 200;
+    static final double THROUGHPUT_WARMUP_SECONDS = 2.5;
+    static final int LATENCY_WARMUP = 5_000;
     static final int LATENCY_TASKS = 2_000;
     static final Duration LONG_WAIT = Duration.ofMinutes(10);
+    private static int throughputWarmUp;
 
     private Measure() {
     }
@@ -93,8 +96,15 @@ public final class Measure {
         try (ProcessPool pool = new ProcessPool(twoWorkers(0))) {
             awaitIdle(pool, 2);
             TaskFunction noop = noop();
-            progress("throughput warm-up, %,d tasks", THROUGHPUT_WARMUP);
-            batch(pool, noop, THROUGHPUT_WARMUP);
+            progress("throughput warm-up, batches of %,d tasks for %.1f s", THROUGHPUT_WARMUP,
+                    THROUGHPUT_WARMUP_SECONDS);
+            long warmUntil = System.nanoTime() + (long) (THROUGHPUT_WARMUP_SECONDS * 1e9);
+            int warmedUp = 0;
+            do {
+                batch(pool, noop, THROUGHPUT_WARMUP);
+                warmedUp += THROUGHPUT_WARMUP;
+            } while (System.nanoTime() < warmUntil);
+            throughputWarmUp = warmedUp;
             for (int r = 0; r < THROUGHPUT_RUNS; r++) {
                 progress("throughput, run %d of %d (%,d tasks)", r + 1, THROUGHPUT_RUNS, THROUGHPUT_TASKS);
                 long nanos = batch(pool, noop, THROUGHPUT_TASKS);
@@ -118,10 +128,11 @@ public final class Measure {
         System.out.printf("| cold start: `new ProcessPool` to first result callback | %s ms | median of %d fresh pools "
                 + "(minSize 2); samples %s ms |%n", ms(median(coldMicros)), COLD_POOLS, msList(coldMicros));
         System.out.printf("| no-op throughput, 2 workers | %,.0f tasks/s | %,d tasks queued (unbounded queue), then "
-                + "`processAllResults`; median of %d runs after a %,d-task warm-up; samples %s |%n",
-                median(throughput), THROUGHPUT_TASKS, THROUGHPUT_RUNS, THROUGHPUT_WARMUP, rateList(throughput));
+                + "`processAllResults`; median of %d runs after a %,d-task warm-up (%.1f s); samples %s |%n",
+                median(throughput), THROUGHPUT_TASKS, THROUGHPUT_RUNS, throughputWarmUp, THROUGHPUT_WARMUP_SECONDS,
+                rateList(throughput));
         System.out.printf("| warm round trip, median | %,d µs | same pool, then one no-op task at a time, `future().get()`, "
-                + "%,d after %d warm-up |%n", nanosToMicros(roundTrips[roundTrips.length / 2]), LATENCY_TASKS, LATENCY_WARMUP);
+                + "%,d after %,d warm-up |%n", nanosToMicros(roundTrips[roundTrips.length / 2]), LATENCY_TASKS, LATENCY_WARMUP);
         System.out.printf("| warm round trip, p99 | %,d µs | same run |%n",
                 nanosToMicros(roundTrips[(int) Math.ceil(0.99 * roundTrips.length) - 1]));
         System.out.printf("| idle pool shutdown (2 workers) | %s ms | `shutdown(60 s)` of an idle pool, median of %d; "

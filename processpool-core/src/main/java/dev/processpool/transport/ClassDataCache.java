@@ -11,7 +11,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
@@ -21,9 +20,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The workers' class-data cache ({@code PoolConfig.classDataCache}): an AppCDS dynamic archive for a JDK 13
@@ -46,9 +43,10 @@ import java.util.concurrent.TimeUnit;
  * archive can crash a JDK 17 JVM at start-up instead: a worker that fails to start with the archive turns the
  * cache off for its pool and deletes the file (the pool's next launch goes without it).
  *
- * <p>The training JVM runs in its own session, without the workers' parent watch, and halts itself after
- * {@value #TRAINING_LIMIT_SECONDS} s at most: it may finish after the pool (or its JVM) is gone, so that a
- * short-lived program leaves an archive for its next run.
+ * <p>Training, checking and renaming are done by an {@link ArchiveTrainer} JVM in its own session, without
+ * the workers' parent watch; the training JVM halts itself after {@value #TRAINING_LIMIT_SECONDS} s at most.
+ * The trainer may finish after the pool (or its JVM) is gone, so that a short-lived program leaves an
+ * archive for its next run.
  */
 public final class ClassDataCache {
 
@@ -218,7 +216,10 @@ public final class ClassDataCache {
 
     // ========================================================================================== training
 
-    /** Starts a training JVM unless another one (in any process) trains this key. */
+    /**
+     * Starts an {@link ArchiveTrainer} JVM unless another training (in any process) holds this key's lock.
+     * The trainer runs in its own session and finishes without this JVM.
+     */
     private void train() throws IOException {
         if (!takeLock()) {
             return;
@@ -229,94 +230,35 @@ public final class ClassDataCache {
         if (ProcessTrees.setsid() != null) {
             cmd.add(ProcessTrees.setsid());
         }
-        cmd.add(java.toString());
-        cmd.add(silencer());
-        cmd.addAll(options);
-        cmd.add((kind == Kind.AOT ? "-XX:AOTCacheOutput=" : "-XX:ArchiveClassesAtExit=") + temp);
-        cmd.add("-Dprocesspool.worker=training");
-        cmd.add("-cp");
-        cmd.add(classPathText);
-        cmd.add(WORKER_MAIN);
-        cmd.add(TRAIN_ARGUMENT);
+        cmd.addAll(ArchiveTrainer.command(kind == Kind.AOT, java, archive, temp, lock, classPathText, silencer(),
+                options));
         long t0 = System.nanoTime();
         Process p;
         try {
-            p = start(cmd);
+            p = new ProcessBuilder(cmd)
+                    .directory(archive.getParent().toFile())
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            p.getOutputStream().close();
         } catch (IOException | RuntimeException e) {
-            trainingFailed(temp, "could not start the training JVM: " + e);
+            logOnce("no class-data archive for workers (" + archive.getFileName() + "): could not start the "
+                    + "training: " + e + "; next attempt in " + STALE_LOCK.toMinutes() + " min");
             return;
         }
         LOG.debug("training a class-data archive for workers: {} (pid {})", archive, p.pid());
         p.onExit().thenAccept(done -> {
             int code = done.exitValue();
-            if (code != 0 || !nonEmpty(temp)) {
-                trainingFailed(temp, "the training JVM exited with code " + code
-                        + (nonEmpty(temp) ? "" : " and wrote no archive"));
-                return;
-            }
-            check(temp, t0);
-        });
-    }
-
-    /** Runs a JVM that must map the new archive; publishes the archive if it does. */
-    private void check(Path temp, long t0) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(java.toString());
-        cmd.addAll(options);
-        if (kind == Kind.AOT) {
-            cmd.add("-XX:AOTMode=on");
-            cmd.add("-XX:AOTCache=" + temp);
-        } else {
-            cmd.add("-Xshare:on");
-            cmd.add("-XX:SharedArchiveFile=" + temp);
-        }
-        cmd.add("-cp");
-        cmd.add(classPathText);
-        cmd.add(WORKER_MAIN);
-        cmd.add(CHECK_ARGUMENT);
-        Process p;
-        try {
-            p = start(cmd);
-        } catch (IOException | RuntimeException e) {
-            trainingFailed(temp, "could not start the checking JVM: " + e);
-            return;
-        }
-        CompletableFuture.delayedExecutor(60, TimeUnit.SECONDS).execute(p::destroyForcibly);
-        p.onExit().thenAccept(done -> {
-            if (done.exitValue() != 0) {
-                trainingFailed(temp, "a JVM refused the new archive (exit code " + done.exitValue() + ")");
-                return;
-            }
-            try {
-                Files.move(temp, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                Files.deleteIfExists(lock);
+            if (code == 0) {
                 LOG.debug("class-data archive ready after {} ms: {}", (System.nanoTime() - t0) / 1_000_000, archive);
-            } catch (IOException e) {
-                trainingFailed(temp, "could not move the archive into place: " + e);
+                return;
             }
+            String why = code == ArchiveTrainer.CHECK_FAILED ? "a JVM refused the new archive"
+                    : code == ArchiveTrainer.MOVE_FAILED ? "the archive could not be moved into place"
+                    : "the training JVM failed (trainer exit code " + code + ")";
+            logOnce("no class-data archive for workers (" + archive.getFileName() + "): " + why
+                    + "; next attempt in " + STALE_LOCK.toMinutes() + " min");
         });
-    }
-
-    private Process start(List<String> cmd) throws IOException {
-        Process p = new ProcessBuilder(cmd)
-                .directory(archive.getParent().toFile()) // where a crashing JVM would leave its hs_err file
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        p.getOutputStream().close();
-        return p;
-    }
-
-    /** Leaves the lock in place, so that the next attempt waits until it is stale. */
-    private void trainingFailed(Path temp, String why) {
-        try {
-            Files.deleteIfExists(temp);
-            Files.deleteIfExists(temp.resolveSibling(temp.getFileName() + ".config")); // AOT's, if left
-        } catch (IOException ignored) {
-            // best effort
-        }
-        logOnce("no class-data archive for workers (" + archive.getFileName() + "): " + why
-                + "; next attempt in " + STALE_LOCK.toMinutes() + " min");
     }
 
     /** Creates the lock file, taking over a stale one. False if another training holds it. */
@@ -338,14 +280,6 @@ public final class ClassDataCache {
             }
         }
         return false;
-    }
-
-    private static boolean nonEmpty(Path file) {
-        try {
-            return Files.isRegularFile(file) && Files.size(file) > 0;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     // =============================================================================================== key

@@ -61,6 +61,46 @@ class ClassDataCacheTest {
         return cmd;
     }
 
+    @Test
+    void theTrainerPublishesTheArchiveOnItsOwnWithoutAPool(@TempDir Path cache) throws Exception {
+        // What a short program relies on: its pool may be gone long before the archive is ready.
+        boolean aot = aot(THIS_JAVA);
+        Path archive = cache.resolve(aot ? "worker-x.aot" : "worker-x.jsa");
+        Path temp = cache.resolve(aot ? "worker-training-x.aot" : "worker-training-x.jsa");
+        Path lock = cache.resolve(archive.getFileName() + ".lock");
+        Files.createFile(lock);
+        List<String> options = new ArrayList<>(PoolConfig.DEFAULT_JVM_OPTIONS);
+        if (aot) {
+            options.removeIf(o -> o.startsWith("-Xshare"));
+        }
+        Process trainer = new ProcessBuilder(ArchiveTrainer.command(aot, THIS_JAVA, archive, temp, lock,
+                String.join(java.io.File.pathSeparator, jars), "-Xlog:disable", options))
+                .redirectErrorStream(true).start();
+        String out = new String(trainer.getInputStream().readAllBytes());
+        assertThat(trainer.waitFor(3, TimeUnit.MINUTES)).isTrue();
+        assertThat(trainer.exitValue()).as("trainer exit code; output: %s", out).isZero();
+        assertThat(archive).isNotEmptyFile();
+        assertThat(lock).as("released").doesNotExist();
+        assertThat(temp).doesNotExist();
+    }
+
+    @Test
+    void aFailedTrainingKeepsTheLockAndLeavesNoFiles(@TempDir Path cache) throws Exception {
+        Path archive = cache.resolve("worker-y.jsa");
+        Path temp = cache.resolve("worker-training-y.jsa");
+        Path lock = cache.resolve("worker-y.jsa.lock");
+        Files.createFile(lock);
+        Process trainer = new ProcessBuilder(ArchiveTrainer.command(false, THIS_JAVA, archive, temp, lock,
+                String.join(java.io.File.pathSeparator, jars), "-Xlog:disable", List.of("-XX:NoSuchOption")))
+                .redirectErrorStream(true).start();
+        trainer.getInputStream().readAllBytes();
+        assertThat(trainer.waitFor(3, TimeUnit.MINUTES)).isTrue();
+        assertThat(trainer.exitValue()).isEqualTo(ArchiveTrainer.TRAINING_FAILED);
+        assertThat(archive).doesNotExist();
+        assertThat(temp).doesNotExist();
+        assertThat(lock).as("kept until stale, so a failing training is not retried at once").exists();
+    }
+
     /** Waits until the training (and its checking JVM) is over and the archive is in place. */
     private static Path awaitArchive(Path cache, String suffix) throws IOException {
         await().atMost(TRAINING).until(() -> files(cache, suffix).size() == 1 && files(cache, ".lock").isEmpty()

@@ -1,0 +1,156 @@
+package dev.processpool.transport;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Makes one class-data archive for {@link ClassDataCache}, in a JVM of its own that the pool starts in the
+ * background and does not wait for: it runs the training JVM, then a JVM that must map the new archive,
+ * then renames the archive into place and releases the lock. Being a process apart, it finishes the job
+ * even when the pool's JVM has exited in the meantime (a short program still leaves an archive for its
+ * next run). Uses nothing but the JDK, so it runs on any worker class path.
+ *
+ * <p>{@code ArchiveTrainer aot|appcds JAVA ARCHIVE TEMP LOCK CLASS_PATH SILENCER OPTION...}; exit code 0
+ * when the archive is in place, {@link #TRAINING_FAILED}, {@link #CHECK_FAILED} or {@link #MOVE_FAILED}
+ * otherwise (the lock then stays until it is stale, so that a failing training is not retried at once).
+ */
+public final class ArchiveTrainer {
+
+    static final int TRAINING_FAILED = 1;
+    static final int CHECK_FAILED = 2;
+    static final int MOVE_FAILED = 3;
+    static final int USAGE = 4;
+
+    private static final String WORKER_MAIN = "dev.processpool.worker.WorkerMain";
+
+    private ArchiveTrainer() {
+    }
+
+    public static void main(String[] argv) {
+        if (argv.length < 7 || !(argv[0].equals("aot") || argv[0].equals("appcds"))) {
+            System.err.println("usage: ArchiveTrainer aot|appcds JAVA ARCHIVE TEMP LOCK CLASS_PATH SILENCER OPTION..."
+                    + "  (started by dev.processpool.ProcessPool)");
+            System.exit(USAGE);
+        }
+        boolean aot = argv[0].equals("aot");
+        String java = argv[1];
+        Path archive = Path.of(argv[2]);
+        Path temp = Path.of(argv[3]);
+        Path lock = Path.of(argv[4]);
+        String classPath = argv[5];
+        String silencer = argv[6];
+        List<String> options = Arrays.asList(argv).subList(7, argv.length);
+        int code;
+        try {
+            code = run(aot, java, archive, temp, classPath, silencer, options);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("class-data archive training failed: " + e);
+            code = TRAINING_FAILED;
+        } catch (InterruptedException e) {
+            code = TRAINING_FAILED;
+        }
+        try {
+            Files.deleteIfExists(temp);
+            Files.deleteIfExists(temp.resolveSibling(temp.getFileName() + ".config")); // AOT's, if left
+            if (code == 0) {
+                Files.deleteIfExists(lock);
+            }
+        } catch (IOException ignored) {
+            // best effort: a stale lock is taken over later
+        }
+        System.exit(code);
+    }
+
+    private static int run(boolean aot, String java, Path archive, Path temp, String classPath, String silencer,
+                           List<String> options) throws IOException, InterruptedException {
+        List<String> train = new ArrayList<>();
+        train.add(java);
+        train.add(silencer);
+        train.addAll(options);
+        train.add((aot ? "-XX:AOTCacheOutput=" : "-XX:ArchiveClassesAtExit=") + temp);
+        train.add("-Dprocesspool.worker=training");
+        train.add("-cp");
+        train.add(classPath);
+        train.add(WORKER_MAIN);
+        train.add(ClassDataCache.TRAIN_ARGUMENT);
+        // The training JVM halts itself after TRAINING_LIMIT_SECONDS; the margin covers writing the archive.
+        if (runTo(train, archive.getParent(), ClassDataCache.TRAINING_LIMIT_SECONDS + 60) != 0 || !nonEmpty(temp)) {
+            return TRAINING_FAILED;
+        }
+        List<String> check = new ArrayList<>();
+        check.add(java);
+        check.addAll(options);
+        if (aot) {
+            check.add("-XX:AOTMode=on");
+            check.add("-XX:AOTCache=" + temp);
+        } else {
+            check.add("-Xshare:on");
+            check.add("-XX:SharedArchiveFile=" + temp);
+        }
+        check.add("-cp");
+        check.add(classPath);
+        check.add(WORKER_MAIN);
+        check.add(ClassDataCache.CHECK_ARGUMENT);
+        if (runTo(check, archive.getParent(), 60) != 0) {
+            return CHECK_FAILED;
+        }
+        try {
+            Files.move(temp, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            return MOVE_FAILED;
+        }
+        return 0;
+    }
+
+    /** Runs a command to its end (killed after {@code limitSeconds}); its exit code, -1 if it was killed. */
+    private static int runTo(List<String> cmd, Path directory, long limitSeconds)
+            throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd)
+                .directory(directory.toFile()) // where a crashing JVM would leave its hs_err file
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        p.getOutputStream().close();
+        if (!p.waitFor(limitSeconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            p.waitFor();
+            return -1;
+        }
+        return p.exitValue();
+    }
+
+    private static boolean nonEmpty(Path file) {
+        try {
+            return Files.isRegularFile(file) && Files.size(file) > 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The command that starts a trainer JVM (without {@code setsid}). */
+    static List<String> command(boolean aot, Path java, Path archive, Path temp, Path lock, String classPath,
+                                String silencer, List<String> options) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java.toString());
+        // A small, quick JVM: it only starts two others and waits.
+        cmd.addAll(List.of("-Xmx32m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData"));
+        cmd.add("-cp");
+        cmd.add(classPath);
+        cmd.add(ArchiveTrainer.class.getName());
+        cmd.add(aot ? "aot" : "appcds");
+        cmd.add(java.toString());
+        cmd.add(archive.toString());
+        cmd.add(temp.toString());
+        cmd.add(lock.toString());
+        cmd.add(classPath);
+        cmd.add(silencer);
+        cmd.addAll(options);
+        return cmd;
+    }
+}

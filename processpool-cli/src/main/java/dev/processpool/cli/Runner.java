@@ -54,7 +54,7 @@ final class Runner {
     record Settings(TaskTarget task, List<String> workerClassPath, URLClassLoader taskLoader, String input,
                     String output, int min, int max, int queue, Duration timeout, int maxTasksPerWorker,
                     List<String> jvmOptions, boolean ordered, boolean failFast, boolean quiet, boolean progress,
-                    Duration shutdownTimeout) {
+                    Duration shutdownTimeout, java.nio.file.Path classDataCache) {
     }
 
     static final int EXIT_OK = 0;
@@ -216,6 +216,7 @@ final class Runner {
                 .maxTasksPerWorker(s.maxTasksPerWorker())
                 .classPath(s.workerClassPath())
                 .addJvmOptions(s.jvmOptions().toArray(String[]::new))
+                .classDataCache(s.classDataCache())
                 .terminationGrace(Duration.ofSeconds(1))
                 .outputListener(forward)
                 .workerMainClass(CliWorkerMain.class.getName())

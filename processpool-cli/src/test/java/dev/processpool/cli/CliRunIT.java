@@ -51,6 +51,29 @@ class CliRunIT extends CliTestBase {
     }
 
     @Test
+    void aShortRunStillLeavesAClassDataArchive() throws Exception {
+        // The run is over long before the archive is trained: the trainer finishes on its own. (That later
+        // workers start from an archive is the core's ClassDataCacheTest; here every run has its own worker
+        // options, so its own key.)
+        Path cache = dir.resolve("cds");
+        List<String> in = List.of("[0, 1000]", "[0, 2000]");
+        CliProcess p = run(null, "run", "--task", task("CountPrimes"), "--input", input("in.jsonl", in).toString(),
+                "--max", "1", "--class-data-cache", cache.toString());
+        assertThat(p.exitCode()).as(p.stderrText()).isZero();
+        Map<String, JsonNode> r = byId(p.outputLines());
+        assertThat(r.get("1").get("result").asLong()).isEqualTo(168);
+        assertThat(r.get("2").get("result").asLong()).isEqualTo(303);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMinutes(2)).until(() -> {
+            try (java.util.stream.Stream<Path> files = Files.list(cache)) {
+                List<String> names = files.map(f -> f.getFileName().toString()).collect(Collectors.toList());
+                return names.stream().anyMatch(n -> n.startsWith("worker-") && !n.startsWith("worker-training-")
+                        && (n.endsWith(".jsa") || n.endsWith(".aot")))
+                        && names.stream().noneMatch(n -> n.endsWith(".lock"));
+            }
+        });
+    }
+
+    @Test
     void staticMethodFromStdinToStdout() throws Exception {
         List<String> in = List.of("[97]", "[100]", "{\"id\": \"big\", \"args\": [1000000007]}");
         CliProcess p = run(input("in.jsonl", in), "run", "--task", task("CountPrimes::isPrime"), "--input", "-",

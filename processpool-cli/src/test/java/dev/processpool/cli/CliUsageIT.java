@@ -67,6 +67,7 @@ class CliUsageIT extends CliTestBase {
         String[][] cases = {
             {"--max", "0"}, {"--min", "3", "--max", "2"}, {"--worker-heap", "lots"}, {"--queue", "0"},
             {"--max-tasks-per-worker", "-1"}, {"--task", "not a class"}, {"--classpath", "/no/such/dir"},
+            {"--class-data-cache", in.toString()},
         };
         for (String[] c : cases) {
             List<String> args = new java.util.ArrayList<>(List.of("run", "--task", task("Sleep"), "--input",

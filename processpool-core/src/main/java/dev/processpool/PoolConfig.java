@@ -62,9 +62,9 @@ import java.util.Objects;
  *       {@link #DEFAULT_REJECTED_CLASSES known gadget classes}</td></tr>
  *   <tr><td>{@code pipelineDepth}</td><td>8</td><td>how many tasks a worker may hold at once (the running one
  *       included) while tasks wait and its recent tasks took under 5 ms on average, so that it never idles
- *       between short tasks; it is topped up, in one write, when it is down to half. A held task that has not
- *       started is taken back if its worker dies, but waits behind a running task that turns out long: 1
- *       turns pipelining off, for work whose short and long tasks mix</td></tr>
+ *       between short tasks; it is topped up, in one write, when it is down to half. Held tasks that have not
+ *       started are taken back if their worker dies, or once its running task has run for 25 ms, and run
+ *       elsewhere. 1 turns pipelining off</td></tr>
  *   <tr><td>{@code classDataCache}</td><td>none (off)</td><td>a directory for class-data archives of the
  *       worker JVMs, which start faster with one: an AOT cache for a JDK 25+ worker JVM, an AppCDS dynamic
  *       archive for JDK 13 to 24. Created in the background by a short training JVM the first time a pool

@@ -59,8 +59,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Short tasks are <em>pipelined</em>: while tasks wait, a worker whose recent tasks took under 5 ms may
  * be handed up to {@code pipelineDepth} of them at once (topped up when it is down to half), so it starts
  * the next as soon as it has sent a result instead of waiting a round trip for it. Such held tasks still count as waiting (for
- * {@code maxQueuedRequests} and the getters); a worker that dies or is killed before starting them gives
- * them back, and they run elsewhere, in order.
+ * {@code maxQueuedRequests} and the getters); a worker that dies or is killed before starting them, or
+ * whose running task turns out long (25 ms), gives them back, and they run elsewhere, in order.
  *
  * <h2>Timeouts</h2>
  * A task's timeout is measured from the moment its worker starts executing it, with the precision given.

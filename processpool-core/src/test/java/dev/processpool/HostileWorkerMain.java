@@ -266,8 +266,8 @@ public final class HostileWorkerMain {
             if (frame == null || frame.type() == Protocol.FRAME_SHUTDOWN) {
                 return;
             }
-            if (frame.type() == Protocol.FRAME_CANCEL) {
-                continue; // tasks are read one at a time here: a cancelled one was either run or is dropped below
+            if (frame.type() == Protocol.FRAME_CANCEL || frame.type() == Protocol.FRAME_RECLAIM) {
+                continue; // tasks are read one at a time here: none waits unstarted to be cancelled or given back
             }
             if (frame.type() != Protocol.FRAME_TASK) {
                 throw new IOException("unexpected frame " + frame);

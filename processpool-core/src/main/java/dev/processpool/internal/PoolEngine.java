@@ -55,6 +55,13 @@ public final class PoolEngine {
     private static final int START_FAILURES_BEFORE_GIVING_UP = 3;
     /** Tasks shorter than this on average are pipelined (see {@link PoolConfig#getPipelineDepth()}). */
     static final long PIPELINE_TASK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    /**
+     * A worker whose running task has run this long gives back the tasks it holds behind it (RECLAIM), so
+     * that they run elsewhere instead of waiting for it; checked every {@link #RECLAIM_SWEEP_NANOS} while any
+     * worker holds tasks.
+     */
+    static final long RECLAIM_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(25);
+    static final long RECLAIM_SWEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     /** A task whose workers died before starting it this many times ends with their death instead. */
     private static final int MAX_HAND_BACKS = 3;
 
@@ -347,6 +354,92 @@ public final class PoolEngine {
         s.worker = w;
         s.workerPid = w.pid;
         a.addSend(w, s);
+        if (w.inflight.size() > 1 && !reclaimSweepArmed) {
+            reclaimSweepArmed = true;
+            schedule(this::reclaimSweep, RECLAIM_SWEEP_NANOS);
+        }
+    }
+
+    /** Whether {@link #reclaimSweep} is scheduled (guarded by the lock). */
+    private boolean reclaimSweepArmed;
+
+    /**
+     * Asks every worker whose running task has run for {@link #RECLAIM_AFTER_NANOS} to give back the tasks it
+     * holds behind it; re-arms itself while any worker holds tasks. A single timer for the pool, not one per
+     * task: pipelined tasks come by the hundred thousand a second.
+     */
+    private void reclaimSweep() {
+        List<WorkerHandle> reclaim = null;
+        lock.lock();
+        try {
+            reclaimSweepArmed = false;
+            long now = System.nanoTime();
+            boolean holding = false;
+            for (WorkerHandle w : workers) {
+                if (w.inflight.size() <= 1) {
+                    continue;
+                }
+                holding = true;
+                Submission running = w.current;
+                if (running != null && !w.reclaimSent && now - running.startedNanos >= RECLAIM_AFTER_NANOS
+                        && w.channel != null) {
+                    w.reclaimSent = true;
+                    if (reclaim == null) {
+                        reclaim = new ArrayList<>();
+                    }
+                    reclaim.add(w);
+                }
+            }
+            if (holding && state != RunState.TERMINATED) {
+                reclaimSweepArmed = true;
+                schedule(this::reclaimSweep, RECLAIM_SWEEP_NANOS);
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (reclaim != null) {
+            for (WorkerHandle w : reclaim) {
+                synchronized (w.sendLock) { // after any task still being written to it
+                    w.channel.reclaimUnstarted();
+                }
+            }
+        }
+    }
+
+    /**
+     * A worker gave back tasks it had not started: they go back to the head of the queue, in their order,
+     * and run on the next free worker.
+     */
+    void onTasksGivenBack(WorkerHandle w, long[] sequences) {
+        Actions a;
+        int back = 0;
+        lock.lock();
+        try {
+            for (int i = sequences.length - 1; i >= 0; i--) {
+                for (java.util.Iterator<Submission> it = w.inflight.iterator(); it.hasNext(); ) {
+                    Submission s = it.next();
+                    if (s.sequence == sequences[i] && s != w.current) {
+                        it.remove();
+                        s.worker = null;
+                        if (!s.isFinished()) {
+                            pending.addFirst(s);
+                            back++;
+                        }
+                        break;
+                    }
+                }
+            }
+            if (w.inflight.isEmpty() && w.state == WorkerState.WORKING) {
+                becomeIdleLocked(w);
+            }
+            a = planLocked();
+        } finally {
+            lock.unlock();
+        }
+        if (back > 0) {
+            LOG.debug("{}: worker {} gave back {} task(s) held behind a long one", name, w.number, back);
+        }
+        a.run();
     }
 
     private boolean canPipelineLocked(WorkerHandle w) {
@@ -544,6 +637,7 @@ public final class PoolEngine {
             s = w.inflight.peekFirst();
             if (s != null && s.sequence == sequence && w.current == null) {
                 w.current = s;
+                w.reclaimSent = false;
                 s.startedNanos = System.nanoTime();
                 Duration timeout = s.timeout.get();
                 if (!timeout.isZero()) {

@@ -50,6 +50,8 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     // guarded by the scheduler's lock
     /** Replace the worker once its in-flight tasks are done (memory limit crossed). */
     boolean draining;
+    /** A RECLAIM went to the worker for the task it runs now (reset when it starts another). */
+    boolean reclaimSent;
     /** Moving average of its tasks' run times; 0 until one has finished. */
     long averageRunNanos;
     long idleSinceNanos;
@@ -109,6 +111,11 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     @Override
     public void heartbeat() {
         engine.onHeartbeat(this);
+    }
+
+    @Override
+    public void tasksGivenBack(long[] sequences) {
+        engine.onTasksGivenBack(this, sequences);
     }
 
     @Override

@@ -48,6 +48,11 @@ package dev.processpool.protocol;
  * <ul>
  *   <li>parent → worker {@link #FRAME_CANCEL}: int64 sequence; drop that task if it has not started (if it
  *       has, its STARTED frame is on its way and the parent kills the worker).</li>
+ *   <li>parent → worker {@link #FRAME_RECLAIM}: empty; give back every task received and not started (the
+ *       parent sends it when tasks wait behind one that runs long);</li>
+ *   <li>worker → parent {@link #FRAME_RECLAIMED}: int32 count, then that many int64 sequences, in the order
+ *       received: the tasks given back, which the worker will not run; the parent runs them elsewhere. A
+ *       task taken up just before is not among them: its STARTED frame follows.</li>
  * </ul>
  * The parent may send a worker several tasks before the first has finished (pipelining, for short tasks);
  * the worker runs them one at a time, in the order received, and reports STARTED before running each, so
@@ -59,7 +64,7 @@ public final class Protocol {
     public static final int MAGIC = 0x50504F4C;
 
     /** The protocol version this build speaks (2: function bytes may be a {@link CompactLambda}). */
-    public static final short VERSION = 2;
+    public static final short VERSION = 3;
 
     public static final byte FRAME_HELLO = 1;
     public static final byte FRAME_WELCOME = 2;
@@ -72,6 +77,8 @@ public final class Protocol {
     public static final byte FRAME_PROGRESS = 9;
     public static final byte FRAME_HEARTBEAT = 10;
     public static final byte FRAME_CANCEL = 11;
+    public static final byte FRAME_RECLAIM = 12;
+    public static final byte FRAME_RECLAIMED = 13;
     /**
      * Output markers. Output is not part of the protocol, but the parent tags each line with the task that
      * wrote it, and it reads the pipes independently of the channel. So when a task first writes through
@@ -122,6 +129,8 @@ public final class Protocol {
             case FRAME_PROGRESS: return "PROGRESS";
             case FRAME_HEARTBEAT: return "HEARTBEAT";
             case FRAME_CANCEL: return "CANCEL";
+            case FRAME_RECLAIM: return "RECLAIM";
+            case FRAME_RECLAIMED: return "RECLAIMED";
             default: return "unknown frame type " + type;
         }
     }

@@ -280,6 +280,19 @@ final class LocalJvmWorker implements WorkerChannel {
                 events.taskFailed(seq, failure);
                 break;
             }
+            case Protocol.FRAME_RECLAIMED: {
+                java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(frame.body());
+                int n = frame.body().length < 4 ? -1 : in.getInt();
+                if (n < 0 || frame.body().length != 4 + 8L * n) {
+                    throw new ProtocolException("malformed RECLAIMED frame of " + frame.body().length + " bytes");
+                }
+                long[] sequences = new long[n];
+                for (int i = 0; i < n; i++) {
+                    sequences[i] = in.getLong();
+                }
+                events.tasksGivenBack(sequences);
+                break;
+            }
             default:
                 throw new ProtocolException("unexpected frame from worker: " + frame);
         }
@@ -304,6 +317,18 @@ final class LocalJvmWorker implements WorkerChannel {
             flushDeferred = true;
         }
         w.writeTask(sequence, payload, flush);
+    }
+
+    @Override
+    public void reclaimUnstarted() {
+        FrameWriter w = writer;
+        if (w != null) {
+            try {
+                w.writeEmpty(Protocol.FRAME_RECLAIM);
+            } catch (IOException ignored) {
+                // the worker is going away: what it held is handed back when it has exited
+            }
+        }
     }
 
     @Override

@@ -22,6 +22,12 @@ public interface WorkerChannel {
     /** Asks the worker to drop a task it has received but not started; best effort. */
     void cancelTask(long sequence);
 
+    /**
+     * Asks the worker to give back every task it holds and has not started ({@link WorkerEvents#tasksGivenBack}
+     * follows); best effort.
+     */
+    void reclaimUnstarted();
+
     /** Asks the worker to exit normally; does nothing if it cannot be reached. */
     void requestShutdown();
 

@@ -24,6 +24,9 @@ public interface WorkerEvents {
     /** The task finished with a result (serialised). */
     void taskSucceeded(long sequence, Frame result);
 
+    /** The worker gave these tasks back unstarted (in the order it received them); it will not run them. */
+    void tasksGivenBack(long[] sequences);
+
     /** The task failed in the worker. */
     void taskFailed(long sequence, RemoteFailure failure);
 

@@ -146,7 +146,7 @@ public final class WorkerMain {
         // The reader thread takes frames off the channel while the main thread runs tasks, so that the pool
         // can keep the next tasks waiting here (pipelining) and cancel them before they start.
         java.util.concurrent.LinkedBlockingDeque<Frame> tasks = new java.util.concurrent.LinkedBlockingDeque<>();
-        Thread readerThread = new Thread(new Loop(Loop.READ_FRAMES, null, 0, reader, channel, tasks),
+        Thread readerThread = new Thread(new Loop(Loop.READ_FRAMES, writer, 0, reader, channel, tasks),
                 "processpool-channel-reader");
         readerThread.setDaemon(true);
         readerThread.start();
@@ -197,14 +197,14 @@ public final class WorkerMain {
                     sendHeartbeats(writer, heartbeatMillis);
                     break;
                 default:
-                    readFrames(reader, channel, tasks);
+                    readFrames(reader, writer, channel, tasks);
                     break;
             }
         }
     }
 
     /** Reads frames until the parent says stop or goes away. */
-    private static void readFrames(FrameReader reader, SocketChannel channel,
+    private static void readFrames(FrameReader reader, FrameWriter writer, SocketChannel channel,
                                    java.util.concurrent.BlockingDeque<Frame> tasks) {
         try {
             while (true) {
@@ -220,6 +220,18 @@ public final class WorkerMain {
                     case Protocol.FRAME_CANCEL: {
                         long seq = frame.sequence();
                         tasks.removeIf(t -> sequenceOf(t) == seq);
+                        break;
+                    }
+                    case Protocol.FRAME_RECLAIM: {
+                        // Atomic against the main thread's take: a task is either given back or started.
+                        java.util.List<Frame> given = new java.util.ArrayList<>();
+                        tasks.drainTo(given);
+                        java.nio.ByteBuffer body = java.nio.ByteBuffer.allocate(4 + 8 * given.size());
+                        body.putInt(given.size());
+                        for (Frame t : given) {
+                            body.putLong(sequenceOf(t));
+                        }
+                        writer.writeRaw(Protocol.FRAME_RECLAIMED, body.array());
                         break;
                     }
                     case Protocol.FRAME_SHUTDOWN:

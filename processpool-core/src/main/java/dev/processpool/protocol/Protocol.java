@@ -98,16 +98,13 @@ public final class Protocol {
     }
 
     /** Send buffer asked for on both ends of a channel (the kernel caps it at net.core.wmem_max). */
-    static final int SOCKET_SEND_BUFFER = Integer.getInteger("processpool.sndbuf", 1 << 20);
+    static final int SOCKET_SEND_BUFFER = 1 << 20;
 
     /**
      * Gives a channel a send buffer big enough for a large frame to go out in a few system calls: with the
      * default (~208 KiB) a 1 MiB result takes five writes, each waiting for the peer to drain the last.
      */
     public static void tuneSocket(java.nio.channels.SocketChannel channel) {
-        if (SOCKET_SEND_BUFFER <= 0) {
-            return;
-        }
         try {
             channel.setOption(java.net.StandardSocketOptions.SO_SNDBUF, SOCKET_SEND_BUFFER);
         } catch (java.io.IOException | UnsupportedOperationException e) {

@@ -108,15 +108,21 @@ public final class ArchiveTrainer {
         return 0;
     }
 
-    /** Runs a command to its end (killed after {@code limitSeconds}); its exit code, -1 if it was killed. */
-    private static int runTo(List<String> cmd, Path directory, long limitSeconds)
-            throws IOException, InterruptedException {
+    /** Starts a JVM with no input and its output discarded, in {@code directory}. */
+    static Process start(List<String> cmd, Path directory) throws IOException {
         Process p = new ProcessBuilder(cmd)
                 .directory(directory.toFile()) // where a crashing JVM would leave its hs_err file
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();
         p.getOutputStream().close();
+        return p;
+    }
+
+    /** Runs a command to its end (killed after {@code limitSeconds}); its exit code, -1 if it was killed. */
+    private static int runTo(List<String> cmd, Path directory, long limitSeconds)
+            throws IOException, InterruptedException {
+        Process p = start(cmd, directory);
         if (!p.waitFor(limitSeconds, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             p.waitFor();

@@ -64,7 +64,6 @@ public final class ClassDataCache {
     static final Duration STALE_LOCK = Duration.ofMinutes(10);
     /** Bumped when the training or the way archives are used changes, to leave old archives alone. */
     private static final String FORMAT = "processpool-cds-1";
-    private static final String WORKER_MAIN = "dev.processpool.worker.WorkerMain";
 
     private enum Kind { APP_CDS, AOT }
 
@@ -235,12 +234,7 @@ public final class ClassDataCache {
         long t0 = System.nanoTime();
         Process p;
         try {
-            p = new ProcessBuilder(cmd)
-                    .directory(archive.getParent().toFile())
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-            p.getOutputStream().close();
+            p = ArchiveTrainer.start(cmd, archive.getParent());
         } catch (IOException | RuntimeException e) {
             logOnce("no class-data archive for workers (" + archive.getFileName() + "): could not start the "
                     + "training: " + e + "; next attempt in " + STALE_LOCK.toMinutes() + " min");

@@ -126,18 +126,17 @@ final class Training {
             // as the pool sends them: a lambda that captures nothing in compact form, others Java-serialised
             byte[] compact = CompactLambda.encode(echo());
             byte[] serialised = JavaSerialization.serialize(echo());
-            List<byte[]> tasks = new ArrayList<>();
-            tasks.add(new TaskPayload(compact, null, TaskPayload.encodeArguments(List.of(), Map.of())).encode());
-            tasks.add(new TaskPayload(compact, null, TaskPayload.encodeArguments(List.of(1, "two"), Map.of())).encode());
+            List<TaskPayload> tasks = new ArrayList<>();
+            tasks.add(new TaskPayload(compact, null, TaskPayload.encodeArguments(List.of(), Map.of())));
+            tasks.add(new TaskPayload(compact, null, TaskPayload.encodeArguments(List.of(1, "two"), Map.of())));
             Map<String, Object> kwargs = new LinkedHashMap<>();
             kwargs.put("k", new java.util.HashMap<>(Map.of("a", 1L)));
-            tasks.add(new TaskPayload(serialised, null, TaskPayload.encodeArguments(List.of(), kwargs)).encode());
-            tasks.add(new TaskPayload(null, Sample.class.getName(), TaskPayload.encodeArguments(List.of(7), Map.of()))
-                    .encode());
+            tasks.add(new TaskPayload(serialised, null, TaskPayload.encodeArguments(List.of(), kwargs)));
+            tasks.add(new TaskPayload(null, Sample.class.getName(), TaskPayload.encodeArguments(List.of(7), Map.of())));
             tasks.add(new TaskPayload(JavaSerialization.serialize(fail()), null,
-                    TaskPayload.encodeArguments(List.of(), Map.of())).encode());
+                    TaskPayload.encodeArguments(List.of(), Map.of())));
             for (int i = 0; i < tasks.size(); i++) {
-                writer.writeSequenced(Protocol.FRAME_TASK, i + 1, tasks.get(i), true);
+                writer.writeTask(i + 1, tasks.get(i), true);
             }
             int answered = 0;
             while (answered < tasks.size()) {

@@ -73,12 +73,7 @@ class ClassDataCacheTest {
         if (aot) {
             options.removeIf(o -> o.startsWith("-Xshare"));
         }
-        Process trainer = new ProcessBuilder(ArchiveTrainer.command(aot, THIS_JAVA, archive, temp, lock,
-                String.join(java.io.File.pathSeparator, jars), "-Xlog:disable", options))
-                .redirectErrorStream(true).start();
-        String out = new String(trainer.getInputStream().readAllBytes());
-        assertThat(trainer.waitFor(3, TimeUnit.MINUTES)).isTrue();
-        assertThat(trainer.exitValue()).as("trainer exit code; output: %s", out).isZero();
+        assertThat(runTrainer(aot, archive, temp, lock, options)).isZero();
         assertThat(archive).isNotEmptyFile();
         assertThat(lock).as("released").doesNotExist();
         assertThat(temp).doesNotExist();
@@ -90,15 +85,22 @@ class ClassDataCacheTest {
         Path temp = cache.resolve("worker-training-y.jsa");
         Path lock = cache.resolve("worker-y.jsa.lock");
         Files.createFile(lock);
-        Process trainer = new ProcessBuilder(ArchiveTrainer.command(false, THIS_JAVA, archive, temp, lock,
-                String.join(java.io.File.pathSeparator, jars), "-Xlog:disable", List.of("-XX:NoSuchOption")))
-                .redirectErrorStream(true).start();
-        trainer.getInputStream().readAllBytes();
-        assertThat(trainer.waitFor(3, TimeUnit.MINUTES)).isTrue();
-        assertThat(trainer.exitValue()).isEqualTo(ArchiveTrainer.TRAINING_FAILED);
+        assertThat(runTrainer(false, archive, temp, lock, List.of("-XX:NoSuchOption")))
+                .isEqualTo(ArchiveTrainer.TRAINING_FAILED);
         assertThat(archive).doesNotExist();
         assertThat(temp).doesNotExist();
         assertThat(lock).as("kept until stale, so a failing training is not retried at once").exists();
+    }
+
+    /** Runs an {@link ArchiveTrainer} on the jar class path to its end; its exit code. */
+    private static int runTrainer(boolean aot, Path archive, Path temp, Path lock, List<String> options)
+            throws Exception {
+        Process trainer = new ProcessBuilder(ArchiveTrainer.command(aot, THIS_JAVA, archive, temp, lock,
+                String.join(java.io.File.pathSeparator, jars), "-Xlog:disable", options))
+                .redirectErrorStream(true).start();
+        String out = new String(trainer.getInputStream().readAllBytes());
+        assertThat(trainer.waitFor(3, TimeUnit.MINUTES)).as("trainer done; output: %s", out).isTrue();
+        return trainer.exitValue();
     }
 
     /** Waits until the training (and its checking JVM) is over and the archive is in place. */

@@ -89,13 +89,9 @@ final class AllowedTasks {
         if (!text.equals(text.strip())) {
             throw new IllegalArgumentException("--allow-task '" + text + "': a pattern has no spaces around it");
         }
-        String cls = text;
-        String method = null;
-        int sep = text.indexOf("::");
-        if (sep >= 0) {
-            cls = text.substring(0, sep);
-            method = text.substring(sep + 2);
-        }
+        String[] parts = TaskTarget.split(text);
+        String cls = parts[0];
+        String method = parts[1];
         if (cls.equals("*")) {
             throw new IllegalArgumentException("--allow-task '" + text + "': '*' matches only classes in the unnamed"
                     + " package; to let input lines run any class on the class path (and so any code), say '**'");

@@ -1,12 +1,10 @@
 package dev.processpool.cli;
 
+import dev.processpool.internal.Logs;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.IMarkerFactory;
-import org.slf4j.Marker;
 import org.slf4j.event.Level;
 import org.slf4j.helpers.BasicMarkerFactory;
-import org.slf4j.helpers.LegacyAbstractLogger;
-import org.slf4j.helpers.MessageFormatter;
 import org.slf4j.helpers.NOPMDCAdapter;
 import org.slf4j.spi.MDCAdapter;
 import org.slf4j.spi.SLF4JServiceProvider;
@@ -138,47 +136,21 @@ final class CliLog {
     }
 
     /** One logger; what it says goes through {@link CliLog#log}. */
-    private static final class CliLogger extends LegacyAbstractLogger {
+    private static final class CliLogger extends Logs.LevelLogger {
         private static final long serialVersionUID = 1L;
 
         CliLogger(String name) {
-            this.name = name;
+            super(name);
         }
 
         @Override
-        public boolean isTraceEnabled() {
-            return false;
+        protected boolean enabled(Level level) {
+            return level.toInt() >= Math.max(threshold.toInt(), Level.WARN.toInt());
         }
 
         @Override
-        public boolean isDebugEnabled() {
-            return false;
-        }
-
-        @Override
-        public boolean isInfoEnabled() {
-            return false;
-        }
-
-        @Override
-        public boolean isWarnEnabled() {
-            return threshold.toInt() <= Level.WARN.toInt();
-        }
-
-        @Override
-        public boolean isErrorEnabled() {
-            return true;
-        }
-
-        @Override
-        protected String getFullyQualifiedCallerName() {
-            return null;
-        }
-
-        @Override
-        protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] arguments,
-                                                   Throwable throwable) {
-            log(level, MessageFormatter.basicArrayFormat(pattern, arguments), throwable);
+        protected void write(Level level, String text, Throwable throwable) {
+            log(level, text, throwable);
         }
     }
 

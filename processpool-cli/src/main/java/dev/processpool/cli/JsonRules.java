@@ -83,13 +83,23 @@ final class JsonRules {
                 return what == null ? serializer : new NotData(c, what);
             }
         });
-        m.addDeserializer(Double.class, new FiniteDouble(Double.class, null));
-        m.addDeserializer(Double.TYPE, new FiniteDouble(Double.TYPE, 0d));
-        m.addDeserializer(Float.class, new FiniteFloat(Float.class, null));
-        m.addDeserializer(Float.TYPE, new FiniteFloat(Float.TYPE, 0f));
+        addInRange(m, Double.class, new NumberDeserializers.DoubleDeserializer(Double.class, null),
+                JsonRules::outOfDoubleRange);
+        addInRange(m, Double.TYPE, new NumberDeserializers.DoubleDeserializer(Double.TYPE, 0d),
+                JsonRules::outOfDoubleRange);
+        addInRange(m, Float.class, new NumberDeserializers.FloatDeserializer(Float.class, null),
+                JsonRules::outOfFloatRange);
+        addInRange(m, Float.TYPE, new NumberDeserializers.FloatDeserializer(Float.TYPE, 0f),
+                JsonRules::outOfFloatRange);
         m.addDeserializer(double[].class, new PrimitiveArray<>(double[].class, Double[].class));
         m.addDeserializer(float[].class, new PrimitiveArray<>(float[].class, Float[].class));
         return m;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void addInRange(SimpleModule m, Class<?> type, JsonDeserializer<?> standard,
+                                   java.util.function.Predicate<Number> outOfRange) {
+        m.addDeserializer((Class) type, (JsonDeserializer) new InRange(type, standard, outOfRange));
     }
 
     /** What to call an instance of {@code c} in a message if it is not data; null if it may be. */
@@ -143,41 +153,37 @@ final class JsonRules {
         }
     }
 
-    private static final class FiniteDouble extends NumberDeserializers.DoubleDeserializer {
+    /**
+     * Jackson's own deserialiser for a {@code double} or {@code float} type, but a number the type cannot
+     * hold is refused instead of becoming infinite or zero.
+     */
+    private static final class InRange extends StdDeserializer<Object> {
         private static final long serialVersionUID = 1L;
+        private final JsonDeserializer<?> standard;
+        private final java.util.function.Predicate<Number> outOfRange;
+        private final String typeName;
 
-        FiniteDouble(Class<Double> cls, Double nullValue) {
-            super(cls, nullValue);
+        InRange(Class<?> type, JsonDeserializer<?> standard, java.util.function.Predicate<Number> outOfRange) {
+            super(type);
+            this.standard = standard;
+            this.outOfRange = outOfRange;
+            this.typeName = type.isPrimitive() ? type.getName() : type.getSimpleName().toLowerCase(java.util.Locale.ROOT);
         }
 
         @Override
-        public Double deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+        public Object deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
             if (p.hasToken(JsonToken.VALUE_NUMBER_FLOAT) || p.hasToken(JsonToken.VALUE_NUMBER_INT)) {
                 Number n = p.getNumberValue();
-                if (outOfDoubleRange(n)) {
-                    throw InvalidFormatException.from(p, n + " is out of range for double", n, Double.class);
+                if (outOfRange.test(n)) {
+                    throw InvalidFormatException.from(p, n + " is out of range for " + typeName, n, handledType());
                 }
             }
-            return super.deserialize(p, ctxt);
-        }
-    }
-
-    private static final class FiniteFloat extends NumberDeserializers.FloatDeserializer {
-        private static final long serialVersionUID = 1L;
-
-        FiniteFloat(Class<Float> cls, Float nullValue) {
-            super(cls, nullValue);
+            return standard.deserialize(p, ctxt);
         }
 
         @Override
-        public Float deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
-            if (p.hasToken(JsonToken.VALUE_NUMBER_FLOAT) || p.hasToken(JsonToken.VALUE_NUMBER_INT)) {
-                Number n = p.getNumberValue();
-                if (outOfFloatRange(n)) {
-                    throw InvalidFormatException.from(p, n + " is out of range for float", n, Float.class);
-                }
-            }
-            return super.deserialize(p, ctxt);
+        public Object getNullValue(DeserializationContext ctxt) throws JsonMappingException {
+            return standard.getNullValue(ctxt);
         }
     }
 

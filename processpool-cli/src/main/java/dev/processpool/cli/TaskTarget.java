@@ -36,13 +36,10 @@ record TaskTarget(String className, String methodName, boolean declaredOnly) imp
             throw new BadInputException("the task is empty: give a class name or Class::staticMethod");
         }
         // what a line names is checked and loaded exactly as given; the command line's may have spaces around
-        String s = declaredOnly ? spec : spec.strip();
-        String cls = s;
-        String method = null;
-        int sep = s.indexOf("::");
-        if (sep >= 0) {
-            cls = s.substring(0, sep);
-            method = s.substring(sep + 2);
+        String[] parts = split(declaredOnly ? spec : spec.strip());
+        String cls = parts[0];
+        String method = parts[1];
+        if (method != null) {
             if (!METHOD_NAME.matcher(method).matches()) {
                 throw new BadInputException("'" + spec + "' is not a task: after '::' comes a method name"
                         + " (Class::staticMethod)");
@@ -53,6 +50,12 @@ record TaskTarget(String className, String methodName, boolean declaredOnly) imp
                     + " (com.example.MyTask) or Class::staticMethod");
         }
         return new TaskTarget(cls, method, declaredOnly);
+    }
+
+    /** {@code Class::method} into its class and method (null when there is no {@code ::}). */
+    static String[] split(String spec) {
+        int sep = spec.indexOf("::");
+        return sep < 0 ? new String[] {spec, null} : new String[] {spec.substring(0, sep), spec.substring(sep + 2)};
     }
 
     boolean isStaticMethod() {

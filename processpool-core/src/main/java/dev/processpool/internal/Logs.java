@@ -38,21 +38,39 @@ public final class Logs {
         return factory.getLogger(name);
     }
 
-    /** Prints to the current {@link System#err}: {@code WARN text}, with the stack trace of a throwable. */
-    static final class StderrLogger extends LegacyAbstractLogger {
+    /**
+     * A logger that decides by level and writes each message formatted, for the loggers of this class and
+     * of the CLI: subclasses say which levels are shown and where a message goes.
+     */
+    public abstract static class LevelLogger extends LegacyAbstractLogger {
 
         private static final long serialVersionUID = 1L;
 
-        private final Level threshold;
-
-        StderrLogger(String name, Level threshold) {
+        /**
+         * A logger of this name.
+         *
+         * @param name the logger's name
+         */
+        protected LevelLogger(String name) {
             this.name = name;
-            this.threshold = threshold;
         }
 
-        private boolean enabled(Level level) {
-            return level.toInt() >= threshold.toInt();
-        }
+        /**
+         * Whether messages of a level are shown.
+         *
+         * @param level the level
+         * @return whether they are
+         */
+        protected abstract boolean enabled(Level level);
+
+        /**
+         * Writes one message.
+         *
+         * @param level     its level, one that is {@link #enabled}
+         * @param text      the message, its arguments filled in
+         * @param throwable the throwable logged with it, or null
+         */
+        protected abstract void write(Level level, String text, Throwable throwable);
 
         @Override
         public boolean isTraceEnabled() {
@@ -87,7 +105,29 @@ public final class Logs {
         @Override
         protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] arguments,
                                                    Throwable throwable) {
-            String text = MessageFormatter.basicArrayFormat(pattern, arguments);
+            write(level, MessageFormatter.basicArrayFormat(pattern, arguments), throwable);
+        }
+    }
+
+    /** Prints to the current {@link System#err}: {@code WARN text}, with the stack trace of a throwable. */
+    static final class StderrLogger extends LevelLogger {
+
+        private static final long serialVersionUID = 1L;
+
+        private final Level threshold;
+
+        StderrLogger(String name, Level threshold) {
+            super(name);
+            this.threshold = threshold;
+        }
+
+        @Override
+        protected boolean enabled(Level level) {
+            return level.toInt() >= threshold.toInt();
+        }
+
+        @Override
+        protected void write(Level level, String text, Throwable throwable) {
             PrintStream err = System.err;
             synchronized (err) {
                 err.println(level + " " + text);

@@ -161,12 +161,12 @@ public final class PoolConfig {
         this.classDataCache = b.classDataCache;
     }
 
-    /** A builder with every default in place. */
+    /** {@return a builder with every default in place} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder that starts from this configuration's values. */
+    /** {@return a builder that starts from this configuration's values} */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.minSize = minSize;
@@ -198,68 +198,82 @@ public final class PoolConfig {
         return b;
     }
 
+    /** {@return workers kept alive at all times: DIRAC's {@code minSize}} */
     public int getMinSize() { return minSize; }
 
-    /** The effective maximum: never 0 (a 0 given to the builder became {@code max(1, minSize)}). */
+    /** {@return the effective maximum: never 0 (a 0 given to the builder became {@code max(1, minSize)})} */
     public int getMaxSize() { return maxSize; }
 
-    /** The bound on waiting tasks; {@code <= 0} means unbounded. */
+    /** {@return the bound on waiting tasks; {@code <= 0} means unbounded} */
     public int getMaxQueuedRequests() { return maxQueuedRequests; }
 
+    /** {@return whether there are never more than {@code maxSize} worker processes, counting one being killed} */
     public boolean isStrictLimits() { return strictLimits; }
 
+    /** {@return whether {@code minSize} workers are kept alive when idle} */
     public boolean isKeepProcessesRunning() { return keepProcessesRunning; }
 
+    /** {@return the pool's result callback, or {@code null}} */
     public ResultCallback getPoolCallback() { return poolCallback; }
 
+    /** {@return the pool's exception callback, or {@code null}} */
     public ExceptionCallback getPoolExceptionCallback() { return poolExceptionCallback; }
 
+    /** {@return how long a worker above the minimum may stay idle before it stops} */
     public Duration getIdleTimeout() { return idleTimeout; }
 
+    /** {@return the longest a launch may take to a completed handshake} */
     public Duration getWorkerStartTimeout() { return workerStartTimeout; }
 
-    /** Tasks after which a worker is replaced; 0 means never. */
+    /** {@return tasks after which a worker is replaced; 0 means never} */
     public int getMaxTasksPerWorker() { return maxTasksPerWorker; }
 
+    /** {@return the time between SIGTERM and SIGKILL when workers are stopped by force} */
     public Duration getTerminationGrace() { return terminationGrace; }
 
+    /** {@return the {@code java} executable the workers run on} */
     public Path getJavaExecutable() { return javaExecutable; }
 
+    /** {@return the workers' class path entries (unmodifiable)} */
     public List<String> getClassPath() { return classPath; }
 
+    /** {@return the worker JVM options (unmodifiable)} */
     public List<String> getJvmOptions() { return jvmOptions; }
 
+    /** {@return the variables added to ({@code null} value: removed from) the workers' inherited environment} */
     public Map<String, String> getEnvironment() { return environment; }
 
+    /** {@return the workers' working directory} */
     public Path getWorkingDirectory() { return workingDirectory; }
 
+    /** {@return the largest message, in bytes, a worker may send} */
     public int getMaxFrameBytes() { return maxFrameBytes; }
 
-    /** The listener for workers' output, or {@code null} for the default (slf4j). */
+    /** {@return the listener for workers' output, or {@code null} for the default (slf4j)} */
     public WorkerOutputListener getOutputListener() { return outputListener; }
 
-    /** How often workers send a heartbeat; zero means never. */
+    /** {@return how often workers send a heartbeat; zero means never} */
     public Duration getHeartbeatInterval() { return heartbeatInterval; }
 
-    /** How long a worker may stay silent before it is killed as unresponsive; zero means forever. */
+    /** {@return how long a worker may stay silent before it is killed as unresponsive; zero means forever} */
     public Duration getUnresponsiveTimeout() { return unresponsiveTimeout; }
 
-    /** Resident bytes after which a worker is replaced once its task ends; 0 means no limit. */
+    /** {@return resident bytes after which a worker is replaced once its task ends; 0 means no limit} */
     public long getWorkerMemoryLimit() { return workerMemoryLimit; }
 
-    /** Resident bytes at which a worker is killed at once; 0 means no limit. */
+    /** {@return resident bytes at which a worker is killed at once; 0 means no limit} */
     public long getWorkerMemoryHardLimit() { return workerMemoryHardLimit; }
 
-    /** The user's extra deserialisation filter pattern, or an empty string. */
+    /** {@return the user's extra deserialisation filter pattern, or an empty string} */
     public String getDeserializationFilter() { return deserializationFilter; }
 
-    /** The worker JVMs' main class. */
+    /** {@return the worker JVMs' main class} */
     public String getWorkerMainClass() { return workerMainClass; }
 
-    /** Most tasks a worker holds at once when its tasks are short; 1 means no pipelining. */
+    /** {@return most tasks a worker holds at once when its tasks are short; 1 means no pipelining} */
     public int getPipelineDepth() { return pipelineDepth; }
 
-    /** The directory of the workers' class-data cache (absolute), or {@code null}: off. */
+    /** {@return the directory of the workers' class-data cache (absolute), or {@code null}: off} */
     public Path getClassDataCache() { return classDataCache; }
 
     @Override
@@ -313,106 +327,244 @@ public final class PoolConfig {
             return entries;
         }
 
-        /** Workers alive at all times; DIRAC's {@code minSize}. Must be {@code >= 0}. */
+        /**
+         * Sets the workers alive at all times: DIRAC's {@code minSize}.
+         *
+         * @param minSize the number, {@code >= 0} (default 2)
+         * @return this builder
+         */
         public Builder minSize(int minSize) { this.minSize = minSize; return this; }
 
-        /** Most workers alive; 0 means "same as minSize" (at least 1). Must be 0 or {@code >= minSize}. */
+        /**
+         * Sets the most workers alive: DIRAC's {@code maxSize}.
+         *
+         * @param maxSize the number, {@code >= minSize}; 0 (the default) means "same as minSize" (at least 1)
+         * @return this builder
+         */
         public Builder maxSize(int maxSize) { this.maxSize = maxSize; return this; }
 
         /**
          * Most tasks waiting for a worker (running ones not counted); {@code <= 0} means unbounded. Producers
          * wait (or are refused) at the bound; tasks given back by a worker that died before starting them
          * re-enter the queue even when it is full, so it may briefly hold a few more.
+         *
+         * @param maxQueuedRequests the bound (default 10); {@code <= 0} for none
+         * @return this builder
          */
         public Builder maxQueuedRequests(int maxQueuedRequests) { this.maxQueuedRequests = maxQueuedRequests; return this; }
 
+        /**
+         * Sets whether there are never more than {@code maxSize} worker processes alive, counting one being
+         * killed (default true). False lets a replacement start while the killed process is still going away,
+         * which replaces faster and briefly over-commits.
+         *
+         * @param strictLimits whether the limit is strict
+         * @return this builder
+         */
         public Builder strictLimits(boolean strictLimits) { this.strictLimits = strictLimits; return this; }
 
+        /**
+         * Sets whether {@code minSize} workers are kept alive when idle (default true); false lets every idle
+         * worker time out after {@code idleTimeout}, and workers start again on demand.
+         *
+         * @param keep whether to keep them
+         * @return this builder
+         */
         public Builder keepProcessesRunning(boolean keep) { this.keepProcessesRunning = keep; return this; }
 
+        /**
+         * Sets the pool's result callback, run after a task's own for tasks queued with
+         * {@code usePoolCallbacks}.
+         *
+         * @param callback the callback, or {@code null} for none
+         * @return this builder
+         */
         public Builder poolCallback(ResultCallback callback) { this.poolCallback = callback; return this; }
 
+        /**
+         * Sets the pool's exception callback, run after a task's own for tasks queued with
+         * {@code usePoolCallbacks}.
+         *
+         * @param callback the callback, or {@code null} for none
+         * @return this builder
+         */
         public Builder poolExceptionCallback(ExceptionCallback callback) { this.poolExceptionCallback = callback; return this; }
 
+        /**
+         * Sets how long a worker above the minimum may stay idle before it stops.
+         *
+         * @param idleTimeout the time, positive (default 60 s)
+         * @return this builder
+         */
         public Builder idleTimeout(Duration idleTimeout) {
             this.idleTimeout = Objects.requireNonNull(idleTimeout, "idleTimeout");
             return this;
         }
 
+        /**
+         * Sets the longest a launch may take, from the process start to a completed handshake; a launch that
+         * takes longer has failed.
+         *
+         * @param timeout the time, positive (default 30 s)
+         * @return this builder
+         */
         public Builder workerStartTimeout(Duration timeout) {
             this.workerStartTimeout = Objects.requireNonNull(timeout, "workerStartTimeout");
             return this;
         }
 
+        /**
+         * Sets after how many tasks a worker is replaced.
+         *
+         * @param max the number of tasks; 0 (the default) means never
+         * @return this builder
+         */
         public Builder maxTasksPerWorker(int max) { this.maxTasksPerWorker = max; return this; }
 
+        /**
+         * Sets the time between SIGTERM and SIGKILL when workers are stopped by force.
+         *
+         * @param grace the time, not negative (default 2 s)
+         * @return this builder
+         */
         public Builder terminationGrace(Duration grace) {
             this.terminationGrace = Objects.requireNonNull(grace, "terminationGrace");
             return this;
         }
 
+        /**
+         * Sets the {@code java} executable the workers run on.
+         *
+         * @param java the executable (default: this JVM's {@code bin/java})
+         * @return this builder
+         */
         public Builder javaExecutable(Path java) {
             this.javaExecutable = Objects.requireNonNull(java, "javaExecutable");
             return this;
         }
 
-        /** The workers' class path; it must include processpool-core and the task classes. */
+        /**
+         * Sets the workers' class path; it must include processpool-core and the task classes.
+         *
+         * @param entries the entries (default: this JVM's {@code java.class.path})
+         * @return this builder
+         */
         public Builder classPath(List<String> entries) {
             Objects.requireNonNull(entries, "classPath");
             this.classPath = new ArrayList<>(entries);
             return this;
         }
 
-        /** Replaces the worker JVM options (the default heap cap too, unless repeated). */
+        /**
+         * Replaces the worker JVM options (the default heap cap too, unless repeated).
+         *
+         * @param options the options (default {@link #DEFAULT_JVM_OPTIONS})
+         * @return this builder
+         */
         public Builder jvmOptions(List<String> options) {
             Objects.requireNonNull(options, "jvmOptions");
             this.jvmOptions = new ArrayList<>(options);
             return this;
         }
 
-        /** Adds worker JVM options after the current ones (a later {@code -Xmx} wins over the default). */
+        /**
+         * Adds worker JVM options after the current ones (a later {@code -Xmx} wins over the default).
+         *
+         * @param options the options to add
+         * @return this builder
+         */
         public Builder addJvmOptions(String... options) {
             this.jvmOptions.addAll(Arrays.asList(options));
             return this;
         }
 
-        /** Adds (or, with a null value, removes) a variable in the workers' environment. */
+        /**
+         * Adds (or, with a null value, removes) a variable in the workers' environment.
+         *
+         * @param name  the variable's name
+         * @param value its value, or {@code null} to remove it from the inherited environment
+         * @return this builder
+         */
         public Builder environment(String name, String value) {
             Objects.requireNonNull(name, "environment variable name");
             this.environment.put(name, value);
             return this;
         }
 
+        /**
+         * Sets the workers' working directory.
+         *
+         * @param dir the directory (default: this JVM's)
+         * @return this builder
+         */
         public Builder workingDirectory(Path dir) {
             this.workingDirectory = Objects.requireNonNull(dir, "workingDirectory");
             return this;
         }
 
+        /**
+         * Sets the largest message a worker may send (a result or an exception); a larger one fails its task
+         * and kills the worker.
+         *
+         * @param maxFrameBytes the size in bytes, at least 1024 (default 512 MiB)
+         * @return this builder
+         */
         public Builder maxFrameBytes(int maxFrameBytes) { this.maxFrameBytes = maxFrameBytes; return this; }
 
+        /**
+         * Sets where the lines that workers write to stdout and stderr go.
+         *
+         * @param listener the listener, or {@code null} (the default) to log them through slf4j
+         * @return this builder
+         */
         public Builder outputListener(WorkerOutputListener listener) { this.outputListener = listener; return this; }
 
-        /** How often workers send a heartbeat; {@link Duration#ZERO} turns heartbeats off. */
+        /**
+         * Sets how often workers send a heartbeat.
+         *
+         * @param interval the interval (default 1 s); {@link Duration#ZERO} turns heartbeats off
+         * @return this builder
+         */
         public Builder heartbeatInterval(Duration interval) {
             this.heartbeatInterval = Objects.requireNonNull(interval, "heartbeatInterval");
             return this;
         }
 
-        /** How long a worker may be silent before it is killed; {@link Duration#ZERO} means forever. */
+        /**
+         * Sets how long a worker may be silent before it is killed as unresponsive.
+         *
+         * @param timeout the time (default 15 s), at least twice the heartbeat interval; {@link Duration#ZERO}
+         *                means forever
+         * @return this builder
+         */
         public Builder unresponsiveTimeout(Duration timeout) {
             this.unresponsiveTimeout = Objects.requireNonNull(timeout, "unresponsiveTimeout");
             return this;
         }
 
-        /** Resident bytes after which a worker is replaced when its task ends; 0 means no limit. */
+        /**
+         * Sets the resident memory after which a worker is replaced when its task ends (Linux).
+         *
+         * @param bytes the limit in bytes; 0 (the default) means none
+         * @return this builder
+         */
         public Builder workerMemoryLimit(long bytes) { this.workerMemoryLimit = bytes; return this; }
 
-        /** Resident bytes at which a worker is killed at once (checked at each heartbeat); 0 means no limit. */
+        /**
+         * Sets the resident memory at which a worker is killed at once, checked at each heartbeat (Linux);
+         * its task ends with a {@link ResourceLimitException}.
+         *
+         * @param bytes the limit in bytes; 0 (the default) means none
+         * @return this builder
+         */
         public Builder workerMemoryHardLimit(long bytes) { this.workerMemoryHardLimit = bytes; return this; }
 
         /**
          * An extra {@link java.io.ObjectInputFilter} pattern for everything read from workers, e.g.
          * {@code "com.mycorp.**;java.**;!*"} to accept only those classes. Checked at {@link #build()}.
+         *
+         * @param pattern the pattern; empty (the default) adds nothing to the built-in filter
+         * @return this builder
          */
         public Builder deserializationFilter(String pattern) {
             this.deserializationFilter = Objects.requireNonNull(pattern, "deserializationFilter").strip();
@@ -422,6 +574,9 @@ public final class PoolConfig {
         /**
          * Most tasks a worker may hold at once (the running one included) when its recent tasks were short
          * (under 5 ms on average) and tasks are waiting; 1 turns pipelining off.
+         *
+         * @param depth the number of tasks, at least 1 (default 8)
+         * @return this builder
          */
         public Builder pipelineDepth(int depth) { this.pipelineDepth = depth; return this; }
 
@@ -437,13 +592,21 @@ public final class PoolConfig {
          * messages are turned off for these workers so that a rejected archive prints nothing into the task
          * output. Off (logged once) when a class-path entry is not a jar, when {@code jvmOptions} set
          * {@code -Xshare} other than {@code auto} or an archive option of their own, or for an older JVM.
+         *
+         * @param directory the directory, or {@code null} for none
+         * @return this builder
          */
         public Builder classDataCache(Path directory) {
             this.classDataCache = directory == null ? null : directory.toAbsolutePath().normalize();
             return this;
         }
 
-        /** The worker JVMs' main class: only for custom workers that speak the protocol, and for tests. */
+        /**
+         * Sets the worker JVMs' main class: only for custom workers that speak the protocol, and for tests.
+         *
+         * @param className the binary name of the class (default {@code dev.processpool.worker.WorkerMain})
+         * @return this builder
+         */
         public Builder workerMainClass(String className) {
             this.workerMainClass = Objects.requireNonNull(className, "workerMainClass");
             return this;
@@ -452,6 +615,7 @@ public final class PoolConfig {
         /**
          * Checks every value and builds the configuration.
          *
+         * @return the configuration
          * @throws IllegalArgumentException naming the first setting that is out of range
          */
         public PoolConfig build() {

@@ -1,5 +1,6 @@
 package dev.processpool;
 
+import dev.processpool.internal.Logs;
 import dev.processpool.internal.PoolEngine;
 import dev.processpool.internal.ResultDelivery;
 import dev.processpool.internal.Submission;
@@ -10,7 +11,7 @@ import dev.processpool.protocol.TaskPayload;
 import dev.processpool.transport.LocalJvmTransport;
 import dev.processpool.transport.WorkerTransport;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 import java.io.IOException;
 import java.io.NotSerializableException;
@@ -110,7 +111,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *     ProcessTask task = ProcessTask.builder((args, kwargs) -> (Integer) args.get(0) * 2)
  *             .args(21)
  *             .timeout(Duration.ofSeconds(5))
- *             .callback((t, result) -> System.out.println(t.getTaskID() + " -> " + result))
+ *             .callback((t, result) -> System.out.println(t.getTaskId() + " -> " + result))
  *             .exceptionCallback((t, failure) -> System.err.println(failure.getMessage()))
  *             .build();
  *     pool.queueTask(task);
@@ -122,7 +123,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public class ProcessPool implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ProcessPool.class);
+    private static final Logger LOG = Logs.logger(ProcessPool.class.getName(), Level.WARN);
     private static final AtomicInteger POOL_NUMBERS = new AtomicInteger();
     private static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(60);
 
@@ -146,7 +147,14 @@ public class ProcessPool implements AutoCloseable {
         this(PoolConfig.builder().build());
     }
 
-    /** DIRAC's {@code ProcessPool(minSize, maxSize, maxQueuedRequests)}. */
+    /**
+     * DIRAC's {@code ProcessPool(minSize, maxSize, maxQueuedRequests)}.
+     *
+     * @param minSize           workers kept alive at all times
+     * @param maxSize           most workers; 0 means the same as {@code minSize} (at least 1)
+     * @param maxQueuedRequests most tasks waiting for a worker; {@code <= 0} means unbounded
+     * @throws IllegalArgumentException if a size is out of range
+     */
     public ProcessPool(int minSize, int maxSize, int maxQueuedRequests) {
         this(PoolConfig.builder().minSize(minSize).maxSize(maxSize).maxQueuedRequests(maxQueuedRequests).build());
     }
@@ -155,6 +163,13 @@ public class ProcessPool implements AutoCloseable {
      * DIRAC's full constructor: {@code ProcessPool(minSize, maxSize, maxQueuedRequests, strictLimits,
      * poolCallback, poolExceptionCallback, keepProcessesRunning)}.
      *
+     * @param minSize               workers kept alive at all times
+     * @param maxSize               most workers; 0 means the same as {@code minSize} (at least 1)
+     * @param maxQueuedRequests     most tasks waiting for a worker; {@code <= 0} means unbounded
+     * @param strictLimits          never more than {@code maxSize} processes, counting one being killed
+     * @param poolCallback          the pool's result callback, or {@code null}
+     * @param poolExceptionCallback the pool's exception callback, or {@code null}
+     * @param keepProcessesRunning  keep {@code minSize} workers alive when idle
      * @throws IllegalArgumentException if a size is out of range
      */
     public ProcessPool(int minSize, int maxSize, int maxQueuedRequests, boolean strictLimits,
@@ -169,6 +184,7 @@ public class ProcessPool implements AutoCloseable {
      * A pool with the given configuration. Starts {@code minSize} workers in the background and returns
      * without waiting for them.
      *
+     * @param config the configuration
      * @throws UncheckedIOException if the pool's private socket directory cannot be created
      */
     public ProcessPool(PoolConfig config) {
@@ -200,8 +216,15 @@ public class ProcessPool implements AutoCloseable {
     /**
      * DIRAC's {@code createAndQueueTask}: creates a function task and queues it.
      *
-     * @param timeOut      zero for none
-     * @param blocking     whether to wait for a queue slot when the queue is full
+     * @param function          what the worker calls
+     * @param args              the positional arguments, or {@code null} for none
+     * @param kwargs            the keyword arguments, or {@code null} for none
+     * @param taskId            the id, or {@code null} to have one assigned
+     * @param callback          the task's result callback, or {@code null}
+     * @param exceptionCallback the task's exception callback, or {@code null}
+     * @param blocking          whether to wait for a queue slot when the queue is full
+     * @param usePoolCallbacks  whether the pool's callbacks also run for this task
+     * @param timeOut           the timeout from the start of execution; zero or {@code null} for none
      * @return the task, or empty if {@code blocking} is false and the queue was full
      * @throws NullPointerException       if {@code function} is null
      * @throws IllegalArgumentException   if the task cannot be serialised, its id is in use or the timeout
@@ -217,14 +240,30 @@ public class ProcessPool implements AutoCloseable {
         return queueTask(task, blocking, usePoolCallbacks) ? Optional.of(task) : Optional.empty();
     }
 
-    /** Creates a function task with positional arguments and queues it, waiting for a slot if need be. */
+    /**
+     * Creates a function task with positional arguments and queues it, waiting for a slot if need be.
+     *
+     * @param function what the worker calls
+     * @param args     the positional arguments
+     * @return the task, queued
+     * @throws IllegalArgumentException   if the task cannot be serialised
+     * @throws RejectedExecutionException if the pool is shutting down or shut down
+     */
     public ProcessTask createAndQueueTask(TaskFunction function, Object... args) {
         ProcessTask task = ProcessTask.builder(function).args(args).build();
         queueTask(task);
         return task;
     }
 
-    /** Queues a task, waiting for a queue slot if need be. Same as {@code queueTask(task, true, false)}. */
+    /**
+     * Queues a task, waiting for a queue slot if need be. Same as {@code queueTask(task, true, false)}.
+     *
+     * @param task the task, not queued before
+     * @return true: the task was queued
+     * @throws IllegalArgumentException   if the task cannot be serialised or its id is in use
+     * @throws IllegalStateException      if the task was queued before
+     * @throws RejectedExecutionException if the pool is shutting down or shut down
+     */
     public boolean queueTask(ProcessTask task) {
         return queueTask(task, true, false);
     }
@@ -232,6 +271,7 @@ public class ProcessPool implements AutoCloseable {
     /**
      * DIRAC's {@code queueTask(task, blocking, usePoolCallbacks)}.
      *
+     * @param task             the task, not queued before
      * @param blocking         wait for a queue slot when the queue is full; if false, return false at once
      * @param usePoolCallbacks if true, the pool's callbacks also run for this task (false leaves the task's
      *                         own setting as it is)
@@ -248,7 +288,13 @@ public class ProcessPool implements AutoCloseable {
     /**
      * Queues a task, waiting at most {@code maxWait} for a queue slot.
      *
+     * @param task             the task, not queued before
+     * @param maxWait          the longest to wait for a slot
+     * @param usePoolCallbacks if true, the pool's callbacks also run for this task
      * @return true if queued, false if the queue stayed full for {@code maxWait}
+     * @throws IllegalArgumentException   if the task cannot be serialised or its id is in use
+     * @throws IllegalStateException      if the task was queued before
+     * @throws RejectedExecutionException if the pool is shutting down or shut down
      */
     public boolean queueTask(ProcessTask task, Duration maxWait, boolean usePoolCallbacks) {
         Objects.requireNonNull(maxWait, "maxWait");
@@ -450,6 +496,7 @@ public class ProcessPool implements AutoCloseable {
      * pool replaces it). Either way the task ends with a {@link TaskCancelledException} and its exception
      * callback runs as usual. Same as cancelling its {@link ProcessTask#future() future}.
      *
+     * @param task the task
      * @return true if the task was cancelled, false if it had an outcome already or was never queued here
      */
     public boolean cancel(ProcessTask task) {
@@ -465,6 +512,12 @@ public class ProcessPool implements AutoCloseable {
      * Python's {@code Pool.map}. The inputs are sent in chunks of {@code chunkSize}, one task per chunk, which
      * is much faster than one task per input for small inputs. Blocks until every chunk has finished.
      *
+     * @param <T>       the type of the inputs
+     * @param <R>       the type of the results
+     * @param function  what each worker applies to each input
+     * @param inputs    the inputs, each serialisable
+     * @param chunkSize how many inputs travel in one task, at least 1
+     * @return the results, in input order
      * @throws java.util.concurrent.CompletionException at the first chunk (in input order) that failed; its
      *         cause is the chunk's {@link TaskException}. Chunks after it still run.
      * @throws IllegalArgumentException if {@code chunkSize < 1}
@@ -483,13 +536,33 @@ public class ProcessPool implements AutoCloseable {
      * {@code hasNext()}/{@code next()} throw a {@link java.util.concurrent.CompletionException} (cause: the
      * chunk's {@link TaskException}) once, in its place; iteration may go on after it. The iterator is for
      * one thread.
+     *
+     * @param <T>       the type of the inputs
+     * @param <R>       the type of the results
+     * @param function  what each worker applies to each input
+     * @param inputs    the inputs, each serialisable; read lazily, so they may be endless
+     * @param chunkSize how many inputs travel in one task, at least 1
+     * @return the results, in input order
+     * @throws IllegalArgumentException   if {@code chunkSize < 1}
+     * @throws RejectedExecutionException if the pool is shut down
      */
     public <T, R> java.util.Iterator<R> imap(MapFunction<? super T, ? extends R> function,
                                              Iterable<? extends T> inputs, int chunkSize) {
         return startMap(function, inputs, chunkSize, true);
     }
 
-    /** Like {@link #imap}, but hands out each chunk's results as soon as that chunk finishes. */
+    /**
+     * Like {@link #imap}, but hands out each chunk's results as soon as that chunk finishes.
+     *
+     * @param <T>       the type of the inputs
+     * @param <R>       the type of the results
+     * @param function  what each worker applies to each input
+     * @param inputs    the inputs, each serialisable; read lazily, so they may be endless
+     * @param chunkSize how many inputs travel in one task, at least 1
+     * @return the results, chunk by chunk as chunks finish, in input order within a chunk
+     * @throws IllegalArgumentException   if {@code chunkSize < 1}
+     * @throws RejectedExecutionException if the pool is shut down
+     */
     public <T, R> java.util.Iterator<R> imapUnordered(MapFunction<? super T, ? extends R> function,
                                                       Iterable<? extends T> inputs, int chunkSize) {
         return startMap(function, inputs, chunkSize, false);
@@ -513,6 +586,8 @@ public class ProcessPool implements AutoCloseable {
     /**
      * Runs the callbacks of every task that has finished since the last call, in this thread, and returns
      * how many tasks that was. Does not wait.
+     *
+     * @return the number of tasks whose callbacks ran
      */
     public int processResults() {
         return delivery.processResults();
@@ -522,6 +597,7 @@ public class ProcessPool implements AutoCloseable {
      * A barrier: waits until every task queued before this call has finished and its callbacks have run
      * (in this thread, unless the pool is daemonized), or until the timeout passes.
      *
+     * @param timeout the longest to wait
      * @return true if all those tasks were settled, false if the timeout passed first
      * @throws IllegalStateException if called from a callback (it would wait for that callback's own task)
      */
@@ -548,17 +624,25 @@ public class ProcessPool implements AutoCloseable {
         delivery.daemonize(name + "-callbacks");
     }
 
-    /** Whether {@link #daemonize()} has been called (and the pool is not shut down). */
+    /** {@return whether {@link #daemonize()} has been called (and the pool is not shut down)} */
     public boolean isDaemonized() {
         return delivery.isDaemonized();
     }
 
-    /** DIRAC's {@code setPoolCallback}: the pool's result callback. */
+    /**
+     * DIRAC's {@code setPoolCallback}: sets the pool's result callback.
+     *
+     * @param callback the callback, or {@code null} for none
+     */
     public void setPoolCallback(ResultCallback callback) {
         this.poolCallback = callback;
     }
 
-    /** DIRAC's {@code setPoolExceptionCallback}: the pool's exception callback. */
+    /**
+     * DIRAC's {@code setPoolExceptionCallback}: sets the pool's exception callback.
+     *
+     * @param callback the callback, or {@code null} for none
+     */
     public void setPoolExceptionCallback(ExceptionCallback callback) {
         this.poolExceptionCallback = callback;
     }
@@ -569,6 +653,7 @@ public class ProcessPool implements AutoCloseable {
      * Waits until {@code minSize} workers have started (completed their handshake), so that the first tasks
      * do not pay for JVM start-up. Queuing does not need this: tasks wait for workers anyway.
      *
+     * @param timeout the longest to wait
      * @return true when they are ready, false if the timeout passed first or the pool is shut down
      */
     public boolean awaitReady(Duration timeout) {
@@ -585,6 +670,8 @@ public class ProcessPool implements AutoCloseable {
      * DIRAC's {@code stopProcessing}: stops dispatching tasks, waits up to {@code timeout} for running tasks to
      * finish, cancels those still running (their workers are killed) and stops every worker. Tasks stay queued
      * and can still be queued; {@link #startProcessing()} resumes.
+     *
+     * @param timeout how long running tasks may take to finish before they are cancelled
      */
     public void stopProcessing(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
@@ -617,6 +704,7 @@ public class ProcessPool implements AutoCloseable {
      * the workers with SIGTERM and, after the termination grace, SIGKILL. When it returns no worker process
      * is alive. Idempotent.
      *
+     * @param timeout how long queued and running tasks may take to finish before they are cancelled
      * @return true if every task finished within the timeout, false if some were cancelled
      * @throws IllegalStateException if called from a callback (it would wait for that callback's own task)
      */
@@ -665,24 +753,25 @@ public class ProcessPool implements AutoCloseable {
         shutdown(DEFAULT_SHUTDOWN_TIMEOUT);
     }
 
-    /** Whether {@link #shutdown} has been called (the pool accepts no more tasks). */
+    /** {@return whether {@link #shutdown} has been called (the pool accepts no more tasks)} */
     public boolean isShutdown() {
         PoolEngine.RunState s = engine.runState();
         return s == PoolEngine.RunState.SHUTTING_DOWN || s == PoolEngine.RunState.TERMINATED;
     }
 
-    /** Whether shutdown has completed: no worker process of this pool is alive. */
+    /** {@return whether shutdown has completed: no worker process of this pool is alive} */
     public boolean isTerminated() {
         return terminated;
     }
 
     // ============================================================================================ getters
 
+    /** {@return the workers kept alive at all times} */
     public int getMinSize() {
         return config.getMinSize();
     }
 
-    /** The effective maximum ({@code maxSize = 0} was turned into {@code max(1, minSize)}). */
+    /** {@return the effective maximum ({@code maxSize = 0} was turned into {@code max(1, minSize)})} */
     public int getMaxSize() {
         return config.getMaxSize();
     }
@@ -690,22 +779,24 @@ public class ProcessPool implements AutoCloseable {
     /**
      * How many more tasks could start running right away: {@code maxSize} minus the workers running a task
      * minus the tasks already waiting (never negative).
+     *
+     * @return the number of free slots
      */
     public int getFreeSlots() {
         return Math.max(0, config.getMaxSize() - engine.numWorking() - engine.numPending());
     }
 
-    /** Workers running a task now. A dead, stopping or timed-out worker never counts. */
+    /** {@return workers running a task now. A dead, stopping or timed-out worker never counts} */
     public int getNumWorkingProcesses() {
         return engine.numWorking();
     }
 
-    /** Workers alive and waiting for a task. */
+    /** {@return workers alive and waiting for a task} */
     public int getNumIdleProcesses() {
         return engine.numIdle();
     }
 
-    /** Worker processes alive or being started, stopping ones included. */
+    /** {@return worker processes alive or being started, stopping ones included} */
     public int getNumProcesses() {
         return engine.numProcesses();
     }
@@ -713,31 +804,34 @@ public class ProcessPool implements AutoCloseable {
     /**
      * Tasks waiting to run: in the queue, or held by a worker behind the task it runs (see
      * {@link PoolConfig#getPipelineDepth()}). Running ones are not included.
+     *
+     * @return the number of waiting tasks
      */
     public int getNumPendingTasks() {
         return engine.numPending();
     }
 
-    /** Whether the waiting queue is at {@code maxQueuedRequests} (never, when unbounded). */
+    /** {@return whether the waiting queue is at {@code maxQueuedRequests} (never, when unbounded)} */
     public boolean isFull() {
         return engine.isFull();
     }
 
-    /** Whether tasks are waiting to run (see {@link #getNumPendingTasks()}). */
+    /** {@return whether tasks are waiting to run (see {@link #getNumPendingTasks()})} */
     public boolean hasPendingTasks() {
         return engine.numPending() > 0;
     }
 
-    /** Whether any task is waiting or running. */
+    /** {@return whether any task is waiting or running} */
     public boolean isWorking() {
         return engine.numWorking() > 0 || engine.numPending() > 0;
     }
 
-    /** A snapshot of the workers, each a live read-only view. */
+    /** {@return a snapshot of the workers, each a live read-only view} */
     public List<WorkingProcess> getWorkers() {
         return engine.workers();
     }
 
+    /** {@return the pool's configuration} */
     public PoolConfig getConfig() {
         return config;
     }

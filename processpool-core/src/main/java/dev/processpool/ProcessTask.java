@@ -73,6 +73,14 @@ public final class ProcessTask {
      * DIRAC's constructor: {@code ProcessTask(taskFunction, args, kwargs, taskID, callback, exceptionCallback,
      * usePoolCallbacks, timeOut)}. {@code null} stands for "not given" in every parameter but the function.
      *
+     * @param function          what the worker calls
+     * @param args              the positional arguments, or {@code null} for none
+     * @param kwargs            the keyword arguments, or {@code null} for none
+     * @param taskId            the id, or {@code null} to have the pool assign one when the task is queued
+     * @param callback          the task's result callback, or {@code null}
+     * @param exceptionCallback the task's exception callback, or {@code null}
+     * @param usePoolCallbacks  whether the pool's callbacks also run for this task, after its own
+     * @param timeout           the timeout from the start of execution, or {@code null} or zero for none
      * @throws NullPointerException     if {@code function} is {@code null}
      * @throws IllegalArgumentException if the timeout is negative or the id is blank
      */
@@ -84,13 +92,23 @@ public final class ProcessTask {
                 .timeout(timeout == null ? Duration.ZERO : timeout));
     }
 
-    /** A builder for a function task. */
+    /**
+     * A builder for a function task.
+     *
+     * @param function what the worker calls, with the task's positional and keyword arguments
+     * @return a builder
+     */
     public static Builder builder(TaskFunction function) {
         Objects.requireNonNull(function, "task function must not be null");
         return new Builder(function, null);
     }
 
-    /** A builder for a callable-class task: the class is instantiated in the worker and then called. */
+    /**
+     * A builder for a callable-class task: the class is instantiated in the worker and then called.
+     *
+     * @param callableClass the class; only its name travels to the worker
+     * @return a builder
+     */
     public static Builder builder(Class<? extends Callable<?>> callableClass) {
         Objects.requireNonNull(callableClass, "callable class must not be null");
         return new Builder(null, callableClass.getName());
@@ -100,6 +118,10 @@ public final class ProcessTask {
      * A builder for a callable-class task named by its fully qualified (binary) class name. The class must
      * be on the workers' class path and implement {@link Callable} or {@link Runnable}; the worker checks both and fails the
      * task with a clear {@link TaskExecutionException} if not.
+     *
+     * @param callableClassName the class's binary name, e.g. {@code com.example.Job} or {@code com.example.Outer$Job}
+     * @return a builder
+     * @throws IllegalArgumentException if the name is blank
      */
     public static Builder builderForClassName(String callableClassName) {
         Objects.requireNonNull(callableClassName, "callable class name must not be null");
@@ -109,56 +131,117 @@ public final class ProcessTask {
         return new Builder(null, callableClassName.strip());
     }
 
-    // ---- DIRAC's getters -------------------------------------------------------------------------------
+    // ---- id and timeouts: the Java names, and DIRAC's ------------------------------------------------------
 
-    /** The task id: the one given, or the one assigned when the task was queued ({@code null} before). */
+    /**
+     * The task id: the one given to {@link Builder#taskId(String)}, or the one assigned when the task was
+     * queued. The Java spelling of DIRAC's {@link #getTaskID()}, matching {@code taskId(...)} and
+     * {@link TaskException#getTaskId()}.
+     *
+     * @return the id, or {@code null} before the task is queued when none was given
+     */
+    public String getTaskId() {
+        return taskId;
+    }
+
+    /**
+     * DIRAC's name for {@link #getTaskId()}.
+     *
+     * @return the id, or {@code null} before the task is queued when none was given
+     */
     public String getTaskID() {
         return taskId;
     }
 
-    /** The timeout; {@link Duration#ZERO} means none. */
+    /**
+     * The timeout, measured from the start of execution in the worker. The Java spelling of DIRAC's
+     * {@link #getTimeOut()}, matching {@link Builder#timeout(Duration)}.
+     *
+     * @return the timeout; {@link Duration#ZERO} means none
+     */
+    public Duration getTimeout() {
+        return timeout;
+    }
+
+    /**
+     * DIRAC's name for {@link #getTimeout()}.
+     *
+     * @return the timeout; {@link Duration#ZERO} means none
+     */
     public Duration getTimeOut() {
         return timeout;
     }
 
     /**
-     * Changes the timeout. Takes effect if the task has not started yet.
+     * Changes the timeout. Takes effect if the task has not started yet. The Java spelling of DIRAC's
+     * {@link #setTimeOut(Duration)}.
      *
+     * @param timeout the new timeout; {@link Duration#ZERO} for none
      * @throws IllegalArgumentException if negative
      */
-    public void setTimeOut(Duration timeout) {
+    public void setTimeout(Duration timeout) {
         this.timeout = checkTimeout(timeout);
     }
 
     /**
+     * DIRAC's name for {@link #setTimeout(Duration)}.
+     *
+     * @param timeout the new timeout; {@link Duration#ZERO} for none
+     * @throws IllegalArgumentException if negative
+     */
+    public void setTimeOut(Duration timeout) {
+        setTimeout(timeout);
+    }
+
+    /**
      * The progress timeout: the longest the task may run without calling {@link TaskContext#reportProgress()}
-     * (counted from its start or its last report); {@link Duration#ZERO} means none.
+     * (counted from its start or its last report).
+     *
+     * @return the progress timeout; {@link Duration#ZERO} means none
      */
     public Duration getProgressTimeout() {
         return progressTimeout;
     }
 
-    /** Changes the progress timeout. Takes effect if the task has not started yet. */
+    /**
+     * Changes the progress timeout. Takes effect if the task has not started yet.
+     *
+     * @param progressTimeout the new progress timeout; {@link Duration#ZERO} for none
+     * @throws IllegalArgumentException if negative
+     */
     public void setProgressTimeout(Duration progressTimeout) {
         this.progressTimeout = checkTimeout(progressTimeout);
     }
 
-    /** Whether a non-zero timeout is set. */
-    public boolean hasTimeOutSet() {
+    /**
+     * Whether a timeout is set. The Java spelling of DIRAC's {@link #hasTimeOutSet()}.
+     *
+     * @return whether the timeout is not zero
+     */
+    public boolean hasTimeout() {
         return !timeout.isZero();
     }
 
-    /** Whether a result callback or an exception callback was given to this task. */
+    /**
+     * DIRAC's name for {@link #hasTimeout()}.
+     *
+     * @return whether the timeout is not zero
+     */
+    public boolean hasTimeOutSet() {
+        return hasTimeout();
+    }
+
+    /** {@return whether a result callback or an exception callback was given to this task} */
     public boolean hasCallback() {
         return callback != null || exceptionCallback != null;
     }
 
-    /** Whether the pool's callbacks run for this task (after the task's own). */
+    /** {@return whether the pool's callbacks run for this task (after the task's own)} */
     public boolean hasPoolCallback() {
         return usePoolCallbacks;
     }
 
-    /** Same as {@link #hasPoolCallback()}: DIRAC has both names. */
+    /** {@return same as {@link #hasPoolCallback()}: DIRAC has both names} */
     public boolean usePoolCallbacks() {
         return usePoolCallbacks;
     }
@@ -173,22 +256,22 @@ public final class ProcessTask {
         usePoolCallbacks = false;
     }
 
-    /** Whether the task has finished without a result (it threw, timed out, was cancelled, its worker died). */
+    /** {@return whether the task has finished without a result (it threw, timed out, was cancelled, its worker died)} */
     public boolean exceptionRaised() {
         return exception != null;
     }
 
-    /** The task's result; {@code null} while it runs, after a failure, or when the task returned null. */
+    /** {@return the task's result; {@code null} while it runs, after a failure, or when the task returned null} */
     public Object taskResults() {
         return result;
     }
 
-    /** Why the task failed, or {@code null} while it runs or after a success. */
+    /** {@return why the task failed, or {@code null} while it runs or after a success} */
     public TaskException taskException() {
         return exception;
     }
 
-    /** The pid of the worker that ran the task (or was running it when it failed), or -1 if none did. */
+    /** {@return the pid of the worker that ran the task (or was running it when it failed), or -1 if none did} */
     public long getWorkerPid() {
         return workerPid;
     }
@@ -196,12 +279,14 @@ public final class ProcessTask {
     /**
      * How long the task ran in its worker, from the start of its execution to its outcome; zero if it never
      * started. Known once the task is done.
+     *
+     * @return the run time
      */
     public Duration getRunTime() {
         return runTime;
     }
 
-    /** Whether the task has an outcome (a result or a failure). */
+    /** {@return whether the task has an outcome (a result or a failure)} */
     public boolean isDone() {
         return outcomeRecorded.get();
     }
@@ -211,6 +296,8 @@ public final class ProcessTask {
      * {@link TaskException}, as soon as the outcome is known (before the callbacks run). Dependent stages
      * registered with the non-{@code Async} methods run in a pool thread: keep them short, or use the
      * {@code Async} variants. Cancelling the future asks the pool to cancel the task.
+     *
+     * @return the future of the task's outcome
      */
     public CompletableFuture<Object> future() {
         return future;
@@ -218,32 +305,32 @@ public final class ProcessTask {
 
     // ---- what the worker runs --------------------------------------------------------------------------
 
-    /** The function of a function task, if this is one. */
+    /** {@return the function of a function task, if this is one} */
     public Optional<TaskFunction> getFunction() {
         return Optional.ofNullable(function);
     }
 
-    /** The class name of a callable-class task, if this is one. */
+    /** {@return the class name of a callable-class task, if this is one} */
     public Optional<String> getCallableClassName() {
         return Optional.ofNullable(callableClassName);
     }
 
-    /** The positional arguments (unmodifiable). */
+    /** {@return the positional arguments (unmodifiable)} */
     public List<Object> getArgs() {
         return args;
     }
 
-    /** The keyword arguments (unmodifiable, in insertion order). */
+    /** {@return the keyword arguments (unmodifiable, in insertion order)} */
     public Map<String, Object> getKwargs() {
         return kwargs;
     }
 
-    /** The task's own result callback, if any. */
+    /** {@return the task's own result callback, if any} */
     public ResultCallback getCallback() {
         return callback;
     }
 
-    /** The task's own exception callback, if any. */
+    /** {@return the task's own exception callback, if any} */
     public ExceptionCallback getExceptionCallback() {
         return exceptionCallback;
     }
@@ -258,7 +345,7 @@ public final class ProcessTask {
 
     // ---- used by ProcessPool -----------------------------------------------------------------------------
 
-    /** Marks the task as queued; false if it already was. */
+    /** {@return marks the task as queued; false if it already was} */
     boolean markQueued() {
         return queued.compareAndSet(false, true);
     }
@@ -330,18 +417,35 @@ public final class ProcessTask {
             this.callableClassName = callableClassName;
         }
 
-        /** Positional arguments; {@code null} means none. Elements may be {@code null}. */
+        /**
+         * Sets the positional arguments.
+         *
+         * @param args the arguments, which must be serialisable; {@code null} means none; elements may be
+         *             {@code null}
+         * @return this builder
+         */
         public Builder args(List<?> args) {
             this.args = args == null ? List.of() : args;
             return this;
         }
 
-        /** Positional arguments. */
+        /**
+         * Sets the positional arguments.
+         *
+         * @param args the arguments, which must be serialisable
+         * @return this builder
+         */
         public Builder args(Object... args) {
             return args(args == null ? null : java.util.Arrays.asList(args));
         }
 
-        /** Keyword arguments; {@code null} means none. Keys must not be {@code null}. */
+        /**
+         * Sets the keyword arguments.
+         *
+         * @param kwargs the arguments by name, values serialisable; {@code null} means none
+         * @return this builder
+         * @throws IllegalArgumentException if a key is {@code null}
+         */
         public Builder kwargs(Map<String, ?> kwargs) {
             if (kwargs != null && hasNullKey(kwargs)) {
                 throw new IllegalArgumentException("keyword argument names must not be null");
@@ -359,7 +463,13 @@ public final class ProcessTask {
             }
         }
 
-        /** The task id; {@code null} lets the pool assign one. */
+        /**
+         * Sets the task id, which {@link ProcessTask#getTaskId()} returns.
+         *
+         * @param taskId the id; {@code null} lets the pool assign one when the task is queued
+         * @return this builder
+         * @throws IllegalArgumentException if blank
+         */
         public Builder taskId(String taskId) {
             if (taskId != null && taskId.isBlank()) {
                 throw new IllegalArgumentException("task id must not be blank");
@@ -368,7 +478,13 @@ public final class ProcessTask {
             return this;
         }
 
-        /** The timeout, from the start of execution in the worker; zero (the default) means none. */
+        /**
+         * Sets the timeout, which {@link ProcessTask#getTimeout()} returns.
+         *
+         * @param timeout the timeout, from the start of execution in the worker; zero (the default) means none
+         * @return this builder
+         * @throws IllegalArgumentException if negative
+         */
         public Builder timeout(Duration timeout) {
             this.timeout = checkTimeout(timeout);
             return this;
@@ -379,28 +495,50 @@ public final class ProcessTask {
          * {@link TaskTimeoutException#isProgressTimeout()} is true) when it has not called
          * {@link TaskContext#reportProgress()} for this long. Zero (the default) means none. Works on top of
          * the total {@link #timeout}.
+         *
+         * @param progressTimeout the progress timeout; zero means none
+         * @return this builder
+         * @throws IllegalArgumentException if negative
          */
         public Builder progressTimeout(Duration progressTimeout) {
             this.progressTimeout = checkTimeout(progressTimeout);
             return this;
         }
 
+        /**
+         * Sets the task's own result callback, run after a success.
+         *
+         * @param callback the callback, or {@code null} for none
+         * @return this builder
+         */
         public Builder callback(ResultCallback callback) {
             this.callback = callback;
             return this;
         }
 
+        /**
+         * Sets the task's own exception callback, run after a failure.
+         *
+         * @param exceptionCallback the callback, or {@code null} for none
+         * @return this builder
+         */
         public Builder exceptionCallback(ExceptionCallback exceptionCallback) {
             this.exceptionCallback = exceptionCallback;
             return this;
         }
 
-        /** Whether the pool's callbacks also run for this task, after its own. */
+        /**
+         * Sets whether the pool's callbacks also run for this task, after its own.
+         *
+         * @param use whether they do (default: no)
+         * @return this builder
+         */
         public Builder usePoolCallbacks(boolean use) {
             this.usePoolCallbacks = use;
             return this;
         }
 
+        /** {@return the task, ready to be queued once} */
         public ProcessTask build() {
             return new ProcessTask(this);
         }

@@ -9,6 +9,14 @@ public final class ResultTransferException extends TaskException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * The outcome of a task whose result could not be brought back.
+     *
+     * @param taskId    the task's id
+     * @param workerPid the pid of the worker that ran it
+     * @param message   what went wrong
+     * @param cause     the exception that says why
+     */
     public ResultTransferException(String taskId, long workerPid, String message, Throwable cause) {
         super("task " + taskId + ": " + message, taskId, workerPid, cause);
     }

@@ -21,7 +21,7 @@ public final class TaskContext {
         }
     }
 
-    /** Whether this code runs inside a processpool worker JVM. */
+    /** {@return whether this code runs inside a processpool worker JVM} */
     public static boolean isInWorker() {
         return dev.processpool.worker.WorkerMain.progressReporter() != null;
     }

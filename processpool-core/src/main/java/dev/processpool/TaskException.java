@@ -10,21 +10,31 @@ public abstract class TaskException extends Exception {
 
     private static final long serialVersionUID = 1L;
 
+    /** The id of the task that failed. */
     private final String taskId;
+    /** The pid of the worker the task ran on, or {@code -1}. */
     private final long workerPid;
 
+    /**
+     * For the subclasses, one per kind of outcome.
+     *
+     * @param message   the message
+     * @param taskId    the id of the task that failed
+     * @param workerPid the pid of the worker the task ran on, or {@code -1} when it never reached one
+     * @param cause     the cause, or {@code null}
+     */
     protected TaskException(String message, String taskId, long workerPid, Throwable cause) {
         super(message, cause);
         this.taskId = taskId;
         this.workerPid = workerPid;
     }
 
-    /** The id of the task that failed. */
+    /** {@return the id of the task that failed} */
     public String getTaskId() {
         return taskId;
     }
 
-    /** The pid of the worker the task ran on, or {@code -1} when it never reached one. */
+    /** {@return the pid of the worker the task ran on, or {@code -1} when it never reached one} */
     public long getWorkerPid() {
         return workerPid;
     }

@@ -10,14 +10,28 @@ public final class TaskTimeoutException extends TaskException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The timeout the task overran. */
     private final Duration timeout;
+    /** Whether that was its progress timeout. */
     private final boolean progressTimeout;
 
+    /**
+     * The outcome of a task that overran its total timeout.
+     *
+     * @param taskId    the task's id
+     * @param workerPid the pid of the worker that was killed
+     * @param timeout   the timeout the task overran
+     */
     public TaskTimeoutException(String taskId, long workerPid, Duration timeout) {
         this(taskId, workerPid, timeout, false);
     }
 
     /**
+     * The outcome of a task that overran its total or its progress timeout.
+     *
+     * @param taskId          the task's id
+     * @param workerPid       the pid of the worker that was killed
+     * @param timeout         the timeout the task overran
      * @param progressTimeout true when the task overran its progress timeout (no progress reported for that
      *                        long) rather than its total timeout
      */
@@ -28,12 +42,12 @@ public final class TaskTimeoutException extends TaskException {
         this.progressTimeout = progressTimeout;
     }
 
-    /** Whether the task overran its progress timeout rather than its total timeout. */
+    /** {@return whether the task overran its progress timeout rather than its total timeout} */
     public boolean isProgressTimeout() {
         return progressTimeout;
     }
 
-    /** The timeout the task overran (the total or the progress timeout). */
+    /** {@return the timeout the task overran (the total or the progress timeout)} */
     public Duration getTimeout() {
         return timeout;
     }

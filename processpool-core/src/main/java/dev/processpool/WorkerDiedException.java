@@ -12,9 +12,19 @@ public final class WorkerDiedException extends TaskException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The worker's exit code, {@code 128 + n} for death by signal {@code n}. */
     private final int exitCode;
+    /** The worker's last stderr lines, oldest first. */
     private final List<String> stderrTail;
 
+    /**
+     * The outcome of a task whose worker died while it ran.
+     *
+     * @param taskId     the task's id
+     * @param workerPid  the pid of the worker that died
+     * @param exitCode   its exit code as the JDK reports it: {@code 128 + n} for death by signal {@code n}
+     * @param stderrTail the last lines it wrote to standard error, oldest first
+     */
     public WorkerDiedException(String taskId, long workerPid, int exitCode, List<String> stderrTail) {
         super(describe(taskId, workerPid, exitCode, stderrTail), taskId, workerPid, null);
         this.exitCode = exitCode;
@@ -43,17 +53,17 @@ public final class WorkerDiedException extends TaskException {
         }
     }
 
-    /** The process's exit code as the JDK reports it: {@code 128 + n} for death by signal {@code n}. */
+    /** {@return the process's exit code as the JDK reports it: {@code 128 + n} for death by signal {@code n}} */
     public int getExitCode() {
         return exitCode;
     }
 
-    /** The signal that killed the worker, if it died by one. */
+    /** {@return the signal that killed the worker, if it died by one} */
     public OptionalInt getSignal() {
         return exitCode > 128 && exitCode < 128 + 65 ? OptionalInt.of(exitCode - 128) : OptionalInt.empty();
     }
 
-    /** The last lines the worker wrote to standard error before it died (oldest first). */
+    /** {@return the last lines the worker wrote to standard error before it died (oldest first)} */
     public List<String> getStderrTail() {
         return stderrTail;
     }

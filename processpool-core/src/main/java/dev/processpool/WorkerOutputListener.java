@@ -13,7 +13,12 @@ package dev.processpool;
 public interface WorkerOutputListener {
 
     /** The stream a line came from. */
-    enum Stream { STDOUT, STDERR }
+    enum Stream {
+        /** The worker's standard output. */
+        STDOUT,
+        /** The worker's standard error. */
+        STDERR
+    }
 
     /**
      * @param workerPid the worker's pid

@@ -10,6 +10,13 @@ public final class WorkerStartException extends TaskException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * The outcome of a task for which no worker could be started.
+     *
+     * @param taskId  the task's id
+     * @param message the start error, for the message
+     * @param cause   the launch failure
+     */
     public WorkerStartException(String taskId, String message, Throwable cause) {
         super("task " + taskId + ": no worker could be started: " + message, taskId, -1, cause);
     }

@@ -11,15 +11,23 @@ public final class WorkerUnresponsiveException extends TaskException {
 
     private static final long serialVersionUID = 1L;
 
+    /** How long the worker had been silent. */
     private final Duration silence;
 
+    /**
+     * The outcome of a task whose worker went silent and was killed.
+     *
+     * @param taskId    the task's id
+     * @param workerPid the pid of the worker that was killed
+     * @param silence   how long it had sent nothing
+     */
     public WorkerUnresponsiveException(String taskId, long workerPid, Duration silence) {
         super("worker " + workerPid + " sent nothing for " + silence.toMillis() + " ms while running task " + taskId
                 + " and was killed as unresponsive", taskId, workerPid, null);
         this.silence = silence;
     }
 
-    /** How long the worker had been silent when it was killed. */
+    /** {@return how long the worker had been silent when it was killed} */
     public Duration getSilence() {
         return silence;
     }

@@ -9,27 +9,27 @@ import java.util.Optional;
  */
 public interface WorkingProcess {
 
-    /** The worker's operating-system process id, or {@code -1} while it is being launched. */
+    /** {@return the worker's operating-system process id, or {@code -1} while it is being launched} */
     long pid();
 
-    /** The worker's current state. */
+    /** {@return the worker's current state} */
     WorkerState state();
 
-    /** The id of the task the worker is running, if any. */
+    /** {@return the id of the task the worker is running, if any} */
     Optional<String> currentTaskId();
 
-    /** How many tasks this worker has finished (successfully or not). DIRAC's {@code taskProcessed()}. */
+    /** {@return how many tasks this worker has finished, successfully or not: DIRAC's {@code taskProcessed()}} */
     long tasksProcessed();
 
-    /** When the worker's process was launched. */
+    /** {@return when the worker's process was launched} */
     Instant startedAt();
 
-    /** Whether the worker is running a task: DIRAC's {@code isWorking()}. */
+    /** {@return whether the worker is running a task: DIRAC's {@code isWorking()}} */
     default boolean isWorking() {
         return state() == WorkerState.WORKING;
     }
 
-    /** Whether the worker's process is still alive: DIRAC's {@code is_alive()}. */
+    /** {@return whether the worker's process is still alive: DIRAC's {@code is_alive()}} */
     default boolean isAlive() {
         return state() != WorkerState.DEAD;
     }

@@ -739,7 +739,7 @@ final class Workloads {
                         while (end.get(i) == 0) {
                             Thread.onSpinWait();
                         }
-                        Long start = started.remove(tasks[i].getTaskID());
+                        Long start = started.remove(tasks[i].getTaskId());
                         if (start == null) {  // the line was lost: count from the submission (an upper bound)
                             fallbacks++;
                             start = submitted[i];

@@ -87,6 +87,30 @@ final class Console {
         return new PrintStream(lines, true, StandardCharsets.UTF_8);
     }
 
+    /**
+     * Text from an input file made safe for a terminal: control characters (an escape sequence could
+     * rewrite the screen) and bidirectional overrides (they reorder what is shown) become {@code \\uXXXX}.
+     */
+    static String printable(String text) {
+        StringBuilder sb = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean unsafe = Character.getType(c) == Character.CONTROL
+                    || c >= '\u202A' && c <= '\u202E' || c >= '\u2066' && c <= '\u2069';
+            if (unsafe && sb == null) {
+                sb = new StringBuilder(text.length() + 16).append(text, 0, i);
+            }
+            if (sb != null) {
+                if (unsafe) {
+                    sb.append(String.format(java.util.Locale.ROOT, "\\u%04X", (int) c));
+                } else {
+                    sb.append(c);
+                }
+            }
+        }
+        return sb == null ? text : sb.toString();
+    }
+
     /** Whether stderr can show Unicode block characters. */
     static boolean unicode() {
         String enc = System.getProperty("stderr.encoding", System.getProperty("sun.stderr.encoding"));

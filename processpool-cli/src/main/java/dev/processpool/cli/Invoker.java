@@ -47,7 +47,14 @@ import java.util.stream.Collectors;
  */
 final class Invoker {
 
-    private static final Object NO_MATCH = new Object();
+    /** A value that does not fit a parameter, and why when there is more to say than the types. */
+    private record Mismatch(String reason) {
+    }
+
+    private static final Mismatch NO_MATCH = new Mismatch(null);
+
+    /** The most digits a whole number made from a JSON number may have (as many as Jackson reads in one). */
+    private static final int MAX_WHOLE_DIGITS = 1000;
 
     private enum Shape { EXACT, WITH_KWARGS, VARARGS, LIST_AND_MAP }
 
@@ -127,16 +134,24 @@ final class Invoker {
         List<Executable> found = new ArrayList<>();
         if (target.isStaticMethod()) {
             boolean instanceMethod = false;
+            Class<?> inheritedFrom = null;
             for (Method m : cls.getMethods()) {
                 if (m.getName().equals(target.methodName())) {
-                    if (Modifier.isStatic(m.getModifiers())) {
-                        found.add(m);
-                    } else {
+                    if (!Modifier.isStatic(m.getModifiers())) {
                         instanceMethod = true;
+                    } else if (target.declaredOnly() && m.getDeclaringClass() != cls) {
+                        inheritedFrom = m.getDeclaringClass();
+                    } else {
+                        found.add(m);
                     }
                 }
             }
             if (found.isEmpty()) {
+                if (inheritedFrom != null) {
+                    throw new BadInputException("class " + cls.getName() + " inherits " + target.methodName()
+                            + " from " + inheritedFrom.getName() + "; an input line may call only static methods"
+                            + " that its class declares itself");
+                }
                 throw new BadInputException(instanceMethod
                         ? "method " + target + " is not static: Class::method calls public static methods only"
                         : "class " + cls.getName() + " has no public static method " + target.methodName());
@@ -234,12 +249,12 @@ final class Invoker {
         switch (shape) {
             case LIST_AND_MAP: {
                 Object list = convert(new ArrayList<>(args), types[0], mapper);
-                if (list == NO_MATCH) {
+                if (list instanceof Mismatch) {
                     return "the positional arguments " + args + " cannot be passed as " + typeName(types[0]) + " to "
                             + signature(e);
                 }
                 Object map = convert(new LinkedHashMap<>(kwargs), types[1], mapper);
-                if (map == NO_MATCH) {
+                if (map instanceof Mismatch) {
                     return "the keyword arguments cannot be passed as " + typeName(types[1]) + " to " + signature(e);
                 }
                 actual[0] = list;
@@ -258,8 +273,8 @@ final class Invoker {
                 Object array = Array.newInstance(component, args.size() - fixed);
                 for (int i = fixed; i < args.size(); i++) {
                     Object c = convert(args.get(i), componentType, mapper);
-                    if (c == NO_MATCH) {
-                        return mismatch(e, i, args.get(i), componentType);
+                    if (c instanceof Mismatch bad) {
+                        return mismatch(e, i, args.get(i), componentType, bad);
                     }
                     Array.set(array, i - fixed, mapper == null && !component.isPrimitive() && !component.isInstance(c)
                             ? null : c);
@@ -271,7 +286,7 @@ final class Invoker {
                 String m = convertPositional(e, args, types, mapper, actual);
                 if (m == null && shape == Shape.WITH_KWARGS) {
                     Object map = convert(new LinkedHashMap<>(kwargs), types[args.size()], mapper);
-                    if (map == NO_MATCH) {
+                    if (map instanceof Mismatch) {
                         return "the keyword arguments cannot be passed as " + typeName(types[args.size()]) + " to "
                                 + signature(e);
                     }
@@ -286,20 +301,20 @@ final class Invoker {
                                             Object[] actual) {
         for (int i = 0; i < args.size(); i++) {
             Object c = convert(args.get(i), types[i], mapper);
-            if (c == NO_MATCH) {
-                return mismatch(e, i, args.get(i), types[i]);
+            if (c instanceof Mismatch m) {
+                return mismatch(e, i, args.get(i), types[i], m);
             }
             actual[i] = c;
         }
         return null;
     }
 
-    private static String mismatch(Executable e, int index, Object value, Type type) {
+    private static String mismatch(Executable e, int index, Object value, Type type, Mismatch m) {
         return "args[" + index + "] = " + describe(value) + " cannot be passed as " + typeName(type) + " to "
-                + signature(e);
+                + signature(e) + (m.reason() == null ? "" : ": " + m.reason());
     }
 
-    /** Fits one JSON-born value to a parameter type, or returns {@link #NO_MATCH}. */
+    /** Fits one JSON-born value to a parameter type, or returns a {@link Mismatch}. */
     static Object convert(Object value, Type type, ObjectMapper mapper) {
         Class<?> raw = rawClass(type);
         if (value == null) {
@@ -325,6 +340,13 @@ final class Invoker {
         try {
             return mapper.convertValue(value, mapper.constructType(type));
         } catch (IllegalArgumentException e) {
+            for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+                if (c instanceof com.fasterxml.jackson.databind.exc.InvalidFormatException f
+                        && f.getOriginalMessage().contains("out of range")) {
+                    String where = Json.path(f);
+                    return new Mismatch(f.getOriginalMessage() + (where.equals("$") ? "" : " at " + where));
+                }
+            }
             return NO_MATCH;
         }
     }
@@ -338,8 +360,29 @@ final class Invoker {
         if (target == Number.class) {
             return n;
         }
+        String name = target == Integer.class ? "int" : target == Long.class ? "long" : target == Short.class
+                ? "short" : target == Byte.class ? "byte" : target == Double.class ? "double"
+                : target == Float.class ? "float" : target.getSimpleName();
+        Mismatch outOfRange = new Mismatch("out of range for " + name);
+        if (target == Double.class && JsonRules.outOfDoubleRange(n)
+                || target == Float.class && JsonRules.outOfFloatRange(n)) {
+            return outOfRange;
+        }
+        if (target == BigInteger.class && n instanceof BigDecimal d
+                && d.precision() - d.scale() > MAX_WHOLE_DIGITS) {
+            // 1e999999999 would take minutes and gigabytes to write out as a BigInteger
+            return new Mismatch("out of range for BigInteger (more than " + MAX_WHOLE_DIGITS + " digits)");
+        }
         Object converted = ArgumentConversion.convertNumber(n, target);
-        return converted == ArgumentConversion.NO_MATCH ? NO_MATCH : converted;
+        if (converted != ArgumentConversion.NO_MATCH) {
+            return converted;
+        }
+        if (target != Double.class && target != Float.class && target != BigDecimal.class) {
+            BigDecimal exact = n instanceof BigDecimal d ? d : n instanceof BigInteger i ? new BigDecimal(i)
+                    : new BigDecimal(n.toString());
+            return exact.stripTrailingZeros().scale() > 0 ? new Mismatch("not a whole number") : outOfRange;
+        }
+        return NO_MATCH;
     }
 
     private static Class<?> rawClass(Type type) {

@@ -17,7 +17,9 @@ import java.util.Set;
  *
  * <p>Except a {@link VirtualMachineError} other than {@link StackOverflowError} (out of memory, an internal
  * error): it goes on to the core's worker, which reports it and exits, since its JVM may be in a bad state.
- * A task the pool had already handed that worker is given back and runs elsewhere.
+ * A task the pool had already handed that worker is given back and runs elsewhere. Its stack trace is cut
+ * where the task's own frames end, as every other one is; one that struck while the result was written as
+ * JSON says so, since the task itself had returned.
  */
 record JsonTask(TaskTarget target) implements TaskFunction {
 
@@ -36,6 +38,7 @@ record JsonTask(TaskTarget target) implements TaskFunction {
             result = Invoker.invoke(target, args, kwargs);
         } catch (Throwable t) {
             if (t instanceof VirtualMachineError e && !(t instanceof StackOverflowError)) {
+                trim(e, java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
                 throw e;
             }
             if (t instanceof BadInputException) {
@@ -44,14 +47,31 @@ record JsonTask(TaskTarget target) implements TaskFunction {
             return TaskOutcome.failed(t.getClass().getName(), t.getMessage(), stackTrace(t), pid,
                     System.nanoTime() - start);
         }
+        String type = result == null ? "null" : result.getClass().getName();
         try {
             String json = Json.mapper().writeValueAsString(result);
             return TaskOutcome.ok(json, pid, System.nanoTime() - start);
+        } catch (OutOfMemoryError e) {
+            result = null; // whatever the writer held is garbage now; the message below needs a little room
+            OutOfMemoryError reported = new OutOfMemoryError(WRITING_OOM);
+            reported.setStackTrace(new StackTraceElement[0]);
+            throw reported;
         } catch (JsonProcessingException | RuntimeException e) {
-            return TaskOutcome.failed(e.getClass().getName(), "the result (" + result.getClass().getName()
-                    + ") cannot be written as JSON: "
-                    + (e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), null, pid, System.nanoTime() - start);
+            String why = e instanceof com.fasterxml.jackson.databind.JsonMappingException j
+                    ? j.getOriginalMessage() + pathOf(j) : e instanceof JsonProcessingException j
+                    ? j.getOriginalMessage() : e.getMessage();
+            return TaskOutcome.failed(e.getClass().getName(), "the result (" + type + ") cannot be written as JSON: "
+                    + why, null, pid, System.nanoTime() - start);
         }
+    }
+
+    /** The message of an OutOfMemoryError while the result was written: the task is not to blame. */
+    static final String WRITING_OOM =
+            "the task returned; writing its result as JSON ran out of memory: raise --worker-heap";
+
+    private static String pathOf(com.fasterxml.jackson.databind.JsonMappingException e) {
+        String p = Json.path(e);
+        return p.equals("$") ? "" : " (at " + p + " in the result)";
     }
 
     /** The stack trace as the JVM prints it, cut where the task's own frames end. */

@@ -6,6 +6,7 @@ import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
+import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
 /** The {@code processpool} command line: {@code processpool run ...}, {@code --help}, {@code --version}. */
@@ -20,20 +21,22 @@ import java.util.concurrent.Callable;
         footerHeading = "%n",
         footer = {
             "See 'processpool run --help' for the input and output formats.",
-            "Exit codes: 0 all tasks ok; 1 some task failed; 2 usage or input error;",
-            "130 interrupted.",
+            "Exit codes: 0 all tasks ok; 1 some task failed; 2 usage or input error, or",
+            "no worker could be started; 130 interrupted (Ctrl-C); 143 terminated",
+            "(SIGTERM).",
         })
 public final class Main implements Callable<Integer> {
 
     @Spec
     private CommandSpec spec;
 
-    /** Without a command: the usage, as a usage error. */
+    /** Without a command: the synopsis, as a usage error. */
     @Override
     public Integer call() {
         CommandLine cl = spec.commandLine();
         cl.getErr().println("processpool: missing command");
-        cl.usage(cl.getErr());
+        cl.getErr().print("Usage: " + cl.getHelp().synopsis(0));
+        cl.getErr().println("Try 'processpool --help' for more information.");
         return Runner.EXIT_USAGE;
     }
 
@@ -45,6 +48,15 @@ public final class Main implements Callable<Integer> {
     static int execute(String... args) {
         configureLogging(false);
         CommandLine cl = new CommandLine(new Main());
+        // A usage error: the error, a suggestion if picocli has one, and where the help is; not the whole help.
+        cl.setParameterExceptionHandler((e, arguments) -> {
+            CommandLine where = e.getCommandLine();
+            PrintWriter err = where.getErr();
+            err.println("processpool: " + e.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+            err.println("Try '" + where.getCommandSpec().qualifiedName() + " --help' for more information.");
+            return Runner.EXIT_USAGE;
+        });
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("processpool: internal error: " + e);
             e.printStackTrace(commandLine.getErr());
@@ -53,13 +65,9 @@ public final class Main implements Callable<Integer> {
         return cl.execute(args);
     }
 
-    /** slf4j-simple for the core's log: warnings and errors on stderr, tersely (errors only with --quiet). */
+    /** The core's log: warnings and errors on stderr in the command's words (errors only with --quiet). */
     static void configureLogging(boolean quiet) {
-        System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", quiet ? "error" : "warn");
-        System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
-        System.setProperty("org.slf4j.simpleLogger.showLogName", "false");
-        System.setProperty("org.slf4j.simpleLogger.levelInBrackets", "false");
+        CliLog.quiet(quiet);
     }
 
     /** {@code --version}: the jar's Implementation-Version. */

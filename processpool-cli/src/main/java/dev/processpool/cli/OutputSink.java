@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
-import java.io.Writer;
 import java.util.TreeMap;
 
 /**
@@ -14,7 +13,7 @@ import java.util.TreeMap;
  */
 final class OutputSink {
 
-    private final Writer out;
+    private final LineFile out;
     private final boolean ordered;
     private final ObjectMapper mapper = Json.mapper();
     private final TreeMap<Long, String> waiting = new TreeMap<>();
@@ -23,12 +22,12 @@ final class OutputSink {
     private boolean closed;
     private IOException failure;
 
-    OutputSink(Writer out, boolean ordered) {
+    OutputSink(LineFile out, boolean ordered) {
         this.out = out;
         this.ordered = ordered;
     }
 
-    /** Emits the record of input sequence number {@code seq} (0 for the first non-blank line). */
+    /** Emits the record of output sequence number {@code seq} (0 for the first line this run writes). */
     synchronized void emit(long seq, ObjectNode record) {
         if (closed) {
             return;
@@ -64,7 +63,25 @@ final class OutputSink {
         return failure;
     }
 
-    /** Writes whatever still waits (in order), flushes and closes; later records are dropped. */
+    /** Forces the lines written so far to the disk if the last time was a while ago. */
+    void syncIfDue() {
+        try {
+            out.syncIfDue();
+        } catch (IOException e) {
+            fail(e);
+        }
+    }
+
+    /** Forces the lines written so far to the disk now (a shutdown hook's last act). */
+    void sync() {
+        try {
+            out.sync();
+        } catch (IOException e) {
+            fail(e);
+        }
+    }
+
+    /** Writes whatever still waits (in order), forces it to the disk and closes; later records are dropped. */
     synchronized void close() {
         if (closed) {
             return;
@@ -74,12 +91,15 @@ final class OutputSink {
         }
         closed = true;
         try {
-            out.flush();
             out.close();
         } catch (IOException e) {
-            if (failure == null) {
-                failure = e;
-            }
+            fail(e);
+        }
+    }
+
+    private synchronized void fail(IOException e) {
+        if (failure == null) {
+            failure = e;
         }
     }
 
@@ -89,8 +109,6 @@ final class OutputSink {
         }
         try {
             out.write(line);
-            out.write('\n');
-            out.flush();
             written++;
         } catch (IOException e) {
             failure = e;

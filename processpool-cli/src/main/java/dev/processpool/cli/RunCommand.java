@@ -39,7 +39,8 @@ import java.util.concurrent.Callable;
             "Input: JSON Lines, one task per line (blank lines are skipped), every field",
             "optional:",
             "  {\"id\": \"a\", \"args\": [0, 100000], \"kwargs\": {}, \"timeout\": \"2s\", \"task\": \"C\"}",
-            "A bare JSON array is shorthand for {\"args\": [...]}; \"task\" overrides --task.",
+            "A bare JSON array is shorthand for {\"args\": [...]}. A line's \"task\" runs",
+            "only if an --allow-task pattern matches it; otherwise the line is an error.",
             "A callable class (Callable or Runnable) is constructed with the args (and a",
             "trailing Map parameter for kwargs, if any), then called; Class::method calls",
             "a public static method. JSON values become natural Java types (int, long,",
@@ -58,9 +59,14 @@ import java.util.concurrent.Callable;
             "--shutdown-timeout, report the rest as cancelled. Twice: kill the workers",
             "now. No worker outlives the command.",
             "",
-            "Exit codes: 0 all tasks ok; 1 some task failed; 2 usage or input error;",
-            "130 interrupted (Ctrl-C); 143 terminated (SIGTERM, handled like a second",
-            "Ctrl-C).",
+            "--resume --output FILE: skip the lines FILE already has a final line for",
+            "(any status but cancelled), append the rest. --joblog FILE: one tab-",
+            "separated line per finished line (line, id, start, runtime, worker,",
+            "status, error).",
+            "",
+            "Exit codes: 0 all tasks ok; 1 some task failed; 2 usage or input error, or",
+            "no worker could be started; 130 interrupted (Ctrl-C); 143 terminated",
+            "(SIGTERM, handled like a second Ctrl-C).",
             "",
             "Example:",
             "  processpool run --task dev.processpool.cli.examples.CountPrimes \\",
@@ -72,9 +78,15 @@ final class RunCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     @Option(names = {"-t", "--task"}, paramLabel = "CLASS",
-            description = "The task: a callable class (com.example.MyTask) or a static method (com.example.Util::method)."
-                    + " Lines may name their own with a \"task\" field.")
+            description = "The task: a callable class (com.example.MyTask) or a static method (com.example.Util::method).")
     private String task;
+
+    @Option(names = "--allow-task", paramLabel = "PATTERN",
+            description = "Let input lines name their own task with a \"task\" field, if a pattern matches it:"
+                    + " com.example.tasks.* (classes of that package and their own static methods),"
+                    + " com.example.** (and of its sub-packages), com.example.Util::hash (one method). Repeatable."
+                    + " Without it a line's \"task\" is an error: an input file cannot choose the code it runs.")
+    private List<String> allowTask = new ArrayList<>();
 
     @Option(names = {"-cp", "--classpath", "--class-path"}, paramLabel = "PATH",
             description = "Jars or class directories holding the task classes (repeatable, or joined with '"
@@ -126,6 +138,21 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--ordered", description = "Write results in input order (default: as they finish).")
     private boolean ordered;
 
+    @Option(names = "--resume",
+            description = "Continue an earlier run into the same --output FILE: skip the input lines FILE has a final"
+                    + " line for (by id), append the others.")
+    private boolean resume;
+
+    @Option(names = "--joblog", paramLabel = "FILE",
+            description = "Append one tab-separated line per finished input line to FILE: line, id, start, runtime,"
+                    + " worker, status, error.")
+    private Path jobLog;
+
+    @Option(names = "--max-string-length", paramLabel = "N",
+            description = "The longest string, in characters, an input line or a result may hold"
+                    + " (default: ${DEFAULT-VALUE}).", defaultValue = "20000000")
+    private int maxStringLength;
+
     @Option(names = "--fail-fast",
             description = "Stop at the first failed line: cancel the running tasks and report the rest as cancelled.")
     private boolean failFast;
@@ -148,6 +175,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() {
         Runner.Settings settings = settings();
         Main.configureLogging(quiet);
+        Json.setMaxStringLength(maxStringLength);
         return new Runner(settings, System.err).run();
     }
 
@@ -176,6 +204,16 @@ final class RunCommand implements Callable<Integer> {
         if (maxTasksPerWorker < 0) {
             throw usage("--max-tasks-per-worker must be 0 (never) or more, was " + maxTasksPerWorker);
         }
+        AllowedTasks allowed;
+        try {
+            allowed = AllowedTasks.parse(allowTask);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        if (maxStringLength < 1) {
+            throw usage("--max-string-length must be 1 or more, was " + maxStringLength);
+        }
+        checkFiles();
         List<String> jvm = new ArrayList<>();
         if (workerHeap != null) {
             if (!workerHeap.matches("\\d+[kKmMgGtT]?") || workerHeap.matches("0+[kKmMgGtT]?")) {
@@ -207,9 +245,38 @@ final class RunCommand implements Callable<Integer> {
         workerClassPath.addAll(extra);
         URLClassLoader loader = new URLClassLoader("processpool-tasks", urls.toArray(URL[]::new),
                 RunCommand.class.getClassLoader());
-        return new Runner.Settings(target, workerClassPath, loader, input, output, min, max, q, timeout,
+        // a line may hold a string of maxStringLength characters, each up to 6 bytes as a \\u escape
+        long maxLineBytes = Math.min(Integer.MAX_VALUE - 16L, 6L * maxStringLength + (1 << 20));
+        return new Runner.Settings(target, allowed, workerClassPath, loader, input, output, min, max, q, timeout,
                 maxTasksPerWorker, jvm, ordered, failFast, quiet,
-                progress != null ? progress : !quiet && Console.stderrIsTerminal(), shutdownTimeout, classDataCache);
+                progress != null ? progress : !quiet && Console.stderrIsTerminal(), shutdownTimeout, classDataCache,
+                maxLineBytes, resume, jobLog);
+    }
+
+    /** --resume needs an output file; no file may be both read and written. */
+    private void checkFiles() {
+        if (resume && "-".equals(output)) {
+            throw usage("--resume needs --output FILE: it skips the lines that FILE already has, and appends the"
+                    + " others to it");
+        }
+        if (!"-".equals(input) && !"-".equals(output) && sameFile(Path.of(input), Path.of(output))) {
+            throw usage("--output " + output + " is the input: writing it would destroy the input");
+        }
+        if (jobLog != null && (!"-".equals(input) && sameFile(Path.of(input), jobLog)
+                || !"-".equals(output) && sameFile(Path.of(output), jobLog))) {
+            throw usage("--joblog " + jobLog + " is the input or the output file; give a file of its own");
+        }
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            if (Files.exists(a) && Files.exists(b)) {
+                return Files.isSameFile(a, b);
+            }
+            return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private void addClassPathEntry(String entry, List<String> extra, List<URL> urls) {

@@ -23,6 +23,7 @@ final class RunStats {
     private final AtomicLong replaced = new AtomicLong();
     private final AtomicLong done = new AtomicLong();
     private final AtomicLong linesRead = new AtomicLong();
+    private final AtomicLong skipped = new AtomicLong();
     private volatile long linesInInput = -1;
 
     RunStats(int maxTasksPerWorker) {
@@ -36,15 +37,23 @@ final class RunStats {
         linesRead.incrementAndGet();
     }
 
+    /** A line {@code --resume} skips: done by an earlier run. */
+    void lineSkipped() {
+        skipped.incrementAndGet();
+    }
+
     /** The number of task lines in the input, once known (a file is counted ahead). */
     void setLinesInInput(long n) {
         linesInInput = n;
     }
 
-    /** The total for the progress line: the input's task lines if counted, else those read so far. */
+    /**
+     * The total for the progress line: the input's task lines if counted (less those skipped), else those
+     * read so far.
+     */
     long total() {
         long n = linesInInput;
-        return n >= 0 ? Math.max(n, linesRead.get()) : linesRead.get();
+        return n >= 0 ? Math.max(n - skipped.get(), linesRead.get()) : linesRead.get();
     }
 
     long done() {

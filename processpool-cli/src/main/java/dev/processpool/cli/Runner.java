@@ -14,28 +14,26 @@ import dev.processpool.TaskExecutionException;
 import dev.processpool.TaskTimeoutException;
 import dev.processpool.WorkerDiedException;
 import dev.processpool.WorkerOutputListener;
+import dev.processpool.WorkerStartException;
+import dev.processpool.WorkerState;
 import dev.processpool.WorkerUnresponsiveException;
 import dev.processpool.WorkingProcess;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 
-import java.io.BufferedReader;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
+import java.io.InputStream;
 import java.io.PrintStream;
-import java.io.Reader;
-import java.io.Writer;
 import java.net.URLClassLoader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -46,15 +44,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Threads: a feeder reads and queues lines (blocking while the pool's queue is full, so input is read
  * only as fast as it is worked off); the pool's callback thread turns outcomes into output lines; a monitor
  * notes which worker runs what and drives the progress line; the main thread waits for the end or a stop
- * and then shuts the pool down. A stop comes from Ctrl-C (SIGINT), {@code --fail-fast} or a broken output.
+ * and then shuts the pool down. A stop comes from Ctrl-C (SIGINT), SIGTERM, {@code --fail-fast}, a broken
+ * output, or workers that cannot be started at all.
+ *
+ * <p>With {@code --resume} the lines an earlier run finished are skipped before they get a sequence number
+ * (see {@link Resume}); with {@code --joblog} each output line also gets a job-log line ({@link JobLog}).
+ * Output and job log are forced to the disk every second and at the end ({@link LineFile}).
  */
 final class Runner {
 
     /** Everything {@code run} was given, checked. */
-    record Settings(TaskTarget task, List<String> workerClassPath, URLClassLoader taskLoader, String input,
-                    String output, int min, int max, int queue, Duration timeout, int maxTasksPerWorker,
-                    List<String> jvmOptions, boolean ordered, boolean failFast, boolean quiet, boolean progress,
-                    Duration shutdownTimeout, java.nio.file.Path classDataCache) {
+    record Settings(TaskTarget task, AllowedTasks allowed, List<String> workerClassPath, URLClassLoader taskLoader,
+                    String input, String output, int min, int max, int queue, Duration timeout,
+                    int maxTasksPerWorker, List<String> jvmOptions, boolean ordered, boolean failFast,
+                    boolean quiet, boolean progress, Duration shutdownTimeout, java.nio.file.Path classDataCache,
+                    long maxLineBytes, boolean resume, java.nio.file.Path jobLog) {
     }
 
     static final int EXIT_OK = 0;
@@ -67,7 +71,9 @@ final class Runner {
     private static final int ORDER_WINDOW = 10_000;
     private static final String CANCELLED_TYPE = TaskCancelledException.class.getName();
 
-    private enum Stop { NONE, INTERRUPTED, FAIL_FAST, OUTPUT_BROKEN }
+    private static final String START_FAILURE_TYPE = WorkerStartException.class.getName();
+
+    private enum Stop { NONE, INTERRUPTED, FAIL_FAST, OUTPUT_BROKEN, NO_WORKERS }
 
     /** A queued task, until its outcome is written. */
     private static final class Pending {
@@ -103,7 +109,13 @@ final class Runner {
     private volatile boolean feederDone;
     private volatile boolean inputFailed;
     private volatile boolean finishing;
+    private volatile boolean outputClosed;
+    private volatile long lastLineNanos = System.nanoTime();
+    /** The start error, once the pool has given up starting workers. */
+    private volatile String startError;
     private OutputSink sink;
+    private JobLog jobLog;
+    private Resume resume;
     private ProcessPool pool;
     private Progress progress;
 
@@ -115,7 +127,26 @@ final class Runner {
     }
 
     int run() {
-        BufferedReader in;
+        if (s.resume()) {
+            try {
+                resume = Resume.load(Path.of(s.output()));
+                if (!"-".equals(s.input())) {
+                    try (InputStream ahead = Files.newInputStream(Path.of(s.input()))) {
+                        resume.readAhead(ahead, s.maxLineBytes());
+                    }
+                }
+            } catch (Resume.ForeignFileException e) {
+                stderr.println("processpool: " + e.getMessage());
+                return EXIT_USAGE;
+            } catch (IOException e) {
+                stderr.println("processpool: cannot resume from " + s.output() + ": " + describe(e));
+                return EXIT_USAGE;
+            }
+            if (resume.repairs() != null && !s.quiet()) {
+                stderr.println("processpool: --resume: " + resume.repairs());
+            }
+        }
+        InputLines in;
         try {
             in = openInput();
         } catch (IOException e) {
@@ -124,13 +155,22 @@ final class Runner {
         }
         try {
             sink = new OutputSink(openOutput(), s.ordered());
+            jobLog = s.jobLog() == null ? null : JobLog.open(s.jobLog());
         } catch (IOException e) {
             closeQuietly(in);
-            stderr.println("processpool: cannot write the output " + s.output() + ": " + describe(e));
+            if (sink != null) {
+                sink.close();
+            }
+            stderr.println("processpool: cannot write " + (sink == null ? "the output " + s.output()
+                    : "the job log " + s.jobLog()) + ": " + describe(e));
             return EXIT_USAGE;
         }
+        Thread syncAtExit = new Thread(this::syncFiles, "processpool-sync-at-exit");
+        Runtime.getRuntime().addShutdownHook(syncAtExit);
         Signals.onInterrupt(this::interrupted);
         Signals.onTerminate(this::terminated);
+        CliLog.to(console::message);
+        CliLog.hold();
         if (s.progress()) {
             progress = new Progress(console, stats);
             System.setErr(console.asPrintStream());
@@ -151,35 +191,43 @@ final class Runner {
         pool.shutdown(Duration.ofSeconds(10));
         awaitFeeder(feeder);
         cancelLeftovers();
+        outputClosed = true; // a feeder still waiting on stdin reports nothing more
         sink.close();
+        closeJobLog();
+        CliLog.release();
         if (progress != null) {
             progress.close();
             System.setErr(stderr);
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(syncAtExit);
+        } catch (IllegalStateException exiting) {
+            // the JVM is exiting already: the hook syncs
         }
         return finish();
     }
 
     // ========================================================================================== set-up
 
-    private BufferedReader openInput() throws IOException {
-        Reader r;
+    private InputLines openInput() throws IOException {
+        InputStream in;
         if ("-".equals(s.input())) {
-            r = new InputStreamReader(System.in, StandardCharsets.UTF_8);
+            in = System.in;
         } else {
             Path p = Path.of(s.input());
             if (Files.isDirectory(p)) {
                 throw new IOException("it is a directory");
             }
-            r = Files.newBufferedReader(p, StandardCharsets.UTF_8);
+            in = Files.newInputStream(p);
         }
-        return new BufferedReader(r, 1 << 16);
+        return new InputLines(in, s.maxLineBytes());
     }
 
-    private Writer openOutput() throws IOException {
+    private LineFile openOutput() throws IOException {
         if ("-".equals(s.output())) {
-            return new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8);
+            return LineFile.stdout();
         }
-        return Files.newBufferedWriter(Path.of(s.output()), StandardCharsets.UTF_8);
+        return LineFile.open(Path.of(s.output()), s.resume());
     }
 
     /** For the progress line's total: counts a file's task lines in the background. */
@@ -189,9 +237,9 @@ final class Runner {
         }
         daemon("processpool-count", () -> {
             long n = 0;
-            try (BufferedReader r = Files.newBufferedReader(Path.of(s.input()), StandardCharsets.UTF_8)) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    if (!line.isBlank()) {
+            try (InputLines r = new InputLines(Files.newInputStream(Path.of(s.input())), s.maxLineBytes())) {
+                for (InputLines.Line l; (l = r.next()) != null; ) {
+                    if (l.text() == null || !l.text().isBlank()) {
                         n++;
                     }
                 }
@@ -202,11 +250,47 @@ final class Runner {
         }).start();
     }
 
+    /** Forces the output and the job log to the disk: every second from the monitor, and at exit. */
+    private void syncFiles() {
+        OutputSink out = sink;
+        if (out != null) {
+            out.sync();
+        }
+        JobLog log = jobLog;
+        if (log != null) {
+            try {
+                log.sync();
+            } catch (IOException e) {
+                // reported when it is closed
+            }
+        }
+    }
+
+    private void closeJobLog() {
+        if (jobLog == null) {
+            return;
+        }
+        try {
+            jobLog.close();
+        } catch (IOException e) {
+            console.message("processpool: the job log " + s.jobLog() + " could not be written: " + describe(e));
+        }
+    }
+
     private PoolConfig poolConfig() {
         WorkerOutputListener forward = (pid, taskId, stream, text) -> {
-            if (!s.quiet()) {
-                console.message("[worker " + (pid > 0 ? String.valueOf(pid) : "starting") + (taskId == null ? "" : ", " + taskId.replace('-', ' '))
-                        + (stream == WorkerOutputListener.Stream.STDERR ? ", stderr] " : "] ") + text);
+            if (s.quiet()) {
+                return;
+            }
+            String line = "[worker " + (pid > 0 ? String.valueOf(pid) : "starting")
+                    + (taskId == null ? "" : ", " + taskId.replace('-', ' '))
+                    + (stream == WorkerOutputListener.Stream.STDERR ? ", stderr] " : "] ") + text;
+            if (pid > 0) {
+                console.message(line);
+            } else {
+                // what a worker prints while it starts: held until one has started, and dropped if none
+                // can (the start error repeats it)
+                CliLog.startupOutput(line);
             }
         };
         return PoolConfig.builder()
@@ -225,39 +309,43 @@ final class Runner {
 
     // ========================================================================================== input
 
-    private void feed(BufferedReader in) {
-        InputParser parser = new InputParser(s.task(), s.timeout());
+    private void feed(InputLines in) {
+        InputParser parser = new InputParser(s.task(), s.timeout(), s.allowed());
         long line = 0;
         try (in) {
-            for (String text; (text = in.readLine()) != null; ) {
-                line++;
-                if (line == 1 && text.startsWith("\uFEFF")) {
-                    text = text.substring(1); // a byte order mark
+            for (InputLines.Line l; (l = in.next()) != null; ) {
+                line = l.number();
+                lastLineNanos = System.nanoTime();
+                if (l.text() != null && l.text().isBlank()) {
+                    continue;
                 }
-                if (text.isBlank()) {
+                JsonNode id = InputParser.outputId(l);
+                if (resume != null && resume.skip(id, line)) {
+                    stats.lineSkipped();
                     continue;
                 }
                 awaitOrderWindow();
                 long seq = seqs.getAndIncrement();
                 stats.lineRead();
                 if (stopping) {
-                    emitNotRun(seq, line, idOf(text));
+                    emitNotRun(seq, line, id);
+                    continue;
+                }
+                if (l.text() == null) {
+                    badInput(seq, line, id, l.problem());
                     continue;
                 }
                 InputParser.Request request;
                 try {
-                    request = parser.parse(text);
+                    request = parser.parse(l.text());
                     Invoker.check(request.target(), s.taskLoader(), request.args(), request.kwargs());
-                } catch (InputParser.LineException e) {
-                    badInput(seq, line, e.id, e.getMessage());
-                    continue;
-                } catch (BadInputException e) {
-                    badInput(seq, line, idOf(text), e.getMessage());
+                } catch (InputParser.LineException | BadInputException e) {
+                    badInput(seq, line, id, e.getMessage());
                     continue;
                 }
-                submit(seq, line, request);
+                submit(seq, line, id, request);
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) {
             if (!finishing) {
                 inputFailed = true;
                 console.message("processpool: reading the input failed after line " + line + ": " + describe(e));
@@ -285,9 +373,9 @@ final class Runner {
         }
     }
 
-    private void submit(long seq, long line, InputParser.Request r) {
+    private void submit(long seq, long line, JsonNode id, InputParser.Request r) {
         String taskId = "line-" + line;
-        Pending p = new Pending(seq, line, r.id());
+        Pending p = new Pending(seq, line, id);
         ProcessTask task = ProcessTask.builder(new JsonTask(r.target()))
                 .taskId(taskId)
                 .args(r.args())
@@ -302,7 +390,7 @@ final class Runner {
             synchronized (submitLock) {
                 if (stopping) {
                     forget(taskId);
-                    emitNotRun(seq, line, r.id());
+                    emitNotRun(seq, line, id);
                     return;
                 }
                 try {
@@ -311,11 +399,11 @@ final class Runner {
                     }
                 } catch (RejectedExecutionException e) {
                     forget(taskId);
-                    emitNotRun(seq, line, r.id());
+                    emitNotRun(seq, line, id);
                     return;
                 } catch (IllegalArgumentException e) {
                     forget(taskId);
-                    badInput(seq, line, r.id(), e.getMessage());
+                    badInput(seq, line, id, e.getMessage());
                     return;
                 }
             }
@@ -325,17 +413,6 @@ final class Runner {
     private void forget(String taskId) {
         outstanding.remove(taskId);
         tasks.remove(taskId);
-    }
-
-    /** The id of a line that will not run, if it has a usable one. */
-    private JsonNode idOf(String text) {
-        try {
-            JsonNode node = mapper.readTree(text);
-            JsonNode id = node == null ? null : node.get("id");
-            return id != null && (id.isTextual() || id.isNumber()) ? id : null;
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
     }
 
     // ======================================================================================== outcomes
@@ -362,6 +439,13 @@ final class Runner {
             JsonNode result;
             try {
                 result = mapper.readTree(o.resultJson);
+            } catch (StreamConstraintsException e) {
+                long n = Json.stringOverLimit(e, o.resultJson);
+                writeError(p, e.getClass().getName(), n >= 0
+                        ? String.format(Locale.ROOT, "the result holds a string of %,d characters, over the limit"
+                        + " of %,d (--max-string-length)", n, Json.maxStringLength())
+                        : "the result exceeds a limit of JSON: " + e.getOriginalMessage(), null, o.workerPid, ms, false);
+                return;
             } catch (IOException e) {
                 writeError(p, e.getClass().getName(), "the result is not valid JSON: " + e.getMessage(), null,
                         o.workerPid, ms, false);
@@ -395,13 +479,19 @@ final class Runner {
                 || f instanceof ResourceLimitException) {
             // the worker process is gone: it exited or crashed, hung, or was killed over its memory limit
             ObjectNode rec = record(p.line, p.id, Status.WORKER_DIED);
-            ObjectNode err = error(f.getClass().getName(), f.getMessage(), null);
+            ObjectNode err = error(f.getClass().getName(), CliLog.plain(f.getMessage()), null);
             if (f instanceof WorkerDiedException d && !d.getStderrTail().isEmpty()) {
                 err.set("stderrTail", mapper.valueToTree(d.getStderrTail()));
             }
             rec.set("error", err);
             putPidAndDuration(rec, pid, ran);
             done(p, rec, Status.WORKER_DIED, ran, pid, true);
+        } else if (f instanceof WorkerStartException) {
+            workersCannotStart(f.getMessage());
+            writeError(p, START_FAILURE_TYPE, startErrorMessage(), null, null, null, false);
+        } else if (f instanceof TaskCancelledException && stop == Stop.NO_WORKERS && pid == null) {
+            // cancelled because no worker can start: it could never have run
+            writeError(p, START_FAILURE_TYPE, startErrorMessage(), null, null, null, false);
         } else if (f instanceof TaskCancelledException) {
             ObjectNode rec = record(p.line, p.id, Status.CANCELLED);
             String why = pid != null ? "cancelled while running (" + stopWhy + "); its worker was killed"
@@ -417,9 +507,33 @@ final class Runner {
                     .orElse(false);
             writeError(p, x.getRemoteType(), x.getRemoteMessage(), x.getRemoteStackTrace(), pid, ran, vmError);
         } else {
-            // ResultTransferException, WorkerStartException
-            writeError(p, f.getClass().getName(), f.getMessage(), null, pid, ran, false);
+            // ResultTransferException
+            writeError(p, f.getClass().getName(), CliLog.plain(f.getMessage()), null, pid, ran, false);
         }
+    }
+
+    /**
+     * The pool has given up starting workers (a WorkerStartException always means that): stop reading, give
+     * every remaining line an error line with the start error, and say so once.
+     */
+    private void workersCannotStart(String message) {
+        synchronized (this) {
+            if (startError != null) {
+                return;
+            }
+            // "task line-7: no worker could be started: <why>": keep the why
+            int at = message == null ? -1 : message.indexOf("no worker could be started: ");
+            startError = at < 0 ? String.valueOf(message) : message.substring(at + "no worker could be started: ".length());
+        }
+        CliLog.drop();
+        console.message("processpool: no worker could be started: " + startError + "\n"
+                + "processpool: check the workers' options (--jvm-opt, --worker-heap, --classpath) and the java"
+                + " they run on ($JAVA_HOME or the PATH)");
+        requestStop(Stop.NO_WORKERS, "workers could not start");
+    }
+
+    private String startErrorMessage() {
+        return "not run: no worker could be started: " + startError;
     }
 
     private void writeError(Pending p, String type, String message, String stackTrace, Long pid, Long ms,
@@ -431,6 +545,9 @@ final class Runner {
     }
 
     private void done(Pending p, ObjectNode rec, Status status, Long ms, Long pid, boolean workerGone) {
+        if (pid != null) {
+            CliLog.release(); // a worker has started: what the pool said while none had may be shown
+        }
         forget("line-" + p.line);
         emit(p.seq, rec, status, ms, pid, workerGone);
         if (status != Status.OK && status != Status.CANCELLED && s.failFast()) {
@@ -456,17 +573,20 @@ final class Runner {
         }
         int n = inputMessages.incrementAndGet();
         if (n <= MAX_INPUT_MESSAGES) {
-            console.message("processpool: line " + line + ": " + message);
+            console.message("processpool: line " + line + ": " + Console.printable(message));
         } else if (n == MAX_INPUT_MESSAGES + 1) {
             console.message("processpool: more input errors follow; the output has them all");
         }
     }
 
     private void emitNotRun(long seq, long line, JsonNode id) {
-        ObjectNode rec = record(line, id, Status.CANCELLED);
-        rec.set("error", error(CANCELLED_TYPE, "not run: " + stopWhy, null));
+        boolean noWorkers = stop == Stop.NO_WORKERS;
+        Status status = noWorkers ? Status.ERROR : Status.CANCELLED;
+        ObjectNode rec = record(line, id, status);
+        rec.set("error", noWorkers ? error(START_FAILURE_TYPE, startErrorMessage(), null)
+                : error(CANCELLED_TYPE, "not run: " + stopWhy, null));
         putPidAndDuration(rec, null, null);
-        emit(seq, rec, Status.CANCELLED, null, null, false);
+        emit(seq, rec, status, null, null, false);
     }
 
     private ObjectNode record(long line, JsonNode id, Status status) {
@@ -499,10 +619,25 @@ final class Runner {
     }
 
     private void emit(long seq, ObjectNode rec, Status status, Long ms, Long pid, boolean workerGone) {
+        if (outputClosed) {
+            return;
+        }
         stats.record(status, ms, pid, workerGone);
         sink.emit(seq, rec);
         if (sink.failure() != null && stop == Stop.NONE) {
             requestStop(Stop.OUTPUT_BROKEN, "the output could not be written");
+        }
+        if (jobLog != null) {
+            JsonNode type = rec.path("error").path("type");
+            try {
+                jobLog.record(rec.path("line").asLong(), rec.get("id"), status, ms, pid,
+                        type.isTextual() ? type.asText() : null);
+            } catch (IOException e) {
+                if (stop == Stop.NONE) {
+                    console.message("processpool: the job log " + s.jobLog() + " could not be written: " + describe(e));
+                    requestStop(Stop.OUTPUT_BROKEN, "the job log could not be written");
+                }
+            }
         }
     }
 
@@ -553,6 +688,7 @@ final class Runner {
             stop = why;
         }
         stopping = true;
+        CliLog.drop(); // what the pool says from now on is about the workers this stop ends
         if (why != Stop.INTERRUPTED) {
             // --fail-fast and a broken output do not wait for running tasks
             killNow = true;
@@ -610,11 +746,20 @@ final class Runner {
         }
     }
 
-    /** Lets the feeder report the lines it has not run: all of a file; of stdin, what is there already. */
+    /**
+     * Lets the feeder report the lines it has not run: all of a file; of stdin, what keeps coming (it is
+     * waited for while lines arrive, not once a second passes without one: the pipe may stay open).
+     */
     private void awaitFeeder(Thread feeder) {
-        long wait = "-".equals(s.input()) ? 1_000 : 60_000;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         try {
-            feeder.join(stopping ? wait : 60_000);
+            while (feeder.isAlive() && System.nanoTime() < deadline) {
+                feeder.join(100);
+                if (stopping && "-".equals(s.input())
+                        && System.nanoTime() - lastLineNanos > TimeUnit.SECONDS.toNanos(1)) {
+                    break;
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -639,6 +784,9 @@ final class Runner {
         } else if (interrupts.get() > 0) {
             code = EXIT_INTERRUPTED;
             ending = "interrupted";
+        } else if (stop == Stop.NO_WORKERS) {
+            code = EXIT_USAGE;
+            ending = "stopped: workers could not start";
         } else if (stop == Stop.OUTPUT_BROKEN || sink.failure() != null) {
             code = EXIT_FAILED;
             ending = "stopped: the output could not be written (" + describe(sink.failure()) + ")";
@@ -649,11 +797,16 @@ final class Runner {
             code = EXIT_FAILED;
             ending = "stopped by " + stopWhy;
         } else {
-            code = stats.allOk() ? EXIT_OK : EXIT_FAILED;
+            code = stats.allOk() && (resume == null || resume.skippedNotOk() == 0) ? EXIT_OK : EXIT_FAILED;
             ending = null;
         }
+        if (resume != null && resume.unmatched() > 0 && !s.quiet()) {
+            stderr.println("processpool: --resume: " + resume.unmatched() + " final lines of " + s.output()
+                    + " match no input line (was the input changed?); they stay in it");
+        }
         if (!s.quiet()) {
-            stderr.println(stats.summary(ending));
+            stderr.println(stats.summary(ending) + (resume == null ? ""
+                    : "\n  skipped " + resume.skipped() + " (done before, in " + s.output() + ")"));
         } else if (sink.failure() != null) {
             stderr.println("processpool: the output could not be written: " + describe(sink.failure()));
         }
@@ -669,12 +822,20 @@ final class Runner {
             try {
                 for (WorkingProcess w : pool.getWorkers()) {
                     stats.sawWorker(w.pid());
+                    if (w.pid() > 0 && (w.state() == WorkerState.IDLE || w.state() == WorkerState.WORKING)) {
+                        CliLog.release();
+                    }
                 }
                 if (progress != null) {
                     progress.update();
                 }
-            } catch (RuntimeException e) {
-                // the pool is shutting down; keep going until the JVM exits
+                sink.syncIfDue();
+                if (jobLog != null) {
+                    jobLog.syncIfDue();
+                }
+            } catch (Throwable e) {
+                // the pool is shutting down, or a file could not be forced (its close reports that); keep
+                // going until the JVM exits
             }
             try {
                 Thread.sleep(25);

@@ -28,7 +28,11 @@ import static org.awaitility.Awaitility.await;
  */
 final class CliProcess implements AutoCloseable {
 
-    static final ObjectMapper JSON = new ObjectMapper();
+    /** Reads output lines; strings as long as a test makes them (the CLI's own limit is what is tested). */
+    static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                    .maxStringLength(Integer.MAX_VALUE).build())
+            .build());
     static final Path JAR = Path.of(System.getProperty("processpool.cli.jar", "target/processpool.jar"));
     static final Path EXAMPLES = Path.of(System.getProperty("processpool.cli.examples", "examples"));
     static final Path TEST_CLASSES = Path.of(System.getProperty("processpool.cli.testClasses", "target/test-classes"));
@@ -56,6 +60,15 @@ final class CliProcess implements AutoCloseable {
      * @param stdin a file for standard input, or null to keep a pipe open (see {@link #stdin()})
      */
     static CliProcess start(Path dir, Path stdin, String... args) throws IOException {
+        return start(dir, stdin, Map.of(), false, args);
+    }
+
+    /**
+     * Starts the CLI with extra environment variables; with {@code pipeStdout} its standard output is a pipe
+     * that the test reads (and may close) through {@link #stdoutPipe()}, instead of a file.
+     */
+    static CliProcess start(Path dir, Path stdin, Map<String, String> env, boolean pipeStdout, String... args)
+            throws IOException {
         String marker = UUID.randomUUID().toString();
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -71,6 +84,10 @@ final class CliProcess implements AutoCloseable {
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile());
         pb.environment().remove("COLUMNS");
+        pb.environment().putAll(env);
+        if (pipeStdout) {
+            pb.redirectOutput(ProcessBuilder.Redirect.PIPE);
+        }
         if (stdin != null) {
             pb.redirectInput(stdin.toFile());
         }
@@ -86,6 +103,17 @@ final class CliProcess implements AutoCloseable {
 
     OutputStream stdin() {
         return process.getOutputStream();
+    }
+
+    /** The CLI's standard output, when it was started with {@code pipeStdout}. */
+    java.io.InputStream stdoutPipe() {
+        return process.getInputStream();
+    }
+
+    /** Kills the CLI itself with SIGKILL (only its own pid), as a crash or the OOM killer would. */
+    void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
     }
 
     int awaitExit(Duration limit) throws InterruptedException {

@@ -149,7 +149,7 @@ class CliRunIT extends CliTestBase {
                 line("throws", "Fail", "[\"boom\"]"),
                 line("d", "CountPrimes", "[0, 4000]"));
         CliProcess p = run(null, "run", "--input", input("in.jsonl", in).toString(), "--max", "2",
-                "--worker-heap", "48m");
+                "--worker-heap", "48m", "--allow-task", CliProcess.EXAMPLE_PACKAGE + "*");
 
         assertThat(p.exitCode()).isEqualTo(1);
         List<JsonNode> lines = p.outputLines();
@@ -194,7 +194,8 @@ class CliRunIT extends CliTestBase {
                 "{\"id\": \"no-method\", \"task\": \"dev.processpool.cli.examples.CountPrimes::nope\", \"args\": [1]}",
                 "[0, 1000]");
         CliProcess p = run(null, "run", "--task", task("CountPrimes"), "--input", input("in.jsonl", in).toString(),
-                "--max", "1");
+                "--max", "1", "--allow-task", "com.example.*", "--allow-task", "java.lang.StringBuilder",
+                "--allow-task", CliProcess.EXAMPLE_PACKAGE + "*");
 
         assertThat(p.exitCode()).isEqualTo(1);
         List<JsonNode> lines = p.outputLines();

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** Scratch directory, input files, and the guarantee that no process a test started outlives it. */
 abstract class CliTestBase {
@@ -43,6 +44,13 @@ abstract class CliTestBase {
         started.add(p);
         p.awaitExit(LIMIT);
         p.assertNoWorkerAlive();
+        return p;
+    }
+
+    /** Starts the CLI with extra environment variables and, with {@code pipeStdout}, its stdout on a pipe. */
+    CliProcess start(Path stdin, Map<String, String> env, boolean pipeStdout, String... args) throws Exception {
+        CliProcess p = CliProcess.start(dir, stdin, env, pipeStdout, args);
+        started.add(p);
         return p;
     }
 

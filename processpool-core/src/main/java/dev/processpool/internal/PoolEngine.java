@@ -21,7 +21,7 @@ import dev.processpool.protocol.ValueCodec;
 import dev.processpool.transport.WorkerChannel;
 import dev.processpool.transport.WorkerTransport;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 import java.io.IOException;
 import java.io.ObjectInputFilter;
@@ -50,8 +50,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class PoolEngine {
 
-    private static final Logger LOG = LoggerFactory.getLogger("dev.processpool.ProcessPool");
-    private static final Logger OUTPUT_LOG = LoggerFactory.getLogger("dev.processpool.worker.output");
+    private static final Logger LOG = Logs.logger("dev.processpool.ProcessPool", Level.WARN);
+    private static final Logger OUTPUT_LOG = Logs.logger("dev.processpool.worker.output", Level.INFO);
     private static final int START_FAILURES_BEFORE_GIVING_UP = 3;
     /** Tasks shorter than this on average are pipelined (see {@link PoolConfig#getPipelineDepth()}). */
     static final long PIPELINE_TASK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);

@@ -2,7 +2,7 @@ package dev.processpool.internal;
 
 import dev.processpool.TaskException;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -21,7 +21,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class ResultDelivery {
 
-    private static final Logger LOG = LoggerFactory.getLogger("dev.processpool.ProcessPool");
+    private static final Logger LOG = Logs.logger("dev.processpool.ProcessPool", Level.WARN);
 
     private final ConcurrentSkipListMap<Long, Submission> unsettled = new ConcurrentSkipListMap<>();
     private final ConcurrentLinkedQueue<Submission> ready = new ConcurrentLinkedQueue<>();

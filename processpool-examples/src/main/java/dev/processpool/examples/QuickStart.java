@@ -56,12 +56,12 @@ public final class QuickStart {
         ResultCallback onResult = (task, result) -> {
             RangeCount c = (RangeCount) result;
             counts.add(c);
-            report.put(task.getTaskID(), String.format("ok      [%,9d, %,9d) %,6d primes  worker %d  %d ms",
+            report.put(task.getTaskId(), String.format("ok      [%,9d, %,9d) %,6d primes  worker %d  %d ms",
                     c.from(), c.to(), c.primes(), c.workerPid(), c.millis()));
         };
         ExceptionCallback onFailure = (task, failure) -> {
-            failures.put(task.getTaskID(), failure);
-            report.put(task.getTaskID(), "FAILED  " + failure.getClass().getSimpleName() + ": " + failure.getMessage());
+            failures.put(task.getTaskId(), failure);
+            report.put(task.getTaskId(), "FAILED  " + failure.getClass().getSimpleName() + ": " + failure.getMessage());
         };
 
         PoolConfig config = PoolConfig.builder()

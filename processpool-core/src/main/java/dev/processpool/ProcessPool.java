@@ -681,7 +681,26 @@ public class ProcessPool implements AutoCloseable {
         return terminated;
     }
 
-    // ============================================================================================== JMX
+    // ===================================================================================== other views
+
+    /**
+     * This pool as an {@link java.util.concurrent.ExecutorService}, a <em>view</em>: shutting the view down
+     * does not shut the pool down (see {@link ProcessPoolExecutor}). Each call makes a new view, with a life
+     * cycle of its own. Its tasks have no timeout.
+     */
+    public ProcessPoolExecutor asExecutorService() {
+        return asExecutorService(Duration.ZERO);
+    }
+
+    /**
+     * As {@link #asExecutorService()}, with a timeout for every task of the view: a task that has run this
+     * long in its worker is killed, and its future fails with a {@link TaskTimeoutException} as cause.
+     *
+     * @param taskTimeout zero for none
+     */
+    public ProcessPoolExecutor asExecutorService(Duration taskTimeout) {
+        return new ProcessPoolExecutor(this, false, taskTimeout);
+    }
 
     /**
      * Registers this pool's {@link ProcessPoolMXBean} on the platform MBean server, under

@@ -170,6 +170,8 @@ class ProcessPoolExecutorTest {
             assertThat(pid).isNotEqualTo(ProcessHandle.current().pid());
             assertThat(pool.getWorkers()).extracting(WorkingProcess::pid).contains(pid);
             assertThat(executor.submit(() -> 6 * 7).get(45, TimeUnit.SECONDS)).isEqualTo(42);
+            // a method call is void- and value-compatible: the overload for a SerializableCallable still wins
+            assertThat(executor.submit(() -> String.valueOf(6 * 7)).get(45, TimeUnit.SECONDS)).isEqualTo("42");
             assertThat(executor.submit(markRunnable(file("submitted")), "given").get(45, TimeUnit.SECONDS))
                     .isEqualTo("given");
             assertThat(executor.submit(markRunnable(file("submitted-null"))).get(45, TimeUnit.SECONDS)).isNull();

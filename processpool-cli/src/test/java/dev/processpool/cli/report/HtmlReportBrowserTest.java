@@ -54,7 +54,7 @@ class HtmlReportBrowserTest {
         Assumptions.assumeTrue(chromium.isPresent(), "no Chromium found: install Debian's chromium (.ci/run does) "
                 + "or set -Dprocesspool.chromium; the report's browser test did not run");
 
-        SyntheticRun run = tasks >= 100_000 ? new SyntheticRun(tasks, 8, 500, 7) : new SyntheticRun(tasks, 8, 0, 7);
+        SyntheticRun run = tasks >= 100_000 ? new SyntheticRun(tasks, 8, 500, 7) : new SyntheticRun(tasks, 8, 0, 12);
         Files.createDirectories(OUT);
         Path page = OUT.resolve("report-" + tasks + ".html").toAbsolutePath();
         Path screenshot = OUT.resolve("report-" + tasks + ".png").toAbsolutePath();

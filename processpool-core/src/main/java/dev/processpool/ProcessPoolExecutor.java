@@ -97,7 +97,8 @@ import java.util.function.Consumer;
  * {@link ProcessPool#asExecutorService()} is a <b>view</b> of a pool owned by the caller, who may share it
  * with other views and with {@link ProcessPool#queueTask}: shutting the view down stops the view accepting
  * tasks and waits for its own tasks, and the pool goes on; the view is terminated when its tasks have all
- * ended. Either kind is shut down too when its pool is.
+ * ended. Either kind is shut down too when its pool is. An owned pool that is never shut down does not keep
+ * the JVM alive (its threads are daemons): when the JVM exits, a shutdown hook kills its workers.
  *
  * <p>{@link #shutdownNow()} stops accepting tasks, withdraws every task of this executor that has not
  * started, and kills the workers running the others. It returns the withdrawn tasks, in the order they were
@@ -369,23 +370,7 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
 
     @Override
     public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks) throws InterruptedException {
-        List<Callable<T>> batch = checkedBatch(tasks);
-        List<Future<T>> futures = new ArrayList<>(batch.size());
-        boolean done = false;
-        try {
-            for (Callable<T> task : batch) {
-                futures.add(startInBatch(task, null));
-            }
-            for (Future<T> f : futures) {
-                ((TaskFuture<T>) f).awaitDone();
-            }
-            done = true;
-            return futures;
-        } finally {
-            if (!done) {
-                cancelAll(futures);
-            }
-        }
+        return invokeAll(tasks, false, 0);
     }
 
     /**
@@ -396,26 +381,30 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
     @Override
     public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
             throws InterruptedException {
+        return invokeAll(tasks, true, unit.toNanos(timeout));
+    }
+
+    private <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks, boolean timed, long nanos)
+            throws InterruptedException {
         List<Callable<T>> batch = checkedBatch(tasks);
-        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        long deadline = System.nanoTime() + nanos;
         List<Future<T>> futures = new ArrayList<>(batch.size());
-        boolean done = false;
         try {
             for (Callable<T> task : batch) {
-                futures.add(deadline - System.nanoTime() > 0 ? startInBatch(task, null) : notSubmitted(task));
+                futures.add(!timed || deadline - System.nanoTime() > 0 ? startInBatch(task, null) : notSubmitted(task));
             }
             for (Future<T> f : futures) {
-                if (!((TaskFuture<T>) f).awaitDone(deadline - System.nanoTime())) {
+                TaskFuture<T> tf = (TaskFuture<T>) f;
+                if (!timed) {
+                    tf.awaitDone();
+                } else if (!tf.awaitDone(deadline - System.nanoTime())) {
                     break;
                 }
             }
-            cancelAll(futures);
-            done = true;
             return futures;
         } finally {
-            if (!done) {
-                cancelAll(futures);
-            }
+            // after a timeout, an interrupt or a rejection: the unfinished are cancelled; done ones stay as they are
+            cancelAll(futures);
         }
     }
 
@@ -828,6 +817,9 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
 
         @Override
         public boolean cancel(boolean mayInterruptIfRunning) {
+            if (isDone()) {
+                return false;
+            }
             ProcessTask t = processTask;
             boolean leaveRunning = !mayInterruptIfRunning && t != null && isRunning(t);
             String how = t == null ? " before it was submitted" : leaveRunning ? " (left to run; its result is dropped)"

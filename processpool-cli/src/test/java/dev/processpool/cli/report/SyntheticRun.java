@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * A made-up run with known answers, for the report's tests: {@code slots} worker slots side by side from
  * time 0, each running its tasks one after another on a succession of workers. A worker is recycled after
@@ -121,6 +123,28 @@ final class SyntheticRun {
         java.io.StringWriter out = new java.io.StringWriter();
         HtmlReport.render(snapshot(), out);
         return out.toString();
+    }
+
+    /**
+     * Checks a page (as written, or as a browser's DOM) against this run: one lane per slot holding every
+     * task that started and every worker, one card per status with its count, one row per listed failure.
+     */
+    void assertPageMatches(String page) {
+        assertThat(allMatches(page, "<svg id=\"task-stream-svg\"[^>]*data-lanes=\"(\\d+)\"")).containsExactly(
+                Integer.toString(slots));
+        assertThat(allMatches(page, "<g class=\"lane\"")).hasSize(slots);
+        assertThat(sumOf(page, "<g class=\"lane\"[^>]*data-tasks=\"(\\d+)\"")).isEqualTo(started);
+        assertThat(sumOf(page, "<g class=\"lane\"[^>]*data-workers=\"(\\d+)\"")).isEqualTo(workers);
+        for (TaskStatus s : TaskStatus.values()) {
+            assertThat(allMatches(page, "data-status=\"" + s.label() + "\" data-count=\"(\\d+)\"")).as(s.label())
+                    .containsExactly(Integer.toString(counts.get(s)));
+        }
+        assertThat(allMatches(page, "<table id=\"failure-list\" data-rows=\"(\\d+)\""))
+                .containsExactly(Integer.toString(listedFailures));
+    }
+
+    private static int sumOf(String page, String regex) {
+        return allMatches(page, regex).stream().mapToInt(Integer::parseInt).sum();
     }
 
     static List<String> allMatches(String html, String regex) {

@@ -160,15 +160,7 @@ final class TaskStream {
         h.raw("<g class=\"lane\" data-lane=\"" + index + "\" data-workers=\"" + lane.workers.size()
                 + "\" data-tasks=\"" + lane.tasks.size() + "\">");
         label(h, lane, top);
-        for (WorkerRecord w : lane.workers) {
-            double x0 = x(w.startedNanos());
-            double x1 = Math.max(x0 + 1, x(w.endOr(span)));
-            h.raw("<rect class=\"life\" x=\"" + Html.num(x0) + "\" y=\"" + top + "\" width=\"" + Html.num(x1 - x0)
-                    + "\" height=\"" + BAR_HEIGHT + "\"><title>")
-                    .text("worker " + w.pid() + ": " + Html.duration(w.startedNanos()) + " to "
-                            + (w.endedNanos() >= 0 ? Html.duration(w.endedNanos()) : "the end") + ", " + w.end().label())
-                    .raw("</title></rect>");
-        }
+        lifetimes(h, lane.workers, top);
         if (binned()) {
             bins(h, lane, top);
         } else {
@@ -178,6 +170,34 @@ final class TaskStream {
         }
         events(h, lane, top + BAR_HEIGHT + 1);
         h.raw("</g>");
+    }
+
+    /**
+     * The grey bands of the lane's workers' lifetimes. Workers less than a pixel apart share one band (a run
+     * that recycles after every task has as many workers as tasks), so a lane has at most one band per pixel.
+     */
+    private void lifetimes(Html h, List<WorkerRecord> workers, int top) {
+        int i = 0;
+        while (i < workers.size()) {
+            WorkerRecord first = workers.get(i);
+            double x0 = x(first.startedNanos());
+            double x1 = Math.max(x0 + 1, x(first.endOr(span)));
+            int j = i + 1;
+            while (j < workers.size() && x(workers.get(j).startedNanos()) - x1 < 1) {
+                x1 = Math.max(x1, x(workers.get(j).endOr(span)));
+                j++;
+            }
+            WorkerRecord last = workers.get(j - 1);
+            String title = j - i == 1
+                    ? "worker " + first.pid() + ": " + Html.duration(first.startedNanos()) + " to "
+                    + (first.endedNanos() >= 0 ? Html.duration(first.endedNanos()) : "the end") + ", " + first.end().label()
+                    : Html.count(j - i) + " workers, " + first.pid() + " to " + last.pid() + ": "
+                    + Html.duration(first.startedNanos()) + " to "
+                    + (last.endedNanos() >= 0 ? Html.duration(last.endedNanos()) : "the end");
+            h.raw("<rect class=\"life\" x=\"" + Html.num(x0) + "\" y=\"" + top + "\" width=\"" + Html.num(x1 - x0)
+                    + "\" height=\"" + BAR_HEIGHT + "\"><title>").text(title).raw("</title></rect>");
+            i = j;
+        }
     }
 
     private void label(Html h, Lane lane, int top) {
@@ -328,14 +348,13 @@ final class TaskStream {
      */
     private void events(Html h, Lane lane, int y) {
         java.util.TreeMap<Integer, int[]> columns = new java.util.TreeMap<>();
-        java.util.Map<Integer, String> only = new HashMap<>();
+        // the one event of a column that has only one, described when drawn
+        java.util.Map<Integer, WorkerRecord> only = new HashMap<>();
         for (WorkerRecord w : lane.workers) {
-            note(columns, only, w.startedNanos(), Event.STARTED, "worker " + w.pid() + " started at "
-                    + Html.duration(w.startedNanos()));
+            note(columns, only, w, w.startedNanos(), Event.STARTED);
             Event end = Event.of(w.end());
             if (end != null && w.endedNanos() >= 0) {
-                note(columns, only, w.endedNanos(), end, "worker " + w.pid() + " " + w.end().label() + " at "
-                        + Html.duration(w.endedNanos()) + (w.detail() == null ? "" : ": " + w.detail()));
+                note(columns, only, w, w.endedNanos(), end);
             }
         }
         for (java.util.Map.Entry<Integer, int[]> e : columns.entrySet()) {
@@ -348,27 +367,29 @@ final class TaskStream {
                     what.append(what.length() == 0 ? "" : ", ").append(n[ev.ordinal()]).append(' ').append(ev.label);
                 }
             }
-            String title = only.containsKey(e.getKey()) ? only.get(e.getKey())
-                    : Html.duration(Math.round((double) e.getKey() * span / PLOT_WIDTH)) + ": workers " + what;
+            WorkerRecord w = only.get(e.getKey());
+            String title = w == null
+                    ? Html.duration(Math.round((double) e.getKey() * span / PLOT_WIDTH)) + ": workers " + what
+                    : shown == Event.STARTED ? "worker " + w.pid() + " started at " + Html.duration(w.startedNanos())
+                    : "worker " + w.pid() + " " + w.end().label() + " at " + Html.duration(w.endedNanos())
+                    + (w.detail() == null ? "" : ": " + w.detail());
             h.raw("<rect class=\"e-" + shown.name().toLowerCase(Locale.ROOT) + "\" x=\"" + (LABEL_WIDTH + e.getKey())
                     + "\" y=\"" + y + "\" width=\"2\" height=\"" + EVENT_HEIGHT + "\"><title>").text(title)
                     .raw("</title></rect>");
         }
     }
 
-    private void note(java.util.Map<Integer, int[]> columns, java.util.Map<Integer, String> only, long at, Event event,
-                      String description) {
+    private void note(java.util.Map<Integer, int[]> columns, java.util.Map<Integer, WorkerRecord> only, WorkerRecord w,
+                      long at, Event event) {
         int c = (int) Math.min(PLOT_WIDTH - 2, Math.max(0, Math.round((x(at) - LABEL_WIDTH))));
-        int[] n = columns.computeIfAbsent(c, k -> new int[Event.values().length]);
-        n[event.ordinal()]++;
-        int total = 0;
-        for (int v : n) {
-            total += v;
-        }
-        if (total == 1) {
-            only.put(c, description);
+        int[] n = columns.get(c);
+        if (n == null) {
+            n = new int[Event.values().length];
+            columns.put(c, n);
+            only.put(c, w);
         } else {
             only.remove(c);
         }
+        n[event.ordinal()]++;
     }
 }

@@ -73,6 +73,16 @@ class HtmlReportTest {
         assertThat(Html.duration(0)).isEqualTo("0");
         assertThat(Html.duration(1_234_567)).isEqualTo("1.23 ms");
         assertThat(Html.duration(125_000_000_000L)).isEqualTo("2 min 05 s");
+        assertThat(Html.duration(9_996_000)).isEqualTo("10.0 ms");
+        assertThat(Html.duration(99_960_000)).isEqualTo("100 ms");
+        assertThat(Html.duration(3_725_000_000_000L)).isEqualTo("1 h 02 min");
+        assertThat(Html.decimals(2.006, 2)).isEqualTo("2.01");
+        assertThat(Html.decimals(0.04, 1)).isEqualTo("0.0");
+        assertThat(Html.decimals(-0.04, 1)).isEqualTo("0.0");
+        assertThat(Html.count(0)).isEqualTo("0");
+        assertThat(Html.count(999)).isEqualTo("999");
+        assertThat(Html.count(1_000)).isEqualTo("1,000");
+        assertThat(Html.count(-1_234_567)).isEqualTo("-1,234,567");
         assertThat(Html.escape("plain")).isSameAs("plain");
     }
 
@@ -123,6 +133,32 @@ class HtmlReportTest {
         assertThat(allMatches(html, "<table id=\"failure-list\" data-rows=\"(\\d+)\""))
                 .containsExactly(Integer.toString(run.listedFailures));
         assertThat(html.getBytes(StandardCharsets.UTF_8).length).isLessThan(4 << 20);
+    }
+
+    @Test
+    void aWorkerPerTaskStillMakesABoundedChart() {
+        // --max-tasks-per-worker 1: as many workers as tasks, in 4 lanes
+        RunReport report = new RunReport("recycled each time", Map.of(), Instant.EPOCH, 0, 1);
+        int n = 20_000;
+        for (int i = 0; i < n; i++) {
+            long start = (i / 4) * 2_000_000L;
+            report.workerStarted(1000 + i, start);
+            report.taskEnded(new TaskRecord("t" + i, i + 1, 1000 + i, start, start + 100_000, start + 1_000_000,
+                    TaskStatus.OK, null, null));
+            report.workerEnded(1000 + i, start + 1_500_000, null, null);
+        }
+        report.finish(RunReport.Ending.COMPLETED, null, (n / 4) * 2_000_000L);
+        String html = render(report);
+
+        assertThat(allMatches(html, "<g class=\"lane\"")).hasSize(4);
+        assertThat(allMatches(html, "<g class=\"lane\"[^>]*data-workers=\"(\\d+)\"").stream().mapToInt(Integer::parseInt)
+                .sum()).isEqualTo(n);
+        assertThat(allMatches(html, "<rect class=\"life\"").size()).isLessThanOrEqualTo(4 * TaskStream.PLOT_WIDTH);
+        assertThat(allMatches(html, "<rect class=\"e-").size()).isLessThanOrEqualTo(4 * TaskStream.PLOT_WIDTH);
+        assertThat(allMatches(html, "<table id=\"worker-list\" data-rows=\"(\\d+)\"")).containsExactly(
+                Integer.toString(HtmlReport.WORKER_ROWS));
+        assertThat(html).contains(Html.count(n - HtmlReport.WORKER_ROWS) + " more workers not listed");
+        assertThat(html.length()).isLessThan(2 << 20);
     }
 
     @Test

@@ -9,14 +9,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -24,7 +22,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -188,7 +185,7 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
     /** The owned pool's shutdown, once begun; guarded by {@link #lock}. */
     private Thread poolShutdown;
     /** Tasks accepted (or being accepted) whose process task has not ended, by submission number. */
-    private final ConcurrentSkipListMap<Long, TaskFuture<?>> unfinished = new ConcurrentSkipListMap<>();
+    private final ConcurrentSkipListMap<Long, ExecutorFuture<?>> unfinished = new ConcurrentSkipListMap<>();
     private final AtomicLong submissions = new AtomicLong();
 
     ProcessPoolExecutor(ProcessPool pool, boolean ownsPool, Duration taskTimeout) {
@@ -278,12 +275,12 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
      * Accepts a task: checks it, records it as unfinished, queues it in the pool (waiting for a queue slot
      * if need be) and ties its future to the pool's outcome.
      */
-    private <T> TaskFuture<T> start(Object task, boolean callable, T runnableResult, boolean fromExecute,
-                                    Consumer<TaskFuture<?>> onDone) {
+    private <T> ExecutorFuture<T> start(Object task, boolean callable, T runnableResult, boolean fromExecute,
+                                        Consumer<ExecutorFuture<?>> onDone) {
         Objects.requireNonNull(task, "task");
         requireSerializable(task);
-        TaskFuture<T> f = new TaskFuture<>(submissions.incrementAndGet(), task, callable, runnableResult,
-                fromExecute, onDone);
+        ExecutorFuture<T> f = new ExecutorFuture<>(this, submissions.incrementAndGet(), task, callable,
+                runnableResult, fromExecute, onDone);
         lock.lock();
         try {
             if (runState != RunState.RUNNING) {
@@ -330,7 +327,7 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
     }
 
     /** The pool's outcome of a task: completes its future, unless cancelled first, and forgets the task. */
-    private void settle(TaskFuture<?> f, ProcessTask processTask, Object value, Throwable failure) {
+    private void settle(ExecutorFuture<?> f, ProcessTask processTask, Object value, Throwable failure) {
         try {
             if (failure == null) {
                 f.succeed(value);
@@ -351,7 +348,7 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
         }
     }
 
-    private void forget(TaskFuture<?> f) {
+    private void forget(ExecutorFuture<?> f) {
         unfinished.remove(f.sequence);
         signalChange();
     }
@@ -394,7 +391,7 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
                 futures.add(!timed || deadline - System.nanoTime() > 0 ? startInBatch(task, null) : notSubmitted(task));
             }
             for (Future<T> f : futures) {
-                TaskFuture<T> tf = (TaskFuture<T>) f;
+                ExecutorFuture<T> tf = (ExecutorFuture<T>) f;
                 if (!timed) {
                     tf.awaitDone();
                 } else if (!tf.awaitDone(deadline - System.nanoTime())) {
@@ -434,7 +431,7 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
             throw new IllegalArgumentException("invokeAny needs at least one task");
         }
         long deadline = System.nanoTime() + nanos;
-        BlockingQueue<TaskFuture<?>> completed = new LinkedBlockingQueue<>();
+        BlockingQueue<ExecutorFuture<?>> completed = new LinkedBlockingQueue<>();
         List<Future<T>> futures = new ArrayList<>(batch.size());
         ExecutionException last = null;
         int ended = 0;
@@ -442,7 +439,7 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
             for (Callable<T> task : batch) {
                 futures.add(startInBatch(task, completed::add));
                 // a task may have succeeded already: then the rest need not be submitted
-                for (TaskFuture<?> f; (f = completed.poll()) != null; ended++) {
+                for (ExecutorFuture<?> f; (f = completed.poll()) != null; ended++) {
                     try {
                         return outcome(f);
                     } catch (ExecutionException e) {
@@ -454,7 +451,7 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
                 }
             }
             while (ended < futures.size()) {
-                TaskFuture<?> f = timed ? completed.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)
+                ExecutorFuture<?> f = timed ? completed.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)
                         : completed.take();
                 if (f == null) {
                     throw new TimeoutException("invokeAny: no task succeeded within the timeout");
@@ -473,7 +470,7 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
     }
 
     @SuppressWarnings("unchecked")
-    private static <T> T outcome(TaskFuture<?> f) throws ExecutionException {
+    private static <T> T outcome(ExecutorFuture<?> f) throws ExecutionException {
         try {
             return (T) f.report();
         } catch (CancellationException e) {
@@ -493,7 +490,7 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
     }
 
     /** Submits one task of a batch; an interrupt while waiting for a queue slot becomes an InterruptedException. */
-    private <T> TaskFuture<T> startInBatch(Callable<T> task, Consumer<TaskFuture<?>> onDone)
+    private <T> ExecutorFuture<T> startInBatch(Callable<T> task, Consumer<ExecutorFuture<?>> onDone)
             throws InterruptedException {
         try {
             return start(task, true, null, false, onDone);
@@ -508,8 +505,8 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
     }
 
     /** The future of a batch task that was never submitted (its batch ran out of time): cancelled. */
-    private <T> TaskFuture<T> notSubmitted(Callable<T> task) {
-        TaskFuture<T> f = new TaskFuture<>(-1, task, true, null, false, null);
+    private <T> ExecutorFuture<T> notSubmitted(Callable<T> task) {
+        ExecutorFuture<T> f = new ExecutorFuture<>(this, -1, task, true, null, false, null);
         f.cancel(false);
         return f;
     }
@@ -544,11 +541,11 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
      */
     @Override
     public List<Runnable> shutdownNow() {
-        List<TaskFuture<?>> attached = new ArrayList<>();
+        List<ExecutorFuture<?>> attached = new ArrayList<>();
         lock.lock();
         try {
             runState = RunState.STOP;
-            for (TaskFuture<?> f : unfinished.descendingMap().values()) {
+            for (ExecutorFuture<?> f : unfinished.descendingMap().values()) {
                 if (f.processTask != null) {
                     attached.add(f);
                 }
@@ -558,7 +555,7 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
         }
         // Newest first: the queue's tail goes before its head, so a worker freed meanwhile finds little to take.
         List<Runnable> notStarted = new ArrayList<>();
-        for (TaskFuture<?> f : attached) {
+        for (ExecutorFuture<?> f : attached) {
             ProcessTask t = f.processTask;
             if (pool.cancel(t) && t.getRunTime().isZero() && t.taskException() instanceof TaskCancelledException) {
                 notStarted.add(0, f.callable ? new NotStartedCallable((Callable<?>) f.task) : (Runnable) f.task);
@@ -687,7 +684,7 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
     }
 
     /** Whether a worker has reported the start of this task (its outcome not yet known). */
-    private boolean isRunning(ProcessTask t) {
+    boolean isRunning(ProcessTask t) {
         String id = t.getTaskID();
         for (WorkingProcess w : pool.getWorkers()) {
             if (w.currentTaskId().filter(id::equals).isPresent()) {
@@ -724,183 +721,5 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
         String name = task.getClass().getName();
         int lambda = name.indexOf("$$Lambda");
         return lambda > 0 ? "task (a lambda in " + name.substring(0, lambda) + ": " + name + ")" : "task " + name;
-    }
-
-    // ============================================================================================ pieces
-
-    /** What the worker runs: the caller's task, carried as it is. */
-    static final class ExecutorTask implements TaskFunction {
-        private static final long serialVersionUID = 1L;
-        private final Object task;
-        private final boolean callable;
-
-        ExecutorTask(Object task, boolean callable) {
-            this.task = task;
-            this.callable = callable;
-        }
-
-        @Override
-        public Object call(List<Object> args, Map<String, Object> kwargs) throws Exception {
-            if (callable) {
-                return ((Callable<?>) task).call();
-            }
-            ((Runnable) task).run();
-            return null;
-        }
-    }
-
-    /**
-     * The future of one task: completes once, with the pool's outcome or a cancellation, whichever comes
-     * first. A cancellation also withdraws the task or kills its worker, through the pool.
-     */
-    private final class TaskFuture<T> implements Future<T> {
-        private static final int PENDING = 0;
-        private static final int SUCCEEDED = 1;
-        private static final int FAILED = 2;
-        private static final int CANCELLED = 3;
-
-        final long sequence;
-        final Object task;
-        final boolean callable;
-        final boolean fromExecute;
-        private final T runnableResult;
-        private final Consumer<TaskFuture<?>> onDone;
-        /** The pool's task, once queued and attached (under the executor's lock); null before. */
-        volatile ProcessTask processTask;
-        private final AtomicInteger state = new AtomicInteger(PENDING);
-        private final CountDownLatch done = new CountDownLatch(1);
-        /** The value; the cause of the failure; or the reason of the cancellation. Written before {@link #done}. */
-        private Object outcome;
-        private String failureMessage;
-
-        TaskFuture(long sequence, Object task, boolean callable, T runnableResult, boolean fromExecute,
-                   Consumer<TaskFuture<?>> onDone) {
-            this.sequence = sequence;
-            this.task = task;
-            this.callable = callable;
-            this.runnableResult = runnableResult;
-            this.fromExecute = fromExecute;
-            this.onDone = onDone;
-        }
-
-        @SuppressWarnings("unchecked")
-        void succeed(Object value) {
-            complete(SUCCEEDED, callable ? (T) value : runnableResult, null);
-        }
-
-        /** Records a failure; a cancellation by the pool makes the future cancelled. */
-        boolean fail(String taskId, Throwable failure) {
-            if (failure instanceof TaskCancelledException c) {
-                CancellationException e = new CancellationException(c.getMessage());
-                e.initCause(c);
-                return complete(CANCELLED, e, null);
-            }
-            if (failure instanceof TaskExecutionException x && x.getCause() != null) {
-                return complete(FAILED, x.getCause(), x.getMessage() + " (in worker " + x.getWorkerPid() + ")");
-            }
-            String message = failure.getMessage() != null ? failure.getMessage() : "task " + taskId + " failed";
-            return complete(FAILED, failure, message);
-        }
-
-        private boolean complete(int newState, Object value, String message) {
-            if (!state.compareAndSet(PENDING, newState)) {
-                return false;
-            }
-            outcome = value;
-            failureMessage = message;
-            done.countDown();
-            if (onDone != null) {
-                onDone.accept(this);
-            }
-            return true;
-        }
-
-        @Override
-        public boolean cancel(boolean mayInterruptIfRunning) {
-            if (isDone()) {
-                return false;
-            }
-            ProcessTask t = processTask;
-            boolean leaveRunning = !mayInterruptIfRunning && t != null && isRunning(t);
-            String how = t == null ? " before it was submitted" : leaveRunning ? " (left to run; its result is dropped)"
-                    : mayInterruptIfRunning ? " (withdrawn, or its worker killed if it had started)"
-                    : " (withdrawn before it started)";
-            if (!complete(CANCELLED, new CancellationException((t == null ? describe(task) : "task "
-                    + t.getTaskID()) + " was cancelled" + how), null)) {
-                return false;
-            }
-            if (t != null && !leaveRunning) {
-                pool.cancel(t);
-            }
-            return true;
-        }
-
-        @Override
-        public boolean isCancelled() {
-            return state.get() == CANCELLED;
-        }
-
-        @Override
-        public boolean isDone() {
-            return state.get() != PENDING;
-        }
-
-        @Override
-        public T get() throws InterruptedException, ExecutionException {
-            awaitDone();
-            return report();
-        }
-
-        @Override
-        public T get(long timeout, TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException {
-            if (!awaitDone(unit.toNanos(timeout))) {
-                ProcessTask t = processTask;
-                throw new TimeoutException((t == null ? describe(task) : "task " + t.getTaskID())
-                        + " has not finished within " + timeout + " " + unit.name().toLowerCase(java.util.Locale.ROOT));
-            }
-            return report();
-        }
-
-        /** Waits for the outcome; a done future returns at once, even in an interrupted thread. */
-        void awaitDone() throws InterruptedException {
-            if (!isDone()) {
-                done.await();
-            }
-        }
-
-        boolean awaitDone(long nanos) throws InterruptedException {
-            return isDone() || done.await(Math.max(0, nanos), TimeUnit.NANOSECONDS);
-        }
-
-        @SuppressWarnings("unchecked")
-        T report() throws ExecutionException {
-            switch (state.get()) {
-                case SUCCEEDED:
-                    return (T) outcome;
-                case FAILED:
-                    throw new ExecutionException(failureMessage, (Throwable) outcome);
-                case CANCELLED: {
-                    CancellationException reason = (CancellationException) outcome;
-                    CancellationException e = new CancellationException(reason.getMessage());
-                    e.initCause(reason.getCause());
-                    throw e;
-                }
-                default:
-                    throw new IllegalStateException("not done");
-            }
-        }
-
-        @Override
-        public String toString() {
-            ProcessTask t = processTask;
-            String s;
-            switch (state.get()) {
-                case SUCCEEDED: s = "completed normally"; break;
-                case FAILED: s = "completed exceptionally: " + failureMessage; break;
-                case CANCELLED: s = "cancelled"; break;
-                default: s = "not completed";
-            }
-            return "Future[" + (t == null ? describe(task) : "task " + t.getTaskID()) + ", " + s + "]";
-        }
     }
 }

@@ -19,6 +19,8 @@ import java.util.Objects;
  * <table>
  *   <caption>Settings and their defaults</caption>
  *   <tr><th>setting</th><th>default</th><th>meaning</th></tr>
+ *   <tr><td>{@code name}</td><td>{@code processpool-N}</td><td>the pool's name, in its thread names, log
+ *       lines and JMX {@code ObjectName}; N counts the pools of this JVM</td></tr>
  *   <tr><td>{@code minSize}</td><td>2</td><td>workers kept alive at all times (0 allowed: start on demand)</td></tr>
  *   <tr><td>{@code maxSize}</td><td>0</td><td>most workers; 0 means "same as minSize" (at least 1)</td></tr>
  *   <tr><td>{@code maxQueuedRequests}</td><td>10</td><td>tasks waiting for a worker; &lt;= 0 means unbounded</td></tr>
@@ -105,6 +107,7 @@ public final class PoolConfig {
      */
     public static final List<String> DEFAULT_JVM_OPTIONS = List.of(DEFAULT_JVM_OPTIONS_TEXT.split(" "));
 
+    private final String name;
     private final int minSize;
     private final int maxSize;
     private final int maxQueuedRequests;
@@ -133,6 +136,7 @@ public final class PoolConfig {
     private final Path classDataCache;
 
     private PoolConfig(Builder b) {
+        this.name = b.name;
         this.minSize = b.minSize;
         this.maxSize = b.maxSize == 0 ? Math.max(1, b.minSize) : b.maxSize;
         this.maxQueuedRequests = b.maxQueuedRequests;
@@ -169,6 +173,7 @@ public final class PoolConfig {
     /** {@return a builder that starts from this configuration's values} */
     public Builder toBuilder() {
         Builder b = new Builder();
+        b.name = name;
         b.minSize = minSize;
         b.maxSize = maxSize;
         b.maxQueuedRequests = maxQueuedRequests;
@@ -197,6 +202,9 @@ public final class PoolConfig {
         b.classDataCache = classDataCache;
         return b;
     }
+
+    /** {@return the pool's name as given, or {@code null}: the pool names itself {@code processpool-N}} */
+    public String getName() { return name; }
 
     /** {@return workers kept alive at all times: DIRAC's {@code minSize}} */
     public int getMinSize() { return minSize; }
@@ -278,7 +286,7 @@ public final class PoolConfig {
 
     @Override
     public String toString() {
-        return "PoolConfig[minSize=" + minSize + ", maxSize=" + maxSize + ", maxQueuedRequests=" + maxQueuedRequests
+        return "PoolConfig[" + (name == null ? "" : "name=" + name + ", ") + "minSize=" + minSize + ", maxSize=" + maxSize + ", maxQueuedRequests=" + maxQueuedRequests
                 + ", strictLimits=" + strictLimits + ", keepProcessesRunning=" + keepProcessesRunning
                 + ", idleTimeout=" + idleTimeout + ", workerStartTimeout=" + workerStartTimeout
                 + ", maxTasksPerWorker=" + maxTasksPerWorker + ", jvmOptions=" + jvmOptions + "]";
@@ -286,6 +294,7 @@ public final class PoolConfig {
 
     /** Builds a {@link PoolConfig}. Setters check for null at once; ranges are checked by {@link #build()}. */
     public static final class Builder {
+        private String name;
         private int minSize = 2;
         private int maxSize = 0;
         private int maxQueuedRequests = 10;
@@ -326,6 +335,16 @@ public final class PoolConfig {
             }
             return entries;
         }
+
+        /**
+         * Sets the pool's name, for its thread names, log lines and JMX {@code ObjectName}. Names need not be
+         * unique, but two pools of one name cannot both register an MBean.
+         *
+         * @param name 1 to 100 characters, no control characters; {@code null} (the default) lets the pool name
+         *             itself {@code processpool-N}
+         * @return this builder
+         */
+        public Builder name(String name) { this.name = name; return this; }
 
         /**
          * Sets the workers alive at all times: DIRAC's {@code minSize}.
@@ -619,6 +638,11 @@ public final class PoolConfig {
          * @throws IllegalArgumentException naming the first setting that is out of range
          */
         public PoolConfig build() {
+            if (name != null && (name.isBlank() || name.length() > 100 || name.chars().anyMatch(Character::isISOControl))) {
+                throw new IllegalArgumentException("name must be 1 to 100 characters, not blank, without control "
+                        + "characters, was \"" + name.substring(0, Math.min(name.length(), 100))
+                        .replaceAll("\\p{Cntrl}", "?") + "\" (" + name.length() + " characters)");
+            }
             if (minSize < 0) {
                 throw new IllegalArgumentException("minSize must be >= 0, was " + minSize);
             }

@@ -141,6 +141,9 @@ public class ProcessPool implements AutoCloseable {
     private volatile ResultCallback poolCallback;
     private volatile ExceptionCallback poolExceptionCallback;
     private volatile boolean terminated;
+    /** The registered MBean, if any; guarded by {@link #jmxLock}. */
+    private PoolMBean mbean;
+    private final Object jmxLock = new Object();
 
     /** A pool with every default of {@link PoolConfig} (2 workers, a queue of 10). */
     public ProcessPool() {
@@ -189,7 +192,8 @@ public class ProcessPool implements AutoCloseable {
      */
     public ProcessPool(PoolConfig config) {
         this.config = Objects.requireNonNull(config, "config");
-        this.name = "processpool-" + POOL_NUMBERS.incrementAndGet();
+        int number = POOL_NUMBERS.incrementAndGet();
+        this.name = config.getName() != null ? config.getName() : "processpool-" + number;
         this.poolCallback = config.getPoolCallback();
         this.poolExceptionCallback = config.getPoolExceptionCallback();
         WorkerTransport transport;
@@ -734,6 +738,7 @@ public class ProcessPool implements AutoCloseable {
             } finally {
                 terminated = true;
                 engine.terminate();
+                unregisterMBean();
                 try {
                     Runtime.getRuntime().removeShutdownHook(shutdownHook);
                 } catch (IllegalStateException jvmExiting) {
@@ -764,7 +769,76 @@ public class ProcessPool implements AutoCloseable {
         return terminated;
     }
 
+    // ===================================================================================== other views
+
+    /**
+     * This pool as an {@link java.util.concurrent.ExecutorService}, a <em>view</em>: shutting the view down
+     * does not shut the pool down (see {@link ProcessPoolExecutor}). Each call makes a new view, with a life
+     * cycle of its own. Its tasks have no timeout.
+     *
+     * @return a new view of this pool
+     */
+    public ProcessPoolExecutor asExecutorService() {
+        return asExecutorService(Duration.ZERO);
+    }
+
+    /**
+     * As {@link #asExecutorService()}, with a timeout for every task of the view: a task that has run this
+     * long in its worker is killed, and its future fails with a {@link TaskTimeoutException} as cause.
+     *
+     * @param taskTimeout zero for none
+     * @return a new view of this pool
+     */
+    public ProcessPoolExecutor asExecutorService(Duration taskTimeout) {
+        return new ProcessPoolExecutor(this, false, taskTimeout);
+    }
+
+    /**
+     * Registers this pool's {@link ProcessPoolMXBean} on the platform MBean server, under
+     * {@code dev.processpool:type=ProcessPool,name=<name>} (the name as it is when it has only letters,
+     * digits and {@code . _ - @ # + % /}, else {@linkplain javax.management.ObjectName#quote quoted}); it is
+     * unregistered when the pool has shut down. Idempotent.
+     *
+     * @return the MBean's name
+     * @throws IllegalStateException if the pool is shut down, or another MBean has that name (another pool of
+     *                               the same name has registered)
+     */
+    public javax.management.ObjectName registerMBean() {
+        synchronized (jmxLock) {
+            if (mbean == null) {
+                if (terminated) {
+                    throw new IllegalStateException("pool " + name + " is shut down: its MBean was not registered");
+                }
+                mbean = PoolMBean.register(this);
+            }
+            return mbean.objectName();
+        }
+    }
+
+    private void unregisterMBean() {
+        synchronized (jmxLock) {
+            if (mbean != null) {
+                try {
+                    mbean.unregister();
+                } catch (RuntimeException e) {
+                    LOG.warn("{}: {}", name, e.getMessage());
+                }
+                mbean = null;
+            }
+        }
+    }
+
     // ============================================================================================ getters
+
+    /** {@return the pool's name: {@link PoolConfig#getName()}, or {@code processpool-N}} */
+    public String getName() {
+        return name;
+    }
+
+    /** The run state, for the MBean. */
+    PoolEngine.RunState runState() {
+        return engine.runState();
+    }
 
     /** {@return the workers kept alive at all times} */
     public int getMinSize() {

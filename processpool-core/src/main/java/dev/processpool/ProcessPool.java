@@ -436,11 +436,13 @@ public class ProcessPool implements AutoCloseable {
                 } else if (onException != null) {
                     onException.onException(task, task.taskException());
                 }
-            } catch (RuntimeException | Error e) {
-                if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
-                    throw e;
-                }
-                LOG.error("{}: a callback of {} threw; result processing goes on", name, task, e);
+            } catch (Throwable e) {
+                // Anything: checked exceptions thrown undeclared (Kotlin, Groovy, @SneakyThrows) and Errors too.
+                // A VirtualMachineError here is the callback's own (its allocations are garbage once it has
+                // returned): the thread delivering results must go on; -XX:+ExitOnOutOfMemoryError is there for
+                // applications that would rather stop.
+                ResultDelivery.logQuietly(() -> LOG.error("{}: a callback of {} threw; result processing goes on",
+                        name, task, e));
             }
         }
     }

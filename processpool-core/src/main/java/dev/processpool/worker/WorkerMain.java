@@ -29,7 +29,7 @@ import java.nio.file.Path;
  *
  * <p>Parent death is noticed twice over: the reader thread sees the channel's end-of-file at once, and a
  * watcher thread sees the worker re-parented (checked every {@value #PARENT_CHECK_MILLIS} ms). Either way
- * the worker kills the processes its tasks started and halts.
+ * the worker kills the processes its tasks started (its whole process group, when it leads one) and halts.
  *
  * <p>With the single argument {@code --train} it runs a training session instead, against a parent inside
  * the same JVM (see {@link Training}), to have the JVM write a class-data archive when it exits.
@@ -488,9 +488,12 @@ public final class WorkerMain {
         return parent == null ? -1L : parent.pid();
     }
 
-    /** The parent is gone: take down what our tasks started and leave at once, without shutdown hooks. */
+    /**
+     * The parent is gone: take down what our tasks started, the whole process group included (see
+     * {@link OwnProcessGroup}), and leave at once, without shutdown hooks.
+     */
     private static void parentGone() {
-        ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+        OwnProcessGroup.killAll();
         Runtime.getRuntime().halt(EXIT_PARENT_GONE);
     }
 }

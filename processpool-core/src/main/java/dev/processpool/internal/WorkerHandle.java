@@ -4,7 +4,7 @@ import dev.processpool.WorkerOutputListener;
 import dev.processpool.WorkerState;
 import dev.processpool.WorkingProcess;
 import dev.processpool.protocol.Frame;
-import dev.processpool.protocol.RemoteFailure;
+import dev.processpool.protocol.ProtocolException;
 import dev.processpool.transport.WorkerChannel;
 import dev.processpool.transport.WorkerEvents;
 
@@ -58,6 +58,17 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     boolean idleCheckScheduled;
     /** Whether the pool meant to stop it (retire, shutdown, timeout, cancel), as opposed to a crash. */
     boolean stopIntended;
+    /** The worker's side of the protocol, as its frames show it. */
+    final WorkerProtocol protocol = new WorkerProtocol();
+    /** The task whose answer's body is being read (admitted, not yet whole), or null. */
+    Submission answering;
+
+    /** Since when the reader has waited for the result memory budget (System.nanoTime), or 0. */
+    volatile long budgetWaitSinceNanos;
+    /** When the last such wait ended, or 0: silence is counted from then at the earliest. */
+    volatile long budgetWaitEndedNanos;
+    /** The budget reserved for the answer being read; the reader thread's, until it hands it on. */
+    volatile ResultMemoryBudget.Reservation inTransit;
 
     WorkerHandle(int number, PoolEngine engine) {
         this.number = number;
@@ -119,13 +130,14 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     }
 
     @Override
-    public void taskSucceeded(long sequence, Frame result) {
-        engine.onTaskSucceeded(this, sequence, result);
+    public boolean answerArriving(byte type, long sequence, int valueBytes)
+            throws ProtocolException, InterruptedException {
+        return engine.answerArriving(this, type, sequence, valueBytes);
     }
 
     @Override
-    public void taskFailed(long sequence, RemoteFailure failure) {
-        engine.onTaskFailed(this, sequence, failure);
+    public void answer(Frame frame) {
+        engine.onAnswer(this, frame);
     }
 
     @Override
@@ -135,7 +147,21 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
 
     /** Notes a task given to this worker, so output markers can name it. */
     void given(Submission s) {
-        recentTaskIds.put(s.sequence, s.taskId);
+        recentTaskIds.put(s.wire, s.taskId);
+    }
+
+    /** The task this worker holds or runs with this wire number, or null. Under the scheduler's lock. */
+    Submission find(long wire) {
+        Submission c = current;
+        if (c != null && c.wire == wire) {
+            return c;
+        }
+        for (Submission s : inflight) {
+            if (s.wire == wire) {
+                return s;
+            }
+        }
+        return null;
     }
 
     /**

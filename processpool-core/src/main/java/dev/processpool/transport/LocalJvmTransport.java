@@ -197,6 +197,7 @@ public final class LocalJvmTransport implements WorkerTransport {
             FrameReader reader = new FrameReader(worker.trackActivity(ChannelStreams.input(channel)),
                     settings.maxFrameBytes());
             FrameWriter writer = new FrameWriter(ChannelStreams.output(channel));
+            reader.setGate(LocalJvmTransport::admitHello);
             Frame hello = reader.read();
             String problem = checkHello(hello, token, process.pid());
             if (problem != null) {
@@ -270,6 +271,17 @@ public final class LocalJvmTransport implements WorkerTransport {
         cmd.add(settings.workerMainClass());
         cmd.add(socketPath.toString());
         return cmd;
+    }
+
+    /** Most bytes of a HELLO body: magic, version, pid and a token string, with room to spare. */
+    private static final int MAX_HELLO_BYTES = 4096;
+
+    /** Before the handshake a worker may send one small HELLO, nothing else: nothing large is allocated. */
+    private static boolean admitHello(byte type, long sequence, int bodyBytes) throws ProtocolException {
+        if (type != Protocol.FRAME_HELLO || bodyBytes > MAX_HELLO_BYTES) {
+            throw new ProtocolException("expected HELLO, got " + Protocol.frameName(type) + " of " + bodyBytes + " bytes");
+        }
+        return true;
     }
 
     private static String checkHello(Frame hello, String token, long pid) throws IOException {

@@ -518,23 +518,23 @@ public final class PoolEngine {
         try {
             violation = w.protocol.gaveBack(sequences);
             if (violation == null) {
-            for (int i = sequences.length - 1; i >= 0; i--) {
-                for (java.util.Iterator<Submission> it = w.inflight.iterator(); it.hasNext(); ) {
-                    Submission s = it.next();
-                    if (s.wire == sequences[i] && s != w.current) {
-                        it.remove();
-                        s.worker = null;
-                        if (!s.isFinished()) {
-                            pending.addFirst(s);
-                            back++;
+                for (int i = sequences.length - 1; i >= 0; i--) {
+                    for (java.util.Iterator<Submission> it = w.inflight.iterator(); it.hasNext(); ) {
+                        Submission s = it.next();
+                        if (s.wire == sequences[i] && s != w.current) {
+                            it.remove();
+                            s.worker = null;
+                            if (!s.isFinished()) {
+                                pending.addFirst(s);
+                                back++;
+                            }
+                            break;
                         }
-                        break;
                     }
                 }
-            }
-            if (w.inflight.isEmpty() && w.state == WorkerState.WORKING) {
-                becomeIdleLocked(w);
-            }
+                if (w.inflight.isEmpty() && w.state == WorkerState.WORKING) {
+                    becomeIdleLocked(w);
+                }
             }
             a = violation == null ? planLocked() : new Actions();
         } finally {

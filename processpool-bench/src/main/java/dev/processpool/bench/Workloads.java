@@ -731,17 +731,7 @@ final class Workloads {
                         tasks[i].future().whenComplete((v, e) -> end.set(k, System.nanoTime()));
                     }
                     for (int i = 0; i < batch; i++) {
-                        try {
-                            tasks[i].future().get(1, TimeUnit.MINUTES);
-                            throw new IllegalStateException("a 10 s task beat its " + timeout + " timeout");
-                        } catch (ExecutionException expected) {
-                            if (!(expected.getCause() instanceof TaskTimeoutException)) {
-                                throw expected;
-                            }
-                        }
-                        while (end.get(i) == 0) {
-                            Thread.onSpinWait();
-                        }
+                        awaitTimeout(tasks[i], end, i);
                         Long start = started.remove(tasks[i].getTaskID());
                         if (start == null) {  // the line was lost: count from the submission (an upper bound)
                             fallbacks++;
@@ -790,6 +780,21 @@ final class Workloads {
         m.note("Python has no per-task timeout: result(timeout=0.1)/get(timeout=0.1) only stop waiting and the "
                 + "task runs on, so their figures are the waiter's delay, shown without a ratio");
         return List.of(m, x);
+    }
+
+    /** Waits for a 10 s task that must time out, and until its future's completion time is stamped in end[i]. */
+    private static void awaitTimeout(ProcessTask task, AtomicLongArray end, int i) throws Exception {
+        try {
+            task.future().get(1, TimeUnit.MINUTES);
+            throw new IllegalStateException("a 10 s task beat its " + task.getTimeOut() + " timeout");
+        } catch (ExecutionException expected) {
+            if (!(expected.getCause() instanceof TaskTimeoutException)) {
+                throw expected;
+            }
+        }
+        while (end.get(i) == 0) {
+            Thread.onSpinWait();
+        }
     }
 
     private void warmSleepers(ProcessPool pool, TaskFunction sleep) throws Exception {
@@ -894,17 +899,7 @@ final class Workloads {
                 }
                 double[] late = new double[n];
                 for (int i = 0; i < n; i++) {
-                    try {
-                        tasks[i].future().get(1, TimeUnit.MINUTES);
-                        throw new IllegalStateException("a 10 s task beat its timeout");
-                    } catch (ExecutionException expected) {
-                        if (!(expected.getCause() instanceof TaskTimeoutException)) {
-                            throw expected;
-                        }
-                    }
-                    while (end.get(i) == 0) {
-                        Thread.onSpinWait();
-                    }
+                    awaitTimeout(tasks[i], end, i);
                 }
                 parentCpuSeconds += (CpuMeter.parentCpuNanos() - cpu0) / 1e9;
                 for (int i = 0; i < n; i++) {

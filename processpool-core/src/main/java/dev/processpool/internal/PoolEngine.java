@@ -919,7 +919,8 @@ public final class PoolEngine {
         int holding;
         lock.lock();
         try {
-            overdue = w.budgetWaitSinceNanos != 0 || w.answering != null ? -1 : w.protocol.overdueNanos(now);
+            overdue = w.budgetWaitSinceNanos != 0 || w.answering != null || w.skippingAnswer ? -1
+                    : w.protocol.overdueNanos(now);
             holding = w.inflight.size();
         } finally {
             lock.unlock();

@@ -62,6 +62,8 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     final WorkerProtocol protocol = new WorkerProtocol();
     /** The task whose answer's body is being read (admitted, not yet whole), or null. */
     Submission answering;
+    /** The reader is skipping the body of an answer (too large, or late) until the worker's next frame. */
+    volatile boolean skippingAnswer;
 
     /** Since when the reader has waited for the result memory budget (System.nanoTime), or 0. */
     volatile long budgetWaitSinceNanos;
@@ -111,28 +113,35 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
 
     @Override
     public void taskStarted(long sequence) {
+        skippingAnswer = false;
         engine.onTaskStarted(this, sequence);
     }
 
     @Override
     public void taskProgress(long sequence) {
+        skippingAnswer = false;
         engine.onTaskProgress(this, sequence);
     }
 
     @Override
     public void heartbeat() {
+        skippingAnswer = false;
         engine.onHeartbeat(this);
     }
 
     @Override
     public void tasksGivenBack(long[] sequences) {
+        skippingAnswer = false;
         engine.onTasksGivenBack(this, sequences);
     }
 
     @Override
     public boolean answerArriving(byte type, long sequence, int valueBytes)
             throws ProtocolException, InterruptedException {
-        return engine.answerArriving(this, type, sequence, valueBytes);
+        skippingAnswer = false;
+        boolean read = engine.answerArriving(this, type, sequence, valueBytes);
+        skippingAnswer = !read;
+        return read;
     }
 
     @Override

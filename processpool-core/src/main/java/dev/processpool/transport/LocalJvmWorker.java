@@ -146,6 +146,14 @@ final class LocalJvmWorker implements WorkerChannel {
                 lastActivityNanos = System.nanoTime();
                 return n;
             }
+
+            @Override
+            public long skip(long n) throws IOException {
+                // the body of an answer too large to keep: a chunk at a time, each a sign of life
+                long skipped = super.skip(Math.min(n, 64 * 1024));
+                lastActivityNanos = System.nanoTime();
+                return skipped;
+            }
         };
     }
 
@@ -219,10 +227,10 @@ final class LocalJvmWorker implements WorkerChannel {
             Protocol.checkFromWorker(type, bodyBytes);
             return true;
         }
-        waitingForPool = true;
+        waitingForPool = true; // before looking at shutdownRequested: kill() sets that, then looks at this
         try {
-            if (shutdownRequested && !process.isAlive()) {
-                throw new InterruptedException("the worker is gone");
+            if (shutdownRequested) {
+                throw new InterruptedException("the worker is being stopped");
             }
             return events.answerArriving(type, sequence, bodyBytes);
         } catch (ProtocolException e) {
@@ -270,6 +278,7 @@ final class LocalJvmWorker implements WorkerChannel {
     /** The channel has ended: kill the worker if it broke the protocol, wait for it, report its exit. */
     private void finish(String broken) {
         int exitCode = -1;
+        Thread.interrupted(); // an interrupt that stopped a wait in the pool has done its work
         try {
             LocalJvmTransport.closeQuietly(channel);
             if (broken == null && !shutdownRequested && !violationReported && !process.waitFor(1, TimeUnit.SECONDS)) {

@@ -60,6 +60,7 @@ class TimerThreadTest {
             System.out.println("outcomes before the first kill was let through: " + outcomes.size() + " of " + WORKERS
                     + "; kills called on threads " + transport.killThreads);
             transport.killGate.countDown();
+            engine.beginShutdown(); // as ProcessPool.shutdown does: no replacements from now on
             engine.stopWorkers("test over", true);
             engine.terminate();
         }

@@ -84,6 +84,20 @@ final class LocalJvmWorker implements WorkerChannel {
             }
         } catch (IOException ignored) {
             // the stream closes when the process dies
+        } catch (Throwable e) {
+            // whatever went wrong here, the pipe must still be drained, or the worker blocks on its next write
+            drain(in);
+        }
+    }
+
+    private static void drain(InputStream in) {
+        byte[] sink = new byte[4096];
+        try {
+            while (in.read(sink) != -1) {
+                // discarded
+            }
+        } catch (Throwable ignored) {
+            // the stream closes when the process dies
         }
     }
 

@@ -242,7 +242,9 @@ public final class WorkerMain {
                         throw new ProtocolException("unexpected frame from the pool: " + frame);
                 }
             }
-        } catch (IOException e) {
+        } catch (Throwable e) {
+            // the channel failed (or this thread did): the worker can no longer hear the pool, so it goes, with
+            // what its tasks started; the pool sees its exit
             System.err.println("processpool worker: channel failed: " + e);
             parentGone();
         }
@@ -322,13 +324,15 @@ public final class WorkerMain {
     private static volatile long lastProgressNanos;
 
     private static void sendHeartbeats(FrameWriter writer, int intervalMillis) {
-        try {
-            while (true) {
+        while (true) {
+            try {
                 Thread.sleep(intervalMillis);
                 writer.writeEmpty(Protocol.FRAME_HEARTBEAT);
+            } catch (InterruptedException | IOException e) {
+                return; // the channel is gone: the main loop notices and leaves
+            } catch (Throwable e) {
+                // an error here (the heap exhausted by the task) must not end the heartbeats: try again
             }
-        } catch (InterruptedException | IOException e) {
-            // the channel is gone: the main loop notices and leaves
         }
     }
 

@@ -33,6 +33,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
@@ -131,7 +132,14 @@ public final class PoolEngine {
             return t;
         });
         this.timer.setRemoveOnCancelPolicy(true);
-        this.launcher = Executors.newCachedThreadPool(r -> daemon(r, name + "-launcher-" + threads.incrementAndGet()));
+        // At most one JVM start per core at a time: a hundred JVMs starting at once on two cores take no less
+        // time in all, but starve the pool's own threads (a timeout storm replaces every worker at once).
+        int launchers = Math.max(2, Runtime.getRuntime().availableProcessors());
+        ThreadPoolExecutor l = new ThreadPoolExecutor(launchers, launchers, 30, TimeUnit.SECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(),
+                r -> daemon(r, name + "-launcher-" + threads.incrementAndGet()));
+        l.allowCoreThreadTimeOut(true);
+        this.launcher = l;
         this.reaper = Executors.newCachedThreadPool(r -> daemon(r, name + "-reaper-" + reapers.incrementAndGet()));
         this.budget = new ResultMemoryBudget(config.getResultMemoryBudget());
         this.decoder = new ResultDecoder(name, config, resultLoader, timer, this::finish);
@@ -619,6 +627,15 @@ public final class PoolEngine {
     // ======================================================================================= launching
 
     private void launch(WorkerHandle w) {
+        lock.lock();
+        try {
+            if (w.state != WorkerState.STARTING || state == RunState.TERMINATED) {
+                markDeadLocked(w); // stopped while its launch waited for a launcher thread
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
         WorkerChannel channel;
         try {
             channel = transport.launch(w.number, w);

@@ -47,7 +47,12 @@ import java.util.Objects;
  *       the inherited environment</td></tr>
  *   <tr><td>{@code workingDirectory}</td><td>this JVM's</td><td>the workers' working directory</td></tr>
  *   <tr><td>{@code maxFrameBytes}</td><td>512 MiB</td><td>largest message a worker may send (a result or an
- *       exception); larger ones fail the task</td></tr>
+ *       exception); a larger one breaks the protocol: the task fails and the worker is killed</td></tr>
+ *   <tr><td>{@code resultMemoryBudget}</td><td>a quarter of the parent's maximum heap</td><td>how many bytes of
+ *       tasks' answers (results, exceptions) the parent holds at once while it reads and decodes them; see
+ *       {@link Builder#resultMemoryBudget(long)}</td></tr>
+ *   <tr><td>{@code resultDecodeTimeout}</td><td>2 s</td><td>CPU time the parent may spend rebuilding one
+ *       Java-serialised answer, plus 1 s per 16 MiB of it; see {@link Builder#resultDecodeTimeout(Duration)}</td></tr>
  *   <tr><td>{@code outputListener}</td><td>slf4j</td><td>where workers' stdout/stderr lines go</td></tr>
  *   <tr><td>{@code heartbeatInterval}</td><td>1 s</td><td>how often a worker says it is alive; 0 turns
  *       heartbeats (and so hang detection of busy workers) off</td></tr>
@@ -76,6 +81,18 @@ import java.util.Objects;
  *   <tr><td>{@code workerMainClass}</td><td>{@code dev.processpool.worker.WorkerMain}</td><td>the main class
  *       of worker JVMs; only for custom workers that speak the protocol (and tests)</td></tr>
  * </table>
+ *
+ * <h2>When workers cannot be started</h2>
+ * A launch fails when the worker JVM does not complete its handshake (a wrong java executable, class path or
+ * JVM option, a start-up timeout). The pool retries with a back-off (100 ms, doubling up to 5 s), and gives
+ * up when a worker can evidently never start: {@value #START_FAILURES_TO_GIVE_UP} launches in a row failed
+ * and no worker of the pool has ever started, or {@value #START_FAILURES_TO_GIVE_UP} launches in a row failed
+ * with the same error (the same message apart from numbers such as pids). From then on it launches nothing:
+ * while no worker of it is alive, every waiting task, and every task queued later, ends at once with a
+ * {@link WorkerStartException} carrying the start error (workers still alive go on running tasks). A
+ * {@code WorkerStartException} always means that the pool has given up. {@link ProcessPool#startProcessing()}
+ * makes it try again (with the same configuration: useful when what was wrong outside the pool, such as a
+ * missing file, has been put right).
  */
 public final class PoolConfig {
 
@@ -134,6 +151,14 @@ public final class PoolConfig {
     private final String workerMainClass;
     private final int pipelineDepth;
     private final Path classDataCache;
+    private final long resultMemoryBudget;
+    private final Duration resultDecodeTimeout;
+
+    /** Failed launches in a row after which the pool gives up starting workers (see the class comment). */
+    public static final int START_FAILURES_TO_GIVE_UP = 3;
+
+    /** The default {@code resultMemoryBudget} is the parent's maximum heap divided by this. */
+    public static final int DEFAULT_RESULT_BUDGET_DIVISOR = 4;
 
     private PoolConfig(Builder b) {
         this.name = b.name;
@@ -163,6 +188,9 @@ public final class PoolConfig {
         this.workerMainClass = b.workerMainClass;
         this.pipelineDepth = b.pipelineDepth;
         this.classDataCache = b.classDataCache;
+        this.resultMemoryBudget = b.resultMemoryBudget > 0 ? b.resultMemoryBudget
+                : Math.max(1L << 20, Runtime.getRuntime().maxMemory() / DEFAULT_RESULT_BUDGET_DIVISOR);
+        this.resultDecodeTimeout = b.resultDecodeTimeout;
     }
 
     /** {@return a builder with every default in place} */
@@ -200,6 +228,8 @@ public final class PoolConfig {
         b.workerMainClass = workerMainClass;
         b.pipelineDepth = pipelineDepth;
         b.classDataCache = classDataCache;
+        b.resultMemoryBudget = resultMemoryBudget;
+        b.resultDecodeTimeout = resultDecodeTimeout;
         return b;
     }
 
@@ -284,6 +314,15 @@ public final class PoolConfig {
     /** {@return the directory of the workers' class-data cache (absolute), or {@code null}: off} */
     public Path getClassDataCache() { return classDataCache; }
 
+    /**
+     * {@return bytes of tasks' answers the parent may hold at once while it reads and decodes them (the default
+     * was worked out from this JVM's maximum heap when the configuration was built)}
+     */
+    public long getResultMemoryBudget() { return resultMemoryBudget; }
+
+    /** {@return the CPU time the parent may spend rebuilding one Java-serialised answer (plus 1 s per 16 MiB of it)} */
+    public Duration getResultDecodeTimeout() { return resultDecodeTimeout; }
+
     @Override
     public String toString() {
         return "PoolConfig[" + (name == null ? "" : "name=" + name + ", ") + "minSize=" + minSize + ", maxSize=" + maxSize + ", maxQueuedRequests=" + maxQueuedRequests
@@ -321,6 +360,8 @@ public final class PoolConfig {
         private String workerMainClass = "dev.processpool.worker.WorkerMain";
         private int pipelineDepth = 8;
         private Path classDataCache;
+        private long resultMemoryBudget;
+        private Duration resultDecodeTimeout = Duration.ofSeconds(2);
 
         private Builder() {
         }
@@ -522,13 +563,59 @@ public final class PoolConfig {
         }
 
         /**
-         * Sets the largest message a worker may send (a result or an exception); a larger one fails its task
-         * and kills the worker.
+         * Sets the largest message a worker may send (a result or an exception). The length of every message
+         * is checked against it before anything is allocated; a larger one breaks the protocol: the task fails
+         * with a {@link ResultTransferException} and the worker is killed (a worker announcing gigabytes is not
+         * trusted to be where it says in its stream). What the parent can hold is
+         * {@link #resultMemoryBudget(long)}'s business.
          *
          * @param maxFrameBytes the size in bytes, at least 1024 (default 512 MiB)
          * @return this builder
          */
         public Builder maxFrameBytes(int maxFrameBytes) { this.maxFrameBytes = maxFrameBytes; return this; }
+
+        /**
+         * How many bytes of tasks' answers the parent holds at once while it reads and decodes them: the
+         * parent's defence against results near or over its own heap. Each answer (a result or a task's
+         * exception) reserves its size before its bytes are read, and gives it back once it is decoded: a
+         * result is then its task's (held by its future, its callbacks and you), outside the budget. Answers
+         * that do not fit now wait, in the order they arrived, while their workers wait to send them; the time
+         * they wait counts neither as the worker's silence nor against their task's timeouts. An answer larger
+         * than the whole budget can never fit: its task fails at once with a {@link ResultTransferException}
+         * giving both sizes, its bytes are read and dropped without being kept (the worker stays, in step),
+         * and the worker's next tasks run.
+         *
+         * <p>Default ({@code 0}): a quarter of the parent's maximum heap ({@code Runtime.maxMemory() /}
+         * {@value PoolConfig#DEFAULT_RESULT_BUDGET_DIVISOR}, at least 1 MiB), worked out when {@link #build()}
+         * is called. A quarter leaves the rest of the heap to the application and to the results it keeps, and
+         * room for a Java-serialised answer's objects next to its bytes while it is decoded (they take one to
+         * three times as much). So the largest result a pool can bring back is the smaller of this budget and
+         * {@link #maxFrameBytes(int)}: with the defaults and a 1 GiB parent heap, 256 MiB; raise the parent's
+         * heap (or this budget, if the application keeps little) for larger ones.
+         *
+         * @param bytes the budget in bytes; {@code 0} for the default
+         * @return this builder
+         */
+        public Builder resultMemoryBudget(long bytes) { this.resultMemoryBudget = bytes; return this; }
+
+        /**
+         * The CPU time the parent may spend rebuilding one Java-serialised answer (a result, or a task's
+         * exception), plus 1 s for each 16 MiB of it; default 2 s. Rebuilding runs the classes' own code
+         * ({@code readObject}, {@code hashCode} of hash-based collections): a hostile or unlucky graph, such
+         * as hash sets nested in one another that share their elements, would take forever. It runs on a
+         * decoding thread, never on a worker's channel, and is stopped when over the bound: the task fails with
+         * a {@link ResultTransferException} (an exception falls back to its text form). A graph whose costly
+         * part reads nothing more from the stream cannot be stopped inside a JVM: at twice the bound plus 10 s
+         * of wall time its task fails anyway and the decoding thread is abandoned (logged). Plain values
+         * (numbers, strings, byte arrays, lists of them) are decoded in linear time and never bounded.
+         *
+         * @param timeout the CPU-time bound for a small answer (default 2 s)
+         * @return this builder
+         */
+        public Builder resultDecodeTimeout(Duration timeout) {
+            this.resultDecodeTimeout = Objects.requireNonNull(timeout, "resultDecodeTimeout");
+            return this;
+        }
 
         /**
          * Sets where the lines that workers write to stdout and stderr go.
@@ -665,6 +752,11 @@ public final class PoolConfig {
             if (maxFrameBytes < 1024) {
                 throw new IllegalArgumentException("maxFrameBytes must be >= 1024, was " + maxFrameBytes);
             }
+            if (resultMemoryBudget < 0 || resultMemoryBudget > 0 && resultMemoryBudget < 1024) {
+                throw new IllegalArgumentException("resultMemoryBudget must be >= 1024 bytes (0: a quarter of the"
+                        + " parent's maximum heap), was " + resultMemoryBudget);
+            }
+            requirePositive("resultDecodeTimeout", resultDecodeTimeout);
             if (classPath.isEmpty()) {
                 throw new IllegalArgumentException("classPath must not be empty: workers need processpool-core");
             }

@@ -154,7 +154,7 @@ final class PoolMBean implements ProcessPoolMXBean {
             try {
                 pool.close();
             } catch (Throwable e) {
-                org.slf4j.LoggerFactory.getLogger(ProcessPool.class)
+                dev.processpool.internal.Logs.logger(ProcessPool.class.getName(), org.slf4j.event.Level.WARN)
                         .error("{}: the shutdown asked for over JMX failed", pool.getName(), e);
             }
         }, pool.getName() + "-jmx-shutdown");

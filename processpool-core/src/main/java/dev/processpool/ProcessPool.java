@@ -80,8 +80,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * in the thread that calls {@link #processResults()} or {@link #processAllResults(Duration)}, or in the
  * pool's daemon thread after {@link #daemonize()}; never two at once for one pool. For each task, in order:
  * its own {@link ResultCallback} or {@link ExceptionCallback}, then, for tasks queued with
- * {@code usePoolCallbacks}, the pool's. An exception thrown by a callback is logged and does not stop result
- * processing; a callback may queue tasks and call getters.
+ * {@code usePoolCallbacks}, the pool's. Anything a callback throws (an {@code Error}, or a checked exception
+ * thrown undeclared) is logged and does not stop result processing, nor the daemon thread; a callback may
+ * queue tasks and call getters. Dependent stages added to a task's future with the non-async methods run in
+ * the pool's thread that completes it: give slow ones an executor.
  *
  * <h2>Life cycle</h2>
  * <ul>
@@ -486,11 +488,13 @@ public class ProcessPool implements AutoCloseable {
                 } else if (onException != null) {
                     onException.onException(task, task.taskException());
                 }
-            } catch (RuntimeException | Error e) {
-                if (e instanceof VirtualMachineError && !(e instanceof StackOverflowError)) {
-                    throw e;
-                }
-                LOG.error("{}: a callback of {} threw; result processing goes on", name, task, e);
+            } catch (Throwable e) {
+                // Anything: checked exceptions thrown undeclared (Kotlin, Groovy, @SneakyThrows) and Errors too.
+                // A VirtualMachineError here is the callback's own (its allocations are garbage once it has
+                // returned): the thread delivering results must go on; -XX:+ExitOnOutOfMemoryError is there for
+                // applications that would rather stop.
+                ResultDelivery.logQuietly(() -> LOG.error("{}: a callback of {} threw; result processing goes on",
+                        name, task, e));
             }
         }
     }
@@ -693,7 +697,11 @@ public class ProcessPool implements AutoCloseable {
         }
     }
 
-    /** DIRAC's {@code startProcessing}: after {@link #stopProcessing}, starts workers and dispatches again. */
+    /**
+     * DIRAC's {@code startProcessing}: after {@link #stopProcessing}, starts workers and dispatches again.
+     * Also makes a pool that has given up starting workers (see {@link WorkerStartException} and
+     * {@link PoolConfig}, "When workers cannot be started") try again, with the same configuration.
+     */
     public void startProcessing() {
         synchronized (lifecycle) {
             if (terminated || !engine.resume()) {

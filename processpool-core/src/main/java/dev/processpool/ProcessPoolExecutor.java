@@ -1,7 +1,6 @@
 package dev.processpool;
 
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.NotSerializableException;
 import java.io.Serializable;
@@ -162,7 +161,7 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
         }
     }
 
-    private static final Logger LOG = LoggerFactory.getLogger(ProcessPoolExecutor.class);
+    private static final Logger LOG = dev.processpool.internal.Logs.logger(ProcessPoolExecutor.class.getName(), org.slf4j.event.Level.WARN);
     /** An orderly shutdown of an owned pool waits for the tasks however long they take. */
     private static final Duration UNBOUNDED = Duration.ofDays(36_500);
     /** A waiter re-checks this often for a pool shut down behind the executor's back. */

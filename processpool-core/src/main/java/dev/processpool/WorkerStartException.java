@@ -1,10 +1,12 @@
 package dev.processpool;
 
 /**
- * No worker process could be started to run the task (for example a wrong java executable, class path or
- * JVM option). The pool fails the waiting tasks with this outcome after several launches in a row failed
- * while no worker was alive, rather than letting them wait forever; it keeps retrying launches with a
- * back-off for later tasks.
+ * The pool has given up starting workers, and none of its workers is alive to run the task (for example a
+ * wrong java executable, class path or JVM option): {@value PoolConfig#START_FAILURES_TO_GIVE_UP} launches in
+ * a row failed while no worker of the pool had ever started, or failed with the same error. The message
+ * carries the start error. Waiting tasks and tasks queued later end with it at once, rather than waiting
+ * forever; {@link ProcessPool#startProcessing()} makes the pool try again. See {@link PoolConfig}, "When
+ * workers cannot be started".
  */
 public final class WorkerStartException extends TaskException {
 

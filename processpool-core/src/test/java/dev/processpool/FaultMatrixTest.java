@@ -673,6 +673,68 @@ class FaultMatrixTest {
         }
     }
 
+    /** Throws a checked exception without declaring it, as Kotlin, Groovy or Lombok's {@code @SneakyThrows} do. */
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> RuntimeException sneaky(Throwable t) throws E {
+        throw (E) t;
+    }
+
+    /**
+     * Issue 9, item 6: a callback that throws a checked exception (undeclared) must neither escape
+     * {@code processAllResults} nor kill the daemon thread: it is logged, and every later callback still runs.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"caller", "daemon"})
+    void aCallbackThatThrowsACheckedExceptionIsContainedAndLaterCallbacksStillRun(String where) throws Exception {
+        try (ProcessPool pool = new ProcessPool(config(2).build())) {
+            if (where.equals("daemon")) {
+                pool.daemonize();
+            }
+            AtomicInteger laterCalls = new AtomicInteger();
+            List<ProcessTask> all = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                int n = i;
+                all.add(ProcessTask.builder(TestTasksA.echo()).args("checked-" + i).callback((t, r) -> {
+                    throw sneaky(new java.io.IOException("callback " + n + " throws a checked exception"));
+                }).build());
+                all.add(ProcessTask.builder(FaultTasks.throwIllegalState()).args("x" + i).exceptionCallback((t, f) -> {
+                    throw sneaky(new Exception("exception callback " + n + " throws a checked exception"));
+                }).build());
+            }
+            List<ProcessTask> later = new ArrayList<>();
+            for (int i = 0; i < OTHERS; i++) {
+                later.add(ProcessTask.builder(TestTasksA.echo()).args("later-" + i)
+                        .callback((t, r) -> laterCalls.incrementAndGet()).build());
+            }
+            all.addAll(later);
+            for (ProcessTask t : all) {
+                assertThat(pool.queueTask(t)).isTrue();
+            }
+            Throwable escaped = null;
+            boolean settled = false;
+            try {
+                settled = pool.processAllResults(AWAIT);
+            } catch (Throwable t) {
+                escaped = t;
+            }
+            assertThat(escaped).as("what escaped processAllResults").isNull();
+            assertThat(settled).isTrue();
+            await().atMost(AWAIT).until(() -> laterCalls.get() == OTHERS);
+            assertThat(later).allMatch(t -> !t.exceptionRaised());
+            if (where.equals("daemon")) {
+                assertThat(pool.isDaemonized()).isTrue();
+                // the daemon thread is alive and still delivers
+                AtomicInteger more = new AtomicInteger();
+                pool.queueTask(ProcessTask.builder(TestTasksA.echo()).args("more").callback((t, r) -> more.incrementAndGet()).build());
+                await().atMost(AWAIT).until(() -> more.get() == 1);
+                assertThat(Thread.getAllStackTraces().keySet()).anyMatch(t -> t.getName().endsWith("-callbacks"));
+            }
+            long start = System.nanoTime();
+            assertThat(pool.shutdown(Duration.ofSeconds(30))).isTrue();
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("shutdown").isLessThan(Duration.ofSeconds(10));
+        }
+    }
+
     @Test
     void aCallbackMayQueueTasksAndReadGettersButNotWaitForItsOwnPool() throws Exception {
         try (ProcessPool pool = new ProcessPool(config(2).maxQueuedRequests(1).build())) {

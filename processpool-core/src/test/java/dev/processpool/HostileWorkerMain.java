@@ -64,7 +64,11 @@ import java.util.Random;
  *       (the same, but it stays silent: no heartbeat either), {@code random-bytes} (STARTED, then 4 KiB of
  *       seeded random bytes, seed = argument, then channel closed and exit), {@code random-bytes-before-started}
  *       (the same without STARTED), {@code bad-sequence} (RESULT for a sequence
- *       number never sent, then it hangs with heartbeats), {@code unknown-frame} (a frame of type 77).</li>
+ *       number never sent, then it hangs with heartbeats), {@code unknown-frame} (a frame of type 77),
+ *       {@code huge-error} (an ERROR frame of the argument's number of MiB, sent whole; later tasks are run
+ *       honestly), {@code late-answer} (every task whose first argument is
+ *       {@code timed-<round>-<timeout ms>-<late µs>} is answered that late after its timeout, the task held
+ *       behind it started at once; other tasks are answered at once).</li>
  * </ul>
  */
 public final class HostileWorkerMain {
@@ -273,10 +277,20 @@ public final class HostileWorkerMain {
                 throw new IOException("unexpected frame " + frame);
             }
             long seq = frame.sequence();
+            if (mode.equals("late-answer")) {
+                Object tag = firstArgument(frame);
+                if (tag instanceof String t && t.startsWith("timed-")) {
+                    log("acted " + mode);
+                    lateAnswer(reader, writer, frame, seq, t);
+                } else {
+                    runQuickly(writer, frame, seq); // the parent then pipelines tasks to this worker
+                }
+                continue;
+            }
             if (first) {
                 first = false;
                 log("acted " + mode); // before acting: the parent may kill this process at once
-                if (!misbehave(channel, writer, out, mode, arg, seq)) {
+                if (!misbehave(channel, reader, writer, out, mode, arg, seq)) {
                     drain(ChannelStreams.input(channel));
                     return;
                 }
@@ -291,9 +305,25 @@ public final class HostileWorkerMain {
      *
      * @return true if the channel is still in order and later tasks should be served honestly
      */
-    private static boolean misbehave(SocketChannel channel, FrameWriter writer, OutputStream out, String mode,
-                                     String arg, long seq) throws Exception {
+    private static boolean misbehave(SocketChannel channel, FrameReader reader, FrameWriter writer, OutputStream out,
+                                     String mode, String arg, long seq) throws Exception {
         switch (mode) {
+            case "huge-error": {
+                // an ERROR frame of arg MiB (under maxFrameBytes), sent whole, a MiB at a time
+                writer.writeSequenced(Protocol.FRAME_STARTED, seq, null, true);
+                int mib = Integer.parseInt(arg);
+                synchronized (writer) {
+                    heartbeats = false;
+                    out.write(header(1 + 8 + (mib << 20), Protocol.FRAME_ERROR, seq, 0));
+                    byte[] chunk = new byte[1 << 20];
+                    for (int i = 0; i < mib; i++) {
+                        out.write(chunk);
+                    }
+                    out.flush();
+                    heartbeats = true;
+                }
+                return true;
+            }
             case "gadget-result":
                 writer.writeSequenced(Protocol.FRAME_STARTED, seq, null, true);
                 writer.writeSequenced(Protocol.FRAME_RESULT, seq,
@@ -367,6 +397,67 @@ public final class HostileWorkerMain {
         }
     }
 
+    /**
+     * For a task whose argument is {@code timed-<round>-<timeout ms>-<late µs>}: waits until a second task is
+     * held, starts this one, answers it that late after its timeout and starts the held one at once, as a
+     * task that ends at its deadline does; "runs" the held one for a second (the parent kills this worker
+     * meanwhile if it timed the first out), then answers it honestly.
+     */
+    private static void lateAnswer(FrameReader reader, FrameWriter writer, Frame frame, long seq, String tag)
+            throws Exception {
+        String[] f = tag.split("-");
+        long timeoutMillis = Long.parseLong(f[2]);
+        long lateMicros = Long.parseLong(f[3]);
+        Frame held = readTaskWithin(reader, 2000);
+        writer.writeSequenced(Protocol.FRAME_STARTED, seq, null, true);
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000 + lateMicros * 1_000;
+        while (System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        writer.writeSequenced(Protocol.FRAME_RESULT, seq, JavaSerialization.serialize(answerOf(frame)), false);
+        if (held != null) {
+            writer.writeSequenced(Protocol.FRAME_STARTED, held.sequence(), null, true);
+        }
+        writer.flush();
+        if (held != null) {
+            Thread.sleep(1000);
+            writer.writeSequenced(Protocol.FRAME_RESULT, held.sequence(), JavaSerialization.serialize(answerOf(held)),
+                    true);
+        }
+    }
+
+    private static Object firstArgument(Frame frame) {
+        try {
+            TaskPayload payload = TaskPayload.decode(frame.body(), 8);
+            List<?> args = (List<?>) payload.decodeArguments(Thread.currentThread().getContextClassLoader())[0];
+            return args.isEmpty() ? null : args.get(0);
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    /** The next TASK frame, if one arrives within {@code millis} (other frames are skipped). */
+    private static Frame readTaskWithin(FrameReader reader, long millis) throws Exception {
+        java.util.concurrent.CompletableFuture<Frame> next = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                Frame f;
+                while ((f = reader.read()) != null) {
+                    if (f.type() == Protocol.FRAME_TASK) {
+                        return f;
+                    }
+                }
+            } catch (IOException e) {
+                // channel gone
+            }
+            return null;
+        });
+        try {
+            return next.get(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            return null;
+        }
+    }
+
     private static void rawAfterSilencingHeartbeats(FrameWriter writer, OutputStream out, byte[] bytes)
             throws IOException {
         synchronized (writer) {
@@ -412,6 +503,30 @@ public final class HostileWorkerMain {
         }
         d.flush();
         return bos.toByteArray();
+    }
+
+    /**
+     * Runs a task before saying it started, then answers at once: to the parent it took microseconds, so the
+     * parent pipelines the next tasks to this worker.
+     */
+    private static void runQuickly(FrameWriter writer, Frame frame, long seq) throws IOException {
+        Object answer = answerOf(frame);
+        writer.writeSequenced(Protocol.FRAME_STARTED, seq, null, false);
+        writer.writeSequenced(Protocol.FRAME_RESULT, seq, JavaSerialization.serialize(answer), true);
+    }
+
+    /** What a (function) task returns; an exception's message if it throws. */
+    @SuppressWarnings("unchecked")
+    private static Object answerOf(Frame frame) {
+        try {
+            ClassLoader loader = Thread.currentThread().getContextClassLoader();
+            TaskPayload payload = TaskPayload.decode(frame.body(), 8);
+            Object[] both = payload.decodeArguments(loader);
+            TaskFunction function = (TaskFunction) new FunctionCache().get(payload.functionBytes(), loader);
+            return function.call((List<Object>) both[0], (Map<String, Object>) both[1]);
+        } catch (Exception e) {
+            return "failed: " + e;
+        }
     }
 
     @SuppressWarnings("unchecked")

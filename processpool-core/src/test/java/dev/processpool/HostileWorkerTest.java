@@ -301,6 +301,14 @@ class HostileWorkerTest {
             pool.queueTask(victim);
             Throwable failure = failureOf(victim);
             long allocated = threads.getThreadAllocatedBytes(reader.getId()) - before;
+            // Java-serialised results are decoded on the pool's decoding threads (fresh ones: what they
+            // allocated, they allocated for this result)
+            String poolName = pool.toString().substring(0, pool.toString().indexOf('['));
+            for (Thread t : Thread.getAllStackTraces().keySet()) {
+                if (t.getName().startsWith(poolName + "-decoder-")) {
+                    allocated += threads.getThreadAllocatedBytes(t.getId());
+                }
+            }
             System.out.println("hostile array-bomb -> " + failure + "; reader allocated " + allocated + " bytes");
             assertThat(failure).isInstanceOf(ResultTransferException.class).hasMessageContaining(victim.getTaskID())
                     .hasMessageContaining("array length 1000000")
@@ -310,6 +318,50 @@ class HostileWorkerTest {
                     .isLessThan(16L << 20);
             assertSingleFailure(pool, outcomes, victim, failure);
             assertStillUsable(pool);
+        }
+    }
+
+    // ================================================================================ held tasks
+
+    /**
+     * Issue 9, item 4: a task held (pipelined) behind one that times out is innocent, whatever the order in
+     * which the parent sees the deadline, the held task's STARTED and the kill. Each hostile worker answers
+     * its task a little after the parent's deadline for it (0.2 to 3 ms late, one lateness per round) and
+     * starts the held task at once; the held task must never end with the worker's death: it runs again
+     * elsewhere and succeeds.
+     */
+    @Test
+    void aTaskHeldBehindATaskThatTimesOutIsHandedBackWhateverTheOrderOfItsStartAndTheKill() throws Exception {
+        long[] lateMicros = {200, 400, 700, 1000, 1500, 2000, 3000, 5000};
+        String[] lines = new String[lateMicros.length + 1];
+        java.util.Arrays.fill(lines, "late-answer");
+        Hostility h = new Hostility(lines);
+        Outcomes outcomes = new Outcomes();
+        try (ProcessPool pool = new ProcessPool(h.config().pipelineDepth(8).build())) {
+            List<String> seen = new ArrayList<>();
+            for (int round = 0; round < lateMicros.length; round++) {
+                // quick tasks first: the worker's recent tasks are short, so the held task is pipelined to it
+                for (int i = 0; i < 3; i++) {
+                    assertThat(pool.createAndQueueTask(echo(), "warm").future()).succeedsWithin(AWAIT);
+                }
+                ProcessTask timed = outcomes.task(echo(), "timed-" + round + "-200-" + lateMicros[round]);
+                timed.setTimeOut(Duration.ofMillis(200));
+                ProcessTask held = outcomes.task(echo(), "held-" + round);
+                pool.queueTask(timed);
+                pool.queueTask(held);
+                Object heldOutcome = held.future().handle((v, e) -> v != null ? v : e).get(AWAIT.toSeconds(), TimeUnit.SECONDS);
+                Object timedOutcome = timed.future().handle((v, e) -> v != null ? v : e).get(AWAIT.toSeconds(), TimeUnit.SECONDS);
+                seen.add(lateMicros[round] + " µs late: timed -> " + timedOutcome + "; held -> " + heldOutcome);
+            }
+            seen.forEach(l -> System.out.println("late-answer " + l));
+            for (int round = 0; round < lateMicros.length; round++) {
+                assertThat(seen.get(round)).as("round %d", round).contains("held -> held-" + round);
+                assertThat(seen.get(round)).as("round %d", round)
+                        .containsAnyOf("timed -> timed-" + round, "TaskTimeoutException");
+            }
+            assertThat(pool.processAllResults(AWAIT)).isTrue();
+            assertThat(outcomes.failures).allMatch(f -> f instanceof TaskTimeoutException);
+            assertThat(outcomes.failures).as("the timeouts that fired").isNotEmpty();
         }
     }
 
@@ -342,8 +394,7 @@ class HostileWorkerTest {
                     .map(e -> Long.parseLong(e[0])).collect(Collectors.toList());
             assertThat(hostile).as("three launches, each rejected").hasSize(3);
             await().atMost(AWAIT).until(() -> hostile.stream().noneMatch(dev.processpool.testing.Processes::isRunning));
-            // the next launch is honest: the pool recovers
-            assertStillUsable(pool, hostile.stream().mapToLong(Long::longValue).toArray());
+            assertGaveUpThenRecovers(pool, h, inMessage, hostile);
         }
     }
 
@@ -365,8 +416,26 @@ class HostileWorkerTest {
                     .map(e -> Long.parseLong(e[0])).collect(Collectors.toList());
             assertThat(stalled).hasSize(3);
             await().atMost(AWAIT).until(() -> stalled.stream().noneMatch(dev.processpool.testing.Processes::isRunning));
-            assertStillUsable(pool, stalled.stream().mapToLong(Long::longValue).toArray());
+            assertGaveUpThenRecovers(pool, h, "did not complete the handshake within 2000 ms", stalled);
         }
+    }
+
+    /**
+     * After three failed launches (no worker ever started) the pool has given up: a task queued now ends at
+     * once with the same start error, and nothing is launched for it. startProcessing() makes the pool try
+     * again; the next launch is honest, and the pool recovers.
+     */
+    private static void assertGaveUpThenRecovers(ProcessPool pool, Hostility h, String startError, List<Long> failed)
+            throws IOException {
+        int launches = h.entries().size();
+        ProcessTask later = pool.createAndQueueTask(echo(), "later");
+        Throwable failure = failureOf(later);
+        assertThat(failure).isInstanceOf(WorkerStartException.class).hasMessageContaining(later.getTaskID())
+                .hasMessageContaining(startError);
+        assertThat(h.entries()).as("nothing launched after giving up").hasSize(launches);
+        assertThat(pool.getNumProcesses()).isZero();
+        pool.startProcessing();
+        assertStillUsable(pool, failed.stream().mapToLong(Long::longValue).toArray());
     }
 
     // ==================================================================================== the channel

@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * Launched by {@link ParentDeathTest} as a separate JVM: creates a pool of 2 workers, waits until both are
  * IDLE, prints their pids on stdout one per line, then "READY", and blocks forever (until it is killed).
- * With the argument {@code busy} it first gives each worker a 60 s task and waits until both are WORKING.
+ * With the argument {@code busy} it first gives each worker a 60 s task and waits until both are WORKING; with
+ * {@code grandchildren}, a task that leaves grandchildren in the worker's process group and sleeps.
  */
 public final class PoolOwnerMain {
 
@@ -13,12 +14,18 @@ public final class PoolOwnerMain {
     }
 
     public static void main(String[] args) throws Exception {
-        boolean busy = args.length > 0 && args[0].equals("busy");
+        String mode = args.length > 0 ? args[0] : "idle";
+        boolean busy = !mode.equals("idle");
         WorkerState wanted = busy ? WorkerState.WORKING : WorkerState.IDLE;
         ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(2).maxSize(2).build());
         if (busy) {
-            pool.createAndQueueTask(TestTasksB.sleepThenReturn(), 60_000L);
-            pool.createAndQueueTask(TestTasksB.sleepThenReturn(), 60_000L);
+            for (int i = 0; i < 2; i++) {
+                if (mode.equals("grandchildren")) {
+                    pool.createAndQueueTask(TestTasksB.spawnDetachedGrandchildrenThenSleep());
+                } else {
+                    pool.createAndQueueTask(TestTasksB.sleepThenReturn(), 60_000L);
+                }
+            }
         }
         long deadline = System.nanoTime() + 60_000_000_000L;
         List<WorkingProcess> workers = pool.getWorkers();

@@ -34,6 +34,23 @@ final class TestTasksB {
         };
     }
 
+    /**
+     * Starts {@code sh}, which leaves grandchildren behind in the worker's process group: one double-forked
+     * ({@code ( sleep & )}), one double-forked through {@code nohup}, both re-parented to init at once, and one
+     * ordinary child of the shell; then sleeps forever. None leaves the process group.
+     */
+    static TaskFunction spawnDetachedGrandchildrenThenSleep() {
+        return (args, kwargs) -> {
+            new ProcessBuilder("/bin/sh", "-c",
+                    "( sleep 300 & ) ; ( nohup sleep 301 >/dev/null 2>&1 & ) ; sleep 302 & wait")
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            Thread.sleep(Long.MAX_VALUE);
+            return "not reached";
+        };
+    }
+
     /** Returns the worker's pid. */
     static TaskFunction workerPid() {
         return (args, kwargs) -> ProcessHandle.current().pid();

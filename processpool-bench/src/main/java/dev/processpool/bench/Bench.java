@@ -22,7 +22,9 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * The bench command: runs the eight workloads of the issue for processpool and, in the same run, for
+ * The bench command: runs the eight workloads of the issue (and, when named with {@code --only}, w9, the
+ * timeout storm: processpool only, the Python pools have no per-task timeout) for processpool and, in the
+ * same run, for
  * Python's {@code concurrent.futures.ProcessPoolExecutor} and {@code multiprocessing.Pool} (python3, standard
  * library only; skipped with a note where python3 is missing), with raw-pipe and bare-process baselines, and
  * prints one table: median [min–max] of the repetitions, the ratio of processpool's median to each peer's, the
@@ -38,7 +40,10 @@ import java.util.stream.Stream;
  */
 public final class Bench {
 
+    /** The workloads of a default run. */
     static final List<String> ALL = List.of("w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8");
+    /** Those and w9, the timeout storm (up to 100 worker JVMs at once), which runs only when named. */
+    static final List<String> KNOWN = List.of("w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "w9");
     private static final long START = System.nanoTime();
 
     private Bench() {
@@ -120,6 +125,7 @@ public final class Bench {
                     case "w6": got = w.w6(); break;
                     case "w7": got = w.w7(); break;
                     case "w8": got = w.w8(); break;
+                    case "w9": got = w.w9(); break;
                     default: throw new IllegalStateException("unknown workload " + name);
                 }
                 for (Row r : got) {
@@ -189,6 +195,8 @@ public final class Bench {
         m.put("busy_seconds", s.busySeconds);
         m.put("timeout_tasks_per_rep", s.timeoutTasks);
         m.put("timeout_ms", s.timeoutMillis);
+        m.put("storm_tasks", s.stormTasks);
+        m.put("storm_timeout_ms", s.stormTimeoutMillis);
         return m;
     }
 
@@ -293,7 +301,7 @@ public final class Bench {
                 "usage: java -cp <jars> dev.processpool.bench.Bench [options]",
                 "  --quick          a smoke run: 2 repetitions (w6, w7: 1), 5,000-task warm-ups, 0.25 s busy tasks",
                 "  --reps N         repetitions of every workload (default 5; w6 and w7: 3)",
-                "  --only w1,w3     run only these workloads (w1..w8)",
+                "  --only w1,w3     run only these workloads (w1..w8; and w9, the timeout storm, only when named)",
                 "  --out DIR        output directory (default processpool-bench/target/bench)",
                 "  --chunk N        chunk size of workload 3 (default 1000)",
                 "  --python PATH    the python3 to run the peers with (default: python3 on PATH)",
@@ -332,11 +340,11 @@ public final class Bench {
                         Set<String> set = new LinkedHashSet<>();
                         for (String w : value(argv, ++i, a).split(",")) {
                             String n = w.trim().toLowerCase(Locale.ROOT);
-                            if (n.matches("[1-8]")) {
+                            if (n.matches("[1-9]")) {
                                 n = "w" + n;
                             }
-                            if (!ALL.contains(n)) {
-                                throw new IllegalArgumentException("unknown workload '" + w + "' (w1..w8)");
+                            if (!KNOWN.contains(n)) {
+                                throw new IllegalArgumentException("unknown workload '" + w + "' (w1..w9)");
                             }
                             set.add(n);
                         }

@@ -66,7 +66,7 @@ final class CpuMeter {
         return m;
     }
 
-    private static long parentCpuNanos() {
+    static long parentCpuNanos() {
         java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
         if (os instanceof com.sun.management.OperatingSystemMXBean) {
             return ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime();

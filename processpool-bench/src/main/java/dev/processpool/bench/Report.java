@@ -327,6 +327,7 @@ final class Report {
             case "w6": return "CPU scaling";
             case "w7": return "timeout precision";
             case "w8": return "idle worker memory";
+            case "w9": return "timeout storm";
             default: return r.title;
         }
     }

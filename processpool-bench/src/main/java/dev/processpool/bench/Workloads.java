@@ -54,6 +54,9 @@ final class Workloads {
         double busySeconds = 0.5;
         int timeoutTasks = 10;
         long timeoutMillis = 100;
+        /** Workload 9: tasks timing out at once, one per worker (fewer when memory is short: see w9). */
+        int stormTasks = 100;
+        long stormTimeoutMillis = 500;
 
         /** The same sizes as options of peers.py. */
         List<String> pythonArgs(int reps, int scalingReps) {
@@ -728,17 +731,7 @@ final class Workloads {
                         tasks[i].future().whenComplete((v, e) -> end.set(k, System.nanoTime()));
                     }
                     for (int i = 0; i < batch; i++) {
-                        try {
-                            tasks[i].future().get(1, TimeUnit.MINUTES);
-                            throw new IllegalStateException("a 10 s task beat its " + timeout + " timeout");
-                        } catch (ExecutionException expected) {
-                            if (!(expected.getCause() instanceof TaskTimeoutException)) {
-                                throw expected;
-                            }
-                        }
-                        while (end.get(i) == 0) {
-                            Thread.onSpinWait();
-                        }
+                        awaitTimeout(tasks[i], end, i);
                         Long start = started.remove(tasks[i].getTaskId());
                         if (start == null) {  // the line was lost: count from the submission (an upper bound)
                             fallbacks++;
@@ -789,6 +782,33 @@ final class Workloads {
         return List.of(m, x);
     }
 
+    /** Waits for a 10 s task that must time out, and until its future's completion time is stamped in end[i]. */
+    private static void awaitTimeout(ProcessTask task, AtomicLongArray end, int i) throws Exception {
+        if (!awaitOutcome(task, end, i)) {
+            throw new IllegalStateException("a 10 s task beat its " + task.getTimeOut() + " timeout");
+        }
+    }
+
+    /**
+     * Waits for the outcome of a 10 s task that should time out, and until its future's completion time is
+     * stamped in end[i]; false if it ended by itself instead (its deadline never fired).
+     */
+    private static boolean awaitOutcome(ProcessTask task, AtomicLongArray end, int i) throws Exception {
+        boolean timedOut = false;
+        try {
+            task.future().get(1, TimeUnit.MINUTES);
+        } catch (ExecutionException expected) {
+            if (!(expected.getCause() instanceof TaskTimeoutException)) {
+                throw expected;
+            }
+            timedOut = true;
+        }
+        while (end.get(i) == 0) {
+            Thread.onSpinWait();
+        }
+        return timedOut;
+    }
+
     private void warmSleepers(ProcessPool pool, TaskFunction sleep) throws Exception {
         for (int round = 0; round < 3; round++) {
             List<CompletableFuture<Object>> f = new ArrayList<>();
@@ -814,6 +834,128 @@ final class Workloads {
             }
             Thread.sleep(2);
         }
+    }
+
+    // ================================================================================== 9 timeout storm
+
+    /**
+     * As many workers as the machine allows, up to {@code stormTasks}: each takes ~40 MiB resident, so the
+     * count is what MemAvailable holds at 128 MiB apiece after 2 GiB are left aside.
+     */
+    private int stormWorkers() {
+        long availableMiB = -1;
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemAvailable:")) {
+                    availableMiB = Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux: keep the default
+        }
+        return availableMiB < 0 ? sizes.stormTasks
+                : (int) Math.max(2, Math.min(sizes.stormTasks, (availableMiB - 2048) / 128));
+    }
+
+    /**
+     * The timeout storm: one task per worker, all queued at once on idle workers, each sleeping 10 s with a
+     * timeout of {@code stormTimeoutMillis}, so that every deadline falls within a few milliseconds of the
+     * others. Lateness of each outcome = its future's completion - (the task's own start in its worker, as
+     * it printed it on System.nanoTime, one clock for all processes + the timeout). The kills, and the start
+     * of as many replacement workers, come after the outcomes.
+     */
+    List<Row> w9() throws Exception {
+        int n = stormWorkers();
+        long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(sizes.stormTimeoutMillis);
+        TaskFunction sleep = Tasks.sleepReportingStart();
+        Map<String, Long> started = new ConcurrentHashMap<>();
+        PoolConfig cfg = base(n).pipelineDepth(1).outputListener((pid, taskId, stream, line) -> {
+            if (taskId != null && line.startsWith("start ")) {
+                started.put(taskId, Long.parseLong(line.substring(6).trim()));
+            }
+        }).build();
+        double[] med = new double[scalingReps];
+        double[] p99 = new double[scalingReps];
+        double[] max = new double[scalingReps];
+        List<Double> all = new ArrayList<>();
+        List<Double> byRunTime = new ArrayList<>();
+        double parentCpuSeconds = 0;
+        int fallbacks = 0;
+        int missed = 0;
+        try (ProcessPool pool = new ProcessPool(cfg)) {
+            for (int r = 0; r < scalingReps; r++) {
+                log("w9 timeout storm: rep %d of %d: waiting for %d workers", r + 1, scalingReps, n);
+                ready(pool);
+                waitIdle(pool, n);
+                // every worker loads the task's lambda before the timed round (one task each: all are idle)
+                List<CompletableFuture<Object>> warm = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    warm.add(pool.createAndQueueTask(sleep, 20L).future());
+                }
+                for (CompletableFuture<Object> f : warm) {
+                    f.get(2, TimeUnit.MINUTES);
+                }
+                waitIdle(pool, n);
+                started.clear();
+                log("w9 timeout storm: rep %d of %d (%d tasks on %d workers, timeout %d ms)", r + 1, scalingReps, n, n,
+                        sizes.stormTimeoutMillis);
+                ProcessTask[] tasks = new ProcessTask[n];
+                long[] submitted = new long[n];
+                AtomicLongArray end = new AtomicLongArray(n);
+                long cpu0 = CpuMeter.parentCpuNanos();
+                for (int i = 0; i < n; i++) {
+                    int k = i;
+                    tasks[i] = ProcessTask.builder(sleep).args(10_000L).timeout(Duration.ofNanos(timeoutNanos)).build();
+                    submitted[i] = System.nanoTime();
+                    pool.queueTask(tasks[i]);
+                    tasks[i].future().whenComplete((v, e) -> end.set(k, System.nanoTime()));
+                }
+                double[] late = new double[n];
+                for (int i = 0; i < n; i++) {
+                    if (!awaitOutcome(tasks[i], end, i)) {
+                        missed++; // its deadline never fired: the task ended by itself, 10 s in
+                    }
+                }
+                parentCpuSeconds += (CpuMeter.parentCpuNanos() - cpu0) / 1e9;
+                for (int i = 0; i < n; i++) {
+                    Long start = started.get(tasks[i].getTaskID());
+                    if (start == null) { // its start line was lost: count from the submission (an upper bound)
+                        fallbacks++;
+                        start = submitted[i];
+                    }
+                    late[i] = (end.get(i) - start - timeoutNanos) / 1e6;
+                    all.add(late[i]);
+                    byRunTime.add((tasks[i].getRunTime().toNanos() - timeoutNanos) / 1e6);
+                }
+                med[r] = Stats.median(late);
+                p99[r] = Stats.percentile(late, 99);
+                max[r] = new Stats(late).max();
+                log("w9 timeout storm: rep %d: lateness median %.1f ms, p99 %.1f ms, max %.1f ms", r + 1, med[r], p99[r],
+                        max[r]);
+            }
+        }
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("workers", n);
+        details.put("lateness_ms", all);
+        details.put("pool_run_time_minus_timeout_ms", byRunTime);
+        details.put("start_lines_missing", fallbacks);
+        details.put("parent_cpu_s", parentCpuSeconds);
+        details.put("tasks_that_ended_before_their_timeout_fired", missed);
+        extra.put("w9_storm", details);
+        double worst = all.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+        String title = String.format("timeout storm (%d tasks, %d workers)", n, n);
+        Row m = new Row("w9", title, "deadline → outcome, median", "ms", false).pp(new Stats(med));
+        Row p = new Row("w9", title, "deadline → outcome, p99", "ms", false).pp(new Stats(p99));
+        Row x = new Row("w9", title, "deadline → outcome, max", "ms", false).pp(new Stats(max))
+                .target("all ≤ 50 ms", r -> le(worst, 50));
+        m.note(String.format(Locale.ROOT, "%d tasks sleeping 10 s, timeout %d ms, queued at once on %d idle workers"
+                + " (as many as MemAvailable allows at 128 MiB each, up to %d); deadline = the task's own start in its"
+                + " worker (System.nanoTime) + timeout; outcome = its future completing; largest of all %.1f ms;"
+                + " parent CPU per timed-out task %.0f µs (from queueing to the last outcome); %d of %d tasks ended"
+                + " by themselves (10 s) before their timeout fired; no Python peer: its pools have no per-task"
+                + " timeout", n, sizes.stormTimeoutMillis, n, sizes.stormTasks, worst,
+                parentCpuSeconds / ((double) n * scalingReps) * 1e6, missed, n * scalingReps));
+        return List.of(m, p, x);
     }
 
     // ========================================================================================== 8 memory

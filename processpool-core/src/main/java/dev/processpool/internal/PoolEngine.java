@@ -14,17 +14,17 @@ import dev.processpool.WorkerStartException;
 import dev.processpool.WorkerUnresponsiveException;
 import dev.processpool.WorkerState;
 import dev.processpool.WorkingProcess;
-import dev.processpool.protocol.JavaSerialization;
 import dev.processpool.protocol.Frame;
+import dev.processpool.protocol.Protocol;
+import dev.processpool.protocol.ProtocolException;
 import dev.processpool.protocol.RemoteFailure;
-import dev.processpool.protocol.ValueCodec;
 import dev.processpool.transport.WorkerChannel;
 import dev.processpool.transport.WorkerTransport;
 import org.slf4j.Logger;
 import org.slf4j.event.Level;
 
 import java.io.IOException;
-import java.io.ObjectInputFilter;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -33,6 +33,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
@@ -47,12 +48,21 @@ import java.util.concurrent.locks.ReentrantLock;
  * running user code or waiting for a process: methods decide under the lock and collect what to do in an
  * {@link Actions} object, which runs after the lock is released. A producer waiting for a queue slot waits on
  * a condition of that lock, which releases it.
+ *
+ * <p>Threads: the timer thread only decides (deadlines, progress, silence, idle workers, reclaims, launch
+ * retries) and completes outcomes; whatever may block (kills, which fork {@code kill}, polite stops and any
+ * write to a channel) it hands to the reaper threads. A channel's reader thread reports the worker's frames
+ * and decodes plain answers; Java-serialised answers are rebuilt by the {@link ResultDecoder}'s threads.
+ *
+ * <p>Each worker's frames are judged against its {@link WorkerProtocol} before they are acted on: an answer
+ * is accepted only for the task the worker last reported STARTED, and before its body is read; anything
+ * else kills the worker (its running task fails, the tasks it holds run elsewhere).
  */
 public final class PoolEngine {
 
     private static final Logger LOG = Logs.logger("dev.processpool.ProcessPool", Level.WARN);
     private static final Logger OUTPUT_LOG = Logs.logger("dev.processpool.worker.output", Level.INFO);
-    private static final int START_FAILURES_BEFORE_GIVING_UP = 3;
+    private static final int START_FAILURES_BEFORE_GIVING_UP = PoolConfig.START_FAILURES_TO_GIVE_UP;
     /** Tasks shorter than this on average are pipelined (see {@link PoolConfig#getPipelineDepth()}). */
     static final long PIPELINE_TASK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
     /**
@@ -71,9 +81,9 @@ public final class PoolEngine {
     private final PoolConfig config;
     private final WorkerTransport transport;
     private final ResultDelivery delivery;
-    private final ClassLoader resultLoader;
-    private final ObjectInputFilter resultFilter;
     private final String name;
+    private final ResultDecoder decoder;
+    private final ResultMemoryBudget budget;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notFull = lock.newCondition();
@@ -87,10 +97,26 @@ public final class PoolEngine {
     private int consecutiveStartFailures;
     private long launchNotBeforeNanos;
     private boolean launchRetryScheduled;
-    private String lastStartError;
+    private volatile String lastStartError;
+    /** Whether any worker of this pool has ever completed its handshake. Guarded by the lock. */
+    private boolean everStarted;
+    /** The last start error with its numbers blanked, and how many launches in a row failed with it. */
+    private String lastStartErrorKey;
+    private int sameStartErrors;
+    /** The pool has given up launching (see {@link PoolConfig}): set under the lock, cleared by resume(). */
+    private boolean launchGivenUp;
+    private volatile Exception lastStartCause;
 
     private final ScheduledThreadPoolExecutor timer;
+    private volatile Thread timerThread;
     private final ExecutorService launcher;
+    /** Runs what may block, for the timer and the reader threads: kills, polite stops, channel writes. */
+    private final ExecutorService reaper;
+
+    /** Random halves of wire numbers, drawn a block at a time (see {@link Submission#wire}). Guarded by the lock. */
+    private final SecureRandom random = new SecureRandom();
+    private final int[] tags = new int[256];
+    private int tagsLeft;
 
     public PoolEngine(String name, PoolConfig config, WorkerTransport transport, ResultDelivery delivery,
                       ClassLoader resultLoader) {
@@ -98,16 +124,74 @@ public final class PoolEngine {
         this.config = config;
         this.transport = transport;
         this.delivery = delivery;
-        this.resultLoader = resultLoader;
-        long limit = config.getMaxFrameBytes();
-        String user = config.getDeserializationFilter();
-        this.resultFilter = ObjectInputFilter.Config.createFilter(
-                "maxdepth=1000;maxrefs=50000000;maxarray=" + limit + ";maxbytes=" + limit + ";"
-                        + PoolConfig.DEFAULT_REJECTED_CLASSES + (user.isEmpty() ? "" : ";" + user));
         AtomicInteger threads = new AtomicInteger();
-        this.timer = new ScheduledThreadPoolExecutor(1, r -> daemon(r, name + "-timer"));
+        AtomicInteger reapers = new AtomicInteger();
+        this.timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = daemon(r, name + "-timer");
+            timerThread = t;
+            return t;
+        });
         this.timer.setRemoveOnCancelPolicy(true);
-        this.launcher = Executors.newCachedThreadPool(r -> daemon(r, name + "-launcher-" + threads.incrementAndGet()));
+        // At most one JVM start per core at a time: a hundred JVMs starting at once on two cores take no less
+        // time in all, but starve the pool's own threads (a timeout storm replaces every worker at once).
+        int launchers = Math.max(2, Runtime.getRuntime().availableProcessors());
+        ThreadPoolExecutor l = new ThreadPoolExecutor(launchers, launchers, 30, TimeUnit.SECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(),
+                r -> daemon(r, name + "-launcher-" + threads.incrementAndGet()));
+        l.allowCoreThreadTimeOut(true);
+        this.launcher = l;
+        this.reaper = Executors.newCachedThreadPool(r -> daemon(r, name + "-reaper-" + reapers.incrementAndGet()));
+        this.budget = new ResultMemoryBudget(config.getResultMemoryBudget());
+        this.decoder = new ResultDecoder(name, config, resultLoader, timer, this::finish);
+    }
+
+    /** The next wire number for a task: a random upper half, its sequence number in the lower. Under the lock. */
+    private long nextWireLocked(Submission s) {
+        if (tagsLeft == 0) {
+            byte[] b = new byte[tags.length * 4];
+            random.nextBytes(b);
+            for (int i = 0; i < tags.length; i++) {
+                tags[i] = ((b[4 * i] & 0x7F) << 24 | (b[4 * i + 1] & 0xFF) << 16 | (b[4 * i + 2] & 0xFF) << 8
+                        | (b[4 * i + 3] & 0xFF)) | 1; // positive, never 0
+            }
+            tagsLeft = tags.length;
+        }
+        return ((long) tags[--tagsLeft] << 32) | (s.sequence & 0xFFFF_FFFFL);
+    }
+
+    /** Hands blocking work to the reaper threads (inline once the pool is terminated). */
+    private void offload(Runnable r) {
+        Runnable safe = () -> {
+            try {
+                r.run();
+            } catch (Throwable e) {
+                ResultDelivery.logQuietly(() -> LOG.error("{}: a background action failed", name, e));
+            }
+        };
+        try {
+            reaper.execute(safe);
+        } catch (RejectedExecutionException terminated) {
+            safe.run();
+        }
+    }
+
+    /** Kills a worker's process tree, on a reaper thread: the caller (a timer, a reader) never waits for it. */
+    private void kill(WorkerHandle w) {
+        WorkerChannel ch = w.channel;
+        if (ch != null) {
+            offload(ch::kill);
+        }
+    }
+
+    /** Runs the actions: on the timer thread, on a reaper thread instead (they may write to channels). */
+    private void act(Actions a) {
+        if (Thread.currentThread() == timerThread) {
+            if (!a.isEmpty()) {
+                offload(a::run);
+            }
+        } else {
+            a.run();
+        }
     }
 
     private static Thread daemon(Runnable r, String threadName) {
@@ -144,6 +228,19 @@ public final class PoolEngine {
         lock.lockInterruptibly();
         try {
             checkAcceptingLocked(s);
+            if (launchGivenUp && activeCount() == 0) {
+                // no worker can run it, and none will be started: it ends at once
+                delivery.track(s);
+                String error = lastStartError;
+                Exception cause = lastStartCause;
+                lock.unlock();
+                try {
+                    finish(s, null, new WorkerStartException(s.taskId, error, cause));
+                } finally {
+                    lock.lock();
+                }
+                return true;
+            }
             long remaining = maxWaitNanos;
             while (isFullLocked()) {
                 if (!blocking || remaining <= 0) {
@@ -214,6 +311,7 @@ public final class PoolEngine {
                 stopLocked(w);
             } else if (w != null && w.inflight.remove(s)) {
                 holder = w;
+                w.protocol.withdrew(s.wire);
                 s.worker = null;
                 notFull.signalAll();
                 if (w.inflight.isEmpty() && w.state == WorkerState.WORKING) {
@@ -226,11 +324,12 @@ public final class PoolEngine {
         }
         long pid = killed != null ? killed.pid : holder != null ? holder.pid : -1;
         boolean done = finish(s, null, new TaskCancelledException(s.taskId, pid, reason));
-        if (killed != null && killed.channel != null) {
-            killed.channel.kill();
+        if (killed != null) {
+            kill(killed);
         }
         if (holder != null) {
-            takeBack(holder, s);
+            WorkerHandle h = holder;
+            offload(() -> takeBack(h, s)); // the send lock may be held by a long write
         }
         a.run();
         return done;
@@ -241,7 +340,7 @@ public final class PoolEngine {
         synchronized (w.sendLock) {
             // Under the send lock the task is either still unsent (drop it) or entirely written (cancel it).
             if (!w.outbox.remove(s) && w.channel != null) {
-                w.channel.cancelTask(s.sequence);
+                w.channel.cancelTask(s.wire);
             }
         }
     }
@@ -267,6 +366,10 @@ public final class PoolEngine {
 
         void addShutdown(WorkerHandle w) {
             shutdowns.add(w);
+        }
+
+        boolean isEmpty() {
+            return launches.isEmpty() && flushes.isEmpty() && shutdowns.isEmpty();
         }
 
         void addAll(Actions other) {
@@ -350,6 +453,8 @@ public final class PoolEngine {
         idle.remove(w);
         w.state = WorkerState.WORKING;
         w.inflight.addLast(s);
+        s.wire = nextWireLocked(s);
+        w.protocol.sent(s.wire, System.nanoTime());
         w.given(s);
         s.worker = w;
         s.workerPid = w.pid;
@@ -382,8 +487,9 @@ public final class PoolEngine {
                 holding = true;
                 Submission running = w.current;
                 if (running != null && !w.reclaimSent && now - running.startedNanos >= RECLAIM_AFTER_NANOS
-                        && w.channel != null) {
+                        && w.channel != null && w.state == WorkerState.WORKING) {
                     w.reclaimSent = true;
+                    w.protocol.reclaimRequested();
                     if (reclaim == null) {
                         reclaim = new ArrayList<>();
                     }
@@ -399,9 +505,11 @@ public final class PoolEngine {
         }
         if (reclaim != null) {
             for (WorkerHandle w : reclaim) {
-                synchronized (w.sendLock) { // after any task still being written to it
-                    w.channel.reclaimUnstarted();
-                }
+                offload(() -> {
+                    synchronized (w.sendLock) { // after any task still being written to it
+                        w.channel.reclaimUnstarted();
+                    }
+                });
             }
         }
     }
@@ -413,28 +521,36 @@ public final class PoolEngine {
     void onTasksGivenBack(WorkerHandle w, long[] sequences) {
         Actions a;
         int back = 0;
+        String violation;
         lock.lock();
         try {
-            for (int i = sequences.length - 1; i >= 0; i--) {
-                for (java.util.Iterator<Submission> it = w.inflight.iterator(); it.hasNext(); ) {
-                    Submission s = it.next();
-                    if (s.sequence == sequences[i] && s != w.current) {
-                        it.remove();
-                        s.worker = null;
-                        if (!s.isFinished()) {
-                            pending.addFirst(s);
-                            back++;
+            violation = w.protocol.gaveBack(sequences);
+            if (violation == null) {
+                for (int i = sequences.length - 1; i >= 0; i--) {
+                    for (java.util.Iterator<Submission> it = w.inflight.iterator(); it.hasNext(); ) {
+                        Submission s = it.next();
+                        if (s.wire == sequences[i] && s != w.current) {
+                            it.remove();
+                            s.worker = null;
+                            if (!s.isFinished()) {
+                                pending.addFirst(s);
+                                back++;
+                            }
+                            break;
                         }
-                        break;
                     }
                 }
+                if (w.inflight.isEmpty() && w.state == WorkerState.WORKING) {
+                    becomeIdleLocked(w);
+                }
             }
-            if (w.inflight.isEmpty() && w.state == WorkerState.WORKING) {
-                becomeIdleLocked(w);
-            }
-            a = planLocked();
+            a = violation == null ? planLocked() : new Actions();
         } finally {
             lock.unlock();
+        }
+        if (violation != null) {
+            violation(w, violation);
+            return;
         }
         if (back > 0) {
             LOG.debug("{}: worker {} gave back {} task(s) held behind a long one", name, w.number, back);
@@ -469,6 +585,9 @@ public final class PoolEngine {
      * launches are spaced out (100 ms doubling up to 5 s) and a retry is scheduled.
      */
     private boolean canLaunchLocked() {
+        if (launchGivenUp) {
+            return false;
+        }
         int counted = config.isStrictLimits() ? workers.size() : activeCount();
         if (counted >= config.getMaxSize()) {
             return false;
@@ -496,7 +615,7 @@ public final class PoolEngine {
         } finally {
             lock.unlock();
         }
-        a.run();
+        act(a);
     }
 
     private WorkerHandle newWorkerLocked() {
@@ -508,6 +627,15 @@ public final class PoolEngine {
     // ======================================================================================= launching
 
     private void launch(WorkerHandle w) {
+        lock.lock();
+        try {
+            if (w.state != WorkerState.STARTING || state == RunState.TERMINATED) {
+                markDeadLocked(w); // stopped while its launch waited for a launcher thread
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
         WorkerChannel channel;
         try {
             channel = transport.launch(w.number, w);
@@ -524,6 +652,9 @@ public final class PoolEngine {
             w.channel = channel;
             w.pid = channel.pid();
             consecutiveStartFailures = 0;
+            sameStartErrors = 0;
+            lastStartErrorKey = null;
+            everStarted = true;
             if (w.state == WorkerState.DEAD) {
                 return; // it exited already; onExited has dealt with it
             }
@@ -534,10 +665,7 @@ public final class PoolEngine {
                 a.addShutdown(w);
             } else {
                 LOG.debug("{}: worker {} started, pid {}", name, w.number, w.pid);
-                // Silence means something only when the worker is supposed to send heartbeats.
-                if (!config.getUnresponsiveTimeout().isZero() && !config.getHeartbeatInterval().isZero()) {
-                    schedule(() -> checkResponsive(w), config.getUnresponsiveTimeout().toNanos());
-                }
+                schedule(() -> watch(w), watchPeriodNanos());
                 becomeIdleLocked(w);
                 a = planLocked();
             }
@@ -548,9 +676,15 @@ public final class PoolEngine {
         a.run();
     }
 
+    /**
+     * A launch failed. Launches are retried with a back-off; the pool gives up (see {@link PoolConfig}) after
+     * {@value #START_FAILURES_BEFORE_GIVING_UP} failures in a row when no worker of it has ever started, or
+     * as many in a row with the same error; then, with no worker alive, what waits fails at once.
+     */
     private void launchFailed(WorkerHandle w, Exception e) {
-        List<Submission> failed = new ArrayList<>();
+        List<Submission> failed;
         Actions a;
+        String error = String.valueOf(e.getMessage());
         lock.lock();
         try {
             markDeadLocked(w);
@@ -558,25 +692,48 @@ public final class PoolEngine {
                 return;
             }
             consecutiveStartFailures++;
-            lastStartError = e.getMessage();
+            lastStartError = error;
+            lastStartCause = e;
+            String key = error.replaceAll("[0-9]+", "#");
+            sameStartErrors = key.equals(lastStartErrorKey) ? sameStartErrors + 1 : 1;
+            lastStartErrorKey = key;
             long backoffMillis = Math.min(5000, 100L << Math.min(6, consecutiveStartFailures - 1));
             launchNotBeforeNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMillis);
-            LOG.warn("{}: {} (failure {} in a row; next launch in {} ms)", name, e.getMessage(),
-                    consecutiveStartFailures, backoffMillis);
-            boolean anyWorking = countLocked(WorkerState.IDLE) + countLocked(WorkerState.WORKING) > 0;
-            if (consecutiveStartFailures >= START_FAILURES_BEFORE_GIVING_UP && !anyWorking) {
-                failed.addAll(pending);
-                pending.clear();
-                notFull.signalAll();
+            if (!launchGivenUp && (!everStarted && consecutiveStartFailures >= START_FAILURES_BEFORE_GIVING_UP
+                    || sameStartErrors >= START_FAILURES_BEFORE_GIVING_UP)) {
+                launchGivenUp = true;
+                LOG.error("{}: gives up starting workers after {} failed launches in a row{}: {}. Tasks fail with"
+                        + " WorkerStartException while no worker is alive; startProcessing() tries again", name,
+                        consecutiveStartFailures, everStarted ? " with the same error" : " (none has ever started)",
+                        error);
+            } else if (!launchGivenUp) {
+                LOG.warn("{}: {} (failure {} in a row; next launch in {} ms)", name, error, consecutiveStartFailures,
+                        backoffMillis);
             }
+            failed = failWaitingIfGivenUpLocked();
             a = planLocked();
         } finally {
             lock.unlock();
         }
-        for (Submission s : failed) {
-            finish(s, null, new WorkerStartException(s.taskId, lastStartError, e));
-        }
+        finishStartFailures(failed);
         a.run();
+    }
+
+    /** When the pool has given up launching and no worker is left, takes every waiting task out to fail it. */
+    private List<Submission> failWaitingIfGivenUpLocked() {
+        if (!launchGivenUp || activeCount() > 0 || pending.isEmpty()) {
+            return List.of();
+        }
+        List<Submission> failed = new ArrayList<>(pending);
+        pending.clear();
+        notFull.signalAll();
+        return failed;
+    }
+
+    private void finishStartFailures(List<Submission> failed) {
+        for (Submission s : failed) {
+            finish(s, null, new WorkerStartException(s.taskId, lastStartError, lastStartCause));
+        }
     }
 
     // ==================================================================================== task traffic
@@ -594,7 +751,7 @@ public final class PoolEngine {
             Submission s;
             while ((s = w.outbox.poll()) != null) {
                 try {
-                    ch.sendTask(s.sequence, s.payload, w.outbox.isEmpty());
+                    ch.sendTask(s.wire, s.payload, w.outbox.isEmpty());
                 } catch (IOException e) {
                     failure = e;
                     unsent = new ArrayList<>();
@@ -626,43 +783,86 @@ public final class PoolEngine {
             lock.unlock();
         }
         LOG.warn("{}: could not send {} task(s) to {} ({}); queued again", name, requeued, w, failure.toString());
-        ch.kill();
+        kill(w);
         a.run();
     }
 
-    void onTaskStarted(WorkerHandle w, long sequence) {
-        Submission s;
+    /**
+     * The worker reports it starts a task. It must be the next one it holds (skipping those withdrawn), and it
+     * must have answered the one before. A worker the pool has decided to kill (a timeout, a cancellation)
+     * does not get it as its running task: the kill was meant for the task before, and the task goes back to
+     * the queue when the worker has exited, whatever the order in which its start and the kill arrive.
+     */
+    void onTaskStarted(WorkerHandle w, long wire) {
+        String violation;
+        boolean runsWithdrawn = false;
         lock.lock();
         try {
-            s = w.inflight.peekFirst();
-            if (s != null && s.sequence == sequence && w.current == null) {
-                w.current = s;
-                w.reclaimSent = false;
-                s.startedNanos = System.nanoTime();
-                Duration timeout = s.timeout.get();
-                if (!timeout.isZero()) {
-                    s.deadline = schedule(() -> killRunning(w, s, new TaskTimeoutException(s.taskId, w.pid, timeout)),
-                            timeout.toNanos());
+            violation = w.protocol.started(wire);
+            if (violation == null) {
+                Submission s = w.find(wire);
+                if (s == null) {
+                    runsWithdrawn = w.state == WorkerState.WORKING || w.state == WorkerState.IDLE;
+                } else if (w.current == null && (w.state == WorkerState.WORKING || w.state == WorkerState.IDLE)) {
+                    startLocked(w, s);
                 }
-                Duration progress = s.progressTimeout.get();
-                if (!progress.isZero()) {
-                    s.progressCheck = schedule(() -> checkProgress(w, s, progress), progress.toNanos());
-                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (violation != null) {
+            violation(w, violation);
+        } else if (runsWithdrawn) {
+            // It started a task the pool withdrew (a cancellation that crossed its start): it must not run on.
+            LOG.debug("{}: {} started #{}, which was cancelled meanwhile; killing it", name, w, WorkerProtocol.show(wire));
+            stopAndKill(w);
+        }
+    }
+
+    private void startLocked(WorkerHandle w, Submission s) {
+        w.current = s;
+        w.reclaimSent = false;
+        s.startedNanos = System.nanoTime();
+        Duration timeout = s.timeout.get();
+        if (!timeout.isZero()) {
+            s.deadline = schedule(() -> checkDeadline(w, s, timeout), timeout.toNanos());
+        }
+        Duration progress = s.progressTimeout.get();
+        if (!progress.isZero()) {
+            s.progressCheck = schedule(() -> checkProgress(w, s, progress), progress.toNanos());
+        }
+    }
+
+    void onTaskProgress(WorkerHandle w, long wire) {
+        Submission s = w.current;
+        if (s != null && s.wire == wire) {
+            s.lastProgressNanos = System.nanoTime();
+        }
+    }
+
+    /**
+     * Fires at a task's deadline. The time its answer waited for the result memory budget is not counted: the
+     * deadline is put off by that much (and does not fire while it waits).
+     */
+    private void checkDeadline(WorkerHandle w, Submission s, Duration timeout) {
+        lock.lock();
+        try {
+            if (w.current != s) {
+                return;
+            }
+            if (s.pausedSinceNanos != 0) {
+                s.deadlineDue = true; // looked at again when the wait ends
+                return;
+            }
+            long left = timeout.toNanos() - (System.nanoTime() - s.startedNanos - s.pausedNanos);
+            if (left > 0) {
+                s.deadline = schedule(() -> checkDeadline(w, s, timeout), left);
                 return;
             }
         } finally {
             lock.unlock();
         }
-        // It started something the pool did not give it next (a task just cancelled, or a confused worker).
-        LOG.warn("{}: {} started #{}, which it was not due to run; killing it", name, w, sequence);
-        stopAndKill(w);
-    }
-
-    void onTaskProgress(WorkerHandle w, long sequence) {
-        Submission s = w.current;
-        if (s != null && s.sequence == sequence) {
-            s.lastProgressNanos = System.nanoTime();
-        }
+        killRunning(w, s, new TaskTimeoutException(s.taskId, w.pid, timeout));
     }
 
     /** Fires when a task may have gone without progress for its progress timeout; re-arms if it has not. */
@@ -670,6 +870,10 @@ public final class PoolEngine {
         lock.lock();
         try {
             if (w.current != s) {
+                return;
+            }
+            if (s.pausedSinceNanos != 0) {
+                s.deadlineDue = true;
                 return;
             }
             long since = System.nanoTime() - Math.max(s.startedNanos, s.lastProgressNanos);
@@ -684,24 +888,72 @@ public final class PoolEngine {
         killRunning(w, s, new TaskTimeoutException(s.taskId, w.pid, progressTimeout, true));
     }
 
-    /** Fires when a worker may have been silent for the unresponsive timeout; re-arms if it has not. */
-    private void checkResponsive(WorkerHandle w) {
+    /**
+     * How long a worker may hold tasks without starting the next one after it answered the last (or was given
+     * it while free): {@code unresponsiveTimeout}, or its default when that is turned off. A worker that
+     * answers a task and then does not start the next one is unresponsive however many heartbeats it sends
+     * (task code may have answered early, with a forged frame, and run on): the tasks it holds would never
+     * start, and no timeout of theirs would ever fire.
+     */
+    private long startBoundNanos() {
+        Duration d = config.getUnresponsiveTimeout();
+        return (d.isZero() ? Duration.ofSeconds(15) : d).toNanos();
+    }
+
+    private long watchPeriodNanos() {
+        return startBoundNanos();
+    }
+
+    /**
+     * The per-worker watch, re-armed for when it may next be due. Kills a worker that has been silent for
+     * {@code unresponsiveTimeout} (when heartbeats are on), or that holds tasks it should have started
+     * (see {@link #startBoundNanos}). Time the worker's answer waits for the result memory budget is the
+     * pool's doing, not the worker's silence.
+     */
+    private void watch(WorkerHandle w) {
         WorkerChannel ch = w.channel;
         if (ch == null || w.state == WorkerState.DEAD || w.state == WorkerState.STOPPING) {
             return;
         }
-        long silent = System.nanoTime() - ch.lastActivityNanos();
-        long left = config.getUnresponsiveTimeout().toNanos() - silent;
-        if (left > 0) {
-            schedule(() -> checkResponsive(w), left);
-            return;
+        long now = System.nanoTime();
+        long next = watchPeriodNanos();
+        boolean heartbeats = !config.getUnresponsiveTimeout().isZero() && !config.getHeartbeatInterval().isZero();
+        if (heartbeats && w.budgetWaitSinceNanos == 0) {
+            long silent = now - Math.max(ch.lastActivityNanos(), w.budgetWaitEndedNanos);
+            long left = config.getUnresponsiveTimeout().toNanos() - silent;
+            if (left <= 0) {
+                Submission s = w.current;
+                LOG.warn("{}: {} sent nothing for {} ms; killing it", name, w, TimeUnit.NANOSECONDS.toMillis(silent));
+                if (s == null || !killRunning(w, s, new WorkerUnresponsiveException(s.taskId, w.pid,
+                        Duration.ofNanos(silent)))) {
+                    stopAndKill(w);
+                }
+                return;
+            }
+            next = Math.min(next, left);
         }
-        Submission s = w.current;
-        LOG.warn("{}: {} sent nothing for {} ms; killing it", name, w, TimeUnit.NANOSECONDS.toMillis(silent));
-        if (s == null || !killRunning(w, s, new WorkerUnresponsiveException(s.taskId, w.pid,
-                Duration.ofNanos(silent)))) {
-            stopAndKill(w);
+        long overdue;
+        int holding;
+        lock.lock();
+        try {
+            overdue = w.budgetWaitSinceNanos != 0 || w.answering != null || w.skippingAnswer ? -1
+                    : w.protocol.overdueNanos(now);
+            holding = w.inflight.size();
+        } finally {
+            lock.unlock();
         }
+        if (overdue >= 0) {
+            long left = startBoundNanos() - overdue;
+            if (left <= 0) {
+                LOG.warn("{}: {} holds {} task(s) and started none of them for {} ms after it answered the one"
+                        + " before; killing it as unresponsive (they run elsewhere)", name, w, holding,
+                        TimeUnit.NANOSECONDS.toMillis(overdue));
+                stopAndKill(w);
+                return;
+            }
+            next = Math.min(next, left);
+        }
+        schedule(() -> watch(w), Math.max(next, TimeUnit.MILLISECONDS.toNanos(10)));
     }
 
     void onHeartbeat(WorkerHandle w) {
@@ -754,101 +1006,197 @@ public final class PoolEngine {
             // Raced with a task that had just been given to it: the task never produced anything.
             finish(s, null, new WorkerDiedException(s.taskId, w.pid, -1, List.of("killed by the pool")));
         }
-        WorkerChannel ch = w.channel;
-        if (ch != null) {
-            ch.kill();
-        }
-        a.run();
+        kill(w);
+        act(a);
     }
 
-    void onTaskSucceeded(WorkerHandle w, long sequence, Frame result) {
-        Submission s = taskEnded(w, sequence, "RESULT");
-        if (s == null) {
-            return;
-        }
-        Object value;
-        StreamFilter filter = new StreamFilter(result.body().length - 8);
-        try {
-            value = ValueCodec.decodeResult(result, resultLoader, filter);
-        } catch (IOException | ClassNotFoundException | RuntimeException | LinkageError | OutOfMemoryError
-                 | StackOverflowError e) {
-            finish(s, null, new ResultTransferException(s.taskId, w.pid, "the parent could not read the result: "
-                    + (filter.rejected != null ? filter.rejected : e.toString()), e));
-            return;
-        }
-        finish(s, value, null);
-    }
-
-    void onTaskFailed(WorkerHandle w, long sequence, RemoteFailure failure) {
-        Submission s = taskEnded(w, sequence, "ERROR");
-        if (s == null) {
-            return;
-        }
-        Throwable remote = rebuild(failure);
-        RemoteFailure.Level top = failure.levels().get(0);
-        TaskException outcome = failure.kind() == RemoteFailure.RESULT_NOT_SERIALIZABLE
-                ? new ResultTransferException(s.taskId, w.pid, "the result could not be serialised in the worker: "
-                        + top.type() + (top.message() == null ? "" : ": " + top.message()), remote)
-                : new TaskExecutionException(s.taskId, w.pid, remote, top.type(), top.message(),
-                        failure.printedStackTrace());
-        finish(s, null, outcome);
-    }
+    // ========================================================================================= answers
 
     /**
-     * The worker finished its task: free the worker, dispatch the next task, return the finished one. Null
-     * when the answer is not for the task the worker runs: a late answer from a worker being stopped (its
-     * task's outcome was decided: timeout, cancellation) is dropped; from a worker in service it breaks the
-     * protocol (a task it was never given, or one it never started), and the worker is killed rather than
-     * left holding its real task until that times out, or forever.
+     * The header of a task's answer has arrived (see {@link WorkerEvents#answerArriving}). It must answer the
+     * task the worker last reported STARTED, else the worker is killed (its running task fails, the tasks it
+     * holds run elsewhere) and the body is not read. An answer whose task already has its outcome (a timeout,
+     * a cancellation) is skipped unread; one larger than the whole result memory budget fails its task at once
+     * and is skipped. Otherwise its size is reserved, waiting for it if need be, before the body is read.
      */
-    private Submission taskEnded(WorkerHandle w, long sequence, String frame) {
-        Submission s;
-        Actions a = new Actions();
-        String violation = null;
+    boolean answerArriving(WorkerHandle w, byte type, long wire, int valueBytes)
+            throws ProtocolException, InterruptedException {
+        String frame = Protocol.frameName(type);
+        String violation;
+        Submission s = null;
+        Submission tooLarge = null;
+        Actions a = null;
+        long bytes = 8L + valueBytes;
         lock.lock();
         try {
-            s = w.current;
-            if (s == null || s.sequence != sequence) {
-                if (w.state == WorkerState.WORKING || w.state == WorkerState.IDLE) {
-                    violation = frame + " for task #" + sequence + ", which it is not running"
-                            + (s == null ? "" : " (it runs #" + s.sequence + ")");
+            violation = w.protocol.answering(frame, wire);
+            if (violation == null) {
+                s = w.find(wire);
+                if (s == null || s.isFinished()) {
+                    w.protocol.answered(System.nanoTime());
+                    return false; // its outcome was decided: a late answer
                 }
-                s = null;
-            } else {
-                w.inflight.remove(s);
-                detachLocked(w, s);
-                w.lastEndedTaskId = s.taskId;
-                w.tasksProcessed++;
-                long ran = System.nanoTime() - s.startedNanos;
-                w.averageRunNanos = w.averageRunNanos == 0 ? Math.max(1, ran) : Math.max(1, (7 * w.averageRunNanos + ran) / 8);
-                if (config.getMaxTasksPerWorker() > 0 && w.tasksProcessed >= config.getMaxTasksPerWorker()
-                        || !w.draining && overMemoryLimit(w)) {
-                    w.draining = true;
+                if (bytes > budget.capacity()) {
+                    w.protocol.answered(System.nanoTime());
+                    tooLarge = s;
+                    a = endedLocked(w, s);
+                } else {
+                    w.answering = s;
                 }
-                if (w.state == WorkerState.WORKING && w.inflight.isEmpty()) {
-                    if (w.draining) {
-                        retireLocked(w, a);
-                    } else if (state != RunState.TERMINATED) {
-                        becomeIdleLocked(w);
-                    }
-                }
-                a.addAll(planLocked());
-                notFull.signalAll(); // a held task moved up to run: one fewer waits
-                changed.signalAll();
             }
         } finally {
             lock.unlock();
         }
         if (violation != null) {
-            onChannelBroken(w, violation);
-            WorkerChannel ch = w.channel;
-            if (ch != null) {
-                ch.kill();
+            violation(w, violation);
+            throw new ProtocolException(violation);
+        }
+        if (tooLarge != null) {
+            String what = type == Protocol.FRAME_RESULT ? "the result" : "the task's exception";
+            finish(tooLarge, null, new ResultTransferException(tooLarge.taskId, w.pid, what + " of " + bytes
+                    + " bytes (" + (bytes >> 20) + " MiB) is larger than the parent's result memory budget of "
+                    + budget.capacity() + " bytes (" + (budget.capacity() >> 20) + " MiB; PoolConfig"
+                    + " resultMemoryBudget, by default a quarter of the parent's maximum heap); its bytes were"
+                    + " skipped", null));
+            act(a);
+            return false;
+        }
+        ResultMemoryBudget.Reservation r = budget.tryReserve(bytes);
+        if (r == null) {
+            r = awaitBudget(w, s, bytes);
+        }
+        w.inTransit = r;
+        return true;
+    }
+
+    /** Waits for budget; the wait is not the worker's silence, nor its task's running time. */
+    private ResultMemoryBudget.Reservation awaitBudget(WorkerHandle w, Submission s, long bytes)
+            throws InterruptedException {
+        long since = System.nanoTime();
+        lock.lock();
+        try {
+            w.budgetWaitSinceNanos = since;
+            s.pausedSinceNanos = since;
+        } finally {
+            lock.unlock();
+        }
+        LOG.debug("{}: the answer of {} ({} bytes) waits for the result memory budget ({} of {} bytes in use)", name,
+                s, bytes, budget.used(), budget.capacity());
+        try {
+            return budget.reserve(bytes);
+        } finally {
+            Actions a = new Actions();
+            boolean recheck;
+            lock.lock();
+            try {
+                long now = System.nanoTime();
+                w.budgetWaitSinceNanos = 0;
+                w.budgetWaitEndedNanos = now;
+                s.pausedNanos += now - s.pausedSinceNanos;
+                s.pausedSinceNanos = 0;
+                s.lastProgressNanos = Math.max(s.lastProgressNanos, now);
+                recheck = s.deadlineDue;
+                s.deadlineDue = false;
+            } finally {
+                lock.unlock();
             }
-            return null;
+            if (recheck) {
+                Duration timeout = s.timeout.get();
+                Duration progress = s.progressTimeout.get();
+                if (!timeout.isZero()) {
+                    schedule(() -> checkDeadline(w, s, timeout), 0);
+                }
+                if (!progress.isZero()) {
+                    schedule(() -> checkProgress(w, s, progress), progress.toNanos());
+                }
+            }
+            act(a);
+        }
+    }
+
+    /**
+     * A task's answer, read whole after {@link #answerArriving} admitted it: the worker is free for its next
+     * task at once, and the answer is decoded (here when plain, else by the decoder's threads).
+     */
+    void onAnswer(WorkerHandle w, Frame frame) {
+        ResultMemoryBudget.Reservation r = w.inTransit;
+        w.inTransit = null;
+        RemoteFailure failure = null;
+        if (frame.type() == Protocol.FRAME_ERROR) {
+            try {
+                failure = ResultDecoder.parseFailure(frame);
+            } catch (ProtocolException e) {
+                r.release();
+                lock.lock();
+                try {
+                    w.protocol.answered(System.nanoTime());
+                    w.answering = null;
+                } finally {
+                    lock.unlock();
+                }
+                violation(w, e.getMessage());
+                return;
+            }
+        }
+        Submission s;
+        Actions a = null;
+        lock.lock();
+        try {
+            w.protocol.answered(System.nanoTime());
+            s = w.answering;
+            w.answering = null;
+            if (s != null && !s.isFinished() && (s.worker == w || s.worker == null)) {
+                a = endedLocked(w, s);
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (a == null) {
+            r.release(); // its outcome was decided while its bytes came in
+            return;
         }
         a.run();
-        return s;
+        if (failure == null) {
+            decoder.result(s, w.pid, frame, r);
+        } else {
+            decoder.failure(s, w.pid, failure, r);
+        }
+    }
+
+    /**
+     * The worker has answered its task: frees the worker (idle, or retired when it is due for replacement)
+     * and plans what to do next.
+     */
+    private Actions endedLocked(WorkerHandle w, Submission s) {
+        Actions a = new Actions();
+        boolean wasRunning = w.current == s;
+        w.inflight.remove(s);
+        if (wasRunning) {
+            detachLocked(w, s);
+        } else {
+            s.worker = null;
+        }
+        w.lastEndedTaskId = s.taskId;
+        w.tasksProcessed++;
+        if (wasRunning) {
+            long ran = System.nanoTime() - s.startedNanos;
+            w.averageRunNanos = w.averageRunNanos == 0 ? Math.max(1, ran) : Math.max(1, (7 * w.averageRunNanos + ran) / 8);
+        }
+        if (config.getMaxTasksPerWorker() > 0 && w.tasksProcessed >= config.getMaxTasksPerWorker()
+                || !w.draining && overMemoryLimit(w)) {
+            w.draining = true;
+        }
+        if (w.state == WorkerState.WORKING && w.inflight.isEmpty()) {
+            if (w.draining) {
+                retireLocked(w, a);
+            } else if (state != RunState.TERMINATED) {
+                becomeIdleLocked(w);
+            }
+        }
+        a.addAll(planLocked());
+        notFull.signalAll(); // a held task moved up to run: one fewer waits
+        changed.signalAll();
+        return a;
     }
 
     /**
@@ -870,10 +1218,19 @@ public final class PoolEngine {
         } finally {
             lock.unlock();
         }
-        finish(s, null, outcome);
-        w.channel.kill();
-        a.run();
+        finish(s, null, outcome); // the outcome first: the kill may take a while, on a reaper thread
+        kill(w);
+        act(a);
         return true;
+    }
+
+    /**
+     * The worker broke the protocol (found by the pool from a frame's place in it): it is killed, its running
+     * task fails with a ResultTransferException, the tasks it holds go back to the queue when it has exited.
+     */
+    private void violation(WorkerHandle w, String reason) {
+        onChannelBroken(w, reason);
+        kill(w);
     }
 
     void onChannelBroken(WorkerHandle w, String reason) {
@@ -885,7 +1242,7 @@ public final class PoolEngine {
             finish(s, null, new ResultTransferException(s.taskId, w.pid, "worker " + w.pid
                     + " broke the protocol and was killed: " + reason, null));
         }
-        a.run();
+        act(a);
     }
 
     /**
@@ -899,6 +1256,12 @@ public final class PoolEngine {
         boolean unexpected;
         int requeued = 0;
         List<Submission> given = null;
+        List<Submission> startFailures;
+        ResultMemoryBudget.Reservation lost = w.inTransit;
+        w.inTransit = null;
+        if (lost != null) {
+            lost.release(); // its body never came whole
+        }
         lock.lock();
         try {
             s = w.current;
@@ -912,7 +1275,9 @@ public final class PoolEngine {
                 if (held.isFinished()) {
                     continue;
                 }
-                if (++held.handBacks > MAX_HAND_BACKS) {
+                // Only deaths the pool did not cause count: a worker killed for another task's timeout, a
+                // cancellation or silence says nothing about the tasks it held.
+                if (!w.stopIntended && ++held.handBacks > MAX_HAND_BACKS) {
                     // Every worker it was given to died before starting it: it may be what kills them.
                     if (given == null) {
                         given = new ArrayList<>();
@@ -925,10 +1290,12 @@ public final class PoolEngine {
             }
             unexpected = !w.stopIntended;
             markDeadLocked(w);
+            startFailures = failWaitingIfGivenUpLocked();
             a = planLocked();
         } finally {
             lock.unlock();
         }
+        finishStartFailures(startFailures);
         if (s != null) {
             WorkerDiedException died = new WorkerDiedException(s.taskId, w.pid, exitCode, stderrTail);
             LOG.warn("{}: {}", name, died.getMessage());
@@ -1025,7 +1392,7 @@ public final class PoolEngine {
         } finally {
             lock.unlock();
         }
-        a.run();
+        act(a);
     }
 
     /** Asks a worker to exit when the pool no longer needs it. */
@@ -1064,7 +1431,7 @@ public final class PoolEngine {
         schedule(() -> {
             if (ch.isAlive()) {
                 LOG.debug("{}: {} ignored the stop request; killing it", name, w);
-                ch.kill();
+                offload(ch::kill);
             }
         }, Math.max(config.getTerminationGrace().toNanos(), TimeUnit.MILLISECONDS.toNanos(500)));
     }
@@ -1074,8 +1441,8 @@ public final class PoolEngine {
             return timer.schedule(() -> {
                 try {
                     r.run();
-                } catch (RuntimeException | Error e) {
-                    LOG.error("{}: internal timer task failed", name, e);
+                } catch (Throwable e) {
+                    ResultDelivery.logQuietly(() -> LOG.error("{}: internal timer task failed", name, e));
                 }
             }, delayNanos, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException terminated) {
@@ -1090,64 +1457,6 @@ public final class PoolEngine {
         }
         delivery.completed(s, value, failure);
         return true;
-    }
-
-    /** Rebuilds the worker's exception: the real one when it can be read here, else a stand-in. */
-    private Throwable rebuild(RemoteFailure failure) {
-        if (failure.serialized() != null) {
-            try {
-                Object o = JavaSerialization.deserialize(failure.serialized(), 0, resultLoader,
-                        new StreamFilter(failure.serialized().length));
-                if (o instanceof Throwable t) {
-                    return t;
-                }
-            } catch (IOException | ClassNotFoundException | RuntimeException | LinkageError | OutOfMemoryError
-                     | StackOverflowError unreadable) {
-                // fall back to the text form
-            }
-        }
-        Throwable cause = null;
-        List<RemoteFailure.Level> levels = failure.levels();
-        for (int i = levels.size() - 1; i >= 0; i--) {
-            RemoteFailure.Level l = levels.get(i);
-            cause = new RemoteException(l.type(), l.message(), l.frames(), cause);
-        }
-        return cause;
-    }
-
-    /**
-     * The result filter for one stream, plus an allocation budget: the arrays it announces (and the
-     * collections that check their capacity through the filter) may not add up to more than 4 elements per
-     * byte of the stream. Every element takes at least one byte on the wire (a hash table's capacity is at
-     * most ~2.7 per entry, and an entry takes at least two), so real data always fits, while a few hundred
-     * bytes announcing huge arrays cannot make the parent allocate gigabytes: ObjectInputStream allocates an
-     * array before it reads its elements. Remembers the first rejection, for the task's error message (the
-     * JDK only says "filter status: REJECTED").
-     */
-    private final class StreamFilter implements ObjectInputFilter {
-        private final long budget;
-        private long announced;
-        String rejected;
-
-        StreamFilter(int streamBytes) {
-            this.budget = 4L * streamBytes + 1024;
-        }
-
-        @Override
-        public Status checkInput(FilterInfo info) {
-            long length = info.arrayLength();
-            boolean overBudget = length >= 0 && (announced += length) > budget;
-            Status status = overBudget ? Status.REJECTED : resultFilter.checkInput(info);
-            if (status == Status.REJECTED && rejected == null) {
-                Class<?> c = info.serialClass();
-                rejected = "the deserialisation filter rejected " + (c == null ? "an object" : c.getName())
-                        + " (depth " + info.depth() + ", references " + info.references()
-                        + (length >= 0 ? ", array length " + length : "") + ")"
-                        + (overBudget ? ": its arrays announce more elements than the " + (budget - 1024) / 4
-                                + "-byte stream can hold" : "");
-            }
-            return status;
-        }
     }
 
     // ========================================================================================= getters
@@ -1215,13 +1524,24 @@ public final class PoolEngine {
         }
     }
 
-    /** Resumes after {@link #pause()}: starts the minimum and dispatches what waits. */
+    /**
+     * Resumes after {@link #pause()}: starts the minimum and dispatches what waits. Also makes a pool that
+     * gave up starting workers try again.
+     */
     public boolean resume() {
         Actions a;
         lock.lock();
         try {
-            if (state != RunState.STOPPED) {
-                return state == RunState.RUNNING;
+            if (launchGivenUp) {
+                launchGivenUp = false;
+                consecutiveStartFailures = 0;
+                sameStartErrors = 0;
+                lastStartErrorKey = null;
+                launchNotBeforeNanos = 0;
+                LOG.info("{}: tries again to start workers", name);
+            }
+            if (state != RunState.STOPPED && state != RunState.RUNNING) {
+                return false;
             }
             state = RunState.RUNNING;
             a = planLocked();
@@ -1338,6 +1658,10 @@ public final class PoolEngine {
             Submission s = cancelled.get(i);
             finish(s, null, new TaskCancelledException(s.taskId, cancelledPids.get(i), reason));
         }
+        if (cancelPending) {
+            // answers still being decoded: their tasks ended in their workers, but the pool is going
+            decoder.cancelAll(s -> new TaskCancelledException(s.taskId, s.workerPid, reason));
+        }
         for (WorkerHandle w : polite) {
             w.channel.requestShutdown();
         }
@@ -1390,6 +1714,8 @@ public final class PoolEngine {
         }
         timer.shutdownNow();
         launcher.shutdownNow();
+        decoder.shutdown();
+        reaper.shutdown(); // kills under way finish; the transport's close kills whatever is left
         transport.close();
     }
 

@@ -50,8 +50,9 @@ public final class ResultDelivery {
             long started = s.startedNanos;
             callbacks = s.completion.complete(result, failure, s.workerPid,
                     started == 0 ? 0 : System.nanoTime() - started);
-        } catch (RuntimeException e) {
-            LOG.error("recording the outcome of {} failed", s, e);
+        } catch (Throwable e) {
+            // e.g. a dependent stage of the task's future that the user attached throws
+            logQuietly(() -> LOG.error("recording the outcome of {} failed", s, e));
             callbacks = false;
         }
         if (callbacks) {
@@ -89,8 +90,9 @@ public final class ResultDelivery {
             while ((s = ready.poll()) != null) {
                 try {
                     s.completion.runCallbacks();
-                } catch (RuntimeException | Error e) {
-                    LOG.error("callback of {} failed", s, e);
+                } catch (Throwable e) {
+                    Submission failed = s;
+                    logQuietly(() -> LOG.error("callback of {} failed", failed, e));
                 } finally {
                     settle(s);
                 }
@@ -162,9 +164,26 @@ public final class ResultDelivery {
         return daemon != null;
     }
 
+    /**
+     * Logs, and survives the logging failing too (an OutOfMemoryError while formatting the message): the
+     * threads that deliver results never die of a callback.
+     */
+    public static void logQuietly(Runnable log) {
+        try {
+            log.run();
+        } catch (Throwable ignored) {
+            // nothing left to tell it with
+        }
+    }
+
     private void daemonLoop() {
         while (!daemonStopping) {
-            processResults();
+            try {
+                processResults();
+            } catch (Throwable e) {
+                // processResults contains every callback's failure; this is the last line of defence
+                logQuietly(() -> LOG.error("result delivery failed; the callback thread goes on", e));
+            }
             waiters.incrementAndGet();
             signalLock.lock();
             try {

@@ -35,6 +35,18 @@ public final class Submission {
     volatile long workerPid = -1;
     /** The pending timeout, if one is set and the task has started. */
     ScheduledFuture<?> deadline;
+    /**
+     * What the task is called on the wire while it is with its worker: a random upper half (drawn each time it
+     * is given to a worker), its sequence number in the lower. Task code in a worker that forges frames
+     * cannot guess the number of another task its worker holds.
+     */
+    volatile long wire;
+    /** Since when its answer has waited for the result memory budget (System.nanoTime), or 0. */
+    long pausedSinceNanos;
+    /** How long its answer has waited for the result memory budget, in all: not counted as running time. */
+    long pausedNanos;
+    /** A deadline or progress check fell due while its answer waited for the budget: look again after it. */
+    boolean deadlineDue;
 
     public Submission(long sequence, String taskId, TaskPayload payload, Supplier<Duration> timeout,
                       Supplier<Duration> progressTimeout, TaskCompletion completion) {

@@ -4,7 +4,7 @@ import dev.processpool.WorkerOutputListener;
 import dev.processpool.WorkerState;
 import dev.processpool.WorkingProcess;
 import dev.processpool.protocol.Frame;
-import dev.processpool.protocol.RemoteFailure;
+import dev.processpool.protocol.ProtocolException;
 import dev.processpool.transport.WorkerChannel;
 import dev.processpool.transport.WorkerEvents;
 
@@ -58,6 +58,19 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     boolean idleCheckScheduled;
     /** Whether the pool meant to stop it (retire, shutdown, timeout, cancel), as opposed to a crash. */
     boolean stopIntended;
+    /** The worker's side of the protocol, as its frames show it. */
+    final WorkerProtocol protocol = new WorkerProtocol();
+    /** The task whose answer's body is being read (admitted, not yet whole), or null. */
+    Submission answering;
+    /** The reader is skipping the body of an answer (too large, or late) until the worker's next frame. */
+    volatile boolean skippingAnswer;
+
+    /** Since when the reader has waited for the result memory budget (System.nanoTime), or 0. */
+    volatile long budgetWaitSinceNanos;
+    /** When the last such wait ended, or 0: silence is counted from then at the earliest. */
+    volatile long budgetWaitEndedNanos;
+    /** The budget reserved for the answer being read; the reader thread's, until it hands it on. */
+    volatile ResultMemoryBudget.Reservation inTransit;
 
     WorkerHandle(int number, PoolEngine engine) {
         this.number = number;
@@ -100,32 +113,40 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
 
     @Override
     public void taskStarted(long sequence) {
+        skippingAnswer = false;
         engine.onTaskStarted(this, sequence);
     }
 
     @Override
     public void taskProgress(long sequence) {
+        skippingAnswer = false;
         engine.onTaskProgress(this, sequence);
     }
 
     @Override
     public void heartbeat() {
+        skippingAnswer = false;
         engine.onHeartbeat(this);
     }
 
     @Override
     public void tasksGivenBack(long[] sequences) {
+        skippingAnswer = false;
         engine.onTasksGivenBack(this, sequences);
     }
 
     @Override
-    public void taskSucceeded(long sequence, Frame result) {
-        engine.onTaskSucceeded(this, sequence, result);
+    public boolean answerArriving(byte type, long sequence, int valueBytes)
+            throws ProtocolException, InterruptedException {
+        skippingAnswer = false;
+        boolean read = engine.answerArriving(this, type, sequence, valueBytes);
+        skippingAnswer = !read;
+        return read;
     }
 
     @Override
-    public void taskFailed(long sequence, RemoteFailure failure) {
-        engine.onTaskFailed(this, sequence, failure);
+    public void answer(Frame frame) {
+        engine.onAnswer(this, frame);
     }
 
     @Override
@@ -135,7 +156,21 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
 
     /** Notes a task given to this worker, so output markers can name it. */
     void given(Submission s) {
-        recentTaskIds.put(s.sequence, s.taskId);
+        recentTaskIds.put(s.wire, s.taskId);
+    }
+
+    /** The task this worker holds or runs with this wire number, or null. Under the scheduler's lock. */
+    Submission find(long wire) {
+        Submission c = current;
+        if (c != null && c.wire == wire) {
+            return c;
+        }
+        for (Submission s : inflight) {
+            if (s.wire == wire) {
+                return s;
+            }
+        }
+        return null;
     }
 
     /**

@@ -112,6 +112,48 @@ public final class Protocol {
         }
     }
 
+    /** Most bytes of a {@link #FRAME_RECLAIMED} body: 65,536 sequence numbers, far above any pipeline depth. */
+    static final int MAX_RECLAIMED_BYTES = 4 + 8 * 65536;
+
+    /**
+     * Checks the header of a frame a worker sent after its handshake, before the body is read: the type is one
+     * a worker sends, and the size is the one that type has (answers, {@link #FRAME_RESULT} and
+     * {@link #FRAME_ERROR}, need a sequence number; their size is the pool's to judge). A hostile worker
+     * cannot make the parent allocate a large body of a small kind of frame.
+     *
+     * @throws ProtocolException naming the frame and what is wrong with it
+     */
+    public static void checkFromWorker(byte type, int bodyBytes) throws ProtocolException {
+        int min;
+        int max;
+        switch (type) {
+            case FRAME_STARTED:
+            case FRAME_PROGRESS:
+                min = 8;
+                max = 8;
+                break;
+            case FRAME_HEARTBEAT:
+                min = 0;
+                max = 0;
+                break;
+            case FRAME_RECLAIMED:
+                min = 4;
+                max = MAX_RECLAIMED_BYTES;
+                break;
+            case FRAME_RESULT:
+            case FRAME_ERROR:
+                min = 8;
+                max = Integer.MAX_VALUE;
+                break;
+            default:
+                throw new ProtocolException("unexpected frame from worker: " + frameName(type) + " (" + bodyBytes
+                        + " bytes)");
+        }
+        if (bodyBytes < min || bodyBytes > max) {
+            throw new ProtocolException("malformed " + frameName(type) + " frame of " + bodyBytes + " bytes");
+        }
+    }
+
     /** A readable name for a frame type, for error messages. */
     public static String frameName(byte type) {
         switch (type) {

@@ -67,14 +67,67 @@ public final class LocalJvmTransport implements WorkerTransport {
                 settings.classPath(), settings.jvmOptions());
     }
 
+    /** Prefix of the private directories: {@code processpool-<owner pid>-<random>}. */
+    static final String DIRECTORY_PREFIX = "processpool-";
+
     private static Path createPrivateDirectory() throws IOException {
         // Unix socket paths are limited to ~107 bytes: prefer a short temp directory.
         Path base = Paths.get(System.getProperty("java.io.tmpdir"));
         if (base.toString().length() > 60 && Files.isDirectory(Paths.get("/tmp"))) {
             base = Paths.get("/tmp");
         }
-        return Files.createTempDirectory(base, "processpool-",
+        sweepStaleDirectories(base);
+        return Files.createTempDirectory(base, DIRECTORY_PREFIX + ProcessHandle.current().pid() + "-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+
+    /**
+     * Removes the private directories that pools of dead processes left in {@code base}: a pool whose JVM was
+     * SIGKILLed never removes its own. Only directories named for an owner pid that no process has now, owned
+     * by this user, holding nothing but files (stale sockets), are removed; anything else is left alone. A pid
+     * that was reused by another process keeps its dead owner's directory until that process is gone too.
+     */
+    static void sweepStaleDirectories(Path base) {
+        String me = System.getProperty("user.name");
+        try (var entries = Files.newDirectoryStream(base, DIRECTORY_PREFIX + "*")) {
+            for (Path dir : entries) {
+                long owner = ownerPid(dir.getFileName().toString());
+                if (owner <= 0 || ProcessHandle.of(owner).map(ProcessHandle::isAlive).orElse(false)) {
+                    continue;
+                }
+                try {
+                    if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                            || !Files.getOwner(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS).getName().equals(me)) {
+                        continue;
+                    }
+                    try (var files = Files.list(dir)) {
+                        for (Path f : (Iterable<Path>) files::iterator) {
+                            if (!Files.isDirectory(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                                Files.deleteIfExists(f);
+                            }
+                        }
+                    }
+                    Files.deleteIfExists(dir); // fails, and stays, if anything else is in it
+                } catch (IOException | RuntimeException busy) {
+                    // another pool sweeping at the same time, or not ours to remove
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // an unreadable temp directory: nothing to sweep
+        }
+    }
+
+    /** The owner pid in a private directory's name, or -1 (not a name this version gives). */
+    static long ownerPid(String name) {
+        int end = name.indexOf('-', DIRECTORY_PREFIX.length());
+        if (!name.startsWith(DIRECTORY_PREFIX) || end <= DIRECTORY_PREFIX.length()) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(name.substring(DIRECTORY_PREFIX.length(), end));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     @Override
@@ -144,6 +197,7 @@ public final class LocalJvmTransport implements WorkerTransport {
             FrameReader reader = new FrameReader(worker.trackActivity(ChannelStreams.input(channel)),
                     settings.maxFrameBytes());
             FrameWriter writer = new FrameWriter(ChannelStreams.output(channel));
+            reader.setGate(LocalJvmTransport::admitHello);
             Frame hello = reader.read();
             String problem = checkHello(hello, token, process.pid());
             if (problem != null) {
@@ -217,6 +271,17 @@ public final class LocalJvmTransport implements WorkerTransport {
         cmd.add(settings.workerMainClass());
         cmd.add(socketPath.toString());
         return cmd;
+    }
+
+    /** Most bytes of a HELLO body: magic, version, pid and a token string, with room to spare. */
+    private static final int MAX_HELLO_BYTES = 4096;
+
+    /** Before the handshake a worker may send one small HELLO, nothing else: nothing large is allocated. */
+    private static boolean admitHello(byte type, long sequence, int bodyBytes) throws ProtocolException {
+        if (type != Protocol.FRAME_HELLO || bodyBytes > MAX_HELLO_BYTES) {
+            throw new ProtocolException("expected HELLO, got " + Protocol.frameName(type) + " of " + bodyBytes + " bytes");
+        }
+        return true;
     }
 
     private static String checkHello(Frame hello, String token, long pid) throws IOException {

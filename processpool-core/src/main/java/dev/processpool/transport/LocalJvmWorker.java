@@ -7,9 +7,7 @@ import dev.processpool.protocol.FrameWriter;
 import dev.processpool.protocol.TaskPayload;
 import dev.processpool.protocol.Protocol;
 import dev.processpool.protocol.ProtocolException;
-import dev.processpool.protocol.RemoteFailure;
 
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -86,6 +84,20 @@ final class LocalJvmWorker implements WorkerChannel {
             }
         } catch (IOException ignored) {
             // the stream closes when the process dies
+        } catch (Throwable e) {
+            // whatever went wrong here, the pipe must still be drained, or the worker blocks on its next write
+            drain(in);
+        }
+    }
+
+    private static void drain(InputStream in) {
+        byte[] sink = new byte[4096];
+        try {
+            while (in.read(sink) != -1) {
+                // discarded
+            }
+        } catch (Throwable ignored) {
+            // the stream closes when the process dies
         }
     }
 
@@ -121,7 +133,7 @@ final class LocalJvmWorker implements WorkerChannel {
         }
         try {
             events.output(stream, text, markedTask[stream.ordinal()]);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             // a listener's failure must not stop the pump (the pipe would fill and block the worker)
         }
     }
@@ -147,6 +159,14 @@ final class LocalJvmWorker implements WorkerChannel {
                 int n = super.read(b, off, len);
                 lastActivityNanos = System.nanoTime();
                 return n;
+            }
+
+            @Override
+            public long skip(long n) throws IOException {
+                // the body of an answer too large to keep: a chunk at a time, each a sign of life
+                long skipped = super.skip(Math.min(n, 64 * 1024));
+                lastActivityNanos = System.nanoTime();
+                return skipped;
             }
         };
     }
@@ -177,6 +197,7 @@ final class LocalJvmWorker implements WorkerChannel {
     void connected(SocketChannel channel, FrameReader reader, FrameWriter writer) {
         this.channel = channel;
         this.writer = writer;
+        reader.setGate(this::admit);
         Thread t = new Thread(() -> readLoop(reader), "processpool-worker-" + number + "-channel");
         t.setDaemon(true);
         readerThread = t;
@@ -211,6 +232,38 @@ final class LocalJvmWorker implements WorkerChannel {
         return sb.toString();
     }
 
+    /**
+     * The reader's gate: every frame's header is checked before its body is read, and a task's answer is
+     * admitted by the pool (which may wait for memory to hold it, or have it skipped).
+     */
+    private boolean admit(byte type, long sequence, int bodyBytes) throws IOException, InterruptedException {
+        if (type != Protocol.FRAME_RESULT && type != Protocol.FRAME_ERROR) {
+            Protocol.checkFromWorker(type, bodyBytes);
+            return true;
+        }
+        waitingForPool = true; // before looking at shutdownRequested: kill() sets that, then looks at this
+        try {
+            if (shutdownRequested) {
+                throw new InterruptedException("the worker is being stopped");
+            }
+            return events.answerArriving(type, sequence, bodyBytes);
+        } catch (ProtocolException e) {
+            violationReported = true;
+            throw e;
+        } finally {
+            waitingForPool = false;
+        }
+    }
+
+    /** The reader thread is in the pool's hands (waiting for memory): a kill interrupts it. */
+    private volatile boolean waitingForPool;
+    /** The pool found a protocol violation itself and has dealt with it. */
+    private volatile boolean violationReported;
+
+    /**
+     * Reads frames until the channel ends, then waits for the process and reports its exit. Whatever it hits,
+     * an error included, the worker is killed and its exit reported: this thread never dies silently.
+     */
     private void readLoop(FrameReader reader) {
         String broken = null;
         try {
@@ -223,22 +276,37 @@ final class LocalJvmWorker implements WorkerChannel {
                 }
             }
         } catch (ProtocolException e) {
-            broken = e.getMessage();
+            broken = violationReported ? null : e.getMessage();
+        } catch (java.io.InterruptedIOException e) {
+            // killed while the pool made the reader wait: judged below like an end of stream
         } catch (IOException e) {
             // connection reset and the like: the worker is going away; judged below like an end of stream
-        } catch (RuntimeException e) {
+        } catch (OutOfMemoryError e) {
+            broken = "the parent ran out of memory reading the worker's frames (" + e.getMessage() + ")";
+        } catch (Throwable e) {
             broken = "channel reader failed: " + e;
         }
-        LocalJvmTransport.closeQuietly(channel);
+        finish(broken);
+    }
+
+    /** The channel has ended: kill the worker if it broke the protocol, wait for it, report its exit. */
+    private void finish(String broken) {
+        int exitCode = -1;
+        Thread.interrupted(); // an interrupt that stopped a wait in the pool has done its work
         try {
-            if (broken == null && !shutdownRequested && !process.waitFor(1, TimeUnit.SECONDS)) {
+            LocalJvmTransport.closeQuietly(channel);
+            if (broken == null && !shutdownRequested && !violationReported && !process.waitFor(1, TimeUnit.SECONDS)) {
                 broken = "worker closed its channel but kept running";
             }
             if (broken != null) {
-                events.channelBroken(broken);
+                String reason = broken;
+                kill();
+                report(() -> events.channelBroken(reason));
+            }
+            if (violationReported) {
                 kill();
             }
-            process.waitFor();
+            waitUninterruptibly();
             if (groupLeader) {
                 // Whatever the worker's tasks started and left behind in its process group goes too.
                 ProcessTrees.signalGroup(process.pid(), true);
@@ -247,8 +315,46 @@ final class LocalJvmWorker implements WorkerChannel {
             stdoutPump.join(500);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (Throwable e) {
+            kill(); // whatever happened above, the worker goes
+        } finally {
+            try {
+                exitCode = process.isAlive() ? -1 : process.exitValue();
+            } catch (Throwable ignored) {
+                // keep -1
+            }
+            int code = exitCode;
+            report(() -> events.exited(code, stderrTail()));
         }
-        events.exited(process.isAlive() ? -1 : process.exitValue(), stderrTail());
+    }
+
+    /** Waits for the process to exit (it has been killed or is exiting); an interrupt does not stop the wait. */
+    private void waitUninterruptibly() {
+        boolean interrupted = Thread.interrupted();
+        while (true) {
+            try {
+                process.waitFor();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Tells the pool; a failure to do so (an error while the heap is exhausted) is retried once. */
+    private static void report(Runnable event) {
+        try {
+            event.run();
+        } catch (Throwable first) {
+            try {
+                event.run();
+            } catch (Throwable ignored) {
+                // nothing more can be done from this thread
+            }
+        }
     }
 
     private void dispatch(Frame frame) throws IOException {
@@ -263,23 +369,9 @@ final class LocalJvmWorker implements WorkerChannel {
                 events.taskProgress(frame.sequence());
                 break;
             case Protocol.FRAME_RESULT:
-                events.taskSucceeded(frame.sequence(), frame);
+            case Protocol.FRAME_ERROR:
+                events.answer(frame);
                 break;
-            case Protocol.FRAME_ERROR: {
-                long seq = frame.sequence();
-                DataInputStream in = frame.fields();
-                in.skipNBytes(8);
-                RemoteFailure failure;
-                try {
-                    failure = RemoteFailure.decode(in);
-                } catch (ProtocolException e) {
-                    throw e;
-                } catch (IOException e) {
-                    throw new ProtocolException("malformed ERROR frame: " + e);
-                }
-                events.taskFailed(seq, failure);
-                break;
-            }
             case Protocol.FRAME_RECLAIMED: {
                 java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(frame.body());
                 int n = frame.body().length < 4 ? -1 : in.getInt();
@@ -367,6 +459,10 @@ final class LocalJvmWorker implements WorkerChannel {
     @Override
     public void kill() {
         shutdownRequested = true;
+        Thread reading = readerThread;
+        if (waitingForPool && reading != null && reading != Thread.currentThread()) {
+            reading.interrupt(); // it waits in the pool (for memory), not on the channel
+        }
         if (process.isAlive()) {
             ProcessTrees.signal(process.toHandle(), groupLeader, true);
         }

@@ -2,7 +2,7 @@ package dev.processpool.transport;
 
 import dev.processpool.WorkerOutputListener;
 import dev.processpool.protocol.Frame;
-import dev.processpool.protocol.RemoteFailure;
+import dev.processpool.protocol.ProtocolException;
 
 import java.util.List;
 
@@ -21,14 +21,24 @@ public interface WorkerEvents {
     /** The worker's heartbeat arrived. */
     void heartbeat();
 
-    /** The task finished with a result (serialised). */
-    void taskSucceeded(long sequence, Frame result);
+    /**
+     * The header of a task's answer (a {@link dev.processpool.protocol.Protocol#FRAME_RESULT RESULT} or
+     * {@link dev.processpool.protocol.Protocol#FRAME_ERROR ERROR} frame) has arrived, before its body is read.
+     * May wait (for memory to hold the body); the time it waits is not the worker's silence.
+     *
+     * @param valueBytes the bytes of the body after the sequence number
+     * @return true to read the body ({@link #answer} follows), false to skip it unread
+     * @throws ProtocolException    if the worker may not send this answer now: the reader stops, and
+     *                              {@link #channelBroken} has already been reported
+     * @throws InterruptedException if the worker is being killed while this waits
+     */
+    boolean answerArriving(byte type, long sequence, int valueBytes) throws ProtocolException, InterruptedException;
+
+    /** A task's answer, whole, after {@link #answerArriving} said to read it: a RESULT or ERROR frame. */
+    void answer(Frame frame);
 
     /** The worker gave these tasks back unstarted (in the order it received them); it will not run them. */
     void tasksGivenBack(long[] sequences);
-
-    /** The task failed in the worker. */
-    void taskFailed(long sequence, RemoteFailure failure);
 
     /**
      * The channel broke (the worker sent something the protocol does not allow, or closed it while alive).

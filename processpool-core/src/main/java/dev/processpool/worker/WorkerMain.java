@@ -29,7 +29,7 @@ import java.nio.file.Path;
  *
  * <p>Parent death is noticed twice over: the reader thread sees the channel's end-of-file at once, and a
  * watcher thread sees the worker re-parented (checked every {@value #PARENT_CHECK_MILLIS} ms). Either way
- * the worker kills the processes its tasks started and halts.
+ * the worker kills the processes its tasks started (its whole process group, when it leads one) and halts.
  *
  * <p>With the single argument {@code --train} it runs a training session instead, against a parent inside
  * the same JVM (see {@link Training}), to have the JVM write a class-data archive when it exits.
@@ -242,7 +242,9 @@ public final class WorkerMain {
                         throw new ProtocolException("unexpected frame from the pool: " + frame);
                 }
             }
-        } catch (IOException e) {
+        } catch (Throwable e) {
+            // the channel failed (or this thread did): the worker can no longer hear the pool, so it goes, with
+            // what its tasks started; the pool sees its exit
             System.err.println("processpool worker: channel failed: " + e);
             parentGone();
         }
@@ -322,13 +324,15 @@ public final class WorkerMain {
     private static volatile long lastProgressNanos;
 
     private static void sendHeartbeats(FrameWriter writer, int intervalMillis) {
-        try {
-            while (true) {
+        while (true) {
+            try {
                 Thread.sleep(intervalMillis);
                 writer.writeEmpty(Protocol.FRAME_HEARTBEAT);
+            } catch (InterruptedException | IOException e) {
+                return; // the channel is gone: the main loop notices and leaves
+            } catch (Throwable e) {
+                // an error here (the heap exhausted by the task) must not end the heartbeats: try again
             }
-        } catch (InterruptedException | IOException e) {
-            // the channel is gone: the main loop notices and leaves
         }
     }
 
@@ -488,9 +492,12 @@ public final class WorkerMain {
         return parent == null ? -1L : parent.pid();
     }
 
-    /** The parent is gone: take down what our tasks started and leave at once, without shutdown hooks. */
+    /**
+     * The parent is gone: take down what our tasks started, the whole process group included (see
+     * {@link OwnProcessGroup}), and leave at once, without shutdown hooks.
+     */
     private static void parentGone() {
-        ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+        OwnProcessGroup.killAll();
         Runtime.getRuntime().halt(EXIT_PARENT_GONE);
     }
 }

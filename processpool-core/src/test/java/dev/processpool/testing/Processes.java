@@ -28,4 +28,38 @@ public final class Processes {
             return h.get().isAlive();
         }
     }
+
+    /**
+     * The running processes (zombies excluded) whose process group is one of {@code pgids}, found by reading
+     * {@code /proc/<pid>/stat}: re-parented processes included, which {@link ProcessHandle#descendants()} misses.
+     */
+    public static java.util.List<Long> membersOfGroups(java.util.Set<Long> pgids) {
+        java.util.List<Long> members = new java.util.ArrayList<>();
+        java.io.File[] entries = new java.io.File("/proc").listFiles();
+        if (entries == null) {
+            return members;
+        }
+        for (java.io.File e : entries) {
+            String name = e.getName();
+            if (!name.chars().allMatch(Character::isDigit)) {
+                continue;
+            }
+            try {
+                String stat = Files.readString(Paths.get("/proc", name, "stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                char state = f[0].charAt(0);
+                if (state != 'Z' && state != 'X' && pgids.contains(Long.parseLong(f[2]))) {
+                    members.add(Long.parseLong(name));
+                }
+            } catch (IOException | RuntimeException gone) {
+                // exited meanwhile
+            }
+        }
+        return members;
+    }
+
+    /** The command line of a process, or "?" when it cannot be read. */
+    public static String commandLine(long pid) {
+        return ProcessHandle.of(pid).flatMap(h -> h.info().commandLine()).orElse("?");
+    }
 }

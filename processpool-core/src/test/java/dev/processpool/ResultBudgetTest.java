@@ -1,0 +1,91 @@
+package dev.processpool;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The result memory budget's waiting is fair to the workers (issue 9, item 1): an answer that waits for the
+ * budget holds its worker's frames up (heartbeats included), but that wait is the pool's doing, so it counts
+ * neither as the worker's silence nor against the task's timeout.
+ */
+class ResultBudgetTest {
+
+    private static final Duration AWAIT = Duration.ofSeconds(60);
+
+    /** A result of some MiB whose decoding in the parent takes {@code readMillis} (its readObject sleeps). */
+    static final class SlowToRead implements Serializable {
+        private static final long serialVersionUID = 1L;
+        final byte[] data;
+        final long readMillis;
+
+        SlowToRead(int bytes, long readMillis) {
+            this.data = new byte[bytes];
+            this.readMillis = readMillis;
+        }
+
+        private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+            in.defaultReadObject();
+            try {
+                Thread.sleep(readMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    static TaskFunction slowToRead() {
+        return (args, kwargs) -> new SlowToRead(((Number) args.get(0)).intValue(), ((Number) args.get(1)).longValue());
+    }
+
+    @Test
+    void answersThatWaitForTheBudgetAreNeitherSilenceNorRunningTime() throws Exception {
+        // one 10 MiB answer fits at a time; each takes 1.5 s to decode, so the third waits about 3 s, three times
+        // the unresponsive timeout and the tasks' own timeout
+        PoolConfig cfg = PoolConfig.builder().minSize(3).maxSize(3).maxQueuedRequests(0)
+                .resultMemoryBudget(12L << 20).heartbeatInterval(Duration.ofMillis(400))
+                .unresponsiveTimeout(Duration.ofSeconds(1)).outputListener((pid, taskId, stream, line) -> { })
+                .build();
+        try (ProcessPool pool = new ProcessPool(cfg)) {
+            assertThat(pool.awaitReady(AWAIT)).isTrue();
+            List<ProcessTask> tasks = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                ProcessTask t = ProcessTask.builder(slowToRead()).args(10 << 20, 1500L)
+                        .timeout(Duration.ofSeconds(1)).build();
+                tasks.add(t);
+                pool.queueTask(t);
+            }
+            for (ProcessTask t : tasks) {
+                assertThat(t.future()).succeedsWithin(AWAIT).isInstanceOf(SlowToRead.class);
+            }
+            // the same three workers: none was killed
+            assertThat(tasks.stream().map(ProcessTask::getWorkerPid).distinct()).hasSize(3);
+            assertThat(pool.getWorkers()).extracting(WorkingProcess::pid)
+                    .containsExactlyInAnyOrderElementsOf(tasks.stream().map(ProcessTask::getWorkerPid).toList());
+        }
+    }
+
+    @Test
+    void aResultLargerThanTheWholeBudgetFailsAloneAndItsWorkerGoesOn() throws Exception {
+        PoolConfig cfg = PoolConfig.builder().minSize(1).maxSize(1).maxQueuedRequests(0)
+                .resultMemoryBudget(4L << 20).outputListener((pid, taskId, stream, line) -> { }).build();
+        try (ProcessPool pool = new ProcessPool(cfg)) {
+            ProcessTask big = pool.createAndQueueTask(FaultTasks.bigResult(), 8);
+            ProcessTask fits = pool.createAndQueueTask(FaultTasks.bigResult(), 3);
+            Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() -> big.future().get());
+            assertThat(failure.getCause()).isInstanceOf(ResultTransferException.class)
+                    .hasMessageContaining(big.getTaskID()).hasMessageContaining("8 MiB")
+                    .hasMessageContaining("budget of 4194304 bytes");
+            assertThat(fits.future()).succeedsWithin(AWAIT);
+            assertThat(((byte[]) fits.taskResults()).length).isEqualTo(3 << 20);
+            assertThat(fits.getWorkerPid()).isEqualTo(big.getWorkerPid());
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package dev.processpool.internal;
+
+import dev.processpool.PoolConfig;
+import dev.processpool.TaskException;
+import dev.processpool.TaskTimeoutException;
+import dev.processpool.protocol.TaskPayload;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Issue 9, item 7: the timer thread decides; it never does slow work. Against a transport whose kills are as
+ * slow as the test likes (no processes): every task times out at about the same instant, and every outcome
+ * must arrive while the first kill is still under way; no kill runs on the timer thread.
+ */
+class TimerThreadTest {
+
+    private static final int WORKERS = 10;
+
+    @Test
+    void everyTimeoutHasItsOutcomeWhileKillsAreStillUnderWayAndNoKillRunsOnTheTimer() throws Exception {
+        FakeTransport transport = new FakeTransport();
+        ResultDelivery delivery = new ResultDelivery();
+        PoolConfig config = PoolConfig.builder().minSize(WORKERS).maxSize(WORKERS).maxQueuedRequests(0)
+                .pipelineDepth(1).heartbeatInterval(Duration.ZERO).terminationGrace(Duration.ZERO).build();
+        PoolEngine engine = new PoolEngine("timer-test", config, transport, delivery, getClass().getClassLoader());
+        Map<Long, TaskException> outcomes = new ConcurrentHashMap<>();
+        try {
+            engine.start();
+            assertThat(engine.awaitReady(WORKERS, System.nanoTime() + Duration.ofSeconds(30).toNanos())).isTrue();
+            for (long seq = 1; seq <= WORKERS; seq++) {
+                long id = seq;
+                Submission s = new Submission(seq, "t" + seq,
+                        new TaskPayload(new byte[] {1}, null, new byte[0]),
+                        () -> Duration.ofMillis(200), () -> Duration.ZERO, new TaskCompletion() {
+                            @Override
+                            public boolean complete(Object result, TaskException failure, long pid, long runNanos) {
+                                outcomes.put(id, failure);
+                                return false;
+                            }
+
+                            @Override
+                            public void runCallbacks() {
+                            }
+                        });
+                assertThat(engine.submit(s, true, Long.MAX_VALUE)).isTrue();
+            }
+            // Every worker's kill is stuck until the gate opens: every outcome must arrive regardless.
+            await().atMost(Duration.ofSeconds(20)).until(() -> outcomes.size() == WORKERS);
+            assertThat(outcomes.values()).allMatch(f -> f instanceof TaskTimeoutException);
+            assertThat(transport.killGate.getCount()).as("the kills are still under way").isEqualTo(1);
+            await().atMost(Duration.ofSeconds(20)).until(() -> transport.killThreads.size() == WORKERS);
+            assertThat(transport.killThreads).as("threads the kills ran on").noneMatch(n -> n.endsWith("-timer"));
+        } finally {
+            System.out.println("outcomes before the first kill was let through: " + outcomes.size() + " of " + WORKERS
+                    + "; kills called on threads " + transport.killThreads);
+            transport.killGate.countDown();
+            engine.beginShutdown(); // as ProcessPool.shutdown does: no replacements from now on
+            engine.stopWorkers("test over", true);
+            engine.terminate();
+        }
+    }
+}

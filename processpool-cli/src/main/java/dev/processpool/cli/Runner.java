@@ -10,6 +10,7 @@ import dev.processpool.ProcessTask;
 import dev.processpool.ResourceLimitException;
 import dev.processpool.TaskCancelledException;
 import dev.processpool.TaskException;
+import dev.processpool.TaskPool;
 import dev.processpool.TaskExecutionException;
 import dev.processpool.TaskTimeoutException;
 import dev.processpool.WorkerDiedException;
@@ -54,7 +55,8 @@ final class Runner {
     record Settings(TaskTarget task, List<String> workerClassPath, URLClassLoader taskLoader, String input,
                     String output, int min, int max, int queue, Duration timeout, int maxTasksPerWorker,
                     List<String> jvmOptions, boolean ordered, boolean failFast, boolean quiet, boolean progress,
-                    Duration shutdownTimeout, java.nio.file.Path classDataCache) {
+                    Duration shutdownTimeout, java.nio.file.Path classDataCache, List<String> cluster,
+                    String clusterName) {
     }
 
     static final int EXIT_OK = 0;
@@ -104,7 +106,9 @@ final class Runner {
     private volatile boolean inputFailed;
     private volatile boolean finishing;
     private OutputSink sink;
-    private ProcessPool pool;
+    private TaskPool pool;
+    /** With --cluster: the client pool's cluster side (where each task ran); else null. */
+    private ClusterSupport.Client cluster;
     private Progress progress;
 
     Runner(Settings settings, PrintStream stderr) {
@@ -129,6 +133,16 @@ final class Runner {
             stderr.println("processpool: cannot write the output " + s.output() + ": " + describe(e));
             return EXIT_USAGE;
         }
+        if (s.cluster() != null) {
+            try {
+                cluster = ClusterSupport.load().connect(s.clusterName(), s.cluster(), s.queue());
+            } catch (RuntimeException e) {
+                closeQuietly(in);
+                sink.close();
+                stderr.println("processpool: " + e.getMessage());
+                return EXIT_USAGE;
+            }
+        }
         Signals.onInterrupt(this::interrupted);
         Signals.onTerminate(this::terminated);
         if (s.progress()) {
@@ -136,7 +150,7 @@ final class Runner {
             System.setErr(console.asPrintStream());
             countInputLinesAhead();
         }
-        pool = new ProcessPool(poolConfig());
+        pool = cluster != null ? cluster.pool() : new ProcessPool(poolConfig());
         pool.daemonize();
         Thread monitor = daemon("processpool-monitor", this::monitor);
         monitor.start();
@@ -203,24 +217,31 @@ final class Runner {
     }
 
     private PoolConfig poolConfig() {
+        return workerPool(s.min(), s.max(), s.queue(), s.maxTasksPerWorker(), s.workerClassPath(), s.jvmOptions(),
+                s.classDataCache(), s.quiet(), console).build();
+    }
+
+    /** The settings of the CLI's worker pools: of a local run, and of {@code processpool member}. */
+    static PoolConfig.Builder workerPool(int min, int max, int queue, int maxTasksPerWorker, List<String> classPath,
+                                         List<String> jvmOptions, java.nio.file.Path classDataCache, boolean quiet,
+                                         Console console) {
         WorkerOutputListener forward = (pid, taskId, stream, text) -> {
-            if (!s.quiet()) {
+            if (!quiet) {
                 console.message("[worker " + (pid > 0 ? String.valueOf(pid) : "starting") + (taskId == null ? "" : ", " + taskId.replace('-', ' '))
                         + (stream == WorkerOutputListener.Stream.STDERR ? ", stderr] " : "] ") + text);
             }
         };
         return PoolConfig.builder()
-                .minSize(s.min())
-                .maxSize(s.max())
-                .maxQueuedRequests(s.queue())
-                .maxTasksPerWorker(s.maxTasksPerWorker())
-                .classPath(s.workerClassPath())
-                .addJvmOptions(s.jvmOptions().toArray(String[]::new))
-                .classDataCache(s.classDataCache())
+                .minSize(min)
+                .maxSize(max)
+                .maxQueuedRequests(queue)
+                .maxTasksPerWorker(maxTasksPerWorker)
+                .classPath(classPath)
+                .addJvmOptions(jvmOptions.toArray(String[]::new))
+                .classDataCache(classDataCache)
                 .terminationGrace(Duration.ofSeconds(1))
                 .outputListener(forward)
-                .workerMainClass(CliWorkerMain.class.getName())
-                .build();
+                .workerMainClass(CliWorkerMain.class.getName());
     }
 
     // ========================================================================================== input
@@ -247,7 +268,9 @@ final class Runner {
                 InputParser.Request request;
                 try {
                     request = parser.parse(text);
-                    Invoker.check(request.target(), s.taskLoader(), request.args(), request.kwargs());
+                    if (cluster == null) { // on a cluster, the members' class path decides
+                        Invoker.check(request.target(), s.taskLoader(), request.args(), request.kwargs());
+                    }
                 } catch (InputParser.LineException e) {
                     badInput(seq, line, e.id, e.getMessage());
                     continue;
@@ -431,6 +454,15 @@ final class Runner {
     }
 
     private void done(Pending p, ObjectNode rec, Status status, Long ms, Long pid, boolean workerGone) {
+        ProcessTask task = tasks.get("line-" + p.line);
+        if (cluster != null && task != null) {
+            String member = cluster.member(task);
+            rec.put("member", member);
+            rec.put("attempts", cluster.attempts(task));
+            if (member != null && rec.get("error") instanceof ObjectNode error && error.hasNonNull("message")) {
+                error.put("message", error.get("message").asText() + " (on member " + member + ")");
+            }
+        }
         forget("line-" + p.line);
         emit(p.seq, rec, status, ms, pid, workerGone);
         if (status != Status.OK && status != Status.CANCELLED && s.failFast()) {
@@ -667,8 +699,10 @@ final class Runner {
     private void monitor() {
         while (!Thread.currentThread().isInterrupted()) {
             try {
-                for (WorkingProcess w : pool.getWorkers()) {
-                    stats.sawWorker(w.pid());
+                if (pool instanceof ProcessPool local) {
+                    for (WorkingProcess w : local.getWorkers()) {
+                        stats.sawWorker(w.pid());
+                    }
                 }
                 if (progress != null) {
                     progress.update();

@@ -28,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -74,6 +75,9 @@ public final class ClusterMember implements AutoCloseable {
     private final Set<String> liveJobs = ConcurrentHashMap.newKeySet();
     private final Thread taker;
     private final ScheduledExecutorService housekeeper;
+    /** Sends outcomes back, one at a time, off Hazelcast's and the local pool's threads. */
+    private final java.util.concurrent.ExecutorService reporter =
+            Executors.newSingleThreadExecutor(r -> daemon(r, "processpool-member-reporter"));
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final Object lifecycle = new Object();
     private volatile boolean taking = true;
@@ -136,19 +140,31 @@ public final class ClusterMember implements AutoCloseable {
     // ============================================================================================ taking
 
     private void take() {
+        List<Wire.Task> batch = new ArrayList<>();
         while (taking) {
             try {
                 capacity.acquire();
             } catch (InterruptedException e) {
                 return;
             }
-            boolean used = false;
+            int slots = 1;
             try {
-                Wire.Task t = tasks.poll(500, TimeUnit.MILLISECONDS);
-                if (t != null && taking) {
-                    used = start(t);
-                } else if (t != null) {
-                    tasks.offer(t); // leaving: the task was not claimed, so it simply goes back
+                Wire.Task first = tasks.poll(500, TimeUnit.MILLISECONDS);
+                if (first != null) {
+                    batch.add(first);
+                    // More free workers: take what waits for them too, in the same round trip.
+                    int more = capacity.drainPermits();
+                    slots += more;
+                    if (more > 0) {
+                        tasks.drainTo(batch, more);
+                    }
+                }
+                for (Wire.Task t : batch) {
+                    if (taking && start(t)) {
+                        slots--;
+                    } else if (!taking) {
+                        tasks.offer(t); // leaving: not claimed, so it simply goes back
+                    }
                 }
             } catch (InterruptedException e) {
                 return;
@@ -159,26 +175,39 @@ public final class ClusterMember implements AutoCloseable {
                 LOG.warn("member {}: taking a task failed; retrying", address, e);
                 pause(200);
             } finally {
-                if (!used) {
-                    capacity.release();
-                }
+                batch.clear();
+                capacity.release(slots);
             }
         }
     }
 
-    /** Claims a task and queues it locally; false if it is not to run here (and holds no capacity). */
+    /**
+     * Starts an attempt here: queues it in the local pool at once and claims it meanwhile (the claim is off the
+     * task's critical path). If the claim fails (another member's copy, or its pool gave the attempt up) the
+     * local task is cancelled and its outcome never reported. False if it is not to run here at all.
+     */
     private boolean start(Wire.Task t) {
         if (!jobAlive(t.jobId)) {
             LOG.debug("member {}: dropped {}: its pool is gone", address, t);
             return false;
         }
         IMap<Long, Wire.Claim> claims = hz.getMap(Wire.claims(t.jobId));
-        Wire.Claim prev = claims.putIfAbsent(t.key(), Wire.Claim.byMember(uuid, address));
-        if (prev != null) {
-            LOG.debug("member {}: dropped {}: {}", address, t, prev);
-            return false;
-        }
-        ProcessTask local = localTask(t, t.taskId);
+        Wire.Claim mine = Wire.Claim.byMember(uuid, address);
+        // Hazelcast may run the processor twice (an invocation retried after the partition's owner left):
+        // finding its own claim then means it won.
+        CompletableFuture<Boolean> claimed = claims.submitToKey(t.key(), new Wire.ClaimIfAbsent(mine))
+                .toCompletableFuture()
+                // An invocation that failed (its partition's owner left) may have been applied all the same:
+                // ask again, in a way that answers the same whether it was or not.
+                .exceptionallyAsync(failure -> retried(() -> claims.putIfAbsent(t.key(), mine), "claim " + t), reporter)
+                .thenApply(prev -> {
+                    boolean won = prev == null || prev.equals(mine);
+                    if (!won) {
+                        LOG.debug("member {}: dropped {}: {}", address, t, prev);
+                    }
+                    return won;
+                });
+        ProcessTask local = localTask(t, t.taskId, claimed);
         held.computeIfAbsent(t.jobId, j -> new ConcurrentHashMap<>()).put(t.key(), local);
         try {
             try {
@@ -186,38 +215,48 @@ public final class ClusterMember implements AutoCloseable {
             } catch (IllegalArgumentException idInUse) {
                 // another pool's task with the same id runs here: tell them apart
                 forget(t, local);
-                local = localTask(t, t.taskId + "@" + t.jobId.substring(0, 8) + "." + t.attempt);
+                local = localTask(t, t.taskId + "@" + t.jobId.substring(0, 8) + "." + t.attempt, claimed);
                 held.get(t.jobId).put(t.key(), local);
                 pool.queueTask(local, false, false);
             }
         } catch (RuntimeException e) {
-            // the local pool is shutting down: give the task back by leaving it unreported; its pool sees
-            // this member leave and runs it again
+            // the local pool is shutting down: the task is left unreported; its pool sees this member leave
+            // and runs it again
             forget(t, local);
-            silenced.add(local);
             LOG.warn("member {}: could not run {}: {}", address, t, e.toString());
             return false;
         }
+        ProcessTask queued = local;
+        claimed.whenComplete((ok, failure) -> {
+            if (!Boolean.TRUE.equals(ok)) {
+                pool.cancel(queued); // its outcome is not reported (see report)
+            }
+        });
         return true;
     }
 
     /** The local task for an attempt: the client's payload, timeouts and, where it is free here, its id. */
-    private ProcessTask localTask(Wire.Task t, String id) {
+    private ProcessTask localTask(Wire.Task t, String id, CompletableFuture<Boolean> claimed) {
         return ProcessTask.builder(new PayloadTask(t.payload, address))
                 .taskId(id)
                 .timeout(Duration.ofMillis(t.timeoutMillis))
                 .progressTimeout(Duration.ofMillis(t.progressTimeoutMillis))
-                .callback((task, result) -> report(t, task, result, null))
-                .exceptionCallback((task, failure) -> report(t, task, null, failure))
+                .callback((task, result) -> claimed.whenCompleteAsync(
+                        (ok, e) -> report(t, task, Boolean.TRUE.equals(ok), result, null), reporter))
+                .exceptionCallback((task, failure) -> claimed.whenCompleteAsync(
+                        (ok, e) -> report(t, task, Boolean.TRUE.equals(ok), null, failure), reporter))
                 .build();
     }
 
-    /** The outcome of a task run here: back to its pool, unless silenced. Runs in the local pool's callback thread. */
-    private void report(Wire.Task t, ProcessTask local, Object result, TaskException failure) {
+    /**
+     * The outcome of a task run here: back to its pool, unless silenced or not claimed by this member. Runs in
+     * the reporter thread, once the claim is decided.
+     */
+    private void report(Wire.Task t, ProcessTask local, boolean claimed, Object result, TaskException failure) {
         try {
             forget(t, local);
-            if (silenced.remove(local) || failure instanceof TaskCancelledException) {
-                return;
+            if (silenced.remove(local) || !claimed || failure instanceof TaskCancelledException) {
+                return; // its pool is gone or cancelled it, someone else holds the attempt, or this member leaves
             }
             Wire.Result r;
             if (failure == null) {
@@ -228,12 +267,32 @@ public final class ClusterMember implements AutoCloseable {
                         Wire.Result.FAILED, encode(t, relabel(t, failure)));
             }
             if (jobAlive(t.jobId)) {
-                hz.getQueue(Wire.results(t.jobId)).offer(r);
+                // A result offered twice (an offer retried after the queue's owner left) is dropped by the pool.
+                retried(() -> hz.getQueue(Wire.results(t.jobId)).offer(r), "report " + t);
             }
         } catch (Throwable e) {
             LOG.warn("member {}: could not report the outcome of {}", address, t, e);
         } finally {
             capacity.release();
+        }
+    }
+
+    /**
+     * Runs a cluster operation, trying again (for 10 s) while it fails for want of a member: the claim and the
+     * outcome of a task must not be lost to a member that left in the middle of them.
+     */
+    private <T> T retried(java.util.function.Supplier<T> operation, String what) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            try {
+                return operation.get();
+            } catch (RuntimeException e) {
+                if (System.nanoTime() > deadline || !hz.getLifecycleService().isRunning()) {
+                    throw e;
+                }
+                LOG.debug("member {}: {} failed ({}); trying again", address, what, e.toString());
+                pause(100);
+            }
         }
     }
 
@@ -427,6 +486,12 @@ public final class ClusterMember implements AutoCloseable {
                 dropJob(jobId, "is still waiting for it: this member is leaving, the task runs again elsewhere");
             }
             housekeeper.shutdownNow();
+            reporter.shutdown();
+            try {
+                reporter.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             try {
                 hz.shutdown();
             } catch (RuntimeException e) {

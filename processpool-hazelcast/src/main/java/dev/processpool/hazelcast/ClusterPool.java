@@ -183,7 +183,10 @@ public final class ClusterPool implements TaskPool {
         this.housekeeper = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, name + "-housekeeper"));
         long renew = Math.max(200, config.getLeaseTimeout().toMillis() / 5);
         leaser.scheduleWithFixedDelay(this::renewLease, renew, renew, TimeUnit.MILLISECONDS);
-        housekeeper.scheduleWithFixedDelay(() -> recover(false), 2, 2, TimeUnit.SECONDS);
+        // The sweep covers missed events: every 2 s tasks held by members no longer in the cluster, every 10 s
+        // also tasks that left the queue without a claim (a poll whose answer was lost with a member).
+        AtomicLong sweeps = new AtomicLong();
+        housekeeper.scheduleWithFixedDelay(() -> recover(sweeps.incrementAndGet() % 5 == 0), 2, 2, TimeUnit.SECONDS);
         this.receiver = daemon(this::receive, name + "-results");
         receiver.start();
     }
@@ -457,11 +460,11 @@ public final class ClusterPool implements TaskPool {
     // ========================================================================================== recovery
 
     private void onMemberRemoved(Member member) {
-        LOG.info("{}: member {} left the cluster; its tasks run again elsewhere", name, member.getAddress());
+        LOG.warn("{}: member {} left the cluster; the tasks it held run again elsewhere", name, member.getAddress());
         // At once for the tasks it is known to hold; a moment later for those it may have taken without a claim
         // yet (a live member claims within microseconds of taking a task).
         runHousekeeping(() -> recover(false));
-        housekeeper.schedule(() -> recover(true), 1, TimeUnit.SECONDS);
+        housekeeper.schedule(() -> recover(true), 500, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -473,48 +476,76 @@ public final class ClusterPool implements TaskPool {
             return;
         }
         try {
-            Set<String> live = new HashSet<>();
-            for (Member m : hz.getCluster().getMembers()) {
-                live.add(m.getUuid().toString());
-            }
-            List<TaskLedger.Suspect> suspects = ledger.suspects(live, unclaimedToo);
-            if (suspects.isEmpty()) {
+            Set<String> live = liveMembers();
+            List<TaskLedger.Suspect> limbo = new ArrayList<>();
+            check(ledger.suspects(live, unclaimedToo), live, limbo);
+            if (limbo.isEmpty()) {
                 return;
             }
-            Set<Long> keys = new HashSet<>();
-            for (TaskLedger.Suspect s : suspects) {
-                keys.add(s.key());
-            }
-            Map<Long, Wire.Claim> now = claims.getAll(keys);
-            Set<Long> queued = null;
-            for (TaskLedger.Suspect s : suspects) {
-                Wire.Claim c = now.get(s.key());
-                if (c == null) {
-                    if (queued == null) {
-                        queued = queuedKeys();
-                    }
-                    if (queued.contains(s.key())) {
-                        continue; // waiting in the queue
-                    }
-                    c = claims.putIfAbsent(s.key(), Wire.Claim.tombstone(Wire.Claim.LOST));
-                    if (c == null) {
-                        retry(s.seq(), s.attempt(), "a member took it and left the cluster before starting it");
-                        continue;
-                    }
-                }
-                if (c.isMember()) {
-                    if (live.contains(c.memberUuid)) {
-                        onClaim(s.key(), c);
-                    } else {
-                        retry(s.seq(), s.attempt(), "member " + c.member + " left the cluster while holding it");
-                    }
-                } else if (c.kind == Wire.Claim.LOST) {
-                    retry(s.seq(), s.attempt(), "it was lost with a member that left the cluster");
+            // Neither claimed nor queued: taken by a member that died before claiming it, or by a live one that
+            // is claiming it this very moment. A second look a second later tells them apart; what is still in
+            // limbo then gets a tombstone (so a late claim fails) and its next attempt.
+            Thread.sleep(1_000);
+            live = liveMembers();
+            List<TaskLedger.Suspect> stillUnclaimed = new ArrayList<>();
+            check(limbo, live, stillUnclaimed);
+            for (TaskLedger.Suspect s : stillUnclaimed) {
+                Wire.Claim c = claims.putIfAbsent(s.key(), Wire.Claim.tombstone(Wire.Claim.LOST));
+                if (c == null || c.kind == Wire.Claim.LOST) {
+                    retry(s.seq(), s.attempt(), "a member took it and left the cluster before starting it");
+                } else {
+                    check(List.of(s), live, new ArrayList<>());
                 }
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             if (state != RunState.TERMINATED && hz.getLifecycleService().isRunning()) {
                 LOG.warn("{}: checking for tasks of departed members failed; trying again shortly", name, e);
+            }
+        }
+    }
+
+    private Set<String> liveMembers() {
+        Set<String> live = new HashSet<>();
+        for (Member m : hz.getCluster().getMembers()) {
+            live.add(m.getUuid().toString());
+        }
+        return live;
+    }
+
+    /**
+     * Looks up who holds each suspect attempt: a live member (fine), a departed one (next attempt), our own
+     * tombstone (next attempt, if not given yet), nobody while it waits in the queue (fine), or nobody at all
+     * (added to {@code limbo}).
+     */
+    private void check(List<TaskLedger.Suspect> suspects, Set<String> live, List<TaskLedger.Suspect> limbo) {
+        if (suspects.isEmpty()) {
+            return;
+        }
+        Set<Long> keys = new HashSet<>();
+        for (TaskLedger.Suspect s : suspects) {
+            keys.add(s.key());
+        }
+        Map<Long, Wire.Claim> now = claims.getAll(keys);
+        Set<Long> queued = null;
+        for (TaskLedger.Suspect s : suspects) {
+            Wire.Claim c = now.get(s.key());
+            if (c == null) {
+                if (queued == null) {
+                    queued = queuedKeys();
+                }
+                if (!queued.contains(s.key())) {
+                    limbo.add(s);
+                }
+            } else if (c.isMember()) {
+                if (live.contains(c.memberUuid)) {
+                    onClaim(s.key(), c);
+                } else {
+                    retry(s.seq(), s.attempt(), "member " + c.member + " left the cluster while holding it");
+                }
+            } else if (c.kind == Wire.Claim.LOST) {
+                retry(s.seq(), s.attempt(), "it was lost with a member that left the cluster");
             }
         }
     }
@@ -542,7 +573,7 @@ public final class ClusterPool implements TaskPool {
                     new WorkerDiedException(t.taskId, -1, -1, r.entry().lostAttempts), -1, 0);
             return;
         }
-        LOG.info("{}: task {} runs again (attempt {} of {}): {}", name, r.next().taskId, r.next().attempt,
+        LOG.debug("{}: task {} runs again (attempt {} of {}): {}", name, r.next().taskId, r.next().attempt,
                 r.next().maxAttempts, why);
         if (paused) {
             ledger.hold(seq);

@@ -15,7 +15,8 @@ import java.io.IOException;
  * <pre>
  *   processpool.tasks            IQueue&lt;Task&gt;         every client's waiting tasks; members poll it when a worker is free
  *   processpool.jobs             IMap&lt;jobId, Lease&gt;   one entry per connected client pool, renewed while it lives
- *   processpool.claims.JOB       IMap&lt;key, Claim&gt;     who holds attempt k of task s (key = s * 256 + k), or a tombstone
+ *   processpool.claims.JOB       IMap&lt;key, Claim&gt;     who holds attempt k of task s (key = s * 256 + k), or a tombstone;
+ *                                                    members claim with {@link ClaimIfAbsent}, clients with putIfAbsent
  *   processpool.results.JOB      IQueue&lt;Result&gt;       outcomes for the client pool of job JOB
  *   processpool.cancel           ITopic&lt;Cancel&gt;       "kill the worker running this attempt"
  * </pre>
@@ -37,6 +38,7 @@ final class Wire {
     private static final int CLAIM = 3;
     private static final int LEASE = 4;
     private static final int CANCEL_NOTICE = 5;
+    private static final int CLAIM_IF_ABSENT = 6;
 
     /** Attempts are numbered 1..255 within a key. */
     static final int MAX_ATTEMPTS = 255;
@@ -67,6 +69,7 @@ final class Wire {
                 case CLAIM: return new Claim();
                 case LEASE: return new Lease();
                 case CANCEL_NOTICE: return new Cancel();
+                case CLAIM_IF_ABSENT: return new ClaimIfAbsent();
                 default: return null;
             }
         }
@@ -364,6 +367,46 @@ final class Wire {
             jobId = in.readString();
             seq = in.readLong();
             attempt = in.readInt();
+        }
+    }
+
+    /**
+     * Claims an entry if nobody has (put-if-absent as an entry processor, so a member can claim without
+     * waiting for the answer); returns the claim that was there, or null if this one was put.
+     */
+    static final class ClaimIfAbsent extends Base implements com.hazelcast.map.EntryProcessor<Long, Claim, Claim> {
+        private Claim claim;
+
+        ClaimIfAbsent() {
+        }
+
+        ClaimIfAbsent(Claim claim) {
+            this.claim = claim;
+        }
+
+        @Override
+        public Claim process(java.util.Map.Entry<Long, Claim> entry) {
+            Claim prev = entry.getValue();
+            if (prev == null) {
+                entry.setValue(claim);
+            }
+            return prev;
+        }
+
+        @Override
+        public int getClassId() {
+            return CLAIM_IF_ABSENT;
+        }
+
+        @Override
+        public void writeData(ObjectDataOutput out) throws IOException {
+            claim.writeData(out);
+        }
+
+        @Override
+        public void readData(ObjectDataInput in) throws IOException {
+            claim = new Claim();
+            claim.readData(in);
         }
     }
 }

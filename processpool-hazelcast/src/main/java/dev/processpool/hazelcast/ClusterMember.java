@@ -396,6 +396,8 @@ public final class ClusterMember implements AutoCloseable {
             if (isOldest()) {
                 removeOrphans(snapshot.keySet());
             }
+            hz.getMap(Wire.MEMBERS).setAsync(uuid, address + " held " + getNumHeldTasks() + " workers "
+                    + pool.getMaxSize(), 5, TimeUnit.SECONDS);
         } catch (RuntimeException e) {
             if (hz.getLifecycleService().isRunning()) {
                 LOG.warn("member {}: watching the client pools failed; trying again", address, e);

@@ -232,17 +232,10 @@ public class ProcessPool implements TaskPool {
         if (!task.markQueued()) {
             throw new IllegalStateException(task + " has been queued already; create a new task");
         }
-        String id = givenId;
+        String id = null;
         boolean accepted = false;
         try {
-            if (id == null) {
-                do {
-                    id = "task-" + autoIds.incrementAndGet();
-                } while (idsInUse.putIfAbsent(id, task) != null);
-            } else if (idsInUse.putIfAbsent(id, task) != null) {
-                throw new IllegalArgumentException("task id '" + id + "' is in use by a task that has not finished");
-            }
-            task.assignId(id);
+            id = dev.processpool.internal.TaskAccess.get().reserveId(task, idsInUse, autoIds);
             TaskPayload payload = serialize(task);
             if (usePoolCallbacks) {
                 task.enablePoolCallbacks();

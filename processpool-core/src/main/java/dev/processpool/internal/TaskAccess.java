@@ -6,6 +6,9 @@ import dev.processpool.ResultCallback;
 import dev.processpool.TaskException;
 import dev.processpool.protocol.TaskPayload;
 
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
 /**
  * What a {@link dev.processpool.TaskPool} implementation outside {@code dev.processpool} (processpool-hazelcast's
  * cluster pool) needs of a {@link ProcessTask}, the same steps {@link dev.processpool.ProcessPool} takes: claim
@@ -48,6 +51,25 @@ public abstract class TaskAccess {
     public abstract void unmarkQueued(ProcessTask task, String previousId);
 
     public abstract void assignId(ProcessTask task, String id);
+
+    /**
+     * Gives a task being queued its id and registers it in {@code idsInUse}: the id it was given, unless an
+     * unfinished task of the pool has it, or else the first free {@code task-N}.
+     *
+     * @throws IllegalArgumentException if the given id is in use
+     */
+    public final String reserveId(ProcessTask task, Map<String, ProcessTask> idsInUse, AtomicLong autoIds) {
+        String id = task.getTaskID();
+        if (id == null) {
+            do {
+                id = "task-" + autoIds.incrementAndGet();
+            } while (idsInUse.putIfAbsent(id, task) != null);
+        } else if (idsInUse.putIfAbsent(id, task) != null) {
+            throw new IllegalArgumentException("task id '" + id + "' is in use by a task that has not finished");
+        }
+        assignId(task, id);
+        return id;
+    }
 
     /**
      * The task as a worker receives it, serialised as the local pool does it.

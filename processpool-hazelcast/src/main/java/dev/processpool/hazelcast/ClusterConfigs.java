@@ -160,4 +160,28 @@ public final class ClusterConfigs {
             serialization.setJavaSerializationFilterConfig(new JavaSerializationFilterConfig());
         }
     }
+
+    /** The members of the cluster now, {@code host:port}, oldest first. */
+    static List<String> members(com.hazelcast.core.HazelcastInstance hz) {
+        List<String> out = new ArrayList<>();
+        for (com.hazelcast.cluster.Member m : hz.getCluster().getMembers()) {
+            out.add(m.getAddress().getHost() + ":" + m.getAddress().getPort());
+        }
+        return out;
+    }
+
+    static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** Sleeps (between retries; never to wait for something), keeping an interrupt. */
+    static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 }

@@ -430,11 +430,7 @@ public final class ClusterMember implements AutoCloseable {
 
     /** The members of the cluster now, {@code host:port}, oldest first. */
     public List<String> getMembers() {
-        List<String> out = new ArrayList<>();
-        for (Member m : hz.getCluster().getMembers()) {
-            out.add(m.getAddress().getHost() + ":" + m.getAddress().getPort());
-        }
-        return out;
+        return ClusterConfigs.members(hz);
     }
 
     /** The member's local pool (read-only use: its workers and counters). */
@@ -510,17 +506,11 @@ public final class ClusterMember implements AutoCloseable {
     }
 
     private static Thread daemon(Runnable r, String name) {
-        Thread t = new Thread(r, name);
-        t.setDaemon(true);
-        return t;
+        return ClusterConfigs.daemon(r, name);
     }
 
     private static void pause(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        ClusterConfigs.pause(millis);
     }
 
 }

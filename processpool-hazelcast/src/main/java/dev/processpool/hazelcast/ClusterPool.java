@@ -262,18 +262,11 @@ public final class ClusterPool implements TaskPool {
         if (!access.markQueued(task)) {
             throw new IllegalStateException(task + " has been queued already; create a new task");
         }
-        String id = givenId;
+        String id = null;
         boolean accepted = false;
         boolean slot = false;
         try {
-            if (id == null) {
-                do {
-                    id = "task-" + autoIds.incrementAndGet();
-                } while (idsInUse.putIfAbsent(id, task) != null);
-            } else if (idsInUse.putIfAbsent(id, task) != null) {
-                throw new IllegalArgumentException("task id '" + id + "' is in use by a task that has not finished");
-            }
-            access.assignId(task, id);
+            id = access.reserveId(task, idsInUse, autoIds);
             TaskPayload payload = access.payload(task);
             byte[] bytes;
             try {
@@ -633,11 +626,7 @@ public final class ClusterPool implements TaskPool {
 
     @Override
     public boolean processAllResults(Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout");
-        requireNotInCallback("processAllResults");
-        if (timeout.isNegative()) {
-            throw new IllegalArgumentException("timeout must not be negative: " + timeout);
-        }
+        requireWaitable(timeout, "processAllResults");
         try {
             return delivery.awaitSettled(sequences.get(), System.nanoTime() + saturatedNanos(timeout));
         } catch (InterruptedException e) {
@@ -742,11 +731,7 @@ public final class ClusterPool implements TaskPool {
      */
     @Override
     public boolean shutdown(Duration timeout) {
-        Objects.requireNonNull(timeout, "timeout");
-        requireNotInCallback("shutdown");
-        if (timeout.isNegative()) {
-            throw new IllegalArgumentException("timeout must not be negative: " + timeout);
-        }
+        requireWaitable(timeout, "shutdown");
         synchronized (lifecycle) {
             if (state == RunState.TERMINATED) {
                 return true;
@@ -916,11 +901,7 @@ public final class ClusterPool implements TaskPool {
 
     /** The members now in the cluster, {@code host:port}. */
     public List<String> getMembers() {
-        List<String> out = new ArrayList<>();
-        for (Member m : hz.getCluster().getMembers()) {
-            out.add(m.getAddress().getHost() + ":" + m.getAddress().getPort());
-        }
-        return out;
+        return ClusterConfigs.members(hz);
     }
 
     /** The id under which this pool's tasks, claims and results live in the cluster. */
@@ -991,25 +972,24 @@ public final class ClusterPool implements TaskPool {
         }
     }
 
-    private void requireNotInCallback(String method) {
+    /** A wait of {@code timeout} in {@code method}: not negative, and not from a callback of this pool. */
+    private void requireWaitable(Duration timeout, String method) {
+        Objects.requireNonNull(timeout, "timeout");
         if (delivery.inCallback()) {
             throw new IllegalStateException(method + " cannot be called from a callback of the same pool: it waits "
                     + "for callbacks to run, that one's included");
         }
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("timeout must not be negative: " + timeout);
+        }
     }
 
     private static Thread daemon(Runnable r, String threadName) {
-        Thread t = new Thread(r, threadName);
-        t.setDaemon(true);
-        return t;
+        return ClusterConfigs.daemon(r, threadName);
     }
 
     private static void pause(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        ClusterConfigs.pause(millis);
     }
 
     private static long saturatedNanos(Duration d) {

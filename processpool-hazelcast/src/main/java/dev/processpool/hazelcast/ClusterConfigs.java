@@ -64,6 +64,9 @@ public final class ClusterConfigs {
         joinConfig.getTcpIpConfig().setEnabled(true).setMembers(members);
         // Bind the listening socket to the address above only, not to every interface (Hazelcast's default).
         config.setProperty("hazelcast.socket.bind.any", "false");
+        // The members to join are listed: no need for Hazelcast's default 5 s of listening for others first
+        // (members that start at the same moment and form two clusters merge a moment later).
+        config.setProperty("hazelcast.wait.seconds.before.join", "1");
         commonProperties(config);
         // A client's death is noticed through its lease (see ClusterMember); the member's own hook would
         // stop Hazelcast before the member has handed back what it holds.

@@ -157,14 +157,14 @@ public final class ClusterPool implements TaskPool {
         this.resultLoader = loader != null ? loader : ClusterPool.class.getClassLoader();
 
         this.jobs = hz.getMap(Wire.JOBS);
+        // The lease before the job's own structures: members remove claims and results of unknown jobs.
+        this.lease = new Wire.Lease(ManagementFactory.getRuntimeMXBean().getName(), 0,
+                config.getLeaseTimeout().toMillis());
+        jobs.set(jobId, lease);
         this.tasks = hz.getQueue(Wire.TASKS);
         this.claims = hz.getMap(Wire.claims(jobId));
         this.results = hz.getQueue(Wire.results(jobId));
         this.cancels = hz.getTopic(Wire.CANCEL);
-        // The lease first: members treat claims and results of a job they do not know as garbage.
-        this.lease = new Wire.Lease(ManagementFactory.getRuntimeMXBean().getName(), 0,
-                config.getLeaseTimeout().toMillis());
-        jobs.set(jobId, lease);
         this.claimListener = claims.addEntryListener((EntryAddedListener<Long, Wire.Claim>) e -> onClaim(e.getKey(),
                 e.getValue()), true);
         this.membershipListener = hz.getCluster().addMembershipListener(new MembershipListener() {

@@ -281,4 +281,28 @@ class ClusterPoolTest {
         assertThat(hz.getMap(Wire.JOBS).containsKey(jobId)).isFalse();
         assertThat(hz.getDistributedObjects()).noneMatch(o -> o.getName().endsWith(jobId));
     }
+
+    @Test
+    void aPoolThatLosesTheClusterFailsItsTasksAndTakesNoMore() throws Exception {
+        String name = "lost-" + UUID.randomUUID().toString().substring(0, 8);
+        int port = freePort();
+        ClusterMember alone = ClusterMember.start(ClusterMemberConfig.builder(name).port(port)
+                .poolConfig(PoolConfig.builder().minSize(0).maxSize(1).build()).build());
+        ClusterPool pool = ClusterPool.connect(ClusterPoolConfig.builder(name).addresses(List.of("127.0.0.1:" + port))
+                .connectTimeout(Duration.ofSeconds(3)).build());
+        try {
+            ProcessTask running = ProcessTask.builder(sleep(60_000)).build();
+            pool.queueTask(running);
+            await().atMost(Duration.ofSeconds(30)).until(() -> pool.getNumRunningTasks() == 1);
+            alone.getHazelcastInstance().getLifecycleService().terminate(); // the cluster is gone at once
+            alone.getPool().shutdown(Duration.ZERO);
+            assertThatThrownBy(() -> running.future().get(60, TimeUnit.SECONDS)).hasCauseInstanceOf(WorkerDiedException.class)
+                    .hasMessageContaining("shut down");
+            assertThatThrownBy(() -> pool.queueTask(ProcessTask.builder(square()).args(1).build()))
+                    .isInstanceOf(java.util.concurrent.RejectedExecutionException.class);
+        } finally {
+            pool.shutdown(Duration.ZERO);
+            alone.close();
+        }
+    }
 }

@@ -55,7 +55,7 @@ final class MemberCommand implements Callable<Integer> {
     @Option(names = "--port", required = true, paramLabel = "PORT", description = "The member's port.")
     private int port;
 
-    @Option(names = "--join", paramLabel = "HOST:PORT[,HOST:PORT...]", split = ",",
+    @Option(names = "--join", paramLabel = "HOST:PORT", split = ",",
             description = "Members to join (default: none, this one forms the cluster).")
     private List<String> join = new ArrayList<>();
 

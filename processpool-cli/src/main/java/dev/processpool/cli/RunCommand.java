@@ -145,7 +145,7 @@ final class RunCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     private Duration shutdownTimeout;
 
-    @Option(names = "--cluster", paramLabel = "HOST:PORT[,HOST:PORT...]", split = ",",
+    @Option(names = "--cluster", paramLabel = "HOST:PORT", split = ",",
             description = "Run the tasks on the workers of a cluster of 'processpool member's instead of local"
                     + " workers (this command then runs none); needs --cluster-name. --min, --max and the worker"
                     + " options are the members'; --queue bounds the tasks waiting in the cluster.")

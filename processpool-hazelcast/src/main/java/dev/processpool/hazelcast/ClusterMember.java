@@ -235,7 +235,11 @@ public final class ClusterMember implements AutoCloseable {
         return true;
     }
 
-    /** The local task for an attempt: the client's payload, timeouts and, where it is free here, its id. */
+    /**
+     * The local task for an attempt: the client's payload, timeouts and, where it is free here, its id. (Once
+     * the core retries tasks whose worker died (issue 12), this is where the attempt's remaining retries,
+     * {@code maxAttempts - attempt}, and its number, for TaskContext, go to the local pool.)
+     */
     private ProcessTask localTask(Wire.Task t, String id, CompletableFuture<Boolean> claimed) {
         return ProcessTask.builder(new PayloadTask(t.payload, address))
                 .taskId(id)

@@ -285,6 +285,8 @@ public final class ClusterPool implements TaskPool {
             long seq = sequences.incrementAndGet();
             Completion completion = new Completion(task);
             Submission s = new Submission(seq, id, payload, task::getTimeOut, task::getProgressTimeout, completion);
+            // The retry limit travels with the task (Wire.Task.maxAttempts), so that it can be the task's own:
+            // once ProcessTask has retries (issue 12), task.getRetries() goes here, the config's as default.
             Wire.Task first = new Wire.Task(jobId, seq, 1, config.getRetries() + 1, id,
                     task.getTimeOut().toMillis(), task.getProgressTimeout().toMillis(), bytes);
             TaskLedger.Entry entry = new TaskLedger.Entry(seq, new Handle(s, completion), first, waitingSlots != null);

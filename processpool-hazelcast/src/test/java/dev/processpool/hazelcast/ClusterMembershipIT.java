@@ -26,7 +26,7 @@ class ClusterMembershipIT extends ClusterITBase {
         int p2 = freePort();
         ClusterProcess m1 = member("m1", p1, List.of(), 2);
         awaitJoined(m1);
-        int n = 300;
+        int n = 600; // 15 s of work for the first member alone: the second joins well before the end
         Path output = dir.resolve("out.jsonl");
         ClusterProcess client = client("client", List.of(p1), lines("in.jsonl", n, "[50]"), output, "--task", SLEEP,
                 "--queue", "8");

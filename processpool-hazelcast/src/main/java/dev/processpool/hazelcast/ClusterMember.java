@@ -216,7 +216,7 @@ public final class ClusterMember implements AutoCloseable {
                 // another pool's task with the same id runs here: tell them apart
                 forget(t, local);
                 local = localTask(t, t.taskId + "@" + t.jobId.substring(0, 8) + "." + t.attempt, claimed);
-                held.get(t.jobId).put(t.key(), local);
+                held.computeIfAbsent(t.jobId, j -> new ConcurrentHashMap<>()).put(t.key(), local);
                 pool.queueTask(local, false, false);
             }
         } catch (RuntimeException e) {
@@ -402,7 +402,7 @@ public final class ClusterMember implements AutoCloseable {
             }
             hz.getMap(Wire.MEMBERS).setAsync(uuid, address + " held " + getNumHeldTasks() + " workers "
                     + pool.getMaxSize(), 5, TimeUnit.SECONDS);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // a scheduled task that throws is never run again: this one must not
             if (hz.getLifecycleService().isRunning()) {
                 LOG.warn("member {}: watching the client pools failed; trying again", address, e);
             }

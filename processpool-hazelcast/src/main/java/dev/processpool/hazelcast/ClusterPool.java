@@ -494,7 +494,7 @@ public final class ClusterPool implements TaskPool {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // a scheduled task that throws is never run again: this one must not
             if (state != RunState.TERMINATED && hz.getLifecycleService().isRunning()) {
                 LOG.warn("{}: checking for tasks of departed members failed; trying again shortly", name, e);
             }
@@ -830,9 +830,9 @@ public final class ClusterPool implements TaskPool {
                 return;
             }
             lease = next;
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // a scheduled task that throws is never run again: this one must not
             if (state == RunState.RUNNING && hz.getLifecycleService().isRunning()) {
-                LOG.debug("{}: lease renewal failed; retrying", name, e);
+                LOG.warn("{}: renewing its lease failed; retrying", name, e);
             }
         }
     }

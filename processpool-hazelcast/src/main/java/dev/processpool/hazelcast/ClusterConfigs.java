@@ -187,4 +187,27 @@ public final class ClusterConfigs {
             Thread.currentThread().interrupt();
         }
     }
+
+    /**
+     * Runs a cluster operation, trying again every 100 ms for up to {@code timeoutMillis} while it throws:
+     * operations that Hazelcast does not retry by itself (a queue offer, say) fail while a member that owned
+     * their partition is leaving. Only for operations whose repetition is harmless here (duplicates of tasks,
+     * claims and results are dropped by the claim and the one-outcome rule).
+     */
+    static <T> T retried(com.hazelcast.core.HazelcastInstance hz, java.util.function.Supplier<T> operation,
+                         long timeoutMillis, String what) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (true) {
+            try {
+                return operation.get();
+            } catch (RuntimeException e) {
+                if (System.nanoTime() > deadline || !hz.getLifecycleService().isRunning()) {
+                    throw e;
+                }
+                org.slf4j.LoggerFactory.getLogger(ClusterConfigs.class).debug("{} failed ({}); trying again", what,
+                        e.toString());
+                pause(100);
+            }
+        }
+    }
 }

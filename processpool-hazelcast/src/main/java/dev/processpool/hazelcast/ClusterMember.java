@@ -286,18 +286,7 @@ public final class ClusterMember implements AutoCloseable {
      * outcome of a task must not be lost to a member that left in the middle of them.
      */
     private <T> T retried(java.util.function.Supplier<T> operation, String what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            try {
-                return operation.get();
-            } catch (RuntimeException e) {
-                if (System.nanoTime() > deadline || !hz.getLifecycleService().isRunning()) {
-                    throw e;
-                }
-                LOG.debug("member {}: {} failed ({}); trying again", address, what, e.toString());
-                pause(100);
-            }
-        }
+        return ClusterConfigs.retried(hz, operation, 10_000, "member " + address + ": " + what);
     }
 
     private void forget(Wire.Task t, ProcessTask local) {

@@ -350,10 +350,15 @@ public final class ClusterPool implements TaskPool {
         }
     }
 
-    /** Offers an attempt to the cluster; a task that cannot be offered fails (the cluster is unreachable). */
+    /**
+     * Offers an attempt to the cluster, trying again while a member is leaving (an offer that may have got
+     * through is harmless: a second copy finds the attempt claimed); a task that cannot be offered within the
+     * connect timeout fails.
+     */
     private void send(TaskLedger.Entry entry, Wire.Task attempt) {
         try {
-            if (!tasks.offer(attempt)) {
+            if (!ClusterConfigs.retried(hz, () -> tasks.offer(attempt), config.getConnectTimeout().toMillis(),
+                    name + ": offering " + attempt)) {
                 throw new IllegalStateException("the cluster's task queue refused it");
             }
         } catch (RuntimeException e) {

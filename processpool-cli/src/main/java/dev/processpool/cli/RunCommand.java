@@ -1,5 +1,6 @@
 package dev.processpool.cli;
 
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
@@ -171,6 +172,15 @@ final class RunCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     private Duration shutdownTimeout;
 
+    @Option(names = "--cluster", paramLabel = "HOST:PORT", split = ",",
+            description = "Run the tasks on the workers of a cluster of 'processpool member's instead of local"
+                    + " workers (this command then runs none); needs --cluster-name. --min, --max and the worker"
+                    + " options are the members'; --queue bounds the tasks waiting in the cluster.")
+    private List<String> cluster;
+
+    @Option(names = "--cluster-name", paramLabel = "NAME", description = "The members' cluster name.")
+    private String clusterName;
+
     @Override
     public Integer call() {
         Runner.Settings settings = settings();
@@ -214,43 +224,17 @@ final class RunCommand implements Callable<Integer> {
             throw usage("--max-string-length must be 1 or more, was " + maxStringLength);
         }
         checkFiles();
-        List<String> jvm = new ArrayList<>();
-        if (workerHeap != null) {
-            if (!workerHeap.matches("\\d+[kKmMgGtT]?") || workerHeap.matches("0+[kKmMgGtT]?")) {
-                throw usage("Invalid value for option '--worker-heap': '" + workerHeap
-                        + "' is not a heap size; e.g. 512m, 2g");
-            }
-            jvm.add("-Xmx" + workerHeap);
+        List<String> jvm = workerJvmOptions(spec.commandLine(), workerHeap, jvmOptions, classDataCache);
+        TaskClassPath tasks = taskClassPath(spec.commandLine(), classPath);
+        if ((cluster == null) != (clusterName == null)) {
+            throw usage(cluster == null ? "--cluster-name needs --cluster HOST:PORT" : "--cluster needs --cluster-name NAME");
         }
-        for (String o : jvmOptions) {
-            if (o.isBlank()) {
-                throw usage("--jvm-opt must not be blank");
-            }
-            jvm.add(o.strip());
-        }
-        if (classDataCache != null && Files.exists(classDataCache) && !Files.isDirectory(classDataCache)) {
-            throw usage("--class-data-cache must name a directory (or one to create), not a file: " + classDataCache);
-        }
-        List<String> extra = new ArrayList<>();
-        List<URL> urls = new ArrayList<>();
-        for (String value : classPath) {
-            for (String entry : value.split(File.pathSeparator)) {
-                if (entry.isBlank()) {
-                    continue;
-                }
-                addClassPathEntry(entry, extra, urls);
-            }
-        }
-        List<String> workerClassPath = new ArrayList<>(ownClassPath());
-        workerClassPath.addAll(extra);
-        URLClassLoader loader = new URLClassLoader("processpool-tasks", urls.toArray(URL[]::new),
-                RunCommand.class.getClassLoader());
         // a line may hold a string of maxStringLength characters, each up to 6 bytes as a \\u escape
         long maxLineBytes = Math.min(Integer.MAX_VALUE - 16L, 6L * maxStringLength + (1 << 20));
-        return new Runner.Settings(target, allowed, workerClassPath, loader, input, output, min, max, q, timeout,
-                maxTasksPerWorker, jvm, ordered, failFast, quiet,
+        return new Runner.Settings(target, allowed, tasks.workerClassPath(), tasks.loader(), input, output, min, max,
+                q, timeout, maxTasksPerWorker, jvm, ordered, failFast, quiet,
                 progress != null ? progress : !quiet && Console.stderrIsTerminal(), shutdownTimeout, classDataCache,
-                maxLineBytes, resume, jobLog);
+                maxLineBytes, resume, jobLog, cluster, clusterName);
     }
 
     /** --resume needs an output file; no file may be both read and written. */
@@ -279,12 +263,59 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private void addClassPathEntry(String entry, List<String> extra, List<URL> urls) {
+    /** The worker JVM options of --worker-heap and --jvm-opt, checked (also for {@code processpool member}). */
+    static List<String> workerJvmOptions(CommandLine cl, String workerHeap, List<String> jvmOptions,
+                                         Path classDataCache) {
+        List<String> jvm = new ArrayList<>();
+        if (workerHeap != null) {
+            if (!workerHeap.matches("\\d+[kKmMgGtT]?") || workerHeap.matches("0+[kKmMgGtT]?")) {
+                throw new ParameterException(cl, "Invalid value for option '--worker-heap': '" + workerHeap
+                        + "' is not a heap size; e.g. 512m, 2g");
+            }
+            jvm.add("-Xmx" + workerHeap);
+        }
+        for (String o : jvmOptions) {
+            if (o.isBlank()) {
+                throw new ParameterException(cl, "--jvm-opt must not be blank");
+            }
+            jvm.add(o.strip());
+        }
+        if (classDataCache != null && Files.exists(classDataCache) && !Files.isDirectory(classDataCache)) {
+            throw new ParameterException(cl, "--class-data-cache must name a directory (or one to create), not a file: "
+                    + classDataCache);
+        }
+        return jvm;
+    }
+
+    /** The workers' class path (this JVM's plus --classpath) and a loader over --classpath for checks here. */
+    record TaskClassPath(List<String> workerClassPath, URLClassLoader loader) {
+    }
+
+    /** Reads --classpath values (also for {@code processpool member}). */
+    static TaskClassPath taskClassPath(CommandLine cl, List<String> classPath) {
+        List<String> extra = new ArrayList<>();
+        List<URL> urls = new ArrayList<>();
+        for (String value : classPath) {
+            for (String entry : value.split(File.pathSeparator)) {
+                if (entry.isBlank()) {
+                    continue;
+                }
+                addClassPathEntry(cl, entry, extra, urls);
+            }
+        }
+        List<String> workerClassPath = new ArrayList<>(ownClassPath());
+        workerClassPath.addAll(extra);
+        URLClassLoader loader = new URLClassLoader("processpool-tasks", urls.toArray(URL[]::new),
+                RunCommand.class.getClassLoader());
+        return new TaskClassPath(workerClassPath, loader);
+    }
+
+    private static void addClassPathEntry(CommandLine cl, String entry, List<String> extra, List<URL> urls) {
         try {
             if (entry.endsWith("/*") || entry.equals("*")) {
                 Path dir = Path.of(entry.length() == 1 ? "." : entry.substring(0, entry.length() - 2));
                 if (!Files.isDirectory(dir)) {
-                    throw usage("Invalid value for option '--classpath': no such directory: " + dir);
+                    throw new ParameterException(cl, "Invalid value for option '--classpath': no such directory: " + dir);
                 }
                 try (DirectoryStream<Path> jars = Files.newDirectoryStream(dir, "*.{jar,JAR}")) {
                     for (Path jar : jars) {
@@ -296,7 +327,8 @@ final class RunCommand implements Callable<Integer> {
             }
             Path p = Path.of(entry);
             if (!Files.exists(p)) {
-                throw usage("Invalid value for option '--classpath': no such file or directory: " + entry);
+                throw new ParameterException(cl, "Invalid value for option '--classpath': no such file or directory: "
+                        + entry);
             }
             urls.add(p.toAbsolutePath().toUri().toURL());
             extra.add(p.toAbsolutePath().toString());
@@ -304,9 +336,10 @@ final class RunCommand implements Callable<Integer> {
             if (e instanceof ParameterException pe) {
                 throw pe;
             }
-            throw usage("Invalid value for option '--classpath': " + entry + ": " + e.getMessage());
+            throw new ParameterException(cl, "Invalid value for option '--classpath': " + entry + ": " + e.getMessage());
         } catch (IOException e) {
-            throw usage("Invalid value for option '--classpath': cannot list " + entry + ": " + e.getMessage());
+            throw new ParameterException(cl, "Invalid value for option '--classpath': cannot list " + entry + ": "
+                    + e.getMessage());
         }
     }
 

@@ -2,12 +2,9 @@ package dev.processpool.cli;
 
 import dev.processpool.PoolConfig;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,9 +42,6 @@ import java.util.concurrent.atomic.AtomicInteger;
         })
 final class MemberCommand implements Callable<Integer> {
 
-    @Spec
-    private CommandSpec spec;
-
     @Option(names = "--cluster-name", required = true, paramLabel = "NAME",
             description = "The cluster's name; members and clients must use the same.")
     private String clusterName;
@@ -66,30 +60,9 @@ final class MemberCommand implements Callable<Integer> {
     @Option(names = "--max", required = true, paramLabel = "N", description = "Most workers (tasks) at once.")
     private int max;
 
-    @Option(names = "--min", paramLabel = "N", defaultValue = "0",
-            description = "Workers kept alive even when idle (default: ${DEFAULT-VALUE}).")
-    private int min;
-
-    @Option(names = {"-cp", "--classpath", "--class-path"}, paramLabel = "PATH",
-            description = "Jars or class directories holding the task classes (repeatable, or joined with '"
-                    + "${sys:path.separator}'); dir/* takes every jar in dir.")
-    private List<String> classPath = new ArrayList<>();
-
-    @Option(names = "--max-tasks-per-worker", paramLabel = "N", defaultValue = "0",
-            description = "Replace a worker after this many tasks (default: never).")
-    private int maxTasksPerWorker;
-
-    @Option(names = "--worker-heap", paramLabel = "SIZE",
-            description = "Each worker's heap limit, e.g. 512m or 2g (default: 256m).")
-    private String workerHeap;
-
-    @Option(names = "--jvm-opt", paramLabel = "OPTION",
-            description = "An extra option for each worker JVM (repeatable).")
-    private List<String> jvmOptions = new ArrayList<>();
-
-    @Option(names = "--class-data-cache", paramLabel = "DIR",
-            description = "Keep class-data archives of the worker JVMs in DIR (default: none).")
-    private Path classDataCache;
+    /** --classpath, --min, --max-tasks-per-worker, --worker-heap, --jvm-opt, --class-data-cache: as run has them. */
+    @Mixin
+    private WorkerOptions workers;
 
     @Option(names = "--shutdown-timeout", paramLabel = "DURATION", converter = RunCommand.DurationConverter.class,
             defaultValue = "30s",
@@ -101,19 +74,13 @@ final class MemberCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (max < 1 || min < 0 || min > max) {
-            throw new ParameterException(spec.commandLine(), "--max must be 1 or more and --min 0.." + max
-                    + ", were " + max + " and " + min);
-        }
-        if (maxTasksPerWorker < 0) {
-            throw new ParameterException(spec.commandLine(), "--max-tasks-per-worker must be 0 or more");
-        }
-        List<String> jvm = RunCommand.workerJvmOptions(spec.commandLine(), workerHeap, jvmOptions, classDataCache);
-        RunCommand.TaskClassPath tasks = RunCommand.taskClassPath(spec.commandLine(), classPath);
+        workers.checkSizes(max);
+        List<String> jvm = workers.jvmOptions();
+        WorkerOptions.TaskClassPath tasks = workers.taskClassPath();
         Main.configureLogging(quiet);
         Console console = new Console(System.err);
-        PoolConfig pool = Runner.workerPool(min, max, 0, maxTasksPerWorker, tasks.workerClassPath(), jvm,
-                classDataCache, quiet, console).build();
+        PoolConfig pool = Runner.workerPool(workers.min, max, 0, workers.maxTasksPerWorker, tasks.workerClassPath(),
+                jvm, workers.classDataCache, quiet, console).build();
         ClusterSupport support;
         ClusterSupport.Member member;
         try {

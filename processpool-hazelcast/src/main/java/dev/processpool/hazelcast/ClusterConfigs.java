@@ -6,6 +6,9 @@ import com.hazelcast.config.JavaSerializationFilterConfig;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.SerializationConfig;
+import dev.processpool.internal.Logs;
+import org.slf4j.Logger;
+import org.slf4j.event.Level;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -25,6 +28,8 @@ import java.util.Objects;
  * your own; {@link ClusterMember} and {@link ClusterPool} add the serialisation they need to any configuration.
  */
 public final class ClusterConfigs {
+
+    private static final Logger LOG = Logs.logger(ClusterConfigs.class.getName(), Level.WARN);
 
     /** Hazelcast's default member port. */
     public static final int DEFAULT_PORT = 5701;
@@ -204,8 +209,7 @@ public final class ClusterConfigs {
                 if (System.nanoTime() > deadline || !hz.getLifecycleService().isRunning()) {
                     throw e;
                 }
-                org.slf4j.LoggerFactory.getLogger(ClusterConfigs.class).debug("{} failed ({}); trying again", what,
-                        e.toString());
+                LOG.debug("{} failed ({}); trying again", what, e.toString());
                 pause(100);
             }
         }

@@ -16,9 +16,10 @@ import dev.processpool.ResultTransferException;
 import dev.processpool.TaskCancelledException;
 import dev.processpool.TaskException;
 import dev.processpool.TaskExecutionException;
+import dev.processpool.internal.Logs;
 import dev.processpool.protocol.JavaSerialization;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -55,7 +56,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ClusterMember implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ClusterMember.class);
+    private static final Logger LOG = Logs.logger(ClusterMember.class.getName(), Level.WARN);
 
     private final HazelcastInstance hz;
     private final ProcessPool pool;

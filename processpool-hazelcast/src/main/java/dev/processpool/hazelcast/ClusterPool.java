@@ -21,6 +21,7 @@ import dev.processpool.TaskException;
 import dev.processpool.TaskPool;
 import dev.processpool.WorkerDiedException;
 import dev.processpool.WorkerStartException;
+import dev.processpool.internal.Logs;
 import dev.processpool.internal.ResultDelivery;
 import dev.processpool.internal.Submission;
 import dev.processpool.internal.TaskAccess;
@@ -29,7 +30,7 @@ import dev.processpool.protocol.JavaSerialization;
 import dev.processpool.protocol.TaskPayload;
 import dev.processpool.protocol.ValueCodec;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 import java.io.ObjectInputFilter;
 import java.lang.management.ManagementFactory;
@@ -94,7 +95,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ClusterPool implements TaskPool {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ClusterPool.class);
+    private static final Logger LOG = Logs.logger(ClusterPool.class.getName(), Level.WARN);
     private static final AtomicInteger POOL_NUMBERS = new AtomicInteger();
 
     private enum RunState { RUNNING, SHUTTING_DOWN, TERMINATED }

@@ -185,7 +185,9 @@ final class Runner {
         Signals.onInterrupt(this::interrupted);
         Signals.onTerminate(this::terminated);
         CliLog.to(console::message);
-        CliLog.hold();
+        if (cluster == null) {
+            CliLog.hold(); // until a local worker has started; a client of a cluster starts none
+        }
         if (s.progress()) {
             progress = new Progress(console, stats);
             System.setErr(console.asPrintStream());
@@ -551,8 +553,10 @@ final class Runner {
         }
         CliLog.drop();
         console.message("processpool: no worker could be started: " + startError + "\n"
-                + "processpool: check the workers' options (--jvm-opt, --worker-heap, --classpath) and the java"
-                + " they run on ($JAVA_HOME or the PATH)");
+                + (cluster == null ? "processpool: check the workers' options (--jvm-opt, --worker-heap, --classpath)"
+                + " and the java they run on ($JAVA_HOME or the PATH)"
+                : "processpool: check the members (processpool member): their workers' options (--jvm-opt,"
+                + " --worker-heap, --classpath), the java they run on, and that --cluster reaches them"));
         requestStop(Stop.NO_WORKERS, "workers could not start");
     }
 

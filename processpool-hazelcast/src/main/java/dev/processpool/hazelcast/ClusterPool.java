@@ -461,7 +461,8 @@ public final class ClusterPool implements TaskPool {
     // ========================================================================================== recovery
 
     private void onMemberRemoved(Member member) {
-        LOG.warn("{}: member {} left the cluster; the tasks it held run again elsewhere", name, member.getAddress());
+        LOG.warn("{}: member {}:{} left the cluster; the tasks it held run again elsewhere", name,
+                member.getAddress().getHost(), member.getAddress().getPort());
         // At once for the tasks it is known to hold; a moment later for those it may have taken without a claim
         // yet (a live member claims within microseconds of taking a task).
         runHousekeeping(() -> recover(false));

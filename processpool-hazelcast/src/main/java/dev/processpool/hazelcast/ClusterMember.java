@@ -16,6 +16,7 @@ import dev.processpool.ResultTransferException;
 import dev.processpool.TaskCancelledException;
 import dev.processpool.TaskException;
 import dev.processpool.TaskExecutionException;
+import dev.processpool.WorkerStartException;
 import dev.processpool.internal.Logs;
 import dev.processpool.protocol.JavaSerialization;
 import org.slf4j.Logger;
@@ -49,6 +50,12 @@ import java.util.concurrent.TimeUnit;
  * classes. A housekeeper watches the client pools' leases: a pool whose lease stands still past its timeout is
  * dead, and its tasks here are cancelled (their workers killed) and its traces removed from the cluster.
  *
+ * <p>A member whose workers cannot start (its local pool gave up, see {@link PoolConfig}, "When workers
+ * cannot be started") has no free worker: it takes no tasks, hands those it took back to the cluster
+ * unstarted (the same attempt, for another member), says so in its state, and tries again after
+ * {@value #START_RETRY_SECONDS} s. A client pool whose every member is in that state fails its waiting tasks
+ * with a {@link WorkerStartException}, as a local pool that gave up does.
+ *
  * <p>{@link #close()} stops taking tasks, lets those held finish within {@code drainTimeout} (what is still
  * running then is killed and runs again elsewhere as a further attempt), leaves the cluster gracefully and
  * stops the workers. A member that dies instead (SIGKILL) takes its workers with it: they exit when their
@@ -57,6 +64,8 @@ import java.util.concurrent.TimeUnit;
 public final class ClusterMember implements AutoCloseable {
 
     private static final Logger LOG = Logs.logger(ClusterMember.class.getName(), Level.WARN);
+    /** How long a member whose workers cannot start waits before it tries again. */
+    static final int START_RETRY_SECONDS = 30;
 
     private final HazelcastInstance hz;
     private final ProcessPool pool;
@@ -83,6 +92,9 @@ public final class ClusterMember implements AutoCloseable {
     private final Object lifecycle = new Object();
     private volatile boolean taking = true;
     private volatile boolean closed;
+    /** Why this member's workers cannot start (its local pool gave up), or null; and since when (nanoTime). */
+    private volatile String cannotStart;
+    private volatile long cannotStartSince;
 
     private ClusterMember(Config hazelcastConfig, ClusterMemberConfig config) {
         this.config = config;
@@ -147,6 +159,11 @@ public final class ClusterMember implements AutoCloseable {
                 capacity.acquire();
             } catch (InterruptedException e) {
                 return;
+            }
+            if (cannotStart != null) {
+                capacity.release(); // no worker can start here: take nothing until the pool tries again
+                pause(200);
+                continue;
             }
             int slots = 1;
             try {
@@ -263,6 +280,11 @@ public final class ClusterMember implements AutoCloseable {
             if (silenced.remove(local) || !claimed || failure instanceof TaskCancelledException) {
                 return; // its pool is gone or cancelled it, someone else holds the attempt, or this member leaves
             }
+            if (failure instanceof WorkerStartException) {
+                cannotStart(failure);
+                handBack(t);
+                return;
+            }
             Wire.Result r;
             if (failure == null) {
                 r = new Wire.Result(t.seq, t.attempt, uuid, address, local.getWorkerPid(), local.getRunTime().toNanos(),
@@ -279,6 +301,50 @@ public final class ClusterMember implements AutoCloseable {
             LOG.warn("member {}: could not report the outcome of {}", address, t, e);
         } finally {
             capacity.release();
+        }
+    }
+
+    /**
+     * The local pool has given up starting workers (a WorkerStartException only comes when none is alive):
+     * this member takes no tasks until it tries again.
+     */
+    private void cannotStart(TaskException failure) {
+        String message = String.valueOf(failure.getMessage());
+        String marker = "no worker could be started: ";
+        int at = message.indexOf(marker);
+        String why = at < 0 ? message : message.substring(at + marker.length());
+        cannotStartSince = System.nanoTime();
+        if (cannotStart == null) {
+            LOG.warn("member {}: takes no tasks while its workers cannot start ({}); it hands back those it took,"
+                    + " and tries again in {} s", address, why, START_RETRY_SECONDS);
+        }
+        cannotStart = why;
+    }
+
+    /**
+     * Gives an attempt that never started back to the cluster for another member: the same attempt (it cost
+     * nothing), unclaimed first so that whoever takes it next can claim it.
+     */
+    private void handBack(Wire.Task t) {
+        IMap<Long, Wire.Claim> claims = hz.getMap(Wire.claims(t.jobId));
+        retried(() -> claims.remove(t.key(), Wire.Claim.byMember(uuid, address)), "hand back " + t);
+        if (jobAlive(t.jobId)) {
+            retried(() -> tasks.offer(t), "hand back " + t);
+        }
+    }
+
+    /** After {@value #START_RETRY_SECONDS} s of not being able to start workers, lets the local pool try again. */
+    private void retryStartingWorkers() {
+        if (cannotStart == null
+                || System.nanoTime() - cannotStartSince < TimeUnit.SECONDS.toNanos(START_RETRY_SECONDS)) {
+            return;
+        }
+        cannotStart = null;
+        try {
+            pool.startProcessing();
+            LOG.info("member {}: tries again to start workers", address);
+        } catch (IllegalStateException shutDown) {
+            // leaving
         }
     }
 
@@ -390,8 +456,10 @@ public final class ClusterMember implements AutoCloseable {
             if (isOldest()) {
                 removeOrphans(snapshot.keySet());
             }
+            retryStartingWorkers();
+            String why = cannotStart;
             hz.getMap(Wire.MEMBERS).setAsync(uuid, address + " held " + getNumHeldTasks() + " workers "
-                    + pool.getMaxSize(), 5, TimeUnit.SECONDS);
+                    + pool.getMaxSize() + (why == null ? "" : Wire.CANNOT_START + why), 5, TimeUnit.SECONDS);
         } catch (Throwable e) { // a scheduled task that throws is never run again: this one must not
             if (hz.getLifecycleService().isRunning()) {
                 LOG.warn("member {}: watching the client pools failed; trying again", address, e);

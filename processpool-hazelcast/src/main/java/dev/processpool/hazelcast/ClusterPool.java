@@ -141,6 +141,8 @@ public final class ClusterPool implements TaskPool {
     private volatile ResultCallback poolCallback;
     private volatile ExceptionCallback poolExceptionCallback;
     private volatile Wire.Lease lease;
+    /** What every member said when none could start workers, once told; null while some member can. */
+    private volatile String noMemberCanStart;
 
     private ClusterPool(HazelcastInstance hz, boolean ownsInstance, ClusterPoolConfig config) {
         this.config = config;
@@ -185,9 +187,13 @@ public final class ClusterPool implements TaskPool {
         long renew = Math.max(200, config.getLeaseTimeout().toMillis() / 5);
         leaser.scheduleWithFixedDelay(this::renewLease, renew, renew, TimeUnit.MILLISECONDS);
         // The sweep covers missed events: every 2 s tasks held by members no longer in the cluster, every 10 s
-        // also tasks that left the queue without a claim (a poll whose answer was lost with a member).
+        // also tasks that left the queue without a claim (a poll whose answer was lost with a member). Every
+        // 2 s too: whether any member can start workers at all.
         AtomicLong sweeps = new AtomicLong();
-        housekeeper.scheduleWithFixedDelay(() -> recover(sweeps.incrementAndGet() % 5 == 0), 2, 2, TimeUnit.SECONDS);
+        housekeeper.scheduleWithFixedDelay(() -> {
+            recover(sweeps.incrementAndGet() % 5 == 0);
+            failIfNoMemberCanStart();
+        }, 2, 2, TimeUnit.SECONDS);
         this.receiver = daemon(this::receive, name + "-results");
         receiver.start();
     }
@@ -581,6 +587,54 @@ public final class ClusterPool implements TaskPool {
             ledger.hold(seq);
         } else {
             send(r.entry(), r.next());
+        }
+    }
+
+    /**
+     * When every member in the cluster says its workers cannot start (its local pool gave up; it takes no
+     * tasks meanwhile and hands back those it took), no task of this pool runs anywhere: the unfinished ones
+     * fail with a {@link WorkerStartException}, as the waiting tasks of a local pool that gave up with no
+     * worker alive do, rather than wait for ever. A member that says nothing (just joined, or its state
+     * expired) counts as able.
+     */
+    private void failIfNoMemberCanStart() {
+        if (state == RunState.TERMINATED || !hz.getLifecycleService().isRunning() || ledger.size() == 0) {
+            return;
+        }
+        try {
+            Set<String> live = liveMembers();
+            Map<String, String> states = hz.<String, String>getMap(Wire.MEMBERS).getAll(live);
+            List<String> reasons = new ArrayList<>();
+            for (String uuid : live) {
+                String st = states.get(uuid);
+                int at = st == null ? -1 : st.indexOf(Wire.CANNOT_START);
+                if (at < 0) {
+                    noMemberCanStart = null;
+                    return;
+                }
+                reasons.add(st.substring(0, st.indexOf(' ')) + ": " + st.substring(at + Wire.CANNOT_START.length()));
+            }
+            if (reasons.isEmpty()) {
+                return;
+            }
+            String why = "no member of cluster '" + config.getClusterName() + "' can start workers ("
+                    + String.join("; ", reasons) + ")";
+            if (!why.equals(noMemberCanStart)) {
+                noMemberCanStart = why;
+                LOG.error("{}: {}; its waiting tasks fail", name, why);
+            }
+            for (TaskLedger.Entry e : ledger.openEntries()) {
+                TaskLedger.Finished f = ledger.finish(e.seq);
+                if (f != null) {
+                    Wire.Task attempt = f.entry().current; // finished: it moves on no more
+                    complete(f, null, new WorkerStartException(attempt.taskId, why, null), -1, 0);
+                    stopAttempt(attempt);
+                }
+            }
+        } catch (Throwable e) { // a scheduled task that throws is never run again: this one must not
+            if (state != RunState.TERMINATED && hz.getLifecycleService().isRunning()) {
+                LOG.warn("{}: checking whether members can start workers failed; trying again shortly", name, e);
+            }
         }
     }
 

@@ -19,7 +19,8 @@ import java.io.IOException;
  *                                                    members claim with {@link ClaimIfAbsent}, clients with putIfAbsent
  *   processpool.results.JOB      IQueue&lt;Result&gt;       outcomes for the client pool of job JOB
  *   processpool.cancel           ITopic&lt;Cancel&gt;       "kill the worker running this attempt"
- *   processpool.members          IMap&lt;uuid, String&gt;  each member's state ("host:port held N workers M"), renewed
+ *   processpool.members          IMap&lt;uuid, String&gt;  each member's state ("host:port held N workers M", and
+ *                                                    "; cannot start workers: WHY" while it cannot), renewed
  *                                                    every half second with a 5 s time to live
  * </pre>
  */
@@ -31,6 +32,8 @@ final class Wire {
     static final String RESULTS_PREFIX = "processpool.results.";
     static final String CANCEL = "processpool.cancel";
     static final String MEMBERS = "processpool.members";
+    /** In a member's state: its workers cannot start (its local pool gave up), and why. */
+    static final String CANNOT_START = "; cannot start workers: ";
 
     /** Member attribute: how many workers the member runs at most. */
     static final String ATTRIBUTE_WORKERS = "processpool.workers";

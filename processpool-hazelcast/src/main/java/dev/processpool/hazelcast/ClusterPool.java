@@ -6,6 +6,8 @@ import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.collection.IQueue;
+import com.hazelcast.collection.ItemEvent;
+import com.hazelcast.collection.ItemListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.map.IMap;
@@ -126,6 +128,9 @@ public final class ClusterPool implements TaskPool {
     private final IMap<String, Wire.Lease> jobs;
     private final ITopic<Wire.Cancel> cancels;
     private final UUID claimListener;
+    private final UUID resultsListener;
+    /** A permit per result added to the results queue (events may be lost: the receiver also looks every 200 ms). */
+    private final Semaphore resultsArrived = new Semaphore(0);
     private final UUID membershipListener;
     private final UUID lifecycleListener;
     /** Lease renewal; its own thread, so that recovery never delays it. */
@@ -168,6 +173,17 @@ public final class ClusterPool implements TaskPool {
         this.claims = hz.getMap(Wire.claims(jobId));
         this.results = hz.getQueue(Wire.results(jobId));
         this.cancels = hz.getTopic(Wire.CANCEL);
+        this.resultsListener = results.addItemListener(new ItemListener<>() {
+            @Override
+            public void itemAdded(ItemEvent<Wire.Result> item) {
+                resultsArrived.release();
+            }
+
+            @Override
+            public void itemRemoved(ItemEvent<Wire.Result> item) {
+                // the receiver's own removals
+            }
+        }, false);
         this.claimListener = claims.addEntryListener((EntryAddedListener<Long, Wire.Claim>) e -> onClaim(e.getKey(),
                 e.getValue()), true);
         this.membershipListener = hz.getCluster().addMembershipListener(new MembershipListener() {
@@ -379,20 +395,30 @@ public final class ClusterPool implements TaskPool {
 
     // ========================================================================================== outcomes
 
-    /** Takes results off this pool's results queue, in batches, until the pool terminates. */
+    /**
+     * Reads this pool's results queue until the pool terminates: a copy of what waits there, handled, then
+     * removed. Never a poll: the answer to a poll (or a drain) can be lost with the queue's owner, when that
+     * member dies in that very moment, and the results it took from the queue with it. A copy lost that way
+     * costs nothing, and a removal lost that way leaves results that are read again and dropped as duplicates
+     * (only a task's current attempt, once, gives it its outcome).
+     */
     private void receive() {
-        List<Wire.Result> batch = new ArrayList<>(256);
         while (state != RunState.TERMINATED) {
             try {
-                Wire.Result first = results.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) {
+                List<Wire.Result> batch = new ArrayList<>(results);
+                if (batch.isEmpty()) {
+                    resultsArrived.tryAcquire(200, TimeUnit.MILLISECONDS);
+                    resultsArrived.drainPermits(); // the next copy has whatever these announced
                     continue;
                 }
-                batch.add(first);
-                results.drainTo(batch, 255);
                 for (Wire.Result r : batch) {
-                    onResult(r);
+                    try {
+                        onResult(r);
+                    } catch (Throwable t) { // one result, once: the batch is removed all the same
+                        LOG.warn("{}: a result from member {} could not be handled", name, r.member, t);
+                    }
                 }
+                results.removeAll(batch);
             } catch (InterruptedException e) {
                 return;
             } catch (Throwable t) {
@@ -401,8 +427,6 @@ public final class ClusterPool implements TaskPool {
                 }
                 LOG.warn("{}: receiving results failed; retrying", name, t);
                 pause(200);
-            } finally {
-                batch.clear();
             }
         }
     }
@@ -410,7 +434,11 @@ public final class ClusterPool implements TaskPool {
     private void onResult(Wire.Result r) {
         TaskLedger.Finished f = ledger.accept(r.seq, r.attempt, r.member);
         long key = Wire.key(r.seq, r.attempt);
-        claims.deleteAsync(key);
+        try {
+            claims.deleteAsync(key);
+        } catch (RuntimeException e) { // the claims map goes with the job in any case; the outcome must not
+            LOG.debug("{}: could not remove the claim of task #{} attempt {}", name, r.seq, r.attempt, e);
+        }
         if (f == null) {
             LOG.debug("{}: dropped a result for task #{} attempt {} from {}: not the task's current attempt, or the task"
                     + " has its outcome", name, r.seq, r.attempt, r.member);
@@ -829,7 +857,7 @@ public final class ClusterPool implements TaskPool {
         leaser.shutdownNow();
         housekeeper.shutdownNow();
         try {
-            receiver.join(2_000); // it polls with a short timeout and sees the state (an interrupt would upset Hazelcast)
+            receiver.join(2_000); // it waits 200 ms at most and sees the state (an interrupt would upset Hazelcast)
             housekeeper.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -839,6 +867,7 @@ public final class ClusterPool implements TaskPool {
                 hz.getLifecycleService().removeLifecycleListener(lifecycleListener);
                 hz.getCluster().removeMembershipListener(membershipListener);
                 claims.removeEntryListener(claimListener);
+                results.removeItemListener(resultsListener);
                 removeJob(hz, jobId);
             } catch (RuntimeException e) {
                 LOG.warn("{}: could not remove its job {} from the cluster; members will when its lease expires",

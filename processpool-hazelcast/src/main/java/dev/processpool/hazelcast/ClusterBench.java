@@ -232,7 +232,7 @@ public final class ClusterBench {
 
     private static boolean listening(int port) {
         try (java.net.Socket s = new java.net.Socket(InetAddress.getLoopbackAddress(), port)) {
-            return true;
+            return s.isConnected();
         } catch (IOException e) {
             return false;
         }

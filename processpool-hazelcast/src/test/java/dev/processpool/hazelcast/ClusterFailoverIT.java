@@ -76,6 +76,9 @@ class ClusterFailoverIT extends ClusterITBase {
             System.out.println("STUCK: " + describe(look) + "; outputs " + client.outputLines(output).size());
         }
         assertThat(client.awaitExit(1)).as("client exit code; stderr:\n" + client.stderrText()).isZero();
+        // the client pool's warning, in the command's words (no pool name), naming the member as the output does
+        assertThat(client.stderrText()).contains("processpool: warning: member " + at(p2) + " left the cluster")
+                .doesNotContain("clusterpool-");
         watcher.interrupt();
         List<JsonNode> out = client.outputLines(output);
         for (JsonNode line : out) {

@@ -125,8 +125,9 @@ abstract class ClusterITBase {
                 .map(ProcessHandle::pid).collect(Collectors.toList());
     }
 
-    @AfterEach
-    void nothingLeftAlive() {
+    /** Shuts the test's own clients down while their cluster is still there (a client of a cluster that is
+     * gone spends its connect timeout trying to reach it again). */
+    private void closeInspectors() {
         for (HazelcastInstance hz : inspectors) {
             try {
                 hz.shutdown();
@@ -134,6 +135,12 @@ abstract class ClusterITBase {
                 // gone already
             }
         }
+        inspectors.clear();
+    }
+
+    @AfterEach
+    void nothingLeftAlive() {
+        closeInspectors();
         List<String> leftovers = new ArrayList<>();
         for (ClusterProcess p : started) {
             if (p.process.isAlive()) {
@@ -154,6 +161,7 @@ abstract class ClusterITBase {
 
     /** Stops members in order (SIGTERM) and checks that they and their workers are gone. */
     void stopAll(ClusterProcess... members) throws Exception {
+        closeInspectors();
         for (ClusterProcess m : members) {
             if (m.process.isAlive()) {
                 m.signal("TERM");

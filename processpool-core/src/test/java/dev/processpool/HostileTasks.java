@@ -72,10 +72,7 @@ final class HostileTasks {
 
     /** The running worker's frame writer and the wire number of the task it runs, by reflection. */
     private static FrameWriter writer() throws Exception {
-        Class<?> main = Class.forName("dev.processpool.worker.WorkerMain");
-        Field reporter = main.getDeclaredField("progressReporter");
-        reporter.setAccessible(true);
-        Object r = reporter.get(null);
+        Object r = dev.processpool.protocol.TaskProgress.reporter();
         Field w = r.getClass().getDeclaredField("writer");
         w.setAccessible(true);
         return (FrameWriter) w.get(r);

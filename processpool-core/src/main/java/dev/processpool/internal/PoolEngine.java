@@ -256,7 +256,7 @@ public final class PoolEngine {
         boolean wasRunning = w.current == s;
         w.inflight.remove(s);
         if (wasRunning) {
-            detachLocked(w, s);
+            w.detach(s);
         } else {
             s.worker = null;
         }
@@ -267,9 +267,9 @@ public final class PoolEngine {
             w.averageRunNanos = w.averageRunNanos == 0 ? Math.max(1, ran) : Math.max(1, (7 * w.averageRunNanos + ran) / 8);
         }
         if (config.getMaxTasksPerWorker() > 0 && w.tasksProcessed >= config.getMaxTasksPerWorker()) {
-            drainLocked(w, WorkerEnd.RECYCLED);
+            w.drain(WorkerEnd.RECYCLED);
         } else if (!w.draining && watchdog.overMemoryLimit(w)) {
-            drainLocked(w, WorkerEnd.MEMORY);
+            w.drain(WorkerEnd.MEMORY);
         }
         if (w.state == WorkerState.WORKING && w.inflight.isEmpty()) {
             if (w.draining) {
@@ -282,13 +282,6 @@ public final class PoolEngine {
         pending.slotsFreed(); // a held task moved up to run: one fewer waits
         changed.signalAll();
         return a;
-    }
-
-    private static void drainLocked(WorkerHandle w, WorkerEnd why) {
-        w.draining = true;
-        if (w.drainCause == null) {
-            w.drainCause = why;
-        }
     }
 
     /** Reports a task's outcome, once: false if it had one already. */
@@ -330,7 +323,7 @@ public final class PoolEngine {
             s = w.current;
             if (s != null) {
                 w.inflight.remove(s);
-                detachLocked(w, s);
+                w.detach(s);
             }
             w.outbox.clear();
             for (Submission held; (held = w.inflight.pollLast()) != null; ) {
@@ -397,21 +390,7 @@ public final class PoolEngine {
 
     /** Takes a worker out of service before killing it. */
     void stopLocked(WorkerHandle w, WorkerEnd why) {
-        w.stopIntended = true;
         moveLocked(w, WorkerState.STOPPING, why);
-    }
-
-    void detachLocked(WorkerHandle w, Submission s) {
-        w.current = null;
-        s.worker = null;
-        if (s.deadline != null) {
-            s.deadline.cancel();
-            s.deadline = null;
-        }
-        if (s.progressCheck != null) {
-            s.progressCheck.cancel();
-            s.progressCheck = null;
-        }
     }
 
     // ========================================================================================== helpers

@@ -48,7 +48,7 @@ final class Stopper {
                 engine.events.emit(l -> l.timeoutFired(fired, s.taskId, w.pid));
             }
             w.inflight.remove(s);
-            engine.detachLocked(w, s);
+            w.detach(s);
             engine.stopLocked(w, cause);
             a = engine.planLocked();
         } finally {
@@ -96,7 +96,7 @@ final class Stopper {
         Submission s = w.current;
         if (s != null) {
             w.inflight.remove(s);
-            engine.detachLocked(w, s);
+            w.detach(s);
         }
         engine.stopLocked(w, cause);
         return engine.planLocked();
@@ -176,7 +176,7 @@ final class Stopper {
             for (WorkerHandle w : engine.workers.snapshot()) {
                 Submission s = w.current;
                 if (s != null) {
-                    engine.detachLocked(w, s);
+                    w.detach(s);
                 }
                 if (!w.inflight.isEmpty()) {
                     for (Submission held; (held = w.inflight.pollFirst()) != null; ) {

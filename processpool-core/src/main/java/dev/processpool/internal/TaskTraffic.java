@@ -95,7 +95,7 @@ final class TaskTraffic {
             if (w != null && w.current == s) {
                 killed = w;
                 w.inflight.remove(s);
-                engine.detachLocked(w, s);
+                w.detach(s);
                 engine.stopLocked(w, WorkerEnd.CANCELLED);
             } else if (w != null && w.inflight.remove(s)) {
                 holder = w;

@@ -193,6 +193,28 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
 
     // ---- the tasks it holds ----------------------------------------------------------------------------
 
+    /** The task ends on this worker, or leaves it: it is no longer its running one, and its timers are off. */
+    void detach(Submission s) {
+        current = null;
+        s.worker = null;
+        if (s.deadline != null) {
+            s.deadline.cancel();
+            s.deadline = null;
+        }
+        if (s.progressCheck != null) {
+            s.progressCheck.cancel();
+            s.progressCheck = null;
+        }
+    }
+
+    /** The worker is to be replaced once the tasks it holds are done; the first reason counts. */
+    void drain(EngineListener.WorkerEnd why) {
+        draining = true;
+        if (drainCause == null) {
+            drainCause = why;
+        }
+    }
+
     /** Notes a task given to this worker, so output markers can name it. */
     void given(Submission s) {
         recentTaskIds.put(s.wire, s.taskId);

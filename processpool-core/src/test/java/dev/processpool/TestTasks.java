@@ -45,7 +45,7 @@ public final class TestTasks {
     // =============================================================================== plain values
 
     /** Returns args[0]. */
-    static TaskFunction echo() {
+    public static TaskFunction echo() {
         return (args, kwargs) -> args.get(0);
     }
 
@@ -99,7 +99,7 @@ public final class TestTasks {
     }
 
     /** Sleeps (practically) forever. */
-    static TaskFunction sleepForever() {
+    public static TaskFunction sleepForever() {
         return (args, kwargs) -> {
             Thread.sleep(Long.MAX_VALUE);
             return "woke up";
@@ -187,7 +187,7 @@ public final class TestTasks {
     // ================================================================================= exceptions
 
     /** Throws an IllegalStateException with the message args[0]. */
-    static TaskFunction thrower() {
+    public static TaskFunction thrower() {
         return (args, kwargs) -> {
             throw new IllegalStateException(String.valueOf(args.get(0)));
         };

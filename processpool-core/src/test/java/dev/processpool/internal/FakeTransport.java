@@ -16,12 +16,15 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 
 /**
@@ -47,8 +50,11 @@ final class FakeTransport implements WorkerTransport {
     volatile int launchAttempts;
     /** Workers start each task as soon as they can (they hold none unstarted while free). */
     volatile boolean autoStart;
-    /** Workers answer each task they start at once with this, when set (a value, or a Throwable to fail). */
-    volatile Object autoAnswer = NO_ANSWER;
+    /**
+     * When set, what a worker does with each task it starts, from its payload: answers it with the value
+     * returned, fails it with a Throwable returned, or runs on (until killed) for {@link #RUNS_ON}.
+     */
+    volatile Function<TaskPayload, Object> answerOf;
     /** Workers that are asked to stop, terminated or killed exit at once; false: {@link Worker#exit} says when. */
     volatile boolean exitWhenStopped = true;
     /** When set, a kill waits for it before it takes effect: a slow {@code kill}. */
@@ -56,7 +62,8 @@ final class FakeTransport implements WorkerTransport {
     /** The name of the thread each kill was called on. */
     final List<String> killThreads = new CopyOnWriteArrayList<>();
 
-    private static final Object NO_ANSWER = new Object();
+    /** What {@link #answerOf} returns for a task that runs until its worker is killed. */
+    static final Object RUNS_ON = new Object();
 
     FakeTransport(Executor events, LongSupplier clock) {
         this.events = events;
@@ -115,6 +122,8 @@ final class FakeTransport implements WorkerTransport {
         volatile boolean killed;
         /** Tasks it holds and has not started, in order (the worker's own view). */
         private final ArrayDeque<Long> held = new ArrayDeque<>();
+        /** The payloads of the tasks it was sent, by wire number. */
+        private final Map<Long, TaskPayload> payloads = new ConcurrentHashMap<>();
         private long running = -1;
         private volatile boolean alive = true;
         private boolean exitReported;
@@ -141,6 +150,7 @@ final class FakeTransport implements WorkerTransport {
                 throw new IOException("worker " + number + " is gone");
             }
             received.add(sequence);
+            payloads.put(sequence, payload);
             synchronized (this) {
                 held.addLast(sequence);
             }
@@ -258,11 +268,12 @@ final class FakeTransport implements WorkerTransport {
                 running = wire;
             }
             handler.taskStarted(wire);
-            if (autoAnswer != NO_ANSWER) {
-                Object a = autoAnswer;
+            Function<TaskPayload, Object> answers = answerOf;
+            if (answers != null) {
+                Object a = answers.apply(payloads.get(wire));
                 if (a instanceof Throwable t) {
                     answerNow(Protocol.FRAME_ERROR, failureBody(t.getClass().getName(), t.getMessage()));
-                } else {
+                } else if (a != RUNS_ON) {
                     answerNow(Protocol.FRAME_RESULT, valueBody(a));
                 }
             }

@@ -17,10 +17,14 @@ import static dev.processpool.internal.PoolEngine.LOG;
 /**
  * The engine's real time and threads: {@link System#nanoTime()}, one timer thread, reaper threads for what
  * may block (as many as there is blocking work: a hundred kills at once must not wait for each other), and
- * launcher threads (at most one per core, at least two, at once; idle ones end after 30 s). Every thread is a
- * daemon named after the pool; none dies of what it runs.
+ * launcher threads (the engine runs at most {@link #maxConcurrentLaunches()} launches at once: one per core, at
+ * least two; idle launcher threads end after {@value #IDLE_LAUNCHER_SECONDS} s). Every thread is a daemon named
+ * after the pool; none dies of what it runs.
  */
 public final class ThreadScheduler implements Scheduler {
+
+    /** A launcher thread with nothing to launch ends after this many seconds. */
+    static final int IDLE_LAUNCHER_SECONDS = 30;
 
     private final String name;
     private final int maxLaunches;
@@ -44,7 +48,7 @@ public final class ThreadScheduler implements Scheduler {
         });
         this.timer.setRemoveOnCancelPolicy(true);
         AtomicInteger launcherNumbers = new AtomicInteger();
-        this.launchers = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+        this.launchers = new ThreadPoolExecutor(0, Integer.MAX_VALUE, IDLE_LAUNCHER_SECONDS, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 r -> daemon(r, name + "-launcher-" + launcherNumbers.incrementAndGet()));
         AtomicInteger reaperNumbers = new AtomicInteger();
         this.reapers = Executors.newCachedThreadPool(r -> daemon(r, name + "-reaper-" + reaperNumbers.incrementAndGet()));

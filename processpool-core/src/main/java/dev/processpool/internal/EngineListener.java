@@ -15,11 +15,12 @@ import dev.processpool.WorkerUnresponsiveException;
  * flight-recorder events, log context and run reports to be built on. Passed to the engine from outside;
  * {@link #NONE} by default, which costs nothing (the engine then computes no event's arguments at all).
  *
- * <p>Calls come from the engine's threads (producers, channel readers, the timer, launchers, decoders), some
- * of them under the engine's lock, in the order the transitions happen: for one task, queued, then started,
- * then (a timeout fired, then) ended; for one worker, launching, then started, then ended. A listener must
- * return quickly and must not block or wait for the pool. One that throws cannot break the engine: the
- * engine wraps it, logs its first failure and counts the others.
+ * <p>Calls come from the engine's threads (producers, channel readers, the timer, launchers, decoders), in
+ * the order the transitions happen: for one task, queued, then started, then (a timeout fired, then) ended;
+ * for one worker, launching, then started, then ended. All but {@link #taskEnded} are made under the engine's
+ * lock, which is what keeps them in order: a listener must return quickly, and must not block, wait for the
+ * pool or call its blocking methods (its getters it may call). One that throws cannot break the engine: its
+ * failures stay in the engine, which logs the first and counts the others.
  *
  * <p>Times are nanoseconds of the engine's clock ({@link Scheduler#nanoTime()}). A worker is named by its
  * number in the pool (its pid is known only once it has started: -1 before).

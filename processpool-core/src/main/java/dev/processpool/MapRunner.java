@@ -1,5 +1,7 @@
 package dev.processpool;
 
+import dev.processpool.protocol.JavaSerialization;
+
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -37,7 +39,7 @@ final class MapRunner<T, R> implements Iterator<R> {
         byte[] serializedForm() throws java.io.IOException {
             byte[] b = serializedForm;
             if (b == null) {
-                b = dev.processpool.protocol.JavaSerialization.serialize(this);
+                b = JavaSerialization.serialize(this);
                 serializedForm = b;
             }
             return b;

@@ -1,12 +1,13 @@
 package dev.processpool;
 
-import dev.processpool.internal.Logs;
+import dev.processpool.internal.EngineListener;
 import dev.processpool.internal.PoolEngine;
 import dev.processpool.internal.ResultDelivery;
 import dev.processpool.internal.Submission;
 import dev.processpool.internal.TaskCompletion;
-import dev.processpool.protocol.CompactLambda;
-import dev.processpool.protocol.JavaSerialization;
+import dev.processpool.internal.ThreadScheduler;
+import dev.processpool.internal.Tuning;
+import dev.processpool.logging.Logs;
 import dev.processpool.protocol.TaskPayload;
 import dev.processpool.transport.LocalJvmTransport;
 import dev.processpool.transport.WorkerTransport;
@@ -14,7 +15,6 @@ import org.slf4j.Logger;
 import org.slf4j.event.Level;
 
 import java.io.IOException;
-import java.io.NotSerializableException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,11 +57,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * the task is queued, so a task that cannot be serialised is refused there, with an
  * {@link IllegalArgumentException} naming the class.
  *
- * <p>Short tasks are <em>pipelined</em>: while tasks wait, a worker whose recent tasks took under 5 ms may
+ * <p>Short tasks are <em>pipelined</em>: while tasks wait, a worker whose recent tasks took under
+ * {@value Tuning#PIPELINE_TASK_MILLIS} ms may
  * be handed up to {@code pipelineDepth} of them at once (topped up when it is down to half), so it starts
  * the next as soon as it has sent a result instead of waiting a round trip for it. Such held tasks still count as waiting (for
  * {@code maxQueuedRequests} and the getters); a worker that dies or is killed before starting them, or
- * whose running task turns out long (25 ms), gives them back, and they run elsewhere, in order.
+ * whose running task turns out long ({@value Tuning#RECLAIM_AFTER_MILLIS} ms), gives them back, and they run
+ * elsewhere, in order.
  *
  * <h2>Timeouts</h2>
  * A task's timeout is measured from the moment its worker starts executing it, with the precision given.
@@ -97,7 +99,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *       ends the workers with SIGTERM, then SIGKILL after the termination grace.</li>
  *   <li><b>terminated</b>: when {@code shutdown} returns, no process of the pool is alive.</li>
  * </ul>
- * {@link #close()} is {@code shutdown(60 s)}, for try-with-resources. Workers also exit by themselves
+ * {@link #close()} is {@code shutdown({@value Tuning#CLOSE_TIMEOUT_SECONDS} s)}, for try-with-resources. Workers also exit by themselves
  * within moments when the parent JVM dies, even by SIGKILL: their channel reaches end-of-file, and they watch
  * their parent pid as well.
  *
@@ -127,7 +129,7 @@ public class ProcessPool implements TaskPool {
 
     private static final Logger LOG = Logs.logger(ProcessPool.class.getName(), Level.WARN);
     private static final AtomicInteger POOL_NUMBERS = new AtomicInteger();
-    private static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(Tuning.CLOSE_TIMEOUT_SECONDS);
 
     private final PoolConfig config;
     private final String name;
@@ -147,7 +149,10 @@ public class ProcessPool implements TaskPool {
     private PoolMBean mbean;
     private final Object jmxLock = new Object();
 
-    /** A pool with every default of {@link PoolConfig} (2 workers, a queue of 10). */
+    /**
+     * A pool with every default of {@link PoolConfig} ({@value Tuning#DEFAULT_MIN_SIZE} workers, a queue of
+     * {@value Tuning#DEFAULT_MAX_QUEUED_REQUESTS}).
+     */
     public ProcessPool() {
         this(PoolConfig.builder().build());
     }
@@ -208,8 +213,8 @@ public class ProcessPool implements TaskPool {
             throw new UncheckedIOException("cannot create the pool's private channel directory", e);
         }
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
-        this.engine = new PoolEngine(name, config, transport, delivery,
-                loader != null ? loader : ProcessPool.class.getClassLoader());
+        this.engine = new PoolEngine(name, config, transport, new ThreadScheduler(name), delivery,
+                loader != null ? loader : ProcessPool.class.getClassLoader(), EngineListener.NONE);
         // If the JVM exits without shutdown(), the workers go too (they would notice anyway; this also takes
         // their children).
         this.shutdownHook = new Thread(engine::killAllNow, name + "-exit");
@@ -265,7 +270,7 @@ public class ProcessPool implements TaskPool {
         boolean accepted = false;
         try {
             id = dev.processpool.internal.TaskAccess.get().reserveId(task, idsInUse, autoIds);
-            TaskPayload payload = serialize(task);
+            TaskPayload payload = TaskPayloads.of(task);
             if (usePoolCallbacks) {
                 task.enablePoolCallbacks();
             }
@@ -295,89 +300,6 @@ public class ProcessPool implements TaskPool {
                 }
                 task.unmarkQueued(givenId);
             }
-        }
-    }
-
-    /** The task as a worker receives it; serialised in the caller's thread, naming what does not serialise. */
-    static TaskPayload serialize(ProcessTask task) {
-        try {
-            TaskFunction function = task.getFunction().orElse(null);
-            return new TaskPayload(function == null ? null : functionBytes(function),
-                    task.getCallableClassName().orElse(null),
-                    TaskPayload.encodeArguments(task.getArgs(), task.getKwargs()));
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("task " + task.getTaskID() + " cannot be serialised: "
-                    + culprit(task) + " (" + e + ")", e);
-        }
-    }
-
-    /** Serialised forms of stateless function classes (lambdas that capture nothing): they never change. */
-    private static final Map<Class<?>, byte[]> STATELESS_FUNCTIONS = new ConcurrentHashMap<>();
-
-    /** Whether a function class has no state (no instance fields), looked up once per class. */
-    private static final ClassValue<Boolean> STATELESS = new ClassValue<>() {
-        @Override
-        protected Boolean computeValue(Class<?> cls) {
-            return cls.getSuperclass() == Object.class && java.util.Arrays.stream(cls.getDeclaredFields())
-                    .allMatch(f -> java.lang.reflect.Modifier.isStatic(f.getModifiers()));
-        }
-    };
-
-    /**
-     * The function's serialised form. A function with no state (no instance fields) always serialises to
-     * the same bytes, so those are made once per class; a map's chunk function once per map call. Anything
-     * else is serialised per task, when it is queued, so that later changes to captured objects do not leak
-     * into tasks already queued.
-     */
-    private static byte[] functionBytes(TaskFunction function) throws IOException {
-        if (function instanceof MapRunner.ChunkFunction chunk) {
-            return chunk.serializedForm();
-        }
-        Class<?> cls = function.getClass();
-        byte[] cached = STATELESS_FUNCTIONS.get(cls);
-        if (cached != null) {
-            return cached;
-        }
-        boolean stateless = STATELESS.get(cls);
-        // A lambda that captures nothing travels in a compact form the worker rebuilds without Java
-        // deserialisation, whose first use is a large part of a fresh worker's first task.
-        byte[] bytes = stateless ? CompactLambda.encode(function) : null;
-        if (bytes == null) {
-            bytes = JavaSerialization.serialize(function);
-        }
-        if (stateless && STATELESS_FUNCTIONS.size() < 1024) {
-            STATELESS_FUNCTIONS.putIfAbsent(cls, bytes);
-        }
-        return bytes;
-    }
-
-    /** Names the part of a task that does not serialise. */
-    private static String culprit(ProcessTask task) {
-        if (task.getFunction().isPresent() && !serializes(task.getFunction().get())) {
-            return "its function (" + task.getFunction().get().getClass().getName()
-                    + ", or something it captures) is not serialisable";
-        }
-        for (int i = 0; i < task.getArgs().size(); i++) {
-            Object a = task.getArgs().get(i);
-            if (!serializes(a)) {
-                return "args[" + i + "] of class " + a.getClass().getName() + " is not serialisable";
-            }
-        }
-        for (Map.Entry<String, Object> e : task.getKwargs().entrySet()) {
-            if (!serializes(e.getValue())) {
-                return "kwargs['" + e.getKey() + "'] of class " + e.getValue().getClass().getName()
-                        + " is not serialisable";
-            }
-        }
-        return "a part of it is not serialisable";
-    }
-
-    private static boolean serializes(Object o) {
-        try {
-            JavaSerialization.serialize(o);
-            return true;
-        } catch (IOException | RuntimeException e) {
-            return false;
         }
     }
 
@@ -449,7 +371,7 @@ public class ProcessPool implements TaskPool {
             // A VirtualMachineError here is the callback's own (its allocations are garbage once it has
             // returned): the thread delivering results must go on; -XX:+ExitOnOutOfMemoryError is there for
             // applications that would rather stop.
-            ResultDelivery.logQuietly(() -> LOG.error("{}: a callback of {} threw; result processing goes on",
+            Logs.quietly(() -> LOG.error("{}: a callback of {} threw; result processing goes on",
                     poolName, task, e));
         }
     }

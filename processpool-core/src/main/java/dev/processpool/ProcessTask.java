@@ -62,7 +62,7 @@ public final class ProcessTask {
 
         @Override
         public dev.processpool.protocol.TaskPayload payload(ProcessTask task) {
-            return ProcessPool.serialize(task);
+            return TaskPayloads.of(task);
         }
 
         @Override

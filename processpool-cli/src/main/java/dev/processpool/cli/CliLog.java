@@ -1,6 +1,6 @@
 package dev.processpool.cli;
 
-import dev.processpool.internal.Logs;
+import dev.processpool.logging.Logs;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.IMarkerFactory;
 import org.slf4j.event.Level;

@@ -6,7 +6,7 @@ import com.hazelcast.config.JavaSerializationFilterConfig;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.config.SerializationConfig;
-import dev.processpool.internal.Logs;
+import dev.processpool.logging.Logs;
 import org.slf4j.Logger;
 import org.slf4j.event.Level;
 

@@ -17,7 +17,7 @@ import dev.processpool.TaskCancelledException;
 import dev.processpool.TaskException;
 import dev.processpool.TaskExecutionException;
 import dev.processpool.WorkerStartException;
-import dev.processpool.internal.Logs;
+import dev.processpool.logging.Logs;
 import dev.processpool.protocol.JavaSerialization;
 import org.slf4j.Logger;
 import org.slf4j.event.Level;

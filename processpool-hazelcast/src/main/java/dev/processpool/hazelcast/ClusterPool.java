@@ -23,7 +23,7 @@ import dev.processpool.TaskException;
 import dev.processpool.TaskPool;
 import dev.processpool.WorkerDiedException;
 import dev.processpool.WorkerStartException;
-import dev.processpool.internal.Logs;
+import dev.processpool.logging.Logs;
 import dev.processpool.internal.ResultDelivery;
 import dev.processpool.internal.Submission;
 import dev.processpool.internal.TaskAccess;

@@ -141,7 +141,7 @@ public final class WorkerMain {
             heartbeat.start();
         }
         installTaskContext(writer);
-        OutputMarks.install();
+        OutputMarks.install(writer);
 
         // The reader thread takes frames off the channel while the main thread runs tasks, so that the pool
         // can keep the next tasks waiting here (pipelining) and cancel them before they start.

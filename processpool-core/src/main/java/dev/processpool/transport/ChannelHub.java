@@ -5,7 +5,7 @@ import java.nio.channels.CancelledKeyException;
 import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.nio.channels.SocketChannel;
+import java.nio.channels.SelectableChannel;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -124,7 +124,7 @@ final class ChannelHub implements AutoCloseable {
      * Registers a channel (put in non-blocking mode here). Its endpoint's first turn comes when the channel
      * is readable, or at once when {@code buffered} (frames arrived with the handshake).
      */
-    void register(SocketChannel channel, Endpoint endpoint, boolean buffered) throws IOException {
+    void register(SelectableChannel channel, Endpoint endpoint, boolean buffered) throws IOException {
         if (closed) {
             throw new IOException("the transport is closed");
         }

@@ -80,6 +80,17 @@ public final class LocalJvmTransport implements WorkerTransport {
 
     private static final java.util.concurrent.atomic.AtomicInteger TRANSPORTS = new java.util.concurrent.atomic.AtomicInteger();
 
+    /**
+     * How many worker JVMs of one transport boot at once (from their start to their handshake), by default half
+     * the cores, at least one; {@code -Dprocesspool.transport.concurrentBoots=N} sets it. A JVM's start-up
+     * keeps more than one core busy for tens of milliseconds (class loading and linking, the JIT's threads), so
+     * on a small machine two JVMs booting at once each take nearly twice as long: one after the other, the
+     * first worker is ready, and takes the first task, sooner.
+     */
+    static final int CONCURRENT_BOOTS = Math.max(1, Integer.getInteger("processpool.transport.concurrentBoots",
+            Runtime.getRuntime().availableProcessors() / 2));
+    private final java.util.concurrent.Semaphore boots = new java.util.concurrent.Semaphore(CONCURRENT_BOOTS, true);
+
     /** Prefix of the private directories: {@code processpool-<owner pid>-<random>}. */
     static final String DIRECTORY_PREFIX = "processpool-";
 
@@ -145,6 +156,16 @@ public final class LocalJvmTransport implements WorkerTransport {
 
     @Override
     public WorkerChannel launch(int workerNumber, WorkerEvents events) throws IOException, InterruptedException {
+        boots.acquire();
+        try {
+            return boot(workerNumber, events);
+        } finally {
+            boots.release();
+        }
+    }
+
+    /** Starts a worker JVM and completes its handshake (see {@link #CONCURRENT_BOOTS}). */
+    private WorkerChannel boot(int workerNumber, WorkerEvents events) throws IOException {
         Path socketPath = socketDir.resolve("w" + workerNumber + ".sock");
         Files.deleteIfExists(socketPath);
         String token = newToken();

@@ -85,10 +85,14 @@ public final class LocalJvmTransport implements WorkerTransport {
      * the cores, at least one; {@code -Dprocesspool.transport.concurrentBoots=N} sets it. A JVM's start-up
      * keeps more than one core busy for tens of milliseconds (class loading and linking, the JIT's threads), so
      * on a small machine two JVMs booting at once each take nearly twice as long: one after the other, the
-     * first worker is ready, and takes the first task, sooner.
+     * first worker is ready, and takes the first task, sooner. A launch waits for a boot slot at most
+     * {@link #BOOT_SLOT_WAIT_MILLIS}, then boots anyway: a worker that is slow to start (a long static
+     * initialiser, an agent, a hung main) must not hold back the pool's other launches for its start timeout.
      */
     static final int CONCURRENT_BOOTS = Math.max(1, Integer.getInteger("processpool.transport.concurrentBoots",
             Runtime.getRuntime().availableProcessors() / 2));
+    /** The longest a launch waits for a boot slot: about two JVM boots' time on a small machine. */
+    static final long BOOT_SLOT_WAIT_MILLIS = 250;
     private final java.util.concurrent.Semaphore boots = new java.util.concurrent.Semaphore(CONCURRENT_BOOTS, true);
 
     /** Prefix of the private directories: {@code processpool-<owner pid>-<random>}. */
@@ -156,11 +160,13 @@ public final class LocalJvmTransport implements WorkerTransport {
 
     @Override
     public WorkerChannel launch(int workerNumber, WorkerEvents events) throws IOException, InterruptedException {
-        boots.acquire();
+        boolean slot = boots.tryAcquire(BOOT_SLOT_WAIT_MILLIS, TimeUnit.MILLISECONDS);
         try {
             return boot(workerNumber, events);
         } finally {
-            boots.release();
+            if (slot) {
+                boots.release();
+            }
         }
     }
 

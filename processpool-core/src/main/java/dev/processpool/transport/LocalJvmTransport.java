@@ -75,28 +75,25 @@ public final class LocalJvmTransport implements WorkerTransport {
                     return t;
                 });
         this.shared = new LocalJvmWorker.Shared(new ChannelHub(name), new PipeDrainer(name), exits,
-                new ProcessTrees.GroupSignaller(), boots);
+                new ProcessTrees.GroupSignaller());
     }
 
     private static final java.util.concurrent.atomic.AtomicInteger TRANSPORTS = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * How many worker JVMs of one transport boot at once (from their start to their handshake), by default half
-     * the cores, at least one; {@code -Dprocesspool.transport.concurrentBoots=N} sets it (see {@link BootGate}).
+     * the cores, at least one; {@code -Dprocesspool.transport.concurrentBoots=N} sets it. A JVM's start-up
+     * keeps more than one core busy for tens of milliseconds (class loading and linking, the JIT's threads), so
+     * on a small machine two JVMs booting at once each take nearly twice as long: one after the other, the
+     * first worker is ready, and takes the first task, sooner. A launch waits for a boot slot at most
+     * {@link #BOOT_SLOT_WAIT_MILLIS}, then boots anyway: a worker that is slow to start (a long static
+     * initialiser, an agent, a hung main) must not hold back the pool's other launches for its start timeout.
      */
     static final int CONCURRENT_BOOTS = Math.max(1, Integer.getInteger("processpool.transport.concurrentBoots",
             Runtime.getRuntime().availableProcessors() / 2));
-    /** The longest a launch waits for a boot slot before it boots anyway: about two JVM boots' time. */
+    /** The longest a launch waits for a boot slot: about two JVM boots' time on a small machine. */
     static final long BOOT_SLOT_WAIT_MILLIS = 250;
-    /**
-     * A launch waits until no worker has been killed for this long ({@code
-     * -Dprocesspool.transport.killQuietMillis=N}, 0 turns it off), and at most {@link #MAX_KILL_QUIET_WAIT_MILLIS}.
-     */
-    static final long KILL_QUIET_MILLIS = Long.getLong("processpool.transport.killQuietMillis", 30);
-    static final long MAX_KILL_QUIET_WAIT_MILLIS = 1000;
-    private final BootGate boots = new BootGate(CONCURRENT_BOOTS, BOOT_SLOT_WAIT_MILLIS,
-            TimeUnit.MILLISECONDS.toNanos(KILL_QUIET_MILLIS),
-            TimeUnit.MILLISECONDS.toNanos(MAX_KILL_QUIET_WAIT_MILLIS));
+    private final java.util.concurrent.Semaphore boots = new java.util.concurrent.Semaphore(CONCURRENT_BOOTS, true);
 
     /** Prefix of the private directories: {@code processpool-<owner pid>-<random>}. */
     static final String DIRECTORY_PREFIX = "processpool-";
@@ -163,11 +160,13 @@ public final class LocalJvmTransport implements WorkerTransport {
 
     @Override
     public WorkerChannel launch(int workerNumber, WorkerEvents events) throws IOException, InterruptedException {
-        boolean slot = boots.enter();
+        boolean slot = boots.tryAcquire(BOOT_SLOT_WAIT_MILLIS, TimeUnit.MILLISECONDS);
         try {
             return boot(workerNumber, events);
         } finally {
-            boots.leave(slot);
+            if (slot) {
+                boots.release();
+            }
         }
     }
 

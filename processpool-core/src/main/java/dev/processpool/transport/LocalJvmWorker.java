@@ -33,9 +33,8 @@ final class LocalJvmWorker implements WorkerChannel, ChannelHub.Endpoint {
     /** Frames read in one turn before the other channels get theirs. */
     static final int FRAMES_PER_TURN = 32;
 
-    /** What the workers of one transport share: the hub, the pipe drainer, the exit threads, group signals, boots. */
-    record Shared(ChannelHub hub, PipeDrainer pipes, ExecutorService exits, ProcessTrees.GroupSignaller groups,
-                  BootGate boots) {
+    /** What the workers of one transport share: the hub, the pipe drainer, the exit threads, group signals. */
+    record Shared(ChannelHub hub, PipeDrainer pipes, ExecutorService exits, ProcessTrees.GroupSignaller groups) {
     }
 
     private final int number;
@@ -497,7 +496,6 @@ final class LocalJvmWorker implements WorkerChannel, ChannelHub.Endpoint {
             reading.interrupt(); // it waits in the pool (for memory), not on the channel
         }
         if (process.isAlive()) {
-            shared.boots().killed(); // replacements boot once the kills have landed (see BootGate)
             ProcessTrees.signal(process.toHandle(), groupLeader, true, shared.groups());
         }
     }

@@ -22,8 +22,8 @@ import java.util.Set;
 import java.util.stream.Stream;
 
 /**
- * The bench command: runs the eight workloads of the issue (and, when named with {@code --only}, w9, the
- * timeout storm: processpool only, the Python pools have no per-task timeout) for processpool and, in the
+ * The bench command: runs the eight workloads of the issue, w10 (large pools) and w11 (an idle pool) (and,
+ * when named with {@code --only}, w9, the timeout storm: processpool only, the Python pools have no per-task timeout) for processpool and, in the
  * same run, for
  * Python's {@code concurrent.futures.ProcessPoolExecutor} and {@code multiprocessing.Pool} (python3, standard
  * library only; skipped with a note where python3 is missing), with raw-pipe and bare-process baselines, and

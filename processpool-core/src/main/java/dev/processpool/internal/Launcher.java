@@ -222,7 +222,7 @@ final class Launcher {
             if (w.state == WorkerState.DEAD) {
                 return; // it exited already; onExited has dealt with it
             }
-            if (engine.events.on) {
+            if (engine.events.on()) {
                 long startup = engine.clock.nanoTime() - w.launchStartedNanos;
                 engine.events.emit(l -> l.workerStarted(w.number, w.pid, startup));
             }

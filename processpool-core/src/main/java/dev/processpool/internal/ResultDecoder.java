@@ -342,7 +342,7 @@ final class ResultDecoder {
                 return;
             }
             long ms = TimeUnit.NANOSECONDS.toMillis(wallBoundNanos());
-            if (events.on) {
+            if (events.on()) {
                 events.emit(l -> l.timeoutFired(EngineListener.Timeout.DECODE, s.taskId, pid));
             }
             Thread t = thread;

@@ -44,7 +44,7 @@ final class Stopper {
             if (w.current != s) {
                 return false;
             }
-            if (engine.events.on && fired != null) {
+            if (engine.events.on() && fired != null) {
                 engine.events.emit(l -> l.timeoutFired(fired, s.taskId, w.pid));
             }
             w.inflight.remove(s);
@@ -72,7 +72,7 @@ final class Stopper {
         engine.lock.lock();
         try {
             s = w.current;
-            if (engine.events.on && fired != null) {
+            if (engine.events.on() && fired != null) {
                 String taskId = s == null ? null : s.taskId;
                 engine.events.emit(l -> l.timeoutFired(fired, taskId, w.pid));
             }

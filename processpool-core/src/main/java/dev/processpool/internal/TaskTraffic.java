@@ -183,8 +183,8 @@ final class TaskTraffic {
         w.reclaimSent = false;
         s.startedNanos = engine.clock.nanoTime();
         engine.watchdog.armLocked(w, s);
-        if (engine.events.on) {
-            long waited = s.startedNanos - s.queuedNanos;
+        if (engine.events.on()) {
+            long waited = s.queuedNanos == Submission.UNSTAMPED ? -1 : s.startedNanos - s.queuedNanos;
             engine.events.emit(l -> l.taskStarted(s.taskId, w.pid, waited));
         }
     }

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
@@ -119,6 +120,12 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     @Override
     public Instant startedAt() {
         return startedAt;
+    }
+
+    @Override
+    public OptionalLong residentMemoryBytes() {
+        WorkerChannel ch = channel;
+        return ch == null || state == WorkerState.DEAD ? OptionalLong.empty() : ch.residentBytes();
     }
 
     /** Counts towards the pool's size for the purpose of starting more (not stopping, not dead). */

@@ -231,7 +231,9 @@ final class Launcher {
                 engine.moveLocked(w, WorkerState.STOPPING, WorkerEnd.SHUTDOWN);
                 a.addShutdown(w);
             } else {
-                LOG.debug("{}: worker {} started, pid {}", engine.name, w.number, w.pid);
+                try (LogContext c = w.logContext()) {
+                    LOG.debug("{}: worker {} started, pid {}", engine.name, w.number, w.pid);
+                }
                 engine.watchdog.startWatching(w);
                 engine.moveLocked(w, WorkerState.IDLE, null);
                 a = engine.planLocked();

@@ -88,6 +88,7 @@ public final class PoolEngine {
         this.transport = transport;
         this.clock = clock;
         this.delivery = delivery;
+        delivery.pool = name;
         this.events = new Events(name, listener);
         this.pending = new TaskQueue(lock, config.getMaxQueuedRequests(), workers);
         this.launcher = new Launcher(this);

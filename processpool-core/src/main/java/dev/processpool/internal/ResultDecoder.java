@@ -284,7 +284,7 @@ final class ResultDecoder {
         @Override
         public void run() {
             thread = Thread.currentThread();
-            try {
+            try (LogContext c = LogContext.enter(pool, pid, s.taskId)) {
                 if (!ended.get()) {
                     decode();
                 }

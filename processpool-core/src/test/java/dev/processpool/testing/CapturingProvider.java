@@ -1,12 +1,10 @@
 package dev.processpool.testing;
 
+import dev.processpool.logging.Logs;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.IMarkerFactory;
 import org.slf4j.Logger;
-import org.slf4j.Marker;
 import org.slf4j.event.Level;
-import org.slf4j.helpers.LegacyAbstractLogger;
-import org.slf4j.helpers.MessageFormatter;
 import org.slf4j.simple.SimpleServiceProvider;
 import org.slf4j.spi.MDCAdapter;
 import org.slf4j.spi.SLF4JServiceProvider;
@@ -79,51 +77,24 @@ public final class CapturingProvider implements SLF4JServiceProvider {
     }
 
     /** Records each call, then hands it to slf4j-simple's logger, already formatted. */
-    private static final class Tapped extends LegacyAbstractLogger {
+    private static final class Tapped extends Logs.LevelLogger {
         private static final long serialVersionUID = 1L;
         private final transient Logger inner;
         private final transient ThreadMdc mdc;
 
         Tapped(Logger inner, ThreadMdc mdc) {
+            super(inner.getName());
             this.inner = inner;
             this.mdc = mdc;
-            this.name = inner.getName();
         }
 
         @Override
-        public boolean isTraceEnabled() {
-            return inner.isTraceEnabled();
+        protected boolean enabled(Level level) {
+            return inner.isEnabledForLevel(level);
         }
 
         @Override
-        public boolean isDebugEnabled() {
-            return inner.isDebugEnabled();
-        }
-
-        @Override
-        public boolean isInfoEnabled() {
-            return inner.isInfoEnabled();
-        }
-
-        @Override
-        public boolean isWarnEnabled() {
-            return inner.isWarnEnabled();
-        }
-
-        @Override
-        public boolean isErrorEnabled() {
-            return inner.isErrorEnabled();
-        }
-
-        @Override
-        protected String getFullyQualifiedCallerName() {
-            return null;
-        }
-
-        @Override
-        protected void handleNormalizedLoggingCall(Level level, Marker marker, String pattern, Object[] arguments,
-                                                   Throwable throwable) {
-            String text = MessageFormatter.basicArrayFormat(pattern, arguments);
+        protected void write(Level level, String text, Throwable throwable) {
             if (!TAPS.isEmpty()) {
                 Entry e = new Entry(name, level, text, Map.copyOf(mdc.getCopyOfContextMap()));
                 TAPS.forEach(q -> q.add(e));

@@ -3,6 +3,7 @@ package dev.processpool.internal;
 import dev.processpool.logging.Logs;
 
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -17,6 +18,11 @@ import java.util.function.Consumer;
 final class Events {
 
     private static final EngineListener[] NONE_ADDED = new EngineListener[0];
+    /**
+     * Whether the {@code jdk.jfr} module is present and this module reads it (a jlinked runtime may lack it; a
+     * modular application may not resolve it). Decided here, not in {@link FlightEvents}, whose loading needs it.
+     */
+    static final boolean JFR = jfrReadable();
 
     private final String pool;
     private final EngineListener listener;
@@ -32,7 +38,16 @@ final class Events {
         this.pool = pool;
         this.listener = listener;
         this.given = listener != EngineListener.NONE;
-        this.flight = FlightEvents.AVAILABLE ? FlightEvents.listener(pool) : null;
+        this.flight = JFR ? FlightEvents.listener(pool) : null;
+    }
+
+    private static boolean jfrReadable() {
+        try {
+            Optional<Module> jfr = ModuleLayer.boot().findModule("jdk.jfr");
+            return jfr.isPresent() && Events.class.getModule().canRead(jfr.get());
+        } catch (Throwable e) {
+            return false;
+        }
     }
 
     /**

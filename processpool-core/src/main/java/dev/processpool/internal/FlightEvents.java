@@ -11,8 +11,6 @@ import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 import jdk.jfr.Timespan;
 
-import java.util.Optional;
-
 /**
  * The pool's JDK Flight Recorder events, fed by the engine's event seam ({@link Events}) like any listener:
  * {@code dev.processpool.TaskExecuted}, {@code dev.processpool.WorkerStarted}, {@code dev.processpool.WorkerEnded}
@@ -22,13 +20,10 @@ import java.util.Optional;
  * <p>Free when nobody records: the engine asks {@link #recording()} (the recorder's own per-type flag) before it
  * computes any event, and each method here checks {@link Event#shouldCommit()} before it fills one in. The
  * {@code jdk.jfr} module is optional ({@code requires static}): a runtime without it, or a modular application
- * that does not resolve it, runs the pool without these events; this class is then never loaded
- * ({@link #AVAILABLE} is decided without touching a {@code jdk.jfr} type).
+ * that does not resolve it, runs the pool without these events: {@link Events#JFR}, decided without touching a
+ * {@code jdk.jfr} type, is then false, and this class is never loaded.
  */
 final class FlightEvents implements EngineListener {
-
-    /** Whether the {@code jdk.jfr} module is present and this module reads it. */
-    static final boolean AVAILABLE = jfrReadable();
 
     private static final TaskExecuted TASK_EXECUTED = new TaskExecuted();
     private static final WorkerStarted WORKER_STARTED = new WorkerStarted();
@@ -41,24 +36,15 @@ final class FlightEvents implements EngineListener {
         this.pool = pool;
     }
 
-    /** The events of one pool (call only when {@link #AVAILABLE}). */
+    /** The events of one pool (call only when {@link Events#JFR}). */
     static EngineListener listener(String pool) {
         return new FlightEvents(pool);
     }
 
-    /** Whether a recording has enabled one of the pool's event types (call only when {@link #AVAILABLE}). */
+    /** Whether a recording has enabled one of the pool's event types (call only when {@link Events#JFR}). */
     static boolean recording() {
         return TASK_EXECUTED.isEnabled() || WORKER_STARTED.isEnabled() || WORKER_ENDED.isEnabled()
                 || TIMEOUT_FIRED.isEnabled();
-    }
-
-    private static boolean jfrReadable() {
-        try {
-            Optional<Module> jfr = ModuleLayer.boot().findModule("jdk.jfr");
-            return jfr.isPresent() && Events.class.getModule().canRead(jfr.get());
-        } catch (Throwable e) {
-            return false;
-        }
     }
 
     @Override

@@ -99,7 +99,7 @@ class FlightEventsTest {
             PoolEngine quiet = new PoolEngine("quiet", FakeEngine.config().minSize(0).build(), f.transport, f.clock,
                     new ResultDelivery(f.clock::nanoTime), getClass().getClassLoader(), EngineListener.NONE);
             try {
-                assertThat(FlightEvents.AVAILABLE).as("jdk.jfr is readable on the test class path").isTrue();
+                assertThat(Events.JFR).as("jdk.jfr is readable on the test class path").isTrue();
                 assertThat(quiet.events.on()).isFalse();
                 // like any event type, ours are on in every recording whose settings do not turn them off
                 Recording other = recording(List.of("jdk.JavaMonitorEnter"));

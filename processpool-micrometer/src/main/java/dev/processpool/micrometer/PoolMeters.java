@@ -81,6 +81,10 @@ final class PoolMeters implements EngineListener {
         }
     }
 
+    MeterRegistry registry() {
+        return registry;
+    }
+
     /** An enum constant as a tag value: {@code TIMED_OUT} is {@code timed_out}. */
     static String tagValue(Enum<?> e) {
         return e.name().toLowerCase(Locale.ROOT);

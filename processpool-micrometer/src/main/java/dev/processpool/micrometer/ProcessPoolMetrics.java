@@ -101,13 +101,19 @@ public final class ProcessPoolMetrics implements MeterBinder, AutoCloseable {
     }
 
     /**
-     * Registers the pool's meters in a registry and starts feeding them from the pool's events.
+     * Registers the pool's meters in a registry and starts feeding them from the pool's events. Binding again
+     * to a registry this binder is bound to does nothing (the counters would count twice).
      *
      * @param registry the registry
      */
     @Override
-    public void bindTo(MeterRegistry registry) {
+    public synchronized void bindTo(MeterRegistry registry) {
         Objects.requireNonNull(registry, "registry");
+        for (PoolMeters m : bound) {
+            if (m.registry() == registry) {
+                return;
+            }
+        }
         PoolMeters meters = new PoolMeters(registry, tags, this::worker);
         gauge(registry, "processpool.tasks.queued", Tags.empty(), "Tasks waiting to run",
                 p -> p.getNumPendingTasks(), meters);
@@ -117,9 +123,7 @@ public final class ProcessPoolMetrics implements MeterBinder, AutoCloseable {
                         "Worker processes by state", p -> count(p, state), meters);
             }
         }
-        synchronized (this) {
-            bound.add(meters);
-        }
+        bound.add(meters);
         engine.addListener(meters);
     }
 

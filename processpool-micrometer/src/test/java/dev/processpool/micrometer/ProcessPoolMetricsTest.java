@@ -56,6 +56,7 @@ class ProcessPoolMetricsTest {
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().name("metered").minSize(1).maxSize(1).build())) {
             metrics = new ProcessPoolMetrics(pool, Tags.of("app", "test"));
             metrics.bindTo(registry);
+            metrics.bindTo(registry); // again: nothing would count twice
             assertThat(pool.awaitReady(Duration.ofSeconds(60))).isTrue();
             firstPid = pool.getWorkers().get(0).pid();
             // the first worker started while the binder was bound: its memory is measured, live

@@ -265,14 +265,16 @@ final class Launcher {
                     (long) Tuning.FIRST_LAUNCH_BACKOFF_MILLIS << Math.min(6, consecutiveFailures - 1));
             notBeforeNanos = engine.clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMillis);
             int giveUpAfter = PoolConfig.START_FAILURES_TO_GIVE_UP;
-            if (!givenUp && (!everStarted && consecutiveFailures >= giveUpAfter || sameErrors >= giveUpAfter)) {
-                givenUp = true;
-                LOG.error("{}: gives up starting workers after {} failed launches in a row{}: {}. Tasks fail with"
-                        + " WorkerStartException while no worker is alive; startProcessing() tries again", engine.name,
-                        consecutiveFailures, everStarted ? " with the same error" : " (none has ever started)", error);
-            } else if (!givenUp) {
-                LOG.warn("{}: {} (failure {} in a row; next launch in {} ms)", engine.name, error, consecutiveFailures,
-                        backoffMillis);
+            try (LogContext c = LogContext.enter(engine.name, -1, null)) { // no worker: the pool's name only
+                if (!givenUp && (!everStarted && consecutiveFailures >= giveUpAfter || sameErrors >= giveUpAfter)) {
+                    givenUp = true;
+                    LOG.error("{}: gives up starting workers after {} failed launches in a row{}: {}. Tasks fail with"
+                            + " WorkerStartException while no worker is alive; startProcessing() tries again", engine.name,
+                            consecutiveFailures, everStarted ? " with the same error" : " (none has ever started)", error);
+                } else if (!givenUp) {
+                    LOG.warn("{}: {} (failure {} in a row; next launch in {} ms)", engine.name, error, consecutiveFailures,
+                            backoffMillis);
+                }
             }
             failed = failWaitingIfGivenUpLocked();
             a = engine.planLocked();

@@ -146,7 +146,9 @@ final class Stopper {
         ch.requestShutdown();
         engine.schedule(() -> {
             if (ch.isAlive()) {
-                LOG.debug("{}: {} ignored the stop request; killing it", engine.name, w);
+                try (LogContext c = w.logContext()) {
+                    LOG.debug("{}: {} ignored the stop request; killing it", engine.name, w);
+                }
                 engine.clock.offload(ch::kill);
             }
         }, Math.max(engine.config.getTerminationGrace().toNanos(),

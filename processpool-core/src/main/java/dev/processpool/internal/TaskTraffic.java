@@ -72,7 +72,9 @@ final class TaskTraffic {
         } finally {
             engine.lock.unlock();
         }
-        LOG.warn("{}: could not send {} task(s) to {} ({}); queued again", engine.name, requeued, w, failure.toString());
+        try (LogContext c = w.logContext()) {
+            LOG.warn("{}: could not send {} task(s) to {} ({}); queued again", engine.name, requeued, w, failure.toString());
+        }
         engine.stopper.kill(w);
         a.run();
     }

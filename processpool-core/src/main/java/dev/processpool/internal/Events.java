@@ -52,8 +52,8 @@ final class Events {
 
     /**
      * Whether anybody listens now; callers report nothing (and compute no event's arguments) otherwise. Cheap:
-     * two field reads and, with the jdk.jfr module present, the recorder's own check of whether one of the
-     * pool's event types is enabled.
+     * two field reads and, with the jdk.jfr module present, whether the recorder has started in this JVM and, if
+     * it has, its own flags of whether one of the pool's event types is enabled.
      */
     boolean on() {
         return given || added.length != 0 || flight != null && FlightEvents.recording();
@@ -87,7 +87,7 @@ final class Events {
         for (EngineListener l : added) {
             deliver(l, event);
         }
-        if (flight != null) {
+        if (flight != null && FlightEvents.recording()) {
             deliver(flight, event); // its methods commit only what a recording has enabled
         }
     }

@@ -6,6 +6,7 @@ import dev.processpool.internal.EngineListener.WorkerEnd;
 import jdk.jfr.Category;
 import jdk.jfr.Description;
 import jdk.jfr.Event;
+import jdk.jfr.FlightRecorder;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
@@ -17,18 +18,14 @@ import jdk.jfr.Timespan;
  * and {@code dev.processpool.TimeoutFired}, in the category "processpool". They are committed on the engine's
  * threads, without a stack trace (it would show the engine, not the task).
  *
- * <p>Free when nobody records: the engine asks {@link #recording()} (the recorder's own per-type flag) before it
- * computes any event, and each method here checks {@link Event#shouldCommit()} before it fills one in. The
+ * <p>Free when nobody records: the engine asks {@link #recording()} (whether the recorder has started, then the
+ * recorder's own per-type flags) before it computes any event or calls this listener, and each method here
+ * checks {@link Event#shouldCommit()} before it fills one in. The
  * {@code jdk.jfr} module is optional ({@code requires static}): a runtime without it, or a modular application
  * that does not resolve it, runs the pool without these events: {@link Events#JFR}, decided without touching a
  * {@code jdk.jfr} type, is then false, and this class is never loaded.
  */
 final class FlightEvents implements EngineListener {
-
-    private static final TaskExecuted TASK_EXECUTED = new TaskExecuted();
-    private static final WorkerStarted WORKER_STARTED = new WorkerStarted();
-    private static final WorkerEnded WORKER_ENDED = new WorkerEnded();
-    private static final TimeoutFired TIMEOUT_FIRED = new TimeoutFired();
 
     private final String pool;
 
@@ -41,10 +38,26 @@ final class FlightEvents implements EngineListener {
         return new FlightEvents(pool);
     }
 
-    /** Whether a recording has enabled one of the pool's event types (call only when {@link Events#JFR}). */
+    /**
+     * Whether a recording has enabled one of the pool's event types (call only when {@link Events#JFR}). Until
+     * the recorder has been started in this JVM the answer is no and no event class is loaded: the first one
+     * costs the recorder's set-up, about half a second on this project's CI machine.
+     */
     static boolean recording() {
-        return TASK_EXECUTED.isEnabled() || WORKER_STARTED.isEnabled() || WORKER_ENDED.isEnabled()
-                || TIMEOUT_FIRED.isEnabled();
+        return FlightRecorder.isInitialized() && Types.anyEnabled();
+    }
+
+    /** One event of each type, for their per-type flags; loaded only once the recorder has started. */
+    private static final class Types {
+        private static final TaskExecuted TASK_EXECUTED = new TaskExecuted();
+        private static final WorkerStarted WORKER_STARTED = new WorkerStarted();
+        private static final WorkerEnded WORKER_ENDED = new WorkerEnded();
+        private static final TimeoutFired TIMEOUT_FIRED = new TimeoutFired();
+
+        static boolean anyEnabled() {
+            return TASK_EXECUTED.isEnabled() || WORKER_STARTED.isEnabled() || WORKER_ENDED.isEnabled()
+                    || TIMEOUT_FIRED.isEnabled();
+        }
     }
 
     @Override

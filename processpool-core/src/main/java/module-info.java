@@ -8,7 +8,8 @@
  *   <li>{@code dev.processpool.protocol}: the bench measures the frames and codecs;</li>
  *   <li>{@code dev.processpool.internal} and {@code .logging}: the cluster backend (processpool-hazelcast) runs
  *       {@code ProcessTask}s through {@code TaskAccess} (claim, id, payload, outcome, callbacks) and logs
- *       through the pool's loggers.</li>
+ *       through the pool's loggers;</li>
+ *   <li>{@code dev.processpool.internal}: processpool-micrometer listens to the engine's events.</li>
  * </ul>
  * On the module path, nothing else can import {@code dev.processpool.internal}, {@code .transport},
  * {@code .protocol}, {@code .worker} or {@code .logging}, nor reach into them by reflection. On the class path
@@ -20,11 +21,13 @@ module dev.processpool {
     requires org.slf4j;
     // ProcessPool.registerMBean returns an ObjectName; the result decoder's CPU-time bound reads ThreadMXBean
     requires transitive java.management;
+    // The pool's flight-recorder events (internal.FlightEvents); optional: without jdk.jfr the pool runs without them
+    requires static jdk.jfr;
 
     exports dev.processpool;
 
     exports dev.processpool.logging to dev.processpool.cli, dev.processpool.hazelcast;
-    exports dev.processpool.internal to dev.processpool.hazelcast;
+    exports dev.processpool.internal to dev.processpool.hazelcast, dev.processpool.micrometer;
     exports dev.processpool.worker to dev.processpool.cli;
     exports dev.processpool.protocol to dev.processpool.bench;
 }

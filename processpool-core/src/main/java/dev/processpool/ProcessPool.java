@@ -1,6 +1,7 @@
 package dev.processpool;
 
 import dev.processpool.internal.EngineListener;
+import dev.processpool.internal.Engines;
 import dev.processpool.internal.PoolEngine;
 import dev.processpool.internal.ResultDelivery;
 import dev.processpool.internal.Submission;
@@ -129,6 +130,16 @@ import java.util.concurrent.atomic.AtomicLong;
 public class ProcessPool implements TaskPool {
 
     private static final Logger LOG = Logs.logger(ProcessPool.class.getName(), Level.WARN);
+
+    static {
+        // processpool-micrometer reaches a pool's events through the engine (dev.processpool.internal)
+        Engines.register(pool -> {
+            if (!(pool instanceof ProcessPool p)) {
+                throw new IllegalArgumentException("not a ProcessPool: " + pool.getClass().getName());
+            }
+            return p.engine;
+        });
+    }
     private static final AtomicInteger POOL_NUMBERS = new AtomicInteger();
     private static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(Tuning.CLOSE_TIMEOUT_SECONDS);
 

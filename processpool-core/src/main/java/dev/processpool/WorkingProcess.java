@@ -2,6 +2,7 @@ package dev.processpool;
 
 import java.time.Instant;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * A read-only view of one worker process: DIRAC's {@code WorkingProcess}. Obtained from
@@ -23,6 +24,16 @@ public interface WorkingProcess {
 
     /** {@return when the worker's process was launched} */
     Instant startedAt();
+
+    /**
+     * The worker's resident memory (its resident set), read from the operating system at the call: on Linux
+     * from {@code /proc}; empty elsewhere, before the worker has started and after it has ended.
+     *
+     * @return its resident memory in bytes, if it can be read
+     */
+    default OptionalLong residentMemoryBytes() {
+        return OptionalLong.empty();
+    }
 
     /** {@return whether the worker is running a task: DIRAC's {@code isWorking()}} */
     default boolean isWorking() {

@@ -137,6 +137,16 @@ class ModuleSealTest {
                     }
                 }
                 """)).isEmpty();
+        assertThat(compile(dir.resolve("micrometer"), "dev.processpool.micrometer", """
+                package dev.processpool.micrometer;
+                import dev.processpool.internal.EngineListener;
+                import dev.processpool.internal.Engines;
+                public class Binder {
+                    static Class<?>[] types() {
+                        return new Class<?>[] {EngineListener.class, Engines.class};
+                    }
+                }
+                """)).isEmpty();
         assertThat(compile(dir.resolve("hazelcast"), "dev.processpool.hazelcast", """
                 package dev.processpool.hazelcast;
                 import dev.processpool.internal.TaskAccess;

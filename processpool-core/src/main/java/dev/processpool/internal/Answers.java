@@ -53,7 +53,7 @@ final class Answers {
                     w.protocol.answered(engine.clock.nanoTime());
                     return false; // its outcome was decided: a late answer
                 }
-                if (engine.events.on) {
+                if (engine.events.on()) {
                     String taskId = s.taskId;
                     engine.events.emit(l -> l.resultBytes(taskId, w.pid, bytes));
                 }

@@ -13,7 +13,9 @@ import dev.processpool.WorkerUnresponsiveException;
 /**
  * The engine's event seam: the one place where its task and worker transitions are reported, for metrics,
  * flight-recorder events, log context and run reports to be built on. Passed to the engine from outside;
- * {@link #NONE} by default, which costs nothing (the engine then computes no event's arguments at all).
+ * {@link #NONE} by default, which costs nothing (the engine then computes no event's arguments at all). More
+ * listeners may join a running engine ({@link PoolEngine#addListener}, the metrics binder's way in), and the
+ * pool's flight-recorder events ({@link FlightEvents}) hear the same calls while a recording enables them.
  *
  * <p>Calls come from the engine's threads (producers, channel readers, the timer, launchers, decoders), in
  * the order the transitions happen: for one task, queued, then started, then (a timeout fired, then) ended;
@@ -149,7 +151,8 @@ public interface EngineListener {
      *
      * @param taskId         the task's id
      * @param workerPid      the worker's pid
-     * @param queueWaitNanos from its queueing to its start (time held by a pipelining worker included)
+     * @param queueWaitNanos from its queueing to its start (time held by a pipelining worker included), or -1
+     *                       if nobody listened when it was queued
      */
     default void taskStarted(String taskId, long workerPid, long queueWaitNanos) {
     }
@@ -157,12 +160,14 @@ public interface EngineListener {
     /**
      * A task got its one outcome.
      *
-     * @param taskId    the task's id
-     * @param outcome   how it ended
-     * @param runNanos  from its start to its outcome, or 0 if it never started
-     * @param workerPid the worker it last ran on or was given to, or -1
+     * @param taskId         the task's id
+     * @param outcome        how it ended
+     * @param queueWaitNanos from its queueing to its start, or to its outcome if it never started; -1 if
+     *                       nobody listened when it was queued
+     * @param runNanos       from its start to its outcome, or 0 if it never started
+     * @param workerPid      the worker it last ran on or was given to, or -1
      */
-    default void taskEnded(String taskId, Outcome outcome, long runNanos, long workerPid) {
+    default void taskEnded(String taskId, Outcome outcome, long queueWaitNanos, long runNanos, long workerPid) {
     }
 
     /**

@@ -222,7 +222,7 @@ final class Launcher {
             if (w.state == WorkerState.DEAD) {
                 return; // it exited already; onExited has dealt with it
             }
-            if (engine.events.on) {
+            if (engine.events.on()) {
                 long startup = engine.clock.nanoTime() - w.launchStartedNanos;
                 engine.events.emit(l -> l.workerStarted(w.number, w.pid, startup));
             }
@@ -231,7 +231,9 @@ final class Launcher {
                 engine.moveLocked(w, WorkerState.STOPPING, WorkerEnd.SHUTDOWN);
                 a.addShutdown(w);
             } else {
-                LOG.debug("{}: worker {} started, pid {}", engine.name, w.number, w.pid);
+                try (LogContext c = w.logContext()) {
+                    LOG.debug("{}: worker {} started, pid {}", engine.name, w.number, w.pid);
+                }
                 engine.watchdog.startWatching(w);
                 engine.moveLocked(w, WorkerState.IDLE, null);
                 a = engine.planLocked();
@@ -263,14 +265,16 @@ final class Launcher {
                     (long) Tuning.FIRST_LAUNCH_BACKOFF_MILLIS << Math.min(6, consecutiveFailures - 1));
             notBeforeNanos = engine.clock.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMillis);
             int giveUpAfter = PoolConfig.START_FAILURES_TO_GIVE_UP;
-            if (!givenUp && (!everStarted && consecutiveFailures >= giveUpAfter || sameErrors >= giveUpAfter)) {
-                givenUp = true;
-                LOG.error("{}: gives up starting workers after {} failed launches in a row{}: {}. Tasks fail with"
-                        + " WorkerStartException while no worker is alive; startProcessing() tries again", engine.name,
-                        consecutiveFailures, everStarted ? " with the same error" : " (none has ever started)", error);
-            } else if (!givenUp) {
-                LOG.warn("{}: {} (failure {} in a row; next launch in {} ms)", engine.name, error, consecutiveFailures,
-                        backoffMillis);
+            try (LogContext c = LogContext.enter(engine.name, -1, null)) { // no worker: the pool's name only
+                if (!givenUp && (!everStarted && consecutiveFailures >= giveUpAfter || sameErrors >= giveUpAfter)) {
+                    givenUp = true;
+                    LOG.error("{}: gives up starting workers after {} failed launches in a row{}: {}. Tasks fail with"
+                            + " WorkerStartException while no worker is alive; startProcessing() tries again", engine.name,
+                            consecutiveFailures, everStarted ? " with the same error" : " (none has ever started)", error);
+                } else if (!givenUp) {
+                    LOG.warn("{}: {} (failure {} in a row; next launch in {} ms)", engine.name, error, consecutiveFailures,
+                            backoffMillis);
+                }
             }
             failed = failWaitingIfGivenUpLocked();
             a = engine.planLocked();

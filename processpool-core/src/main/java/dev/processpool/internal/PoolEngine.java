@@ -88,6 +88,7 @@ public final class PoolEngine {
         this.transport = transport;
         this.clock = clock;
         this.delivery = delivery;
+        delivery.pool = name;
         this.events = new Events(name, listener);
         this.pending = new TaskQueue(lock, config.getMaxQueuedRequests(), workers);
         this.launcher = new Launcher(this);
@@ -153,7 +154,7 @@ public final class PoolEngine {
 
     private void acceptLocked(Submission s) {
         delivery.track(s);
-        if (events.on) {
+        if (events.on()) {
             s.queuedNanos = clock.nanoTime();
             events.emit(l -> l.taskQueued(s.taskId, s.sequence));
         }
@@ -289,10 +290,12 @@ public final class PoolEngine {
         if (!s.markFinished()) {
             return false;
         }
-        if (events.on) {
+        if (events.on()) {
+            long now = clock.nanoTime();
             long started = s.startedNanos;
-            long ran = started == 0 ? 0 : clock.nanoTime() - started;
-            events.emit(l -> l.taskEnded(s.taskId, Outcome.of(failure), ran, s.workerPid));
+            long ran = started == 0 ? 0 : now - started;
+            long waited = s.queuedNanos == Submission.UNSTAMPED ? -1 : (started == 0 ? now : started) - s.queuedNanos;
+            events.emit(l -> l.taskEnded(s.taskId, Outcome.of(failure), waited, ran, s.workerPid));
         }
         delivery.completed(s, value, failure);
         return true;
@@ -394,6 +397,20 @@ public final class PoolEngine {
     }
 
     // ========================================================================================== helpers
+
+    /**
+     * Adds a listener to the engine's events, besides the one it was made with: it hears the transitions from
+     * the next one on (a task queued before it was added may end without having been queued for it), under
+     * the rules of {@link EngineListener}.
+     */
+    public void addListener(EngineListener listener) {
+        events.add(java.util.Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Removes a listener added with {@link #addListener}; false if it was not there. */
+    public boolean removeListener(EngineListener listener) {
+        return events.remove(listener);
+    }
 
     /** Runs the actions: on the timer thread, on a reaper thread instead (they may write to channels). */
     void act(Actions a) {

@@ -284,7 +284,7 @@ final class ResultDecoder {
         @Override
         public void run() {
             thread = Thread.currentThread();
-            try {
+            try (LogContext c = LogContext.enter(pool, pid, s.taskId)) {
                 if (!ended.get()) {
                     decode();
                 }
@@ -342,14 +342,16 @@ final class ResultDecoder {
                 return;
             }
             long ms = TimeUnit.NANOSECONDS.toMillis(wallBoundNanos());
-            if (events.on) {
+            if (events.on()) {
                 events.emit(l -> l.timeoutFired(EngineListener.Timeout.DECODE, s.taskId, pid));
             }
             Thread t = thread;
-            Logs.quietly(() -> LOG.error("{}: decoding the answer of {} ({} bytes) did not end within {} ms;"
-                    + " its task fails and the decoding thread {} is abandoned (a JVM cannot stop it). A"
-                    + " deserializationFilter allow-list keeps such graphs out.", pool, s, bytes.length, ms,
-                    t == null ? "-" : t.getName()));
+            try (LogContext c = LogContext.enter(pool, pid, s.taskId)) {
+                Logs.quietly(() -> LOG.error("{}: decoding the answer of {} ({} bytes) did not end within {} ms;"
+                        + " its task fails and the decoding thread {} is abandoned (a JVM cannot stop it). A"
+                        + " deserializationFilter allow-list keeps such graphs out.", pool, s, bytes.length, ms,
+                        t == null ? "-" : t.getName()));
+            }
             end(null, failure != null ? outcome(s, pid, failure, textForm(failure))
                     : new ResultTransferException(s.taskId, pid, "decoding the result did not end within " + ms
                             + " ms (" + bytes.length + " bytes); its decoding was abandoned", null));

@@ -36,6 +36,8 @@ public final class ResultDelivery {
      */
     private final java.util.concurrent.atomic.AtomicBoolean wakePending = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile Thread daemon;
+    /** The pool's name, for the log context of a task's callbacks ({@link LogContext}); set by the engine. */
+    volatile String pool;
     private volatile boolean daemonStopping;
     /** The engine's clock, for tasks' run times. */
     private final LongSupplier nanoClock;
@@ -62,7 +64,7 @@ public final class ResultDelivery {
     /** Records the outcome of a task; called exactly once per task, from any thread. */
     public void completed(Submission s, Object result, TaskException failure) {
         boolean callbacks;
-        try {
+        try (LogContext c = LogContext.enter(pool, s.workerPid, s.taskId)) {
             long started = s.startedNanos;
             callbacks = s.completion.complete(result, failure, s.workerPid,
                     started == 0 ? 0 : nanoClock.getAsLong() - started);
@@ -104,7 +106,7 @@ public final class ResultDelivery {
         try {
             Submission s;
             while ((s = ready.poll()) != null) {
-                try {
+                try (LogContext c = LogContext.enter(pool, s.workerPid, s.taskId)) {
                     s.completion.runCallbacks();
                 } catch (Throwable e) {
                     Submission failed = s;

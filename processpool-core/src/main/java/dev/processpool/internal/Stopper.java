@@ -44,7 +44,7 @@ final class Stopper {
             if (w.current != s) {
                 return false;
             }
-            if (engine.events.on && fired != null) {
+            if (engine.events.on() && fired != null) {
                 engine.events.emit(l -> l.timeoutFired(fired, s.taskId, w.pid));
             }
             w.inflight.remove(s);
@@ -72,7 +72,7 @@ final class Stopper {
         engine.lock.lock();
         try {
             s = w.current;
-            if (engine.events.on && fired != null) {
+            if (engine.events.on() && fired != null) {
                 String taskId = s == null ? null : s.taskId;
                 engine.events.emit(l -> l.timeoutFired(fired, taskId, w.pid));
             }
@@ -146,7 +146,9 @@ final class Stopper {
         ch.requestShutdown();
         engine.schedule(() -> {
             if (ch.isAlive()) {
-                LOG.debug("{}: {} ignored the stop request; killing it", engine.name, w);
+                try (LogContext c = w.logContext()) {
+                    LOG.debug("{}: {} ignored the stop request; killing it", engine.name, w);
+                }
                 engine.clock.offload(ch::kill);
             }
         }, Math.max(engine.config.getTerminationGrace().toNanos(),

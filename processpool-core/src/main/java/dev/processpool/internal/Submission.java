@@ -23,8 +23,10 @@ public final class Submission {
 
     /** The worker running it, or null while it waits. */
     WorkerHandle worker;
-    /** When it was queued, or 0 when nobody listens to the engine's events. */
-    long queuedNanos;
+    /** Marks {@link #queuedNanos} as never read: nobody listened when the task was queued. */
+    static final long UNSTAMPED = Long.MIN_VALUE;
+    /** When it was queued, or {@link #UNSTAMPED} when nobody listened to the engine's events then. */
+    long queuedNanos = UNSTAMPED;
     /** When it started in its worker, or 0. Written by the worker's reader thread. */
     volatile long startedNanos;
     /** When it last reported progress, or 0. */

@@ -72,7 +72,9 @@ final class TaskTraffic {
         } finally {
             engine.lock.unlock();
         }
-        LOG.warn("{}: could not send {} task(s) to {} ({}); queued again", engine.name, requeued, w, failure.toString());
+        try (LogContext c = w.logContext()) {
+            LOG.warn("{}: could not send {} task(s) to {} ({}); queued again", engine.name, requeued, w, failure.toString());
+        }
         engine.stopper.kill(w);
         a.run();
     }
@@ -183,8 +185,8 @@ final class TaskTraffic {
         w.reclaimSent = false;
         s.startedNanos = engine.clock.nanoTime();
         engine.watchdog.armLocked(w, s);
-        if (engine.events.on) {
-            long waited = s.startedNanos - s.queuedNanos;
+        if (engine.events.on()) {
+            long waited = s.queuedNanos == Submission.UNSTAMPED ? -1 : s.startedNanos - s.queuedNanos;
             engine.events.emit(l -> l.taskStarted(s.taskId, w.pid, waited));
         }
     }

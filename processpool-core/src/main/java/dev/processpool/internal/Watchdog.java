@@ -63,48 +63,52 @@ final class Watchdog {
      * deadline is put off by that much (and does not fire while it waits).
      */
     private void checkDeadline(WorkerHandle w, Submission s, Duration timeout) {
-        engine.lock.lock();
-        try {
-            if (w.current != s) {
-                return;
+        try (LogContext c = w.logContext(s)) {
+            engine.lock.lock();
+            try {
+                if (w.current != s) {
+                    return;
+                }
+                if (s.pausedSinceNanos != 0) {
+                    s.deadlineDue = true; // looked at again when the wait ends
+                    return;
+                }
+                long left = timeout.toNanos() - (now() - s.startedNanos - s.pausedNanos);
+                if (left > 0) {
+                    s.deadline = engine.schedule(() -> checkDeadline(w, s, timeout), left);
+                    return;
+                }
+            } finally {
+                engine.lock.unlock();
             }
-            if (s.pausedSinceNanos != 0) {
-                s.deadlineDue = true; // looked at again when the wait ends
-                return;
-            }
-            long left = timeout.toNanos() - (now() - s.startedNanos - s.pausedNanos);
-            if (left > 0) {
-                s.deadline = engine.schedule(() -> checkDeadline(w, s, timeout), left);
-                return;
-            }
-        } finally {
-            engine.lock.unlock();
+            engine.stopper.killRunning(w, s, new TaskTimeoutException(s.taskId, w.pid, timeout), WorkerEnd.TIMEOUT, Timeout.TASK);
         }
-        engine.stopper.killRunning(w, s, new TaskTimeoutException(s.taskId, w.pid, timeout), WorkerEnd.TIMEOUT, Timeout.TASK);
     }
 
     /** Fires when a task may have gone without progress for its progress timeout; re-arms if it has not. */
     private void checkProgress(WorkerHandle w, Submission s, Duration progressTimeout) {
-        engine.lock.lock();
-        try {
-            if (w.current != s) {
-                return;
+        try (LogContext c = w.logContext(s)) {
+            engine.lock.lock();
+            try {
+                if (w.current != s) {
+                    return;
+                }
+                if (s.pausedSinceNanos != 0) {
+                    s.deadlineDue = true;
+                    return;
+                }
+                long since = now() - Math.max(s.startedNanos, s.lastProgressNanos);
+                long left = progressTimeout.toNanos() - since;
+                if (left > 0) {
+                    s.progressCheck = engine.schedule(() -> checkProgress(w, s, progressTimeout), left);
+                    return;
+                }
+            } finally {
+                engine.lock.unlock();
             }
-            if (s.pausedSinceNanos != 0) {
-                s.deadlineDue = true;
-                return;
-            }
-            long since = now() - Math.max(s.startedNanos, s.lastProgressNanos);
-            long left = progressTimeout.toNanos() - since;
-            if (left > 0) {
-                s.progressCheck = engine.schedule(() -> checkProgress(w, s, progressTimeout), left);
-                return;
-            }
-        } finally {
-            engine.lock.unlock();
+            engine.stopper.killRunning(w, s, new TaskTimeoutException(s.taskId, w.pid, progressTimeout, true), WorkerEnd.TIMEOUT,
+                    Timeout.PROGRESS);
         }
-        engine.stopper.killRunning(w, s, new TaskTimeoutException(s.taskId, w.pid, progressTimeout, true), WorkerEnd.TIMEOUT,
-                Timeout.PROGRESS);
     }
 
     /** A task's answer has waited for the budget: a deadline that fell due meanwhile is looked at again now. */
@@ -144,50 +148,52 @@ final class Watchdog {
      * (see {@link #startBoundNanos}).
      */
     private void watch(WorkerHandle w) {
-        WorkerChannel ch = w.channel;
-        if (ch == null || w.state == WorkerState.DEAD || w.state == WorkerState.STOPPING) {
-            return;
-        }
-        long now = now();
-        long next = startBoundNanos();
-        boolean heartbeats = !config.getUnresponsiveTimeout().isZero() && !config.getHeartbeatInterval().isZero();
-        if (heartbeats && w.budgetWaitSinceNanos == 0) {
-            long silent = now - Math.max(ch.lastActivityNanos(), w.budgetWaitEndedNanos);
-            long left = config.getUnresponsiveTimeout().toNanos() - silent;
-            if (left <= 0) {
-                Submission s = w.current;
-                LOG.warn("{}: {} sent nothing for {} ms; killing it", engine.name, w,
-                        TimeUnit.NANOSECONDS.toMillis(silent));
-                if (s == null || !engine.stopper.killRunning(w, s, new WorkerUnresponsiveException(s.taskId, w.pid,
-                        Duration.ofNanos(silent)), WorkerEnd.UNRESPONSIVE, Timeout.SILENCE)) {
-                    engine.stopper.stopAndKill(w, WorkerEnd.UNRESPONSIVE, Timeout.SILENCE);
+        try (LogContext c = w.logContext()) {
+            WorkerChannel ch = w.channel;
+            if (ch == null || w.state == WorkerState.DEAD || w.state == WorkerState.STOPPING) {
+                return;
+            }
+            long now = now();
+            long next = startBoundNanos();
+            boolean heartbeats = !config.getUnresponsiveTimeout().isZero() && !config.getHeartbeatInterval().isZero();
+            if (heartbeats && w.budgetWaitSinceNanos == 0) {
+                long silent = now - Math.max(ch.lastActivityNanos(), w.budgetWaitEndedNanos);
+                long left = config.getUnresponsiveTimeout().toNanos() - silent;
+                if (left <= 0) {
+                    Submission s = w.current;
+                    LOG.warn("{}: {} sent nothing for {} ms; killing it", engine.name, w,
+                            TimeUnit.NANOSECONDS.toMillis(silent));
+                    if (s == null || !engine.stopper.killRunning(w, s, new WorkerUnresponsiveException(s.taskId, w.pid,
+                            Duration.ofNanos(silent)), WorkerEnd.UNRESPONSIVE, Timeout.SILENCE)) {
+                        engine.stopper.stopAndKill(w, WorkerEnd.UNRESPONSIVE, Timeout.SILENCE);
+                    }
+                    return;
                 }
-                return;
+                next = Math.min(next, left);
             }
-            next = Math.min(next, left);
-        }
-        long overdue;
-        int holding;
-        engine.lock.lock();
-        try {
-            overdue = w.budgetWaitSinceNanos != 0 || w.answering != null || w.skippingAnswer ? -1
-                    : w.protocol.overdueNanos(now);
-            holding = w.inflight.size();
-        } finally {
-            engine.lock.unlock();
-        }
-        if (overdue >= 0) {
-            long left = startBoundNanos() - overdue;
-            if (left <= 0) {
-                LOG.warn("{}: {} holds {} task(s) and started none of them for {} ms after it answered the one"
-                        + " before; killing it as unresponsive (they run elsewhere)", engine.name, w, holding,
-                        TimeUnit.NANOSECONDS.toMillis(overdue));
-                engine.stopper.stopAndKill(w, WorkerEnd.UNRESPONSIVE, Timeout.START);
-                return;
+            long overdue;
+            int holding;
+            engine.lock.lock();
+            try {
+                overdue = w.budgetWaitSinceNanos != 0 || w.answering != null || w.skippingAnswer ? -1
+                        : w.protocol.overdueNanos(now);
+                holding = w.inflight.size();
+            } finally {
+                engine.lock.unlock();
             }
-            next = Math.min(next, left);
+            if (overdue >= 0) {
+                long left = startBoundNanos() - overdue;
+                if (left <= 0) {
+                    LOG.warn("{}: {} holds {} task(s) and started none of them for {} ms after it answered the one"
+                            + " before; killing it as unresponsive (they run elsewhere)", engine.name, w, holding,
+                            TimeUnit.NANOSECONDS.toMillis(overdue));
+                    engine.stopper.stopAndKill(w, WorkerEnd.UNRESPONSIVE, Timeout.START);
+                    return;
+                }
+                next = Math.min(next, left);
+            }
+            engine.schedule(() -> watch(w), Math.max(next, TimeUnit.MILLISECONDS.toNanos(Tuning.MIN_WATCH_MILLIS)));
         }
-        engine.schedule(() -> watch(w), Math.max(next, TimeUnit.MILLISECONDS.toNanos(Tuning.MIN_WATCH_MILLIS)));
     }
 
     // ========================================================================================= memory
@@ -238,28 +244,30 @@ final class Watchdog {
     }
 
     private void idleCheck(WorkerHandle w) {
-        Actions a = new Actions(engine);
-        engine.lock.lock();
-        try {
-            w.idleCheckScheduled = false;
-            if (w.state != WorkerState.IDLE) {
-                return;
+        try (LogContext c = w.logContext()) {
+            Actions a = new Actions(engine);
+            engine.lock.lock();
+            try {
+                w.idleCheckScheduled = false;
+                if (w.state != WorkerState.IDLE) {
+                    return;
+                }
+                long idleFor = now() - w.idleSinceNanos;
+                long timeout = config.getIdleTimeout().toNanos();
+                if (idleFor < timeout) {
+                    w.idleCheckScheduled = true;
+                    engine.schedule(() -> idleCheck(w), timeout - idleFor);
+                    return;
+                }
+                if (!config.isKeepProcessesRunning() || engine.workers.active() > config.getMinSize()) {
+                    LOG.debug("{}: retiring {} after {} ms idle", engine.name, w, TimeUnit.NANOSECONDS.toMillis(idleFor));
+                    engine.retireLocked(w, a, WorkerEnd.IDLE_RETIRED);
+                }
+            } finally {
+                engine.lock.unlock();
             }
-            long idleFor = now() - w.idleSinceNanos;
-            long timeout = config.getIdleTimeout().toNanos();
-            if (idleFor < timeout) {
-                w.idleCheckScheduled = true;
-                engine.schedule(() -> idleCheck(w), timeout - idleFor);
-                return;
-            }
-            if (!config.isKeepProcessesRunning() || engine.workers.active() > config.getMinSize()) {
-                LOG.debug("{}: retiring {} after {} ms idle", engine.name, w, TimeUnit.NANOSECONDS.toMillis(idleFor));
-                engine.retireLocked(w, a, WorkerEnd.IDLE_RETIRED);
-            }
-        } finally {
-            engine.lock.unlock();
+            engine.act(a);
         }
-        engine.act(a);
     }
 
     // ======================================================================================== reclaim

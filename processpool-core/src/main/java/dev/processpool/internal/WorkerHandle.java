@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
@@ -121,6 +122,12 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
         return startedAt;
     }
 
+    @Override
+    public OptionalLong residentMemoryBytes() {
+        WorkerChannel ch = channel;
+        return ch == null || state == WorkerState.DEAD ? OptionalLong.empty() : ch.residentBytes();
+    }
+
     /** Counts towards the pool's size for the purpose of starting more (not stopping, not dead). */
     boolean isActive() {
         WorkerState s = state;
@@ -132,7 +139,9 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     @Override
     public void taskStarted(long sequence) {
         skippingAnswer = false;
-        engine.traffic.onTaskStarted(this, sequence);
+        try (LogContext c = logContext()) {
+            engine.traffic.onTaskStarted(this, sequence);
+        }
     }
 
     @Override
@@ -150,26 +159,35 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     @Override
     public void tasksGivenBack(long[] sequences) {
         skippingAnswer = false;
-        engine.traffic.onTasksGivenBack(this, sequences);
+        try (LogContext c = logContext()) {
+            engine.traffic.onTasksGivenBack(this, sequences);
+        }
     }
 
     @Override
     public boolean answerArriving(byte type, long sequence, int valueBytes)
             throws ProtocolException, InterruptedException {
         skippingAnswer = false;
-        boolean read = engine.answers.arriving(this, type, sequence, valueBytes);
+        boolean read;
+        try (LogContext c = logContext()) {
+            read = engine.answers.arriving(this, type, sequence, valueBytes);
+        }
         skippingAnswer = !read;
         return read;
     }
 
     @Override
     public void answer(Frame frame) {
-        engine.answers.arrived(this, frame);
+        try (LogContext c = logContext()) {
+            engine.answers.arrived(this, frame);
+        }
     }
 
     @Override
     public void channelBroken(String reason) {
-        engine.stopper.onChannelBroken(this, reason);
+        try (LogContext c = logContext()) {
+            engine.stopper.onChannelBroken(this, reason);
+        }
     }
 
     /** A line of the worker's output: to the configured listener, else to the log. */
@@ -177,18 +195,36 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     public void output(WorkerOutputListener.Stream stream, String line, long sequence) {
         String taskId = outputTaskId(sequence);
         WorkerOutputListener listener = engine.config.getOutputListener();
-        if (listener != null) {
-            listener.onLine(pid, taskId, stream, line);
-        } else if (stream == WorkerOutputListener.Stream.STDOUT) {
-            OUTPUT_LOG.info("[worker {} task {}] {}", pid, taskId == null ? "-" : taskId, line);
-        } else {
-            OUTPUT_LOG.warn("[worker {} task {} stderr] {}", pid, taskId == null ? "-" : taskId, line);
+        try (LogContext c = LogContext.enter(engine.name, pid, taskId)) {
+            if (listener != null) {
+                listener.onLine(pid, taskId, stream, line);
+            } else if (stream == WorkerOutputListener.Stream.STDOUT) {
+                OUTPUT_LOG.info("[worker {} task {}] {}", pid, taskId == null ? "-" : taskId, line);
+            } else {
+                OUTPUT_LOG.warn("[worker {} task {} stderr] {}", pid, taskId == null ? "-" : taskId, line);
+            }
         }
     }
 
     @Override
     public void exited(int exitCode, List<String> stderrTail) {
-        engine.onExited(this, exitCode, stderrTail);
+        try (LogContext c = logContext()) {
+            engine.onExited(this, exitCode, stderrTail);
+        }
+    }
+
+    /**
+     * The log context of this worker's business: the pool, its pid and the task it runs, if any (see
+     * {@link LogContext}).
+     */
+    LogContext logContext() {
+        Submission s = current;
+        return LogContext.enter(engine.name, pid, s == null ? null : s.taskId);
+    }
+
+    /** The log context of this worker's business for one of its tasks. */
+    LogContext logContext(Submission s) {
+        return LogContext.enter(engine.name, pid, s == null ? null : s.taskId);
     }
 
     // ---- the tasks it holds ----------------------------------------------------------------------------

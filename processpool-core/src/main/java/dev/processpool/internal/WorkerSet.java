@@ -29,7 +29,7 @@ final class WorkerSet implements Iterable<WorkerHandle> {
     WorkerHandle add() {
         WorkerHandle w = new WorkerHandle(++numbers, engine);
         all.add(w);
-        if (engine.events.on) {
+        if (engine.events.on()) {
             engine.events.emit(l -> l.workerLaunching(w.number));
         }
         return w;
@@ -65,7 +65,7 @@ final class WorkerSet implements Iterable<WorkerHandle> {
             case STOPPING -> w.stopIntended = true;
             case DEAD -> {
                 all.remove(w);
-                if (engine.events.on) {
+                if (engine.events.on()) {
                     EngineListener.WorkerEnd why = w.endCause != null ? w.endCause : cause;
                     engine.events.emit(l -> l.workerEnded(w.number, w.pid, why, w.exitCode));
                 }

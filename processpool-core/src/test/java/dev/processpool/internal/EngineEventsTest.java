@@ -55,7 +55,7 @@ class EngineEventsTest {
             }
 
             @Override
-            public void taskEnded(String taskId, Outcome outcome, long runNanos, long workerPid) {
+            public void taskEnded(String taskId, Outcome outcome, long queueWaitNanos, long runNanos, long workerPid) {
                 calls.incrementAndGet();
                 throw new OutOfMemoryError("ended");
             }
@@ -108,7 +108,7 @@ class EngineEventsTest {
         try (FakeEngine f = new FakeEngine(FakeEngine.config().minSize(1).maxSize(1).build())) {
             PoolEngine quiet = new PoolEngine("quiet", FakeEngine.config().minSize(0).build(), f.transport, f.clock,
                     new ResultDelivery(f.clock::nanoTime), getClass().getClassLoader(), EngineListener.NONE);
-            assertThat(quiet.events.on).isFalse();
+            assertThat(quiet.events.on()).isFalse();
             f.advance(1_000);
             Submission s = f.submission("t1", 0, 0);
             try {
@@ -116,7 +116,7 @@ class EngineEventsTest {
             } catch (InterruptedException e) {
                 throw new AssertionError(e);
             }
-            assertThat(s.queuedNanos).as("the clock is not even read for it").isZero();
+            assertThat(s.queuedNanos).as("the clock is not even read for it").isEqualTo(Submission.UNSTAMPED);
             quiet.terminate();
         }
     }

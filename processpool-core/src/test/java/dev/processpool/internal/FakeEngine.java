@@ -207,9 +207,9 @@ final class FakeEngine implements AutoCloseable {
         }
 
         @Override
-        public void taskEnded(String taskId, Outcome outcome, long runNanos, long workerPid) {
+        public void taskEnded(String taskId, Outcome outcome, long queueWaitNanos, long runNanos, long workerPid) {
             add("ended " + taskId + " " + outcome + " in " + ms(runNanos) + " ms on " + workerPid,
-                    () -> next.taskEnded(taskId, outcome, runNanos, workerPid));
+                    () -> next.taskEnded(taskId, outcome, queueWaitNanos, runNanos, workerPid));
         }
 
         @Override

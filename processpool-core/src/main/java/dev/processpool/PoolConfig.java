@@ -44,6 +44,8 @@ import java.util.stream.Stream;
  *       failed</td></tr>
  *   <tr><td>{@code maxTasksPerWorker}</td><td>0</td><td>a worker is replaced after this many tasks; 0 means
  *       never</td></tr>
+ *   <tr><td>{@code retries}</td><td>0</td><td>how many more times a task runs when its worker dies, times out
+ *       or goes unresponsive, for tasks that do not set their own; see {@link Builder#retries(int)}</td></tr>
  *   <tr><td>{@code terminationGrace}</td><td>{@value Tuning#DEFAULT_TERMINATION_GRACE_SECONDS} s</td><td>between SIGTERM and SIGKILL when workers are stopped
  *       by force</td></tr>
  *   <tr><td>{@code javaExecutable}</td><td>this JVM's {@code bin/java}</td><td>the JVM workers run on</td></tr>
@@ -199,6 +201,9 @@ public final class PoolConfig {
     /** {@return tasks after which a worker is replaced; 0 means never} */
     public int getMaxTasksPerWorker() { return values.maxTasksPerWorker; }
 
+    /** {@return how many retries a task has that does not set its own ({@link ProcessTask.Builder#retries(int)})} */
+    public int getRetries() { return values.retries; }
+
     /** {@return the time between SIGTERM and SIGKILL when workers are stopped by force} */
     public Duration getTerminationGrace() { return values.terminationGrace; }
 
@@ -281,6 +286,7 @@ public final class PoolConfig {
         private Duration idleTimeout = Duration.ofSeconds(Tuning.DEFAULT_IDLE_TIMEOUT_SECONDS);
         private Duration workerStartTimeout = Duration.ofSeconds(Tuning.DEFAULT_WORKER_START_TIMEOUT_SECONDS);
         private int maxTasksPerWorker = 0;
+        private int retries = 0;
         private Duration terminationGrace = Duration.ofSeconds(Tuning.DEFAULT_TERMINATION_GRACE_SECONDS);
         private Path javaExecutable;
         private List<String> classPath;
@@ -320,6 +326,7 @@ public final class PoolConfig {
             idleTimeout = from.idleTimeout;
             workerStartTimeout = from.workerStartTimeout;
             maxTasksPerWorker = from.maxTasksPerWorker;
+            retries = from.retries;
             terminationGrace = from.terminationGrace;
             javaExecutable = from.javaExecutable;
             classPath = new ArrayList<>(from.classPath);
@@ -473,6 +480,17 @@ public final class PoolConfig {
          * @return this builder
          */
         public Builder maxTasksPerWorker(int max) { this.maxTasksPerWorker = max; return this; }
+
+        /**
+         * The pool's default for {@link ProcessTask.Builder#retries(int)}: how many more times a task runs, on
+         * another worker, when an attempt ends because its worker died, was killed at the task's timeout or for
+         * its memory, or went unresponsive. A task that sets its own keeps it. Retries suit tasks that are safe
+         * to run twice; one that keeps killing its workers is quarantined after {@code retries + 1} attempts.
+         *
+         * @param retries how many more attempts after the first, at least 0 (default 0: none)
+         * @return this builder
+         */
+        public Builder retries(int retries) { this.retries = retries; return this; }
 
         /**
          * Sets the time between SIGTERM and SIGKILL when workers are stopped by force.
@@ -746,6 +764,9 @@ public final class PoolConfig {
             if (maxTasksPerWorker < 0) {
                 throw new IllegalArgumentException("maxTasksPerWorker must be >= 0 (0 means unlimited), was "
                         + maxTasksPerWorker);
+            }
+            if (retries < 0) {
+                throw new IllegalArgumentException("retries must be >= 0, was " + retries);
             }
             if (maxFrameBytes < 1024) {
                 throw new IllegalArgumentException("maxFrameBytes must be >= 1024, was " + maxFrameBytes);

@@ -336,8 +336,11 @@ public class ProcessPool implements AutoCloseable {
             if (usePoolCallbacks) {
                 task.enablePoolCallbacks();
             }
+            Completion completion = new Completion(task);
             Submission s = new Submission(sequences.incrementAndGet(), id, payload, task::getTimeOut,
-                    task::getProgressTimeout, new Completion(task));
+                    task::getProgressTimeout, completion)
+                    .retries(task.getRetries() < 0 ? config.getRetries() : task.getRetries(), task::retriesOnThrown);
+            completion.submission = s;
             submissions.put(task, s);
             try {
                 accepted = engine.submit(s, blocking, maxWaitNanos);
@@ -368,6 +371,8 @@ public class ProcessPool implements AutoCloseable {
     /** Links a task's outcome to its fields, future and callbacks. */
     private final class Completion implements TaskCompletion {
         private final ProcessTask task;
+        /** The engine's view of the task: its attempts. Set before the task is queued. */
+        Submission submission;
 
         Completion(ProcessTask task) {
             this.task = task;
@@ -377,7 +382,10 @@ public class ProcessPool implements AutoCloseable {
         public boolean complete(Object result, TaskException failure, long workerPid, long runNanos) {
             idsInUse.remove(task.getTaskID(), task);
             submissions.remove(task);
-            task.recordExecution(workerPid, runNanos);
+            task.recordExecution(workerPid, runNanos, submission.attempts());
+            if (failure != null) {
+                failure.recordAttempts(submission.earlierFailures(), submission.quarantined());
+            }
             boolean recorded = failure == null ? task.complete(result) : task.fail(failure);
             if (!recorded) {
                 return false;

@@ -25,6 +25,17 @@ public final class TaskContext {
         }
     }
 
+    /**
+     * Which attempt at the running task this is: 1 for the first, 2 for the first retry, and so on (see
+     * {@link ProcessTask.Builder#retries(int)}). A task may use it to do less on a retry, or to note that an
+     * earlier attempt killed its worker.
+     *
+     * @return the attempt number, at least 1 (1 outside a worker)
+     */
+    public static int attempt() {
+        return TaskProgress.attempt();
+    }
+
     /** {@return whether this code runs inside a processpool worker JVM} */
     public static boolean isInWorker() {
         return TaskProgress.reporter() != null;

@@ -387,6 +387,31 @@ public final class TestTasks {
     }
 
     /**
+     * Kills its own worker by SIGKILL on attempts up to args[0] ({@link TaskContext#attempt()}); on a later
+     * attempt returns {@code "ok on attempt N"}.
+     */
+    static TaskFunction dieOnEarlyAttempts() {
+        return (args, kwargs) -> {
+            int attempt = TaskContext.attempt();
+            if (attempt <= ((Number) args.get(0)).intValue()) {
+                dieBy("sigkill", 0);
+            }
+            return "ok on attempt " + attempt;
+        };
+    }
+
+    /** Throws an IllegalStateException on attempts up to args[0]; on a later one returns its attempt number. */
+    static TaskFunction throwOnEarlyAttempts() {
+        return (args, kwargs) -> {
+            int attempt = TaskContext.attempt();
+            if (attempt <= ((Number) args.get(0)).intValue()) {
+                throw new IllegalStateException("attempt " + attempt);
+            }
+            return attempt;
+        };
+    }
+
+    /**
      * Starts {@code sleep 1000}, with stdout and stderr inherited from the worker (so it holds the worker's
      * output pipes), writes its pid to the file args[0] (atomically), then kills the worker the way args[1]
      * says: "halt", "exit" or "sigkill".

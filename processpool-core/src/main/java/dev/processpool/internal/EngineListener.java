@@ -136,6 +136,17 @@ public interface EngineListener {
     }
 
     /**
+     * A task's attempt failed in a way it is retried for, and it was queued again, at the head of the queue
+     * (see {@code ProcessTask.Builder.retries}). Its {@link #taskEnded} comes after its last attempt.
+     *
+     * @param taskId  the task
+     * @param attempt the attempt that comes next: 2 for the first retry
+     * @param failed  how the attempt before it ended
+     */
+    default void taskRetried(String taskId, int attempt, Outcome failed) {
+    }
+
+    /**
      * A task was accepted into the queue.
      *
      * @param taskId   the task's id

@@ -62,6 +62,8 @@ public final class PoolEngine {
     final TaskQueue pending;
     /** Guarded by the lock. */
     RunState state = RunState.RUNNING;
+    /** The pool is cancelling what is left (shutdown's end): a failed attempt is final. Guarded by the lock. */
+    boolean retriesOver;
     private final WireNumbers wires = new WireNumbers();
 
     final Launcher launcher;
@@ -284,10 +286,21 @@ public final class PoolEngine {
         return a;
     }
 
-    /** Reports a task's outcome, once: false if it had one already. */
+    /**
+     * Reports a task's outcome, once: false if it had one already. A failure that the task may be retried for
+     * (see {@link Submission#retries}) is not an outcome while attempts are left: the task goes back to the
+     * head of the queue, to run on another worker, and nobody is told. After the last attempt the outcome
+     * carries the attempts before it.
+     */
     boolean finish(Submission s, Object value, TaskException failure) {
+        if (failure != null && s.retriedFor(failure) && retry(s, failure)) {
+            return true;
+        }
         if (!s.markFinished()) {
             return false;
+        }
+        if (failure != null && s.attempt > 1) {
+            s.quarantined = s.retriedFor(failure) && !s.attemptsLeft();
         }
         if (events.on) {
             long started = s.startedNanos;
@@ -295,6 +308,39 @@ public final class PoolEngine {
             events.emit(l -> l.taskEnded(s.taskId, Outcome.of(failure), ran, s.workerPid));
         }
         delivery.completed(s, value, failure);
+        return true;
+    }
+
+    /**
+     * Queues a task whose attempt failed again, at the head of the queue, when another attempt is left and the
+     * pool can still run it; false when its failure is its outcome. The caller has taken it off its worker.
+     */
+    private boolean retry(Submission s, TaskException failure) {
+        Actions a;
+        int attempt;
+        lock.lock();
+        try {
+            if (s.isFinished() || !s.attemptsLeft() || retriesOver || state == RunState.TERMINATED
+                    || launcher.givenUpLocked() && workers.active() == 0) {
+                return false;
+            }
+            s.earlierFailures.add(failure);
+            attempt = ++s.attempt;
+            s.payload = s.payload.with(attempt, s.payload.softTimeoutNanos());
+            s.startedNanos = 0;
+            s.lastProgressNanos = 0;
+            s.pausedNanos = 0;
+            s.deadlineDue = false;
+            pending.addFirst(s);
+            if (events.on) {
+                events.emit(l -> l.taskRetried(s.taskId, attempt, Outcome.of(failure)));
+            }
+            a = planLocked();
+        } finally {
+            lock.unlock();
+        }
+        LOG.info("{}: {} failed ({}); attempt {} queued", name, s, failure.getMessage(), attempt);
+        act(a);
         return true;
     }
 

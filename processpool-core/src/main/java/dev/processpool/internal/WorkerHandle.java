@@ -78,7 +78,7 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     int exitCode = -1;
     /** The worker's side of the protocol, as its frames show it. */
     final WorkerProtocol protocol = new WorkerProtocol();
-    /** The task whose answer's body is being read (admitted, not yet whole), or null. */
+    /** The task whose answer's body is being read (admitted, not yet whole), or null; cleared when it is detached. */
     Submission answering;
     /** The reader is skipping the body of an answer (too large, or late) until the worker's next frame. */
     volatile boolean skippingAnswer;
@@ -197,6 +197,9 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     void detach(Submission s) {
         current = null;
         s.worker = null;
+        if (answering == s) {
+            answering = null; // its answer, still coming in, is late: its outcome was decided meanwhile
+        }
         if (s.deadline != null) {
             s.deadline.cancel();
             s.deadline = null;

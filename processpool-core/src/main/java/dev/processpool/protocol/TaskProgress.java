@@ -10,6 +10,22 @@ package dev.processpool.protocol;
 public final class TaskProgress {
 
     private static volatile Runnable reporter;
+    /** Which attempt at the running task this is (1 for the first). */
+    private static volatile int attempt = 1;
+
+    /**
+     * The worker is about to run a task: what {@code TaskContext} tells about it.
+     *
+     * @param attemptNumber which attempt at the task this is, 1 for the first
+     */
+    public static void taskStarts(int attemptNumber) {
+        attempt = attemptNumber;
+    }
+
+    /** {@return which attempt at the running task this is: 1 for the first, and outside a worker} */
+    public static int attempt() {
+        return attempt;
+    }
 
     private TaskProgress() {
     }

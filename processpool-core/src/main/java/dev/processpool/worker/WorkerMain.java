@@ -264,6 +264,7 @@ public final class WorkerMain {
         Object result;
         try {
             TaskPayload payload = TaskPayload.decode(frame.body(), 8);
+            TaskProgress.taskStarts(payload.attempt());
             result = TaskInvoker.invoke(payload);
             currentSequence = -1;
         } catch (Throwable t) {

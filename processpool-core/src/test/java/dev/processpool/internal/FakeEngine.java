@@ -125,7 +125,7 @@ final class FakeEngine implements AutoCloseable {
     Submission submission(String id, long timeoutMillis, long progressTimeoutMillis) {
         Duration timeout = Duration.ofMillis(timeoutMillis);
         Duration progress = Duration.ofMillis(progressTimeoutMillis);
-        return new Submission(++sequences, id, FakeTransport.payload(), () -> timeout, () -> progress,
+        return new Submission(++sequences, id, FakeTransport.payload(id), () -> timeout, () -> progress,
                 new TaskCompletion() {
                     @Override
                     public boolean complete(Object result, TaskException failure, long workerPid, long runNanos) {
@@ -144,6 +144,17 @@ final class FakeEngine implements AutoCloseable {
                     public void runCallbacks() {
                     }
                 });
+    }
+
+    /** Queues a submission made by {@link #submission} (and changed by the test) and runs what is ready. */
+    Submission submit(Submission s) {
+        try {
+            Assertions.assertThat(engine.submit(s, false, 0)).as("%s queued", s).isTrue();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        run();
+        return s;
     }
 
     synchronized boolean ended(String id) {
@@ -210,6 +221,12 @@ final class FakeEngine implements AutoCloseable {
         public void taskEnded(String taskId, Outcome outcome, long runNanos, long workerPid) {
             add("ended " + taskId + " " + outcome + " in " + ms(runNanos) + " ms on " + workerPid,
                     () -> next.taskEnded(taskId, outcome, runNanos, workerPid));
+        }
+
+        @Override
+        public void taskRetried(String taskId, int attempt, Outcome failed) {
+            add("retried " + taskId + " attempt " + attempt + " after " + failed,
+                    () -> next.taskRetried(taskId, attempt, failed));
         }
 
         @Override

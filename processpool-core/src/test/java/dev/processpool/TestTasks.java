@@ -400,6 +400,16 @@ public final class TestTasks {
         };
     }
 
+    /** For a map: kills its worker by SIGKILL on the input 37, doubles any other. */
+    static MapFunction<Integer, Integer> doubleButDieOn37() {
+        return x -> {
+            if (x == 37) {
+                dieBy("sigkill", 0);
+            }
+            return 2 * x;
+        };
+    }
+
     /** Throws an IllegalStateException on attempts up to args[0]; on a later one returns its attempt number. */
     static TaskFunction throwOnEarlyAttempts() {
         return (args, kwargs) -> {

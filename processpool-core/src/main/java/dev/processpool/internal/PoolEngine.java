@@ -1,6 +1,7 @@
 package dev.processpool.internal;
 
 import dev.processpool.PoolConfig;
+import dev.processpool.TaskCancelledException;
 import dev.processpool.TaskException;
 import dev.processpool.WorkerDiedException;
 import dev.processpool.WorkerState;
@@ -8,6 +9,7 @@ import dev.processpool.WorkingProcess;
 import dev.processpool.internal.EngineListener.Outcome;
 import dev.processpool.internal.EngineListener.WorkerEnd;
 import dev.processpool.logging.Logs;
+import dev.processpool.protocol.TaskPayload;
 import dev.processpool.transport.WorkerTransport;
 import org.slf4j.Logger;
 import org.slf4j.event.Level;
@@ -173,7 +175,22 @@ public final class PoolEngine {
      * {@link TaskTraffic#cancel}).
      */
     public boolean cancel(Submission s, String reason) {
-        return traffic.cancel(s, reason);
+        Split split;
+        lock.lock();
+        try {
+            split = s.split;
+        } finally {
+            lock.unlock();
+        }
+        if (split == null) {
+            return traffic.cancel(s, reason);
+        }
+        // split into items: it ends now, and its items that have not ended are cancelled
+        boolean done = finish(s, null, new TaskCancelledException(s.taskId, -1, reason));
+        for (Submission item : split.items) {
+            traffic.cancel(item, reason);
+        }
+        return done;
     }
 
     // ========================================================================================= planning
@@ -293,7 +310,8 @@ public final class PoolEngine {
      * carries the attempts before it.
      */
     boolean finish(Submission s, Object value, TaskException failure) {
-        if (failure != null && s.retriedFor(failure) && retry(s, failure)) {
+        if (failure != null && (s.splitter != null && Submission.isWorkerFailure(failure) && split(s, failure)
+                || s.retriedFor(failure) && retry(s, failure))) {
             return true;
         }
         if (!s.markFinished()) {
@@ -307,8 +325,60 @@ public final class PoolEngine {
             long ran = started == 0 ? 0 : clock.nanoTime() - started;
             events.emit(l -> l.taskEnded(s.taskId, Outcome.of(failure), ran, s.workerPid));
         }
-        delivery.completed(s, value, failure);
+        if (s.partOf != null) {
+            s.partOf.ended(this, s, value, failure);
+        } else {
+            delivery.completed(s, value, failure);
+        }
         return true;
+    }
+
+    /**
+     * Cuts a task whose worker ended under it into one task per item (see {@link Splitter}), queued at the
+     * head of the queue in its place, in order; false when it is not split (one item, or the pool is past
+     * running it), and its failure goes on as it would have.
+     */
+    private boolean split(Submission s, TaskException failure) {
+        List<TaskPayload> items;
+        try {
+            items = s.splitter.items();
+        } catch (Throwable e) {
+            LOG.warn("{}: {} could not be split into its items: {}", name, s, e.toString());
+            return false;
+        }
+        if (items.size() < 2) {
+            return false;
+        }
+        Actions a;
+        lock.lock();
+        try {
+            if (!mayRunAgainLocked(s)) {
+                return false;
+            }
+            Split split = new Split(s, items.size());
+            for (int i = 0; i < items.size(); i++) {
+                split.items[i] = new Submission(split, i, items.get(i));
+            }
+            for (int i = items.size() - 1; i >= 0; i--) {
+                pending.addFirst(split.items[i]);
+            }
+            s.split = split;
+            if (events.on) {
+                events.emit(l -> l.taskSplit(s.taskId, items.size(), Outcome.of(failure)));
+            }
+            a = planLocked();
+        } finally {
+            lock.unlock();
+        }
+        LOG.info("{}: {} failed ({}); its {} items run one by one", name, s, failure.getMessage(), items.size());
+        act(a);
+        return true;
+    }
+
+    /** Whether a task whose attempt failed can still run again: nobody ended it, and the pool can run it. */
+    private boolean mayRunAgainLocked(Submission s) {
+        return !s.isFinished() && !retriesOver && state != RunState.TERMINATED
+                && !(launcher.givenUpLocked() && workers.active() == 0);
     }
 
     /**
@@ -320,8 +390,7 @@ public final class PoolEngine {
         int attempt;
         lock.lock();
         try {
-            if (s.isFinished() || !s.attemptsLeft() || retriesOver || state == RunState.TERMINATED
-                    || launcher.givenUpLocked() && workers.active() == 0) {
+            if (!s.attemptsLeft() || !mayRunAgainLocked(s)) {
                 return false;
             }
             s.earlierFailures.add(failure);

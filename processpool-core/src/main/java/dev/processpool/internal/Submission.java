@@ -71,6 +71,14 @@ public final class Submission {
     final List<TaskException> earlierFailures = new ArrayList<>(0);
     /** It ended after its last allowed attempt failed as the ones before it could be retried. */
     volatile boolean quarantined;
+    /** How to cut it into one task per item when its worker ends under it, or null. Set before it is queued. */
+    Splitter splitter;
+    /** Its items' tasks, once it has been split; null before. Guarded by the lock. */
+    Split split;
+    /** The split task this one is an item of, or null. */
+    final Split partOf;
+    /** Its place among {@link #partOf}'s items. */
+    final int index;
 
     public Submission(long sequence, String taskId, TaskPayload payload, Supplier<Duration> timeout,
                       Supplier<Duration> progressTimeout, TaskCompletion completion) {
@@ -80,6 +88,24 @@ public final class Submission {
         this.timeout = timeout;
         this.progressTimeout = progressTimeout;
         this.completion = completion;
+        this.partOf = null;
+        this.index = 0;
+    }
+
+    /** An item of a split task: its own payload, the rest of its settings its parent's. */
+    Submission(Split partOf, int index, TaskPayload payload) {
+        Submission parent = partOf.parent;
+        this.sequence = parent.sequence; // its wire numbers differ by their random upper half
+        this.taskId = parent.taskId + "[" + index + "]";
+        this.payload = payload;
+        this.timeout = parent.timeout;
+        this.progressTimeout = parent.progressTimeout;
+        this.completion = parent.completion; // never called: its outcome goes to the split (PoolEngine#finish)
+        this.partOf = partOf;
+        this.index = index;
+        this.retries = parent.retries;
+        this.retryOnThrown = parent.retryOnThrown;
+        this.queuedNanos = parent.queuedNanos;
     }
 
     /**
@@ -127,8 +153,28 @@ public final class Submission {
         if (failure instanceof TaskExecutionException) {
             return retryOnThrown != null && retryOnThrown.test(failure);
         }
+        return isWorkerFailure(failure);
+    }
+
+    /**
+     * Whether the task's worker ended under it: it died, was killed at the task's timeout or for its memory, or
+     * went unresponsive. The task may not be at fault (or only one item of it, see {@link Splitter}).
+     */
+    static boolean isWorkerFailure(TaskException failure) {
         return failure instanceof WorkerDiedException || failure instanceof TaskTimeoutException
                 || failure instanceof WorkerUnresponsiveException || failure instanceof ResourceLimitException;
+    }
+
+    /**
+     * Makes the task splittable: when its worker ends under it (see {@link #isWorkerFailure}), it is cut into
+     * one task per item, which run in its place. Called before the task is queued.
+     *
+     * @param splitter how to cut it and put it together again
+     * @return this submission
+     */
+    public Submission splitter(Splitter splitter) {
+        this.splitter = splitter;
+        return this;
     }
 
     /** Whether another attempt is left. Under the lock. */

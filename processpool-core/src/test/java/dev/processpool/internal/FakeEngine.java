@@ -224,6 +224,11 @@ final class FakeEngine implements AutoCloseable {
         }
 
         @Override
+        public void taskSplit(String taskId, int items, Outcome failed) {
+            add("split " + taskId + " into " + items + " after " + failed, () -> next.taskSplit(taskId, items, failed));
+        }
+
+        @Override
         public void taskRetried(String taskId, int attempt, Outcome failed) {
             add("retried " + taskId + " attempt " + attempt + " after " + failed,
                     () -> next.taskRetried(taskId, attempt, failed));

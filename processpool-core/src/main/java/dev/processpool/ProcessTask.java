@@ -44,6 +44,7 @@ public final class ProcessTask {
     private volatile String taskId;
     private volatile Duration timeout;
     private volatile Duration progressTimeout;
+    private final Duration softTimeout;
     /** Retries after a failed attempt; -1: the pool's default. */
     private final int retries;
     /** Exception types the task is retried for when it throws one. */
@@ -69,6 +70,7 @@ public final class ProcessTask {
         this.taskId = b.taskId;
         this.timeout = b.timeout;
         this.progressTimeout = b.progressTimeout;
+        this.softTimeout = b.softTimeout;
         this.retries = b.retries;
         this.retryOn = List.copyOf(b.retryOn);
         this.callback = b.callback;
@@ -208,6 +210,16 @@ public final class ProcessTask {
      */
     public Duration getProgressTimeout() {
         return progressTimeout;
+    }
+
+    /**
+     * The soft timeout: when the task has run this long its thread is interrupted and
+     * {@link TaskContext#softTimeoutReached()} turns true (see {@link Builder#softTimeout}).
+     *
+     * @return the soft timeout; {@link Duration#ZERO} means none
+     */
+    public Duration getSoftTimeout() {
+        return softTimeout;
     }
 
     /**
@@ -459,6 +471,7 @@ public final class ProcessTask {
         private String taskId;
         private Duration timeout = Duration.ZERO;
         private Duration progressTimeout = Duration.ZERO;
+        private Duration softTimeout = Duration.ZERO;
         private int retries = -1;
         private List<Class<? extends Throwable>> retryOn = List.of();
         private ResultCallback callback;
@@ -559,6 +572,25 @@ public final class ProcessTask {
         }
 
         /**
+         * Soft timeout, then hard. When the task has run for {@code softTimeout} in its worker, the worker
+         * interrupts the task's thread and {@link TaskContext#softTimeoutReached()} turns true, so that
+         * well-behaved code can stop and return (its result is the task's result) or throw (the outcome is a
+         * {@link TaskTimeoutException} whose {@link TaskTimeoutException#isSoftTimeout()} is true, with what it
+         * threw as the cause); either way the worker lives on. A task still running at its
+         * {@linkplain #timeout timeout} (the hard limit) has its worker's process tree killed as usual, and its
+         * {@code TaskTimeoutException} says that it was the hard timeout that the soft one did not prevent.
+         *
+         * @param softTimeout the soft timeout, from the start of execution; zero (the default) means none. When
+         *                    a timeout is set too, it must be shorter than the timeout
+         * @return this builder
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder softTimeout(Duration softTimeout) {
+            this.softTimeout = checkTimeout(softTimeout);
+            return this;
+        }
+
+        /**
          * Bounded retries with quarantine. When an attempt fails because its worker died (a crash, a kill from
          * outside, {@code System.exit}), was killed at the task's {@linkplain #timeout timeout} or
          * {@linkplain #progressTimeout progress timeout} or for its memory
@@ -638,8 +670,17 @@ public final class ProcessTask {
             return this;
         }
 
-        /** {@return the task, ready to be queued once} */
+        /**
+         * Builds the task.
+         *
+         * @return the task, ready to be queued once
+         * @throws IllegalArgumentException if the soft timeout is not shorter than the timeout
+         */
         public ProcessTask build() {
+            if (!softTimeout.isZero() && !timeout.isZero() && softTimeout.compareTo(timeout) >= 0) {
+                throw new IllegalArgumentException("softTimeout (" + softTimeout.toMillis() + " ms) must be shorter"
+                        + " than the timeout (" + timeout.toMillis() + " ms), the hard limit");
+            }
             return new ProcessTask(this);
         }
     }

@@ -36,6 +36,19 @@ public final class TaskContext {
         return TaskProgress.attempt();
     }
 
+    /**
+     * Whether the running task's soft timeout has passed (see {@link ProcessTask.Builder#softTimeout}). At
+     * the soft deadline the worker also interrupts the task's thread, so blocking calls throw
+     * {@link InterruptedException}; code that computes without blocking should look here now and then, stop,
+     * and return what it has (a result) or throw (the outcome is then a {@link TaskTimeoutException} whose
+     * {@link TaskTimeoutException#isSoftTimeout()} is true). Otherwise the hard timeout kills it.
+     *
+     * @return whether the soft deadline has passed; false outside a worker
+     */
+    public static boolean softTimeoutReached() {
+        return TaskProgress.softTimeoutReached();
+    }
+
     /** {@return whether this code runs inside a processpool worker JVM} */
     public static boolean isInWorker() {
         return TaskProgress.reporter() != null;

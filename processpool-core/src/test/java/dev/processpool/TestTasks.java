@@ -400,6 +400,35 @@ public final class TestTasks {
         };
     }
 
+    /**
+     * Works in steps of 10 ms until its soft timeout passes (it sees the interrupt or
+     * {@link TaskContext#softTimeoutReached()}), then returns what it did.
+     */
+    static TaskFunction stopAtSoftTimeout() {
+        return (args, kwargs) -> {
+            int steps = 0;
+            while (!TaskContext.softTimeoutReached()) {
+                try {
+                    Thread.sleep(10);
+                    steps++;
+                } catch (InterruptedException e) {
+                    break;
+                }
+            }
+            return "stopped after " + (steps > 0 ? "some" : "no") + " steps, soft timeout reached: "
+                    + TaskContext.softTimeoutReached();
+        };
+    }
+
+    /** Returns whether it starts interrupted or past a soft timeout, after sleeping 20 ms. */
+    static TaskFunction startsClean() {
+        return (args, kwargs) -> {
+            boolean clean = !Thread.currentThread().isInterrupted() && !TaskContext.softTimeoutReached();
+            Thread.sleep(20);
+            return clean;
+        };
+    }
+
     /** For a map: kills its worker by SIGKILL on the input 37, doubles any other. */
     static MapFunction<Integer, Integer> doubleButDieOn37() {
         return x -> {

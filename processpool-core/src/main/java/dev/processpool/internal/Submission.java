@@ -161,7 +161,7 @@ public final class Submission {
      * went unresponsive. The task may not be at fault (or only one item of it, see {@link Splitter}).
      */
     static boolean isWorkerFailure(TaskException failure) {
-        return failure instanceof WorkerDiedException || failure instanceof TaskTimeoutException
+        return failure instanceof WorkerDiedException || failure instanceof TaskTimeoutException t && !t.isSoftTimeout()
                 || failure instanceof WorkerUnresponsiveException || failure instanceof ResourceLimitException;
     }
 

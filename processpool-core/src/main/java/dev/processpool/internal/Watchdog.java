@@ -80,7 +80,8 @@ final class Watchdog {
         } finally {
             engine.lock.unlock();
         }
-        engine.stopper.killRunning(w, s, new TaskTimeoutException(s.taskId, w.pid, timeout), WorkerEnd.TIMEOUT, Timeout.TASK);
+        engine.stopper.killRunning(w, s, new TaskTimeoutException(s.taskId, w.pid, timeout, false,
+                Duration.ofNanos(s.payload.softTimeoutNanos())), WorkerEnd.TIMEOUT, Timeout.TASK);
     }
 
     /** Fires when a task may have gone without progress for its progress timeout; re-arms if it has not. */

@@ -12,6 +12,22 @@ public final class TaskProgress {
     private static volatile Runnable reporter;
     /** Which attempt at the running task this is (1 for the first). */
     private static volatile int attempt = 1;
+    /** Whether the running task's soft timeout has passed. */
+    private static volatile boolean softTimeoutReached;
+
+    /**
+     * The running task's soft deadline has passed (true), or a task starts or ends (false).
+     *
+     * @param reached whether it has passed
+     */
+    public static void softTimeoutReached(boolean reached) {
+        softTimeoutReached = reached;
+    }
+
+    /** {@return whether the running task's soft timeout has passed; false outside a worker} */
+    public static boolean softTimeoutReached() {
+        return softTimeoutReached;
+    }
 
     /**
      * The worker is about to run a task: what {@code TaskContext} tells about it.

@@ -263,14 +263,21 @@ public final class WorkerMain {
         writer.writeSequenced(Protocol.FRAME_STARTED, seq, null, true);
         Object result;
         try {
+            softEnded = false;
             TaskPayload payload = TaskPayload.decode(frame.body(), 8);
             TaskProgress.taskStarts(payload.attempt());
-            result = TaskInvoker.invoke(payload);
-            currentSequence = -1;
+            SoftDeadline.arm(payload.softTimeoutNanos());
+            try {
+                result = TaskInvoker.invoke(payload);
+            } finally {
+                currentSequence = -1;
+                softEnded = SoftDeadline.end();
+            }
         } catch (Throwable t) {
             currentSequence = -1;
             markOutput(writer, seq);
-            sendFailure(writer, seq, RemoteFailure.TASK_THREW, t, true);
+            sendFailure(writer, seq, softEnded ? RemoteFailure.THREW_AFTER_SOFT_TIMEOUT : RemoteFailure.TASK_THREW,
+                    t, true);
             if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
                 // After an OutOfMemoryError or an InternalError the JVM may be in a bad state: start afresh.
                 System.err.println("processpool worker exits after " + t);
@@ -316,6 +323,9 @@ public final class WorkerMain {
         }
         writer.writeSequenced(Protocol.FRAME_ERROR, seq, body, flush);
     }
+
+    /** Whether the last task's soft timeout had passed when it returned or threw (main thread only). */
+    private static boolean softEnded;
 
     /** The sequence number of the running task, for progress reports. */
     private static volatile long currentSequence = -1;

@@ -113,6 +113,28 @@ class EngineRetryTest {
     }
 
     @Test
+    void aTaskStoppedAtItsSoftTimeoutEndsThereAndIsNotRetried() {
+        try (FakeEngine f = oneWorker()) {
+            Submission s = f.submission("soft", 1000, 0).retries(3, null);
+            s.payload = s.payload.with(1, java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(300));
+            f.submit(s);
+            f.worker(1).start();
+            f.advance(300);
+            f.worker(1).failAfterSoftTimeout("java.lang.InterruptedException", "sleep interrupted");
+            f.run();
+            assertThat(f.failure("soft")).isInstanceOfSatisfying(TaskTimeoutException.class, e -> {
+                assertThat(e.isSoftTimeout()).isTrue();
+                assertThat(e.getTimeout()).isEqualTo(Duration.ofMillis(300));
+                assertThat(e.getCause()).hasMessageContaining("sleep interrupted");
+            });
+            assertThat(s.attempts()).isEqualTo(1);
+            assertThat(f.worker(1).killed).as("the worker lives on").isFalse();
+            f.advance(1000);
+            assertThat(f.outcomes("soft")).as("the hard deadline does not fire for an ended task").isEqualTo(1);
+        }
+    }
+
+    @Test
     void anUnresponsiveWorkersTaskIsRetried() {
         try (FakeEngine f = new FakeEngine(FakeEngine.config().minSize(1).maxSize(1)
                 .heartbeatInterval(Duration.ofMillis(100)).unresponsiveTimeout(Duration.ofMillis(1000)).build())

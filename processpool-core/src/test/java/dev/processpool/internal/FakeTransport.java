@@ -297,6 +297,13 @@ final class FakeTransport implements WorkerTransport {
             return this;
         }
 
+        /** Answers the running task with an exception it threw after its soft timeout interrupted it. */
+        Worker failAfterSoftTimeout(String type, String message) {
+            byte[] body = failureBody(RemoteFailure.THREW_AFTER_SOFT_TIMEOUT, type, message);
+            deliver(() -> answerNow(Protocol.FRAME_ERROR, body));
+            return this;
+        }
+
         /** Answers a task by wire number with a value, whatever it runs (a lying worker). */
         Worker answerForged(long wire, Object value) {
             byte[] body = valueBody(value);
@@ -428,8 +435,12 @@ final class FakeTransport implements WorkerTransport {
     }
 
     static byte[] failureBody(String type, String message) {
+        return failureBody(RemoteFailure.TASK_THREW, type, message);
+    }
+
+    static byte[] failureBody(byte kind, String type, String message) {
         try {
-            return new RemoteFailure(RemoteFailure.TASK_THREW, type + ": " + message, List.of(
+            return new RemoteFailure(kind, type + ": " + message, List.of(
                     new RemoteFailure.Level(type, message, new StackTraceElement[0])), null).encode();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

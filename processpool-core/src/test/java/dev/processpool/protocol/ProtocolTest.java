@@ -109,6 +109,34 @@ class ProtocolTest {
     }
 
     @Test
+    void aTaskFrameCarriesItsAttemptAndSoftTimeoutOnlyWhenTheyAreNotTheDefaults() throws Exception {
+        TaskPayload first = new TaskPayload(new byte[] {9}, null, TaskPayload.encodeArguments(java.util.List.of(1),
+                java.util.Map.of()));
+        TaskPayload third = first.with(3, 250_000_000L);
+        assertThat(first.with(1, 0)).isSameAs(first);
+        assertThat(third.encode()).hasSize(first.encode().length + 13);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        FrameWriter writer = new FrameWriter(bytes);
+        writer.writeTask(7, first, false);
+        writer.writeTask(8, third, true);
+        FrameReader reader = new FrameReader(new ByteArrayInputStream(bytes.toByteArray()), 1 << 20);
+        TaskPayload p = TaskPayload.decode(reader.read().body(), 8);
+        assertThat(p.attempt()).isEqualTo(1);
+        assertThat(p.softTimeoutNanos()).isZero();
+        byte[] body = reader.read().body();
+        TaskPayload q = TaskPayload.decode(body, 8);
+        assertThat(q.attempt()).isEqualTo(3);
+        assertThat(q.softTimeoutNanos()).isEqualTo(250_000_000L);
+        assertThat(q.functionBytes()).containsExactly(9);
+        assertThat(q.decodeArguments(null)[0]).isEqualTo(java.util.List.of(1));
+
+        byte[] forged = body.clone();
+        java.nio.ByteBuffer.wrap(forged).putInt(9, 0); // attempt 0
+        assertThatThrownBy(() -> TaskPayload.decode(forged, 8)).isInstanceOf(ProtocolException.class)
+                .hasMessageContaining("out of range");
+    }
+
+    @Test
     void oversizeFrameIsRejectedBeforeAllocating() throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         new DataOutputStream(bytes).writeInt(Integer.MAX_VALUE);

@@ -135,6 +135,7 @@ public class ProcessPool implements AutoCloseable {
     private final String name;
     private final PoolEngine engine;
     private final ResultDelivery delivery = new ResultDelivery();
+    private final ProgressDelivery progress;
     private final AtomicLong sequences = new AtomicLong();
     private final AtomicLong autoIds = new AtomicLong();
     private final Map<String, ProcessTask> idsInUse = new ConcurrentHashMap<>();
@@ -218,6 +219,7 @@ public class ProcessPool implements AutoCloseable {
         // If the JVM exits without shutdown(), the workers go too (they would notice anyway; this also takes
         // their children).
         this.shutdownHook = new Thread(engine::killAllNow, name + "-exit");
+        this.progress = new ProgressDelivery(name);
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         engine.start();
     }
@@ -376,6 +378,9 @@ public class ProcessPool implements AutoCloseable {
         private final ProcessTask task;
         /** The engine's view of the task: its attempts. Set before the task is queued. */
         Submission submission;
+        /** The task's progress report that its listener has not heard yet. */
+        private final java.util.concurrent.atomic.AtomicReference<dev.processpool.protocol.TaskProgress.Report>
+                progressWaiting = new java.util.concurrent.atomic.AtomicReference<>();
 
         Completion(ProcessTask task) {
             this.task = task;
@@ -397,6 +402,11 @@ public class ProcessPool implements AutoCloseable {
             boolean pool = task.usePoolCallbacks()
                     && (failure == null ? poolCallback != null : poolExceptionCallback != null);
             return own || pool;
+        }
+
+        @Override
+        public void progress(double fraction, String message) {
+            progress.report(task, progressWaiting, fraction, message);
         }
 
         @Override
@@ -688,6 +698,7 @@ public class ProcessPool implements AutoCloseable {
             } finally {
                 terminated = true;
                 engine.terminate();
+                progress.shutdown();
                 unregisterMBean();
                 try {
                     Runtime.getRuntime().removeShutdownHook(shutdownHook);

@@ -51,6 +51,7 @@ public final class ProcessTask {
     private final List<Class<? extends Throwable>> retryOn;
     private final ResultCallback callback;
     private final ExceptionCallback exceptionCallback;
+    private final ProgressListener progressListener;
     private volatile boolean usePoolCallbacks;
 
     private final AtomicBoolean queued = new AtomicBoolean();
@@ -75,6 +76,7 @@ public final class ProcessTask {
         this.retryOn = List.copyOf(b.retryOn);
         this.callback = b.callback;
         this.exceptionCallback = b.exceptionCallback;
+        this.progressListener = b.progressListener;
         this.usePoolCallbacks = b.usePoolCallbacks;
     }
 
@@ -397,6 +399,11 @@ public final class ProcessTask {
         return exceptionCallback;
     }
 
+    /** {@return the task's progress listener, if any} */
+    public ProgressListener getProgressListener() {
+        return progressListener;
+    }
+
     @Override
     public String toString() {
         return "ProcessTask[" + (taskId == null ? "(not queued)" : taskId) + ", "
@@ -476,6 +483,7 @@ public final class ProcessTask {
         private List<Class<? extends Throwable>> retryOn = List.of();
         private ResultCallback callback;
         private ExceptionCallback exceptionCallback;
+        private ProgressListener progressListener;
         private boolean usePoolCallbacks;
 
         private Builder(TaskFunction function, String callableClassName) {
@@ -656,6 +664,19 @@ public final class ProcessTask {
          */
         public Builder exceptionCallback(ExceptionCallback exceptionCallback) {
             this.exceptionCallback = exceptionCallback;
+            return this;
+        }
+
+        /**
+         * Sets the task's progress listener, which hears what the task's code reports with
+         * {@link TaskContext#reportProgress(double, String)} while it runs (see {@link ProgressListener} for
+         * the thread it runs in and what it may skip).
+         *
+         * @param listener the listener, or {@code null} for none
+         * @return this builder
+         */
+        public Builder progressListener(ProgressListener listener) {
+            this.progressListener = listener;
             return this;
         }
 

@@ -49,6 +49,29 @@ public final class TaskContext {
         return TaskProgress.softTimeoutReached();
     }
 
+    /**
+     * Tells the pool how far the running task is: the task's progress listener in the parent
+     * ({@link ProcessTask.Builder#progressListener}) hears it, and it resets the progress timeout like
+     * {@link #reportProgress()}. At most one report per {@value Protocol#PROGRESS_INTERVAL_MILLIS} ms goes to
+     * the parent: a report that comes sooner waits (a later one replaces it) and is sent within a heartbeat
+     * interval, and at the latest before the task's outcome, so the last report always arrives. Does nothing
+     * outside a worker.
+     *
+     * @param fraction how much is done, from 0 to 1
+     * @param message  what the task is doing (null for none); cut at
+     *                 {@value TaskProgress#MAX_MESSAGE_BYTES} UTF-8 bytes
+     * @throws IllegalArgumentException if the fraction is not between 0 and 1
+     */
+    public static void reportProgress(double fraction, String message) {
+        if (!(fraction >= 0 && fraction <= 1)) {
+            throw new IllegalArgumentException("progress fraction must be between 0 and 1, was " + fraction);
+        }
+        java.util.function.BiConsumer<Double, String> reporter = TaskProgress.detailedReporter();
+        if (reporter != null) {
+            reporter.accept(fraction, message == null ? "" : message);
+        }
+    }
+
     /** {@return whether this code runs inside a processpool worker JVM} */
     public static boolean isInWorker() {
         return TaskProgress.reporter() != null;

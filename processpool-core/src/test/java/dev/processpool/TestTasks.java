@@ -420,6 +420,22 @@ public final class TestTasks {
         };
     }
 
+    /**
+     * Reports progress with a payload args[0] times, 10 ms apart ("step i of n"), then 1.0 "done" and returns
+     * the number of steps.
+     */
+    static TaskFunction reportSteps() {
+        return (args, kwargs) -> {
+            int n = ((Number) args.get(0)).intValue();
+            for (int i = 0; i < n; i++) {
+                TaskContext.reportProgress((double) i / n, "step " + i + " of " + n);
+                Thread.sleep(10);
+            }
+            TaskContext.reportProgress(1.0, "done");
+            return n;
+        };
+    }
+
     /** Returns whether it starts interrupted or past a soft timeout, after sleeping 20 ms. */
     static TaskFunction startsClean() {
         return (args, kwargs) -> {

@@ -6,6 +6,7 @@ import dev.processpool.WorkingProcess;
 import dev.processpool.logging.Logs;
 import dev.processpool.protocol.Frame;
 import dev.processpool.protocol.ProtocolException;
+import dev.processpool.protocol.TaskProgress;
 import dev.processpool.transport.WorkerChannel;
 import dev.processpool.transport.WorkerEvents;
 import org.slf4j.Logger;
@@ -138,7 +139,13 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     @Override
     public void taskProgress(long sequence) {
         skippingAnswer = false;
-        engine.traffic.onTaskProgress(this, sequence);
+        engine.traffic.onTaskProgress(this, sequence, null);
+    }
+
+    @Override
+    public void taskProgress(long sequence, TaskProgress.Report report) {
+        skippingAnswer = false;
+        engine.traffic.onTaskProgress(this, sequence, report);
     }
 
     @Override

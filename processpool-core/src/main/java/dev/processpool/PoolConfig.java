@@ -74,6 +74,8 @@ import java.util.stream.Stream;
  *       interval</td></tr>
  *   <tr><td>{@code workerMemoryLimit}</td><td>0 (off)</td><td>resident bytes above which a worker is
  *       replaced after the task that made it cross</td></tr>
+ *   <tr><td>{@code memoryBudget}</td><td>0 (off)</td><td>resident bytes of all workers together above which
+ *       no further worker is started (tasks wait); see {@link Builder#memoryBudget(long)}</td></tr>
  *   <tr><td>{@code workerMemoryHardLimit}</td><td>0 (off)</td><td>resident bytes above which a worker is
  *       killed at once (checked at every heartbeat); its task ends with {@link ResourceLimitException}</td></tr>
  *   <tr><td>{@code deserializationFilter}</td><td>none</td><td>an {@link java.io.ObjectInputFilter} pattern
@@ -201,6 +203,9 @@ public final class PoolConfig {
     /** {@return tasks after which a worker is replaced; 0 means never} */
     public int getMaxTasksPerWorker() { return values.maxTasksPerWorker; }
 
+    /** {@return the workers' total resident memory above which no worker is started; 0 means none} */
+    public long getMemoryBudget() { return values.memoryBudget; }
+
     /** {@return how many retries a task has that does not set its own ({@link ProcessTask.Builder#retries(int)})} */
     public int getRetries() { return values.retries; }
 
@@ -299,6 +304,7 @@ public final class PoolConfig {
         private Duration unresponsiveTimeout = Duration.ofSeconds(Tuning.DEFAULT_UNRESPONSIVE_TIMEOUT_SECONDS);
         private long workerMemoryLimit;
         private long workerMemoryHardLimit;
+        private long memoryBudget;
         private String deserializationFilter = "";
         private String workerMainClass = Protocol.WORKER_MAIN_CLASS;
         private int pipelineDepth = Tuning.DEFAULT_PIPELINE_DEPTH;
@@ -339,6 +345,7 @@ public final class PoolConfig {
             unresponsiveTimeout = from.unresponsiveTimeout;
             workerMemoryLimit = from.workerMemoryLimit;
             workerMemoryHardLimit = from.workerMemoryHardLimit;
+            memoryBudget = from.memoryBudget;
             deserializationFilter = from.deserializationFilter;
             workerMainClass = from.workerMainClass;
             pipelineDepth = from.pipelineDepth;
@@ -682,6 +689,20 @@ public final class PoolConfig {
         public Builder workerMemoryHardLimit(long bytes) { this.workerMemoryHardLimit = bytes; return this; }
 
         /**
+         * A pool-wide memory budget (Linux): while the workers' resident memory added up is over it, the pool
+         * starts no further worker, not even to replace one or to keep {@code minSize}; tasks wait in the queue
+         * for the workers alive, and {@link ProcessPool#getStartHold()} says why. Each worker's resident
+         * memory is read from {@code /proc} at each of its heartbeats, so the sum is as recent as the
+         * {@code heartbeatInterval} (with heartbeats off it is not known, and the budget does nothing). It
+         * complements the per-worker limits ({@link #workerMemoryLimit}, {@link #workerMemoryHardLimit}):
+         * nothing is killed for the budget; workers that exit or are replaced make room.
+         *
+         * @param bytes the budget in bytes; 0 (the default) means none
+         * @return this builder
+         */
+        public Builder memoryBudget(long bytes) { this.memoryBudget = bytes; return this; }
+
+        /**
          * An extra {@link java.io.ObjectInputFilter} pattern for everything read from workers, e.g.
          * {@code "com.mycorp.**;java.**;!*"} to accept only those classes. Checked at {@link #build()}.
          *
@@ -789,6 +810,9 @@ public final class PoolConfig {
             }
             if (workerMemoryLimit < 0 || workerMemoryHardLimit < 0) {
                 throw new IllegalArgumentException("worker memory limits must be >= 0 (0 means none)");
+            }
+            if (memoryBudget < 0) {
+                throw new IllegalArgumentException("memoryBudget must be >= 0 (0 means none), was " + memoryBudget);
             }
             if (!deserializationFilter.isEmpty()) {
                 try {

@@ -846,6 +846,17 @@ public class ProcessPool implements AutoCloseable {
         return engine.numPending();
     }
 
+    /**
+     * Why tasks wait in the queue while no further worker is started for them, when the pool's
+     * {@linkplain PoolConfig.Builder#memoryBudget(long) memory budget} is the reason: the workers' resident
+     * memory added up, and the budget.
+     *
+     * @return the reason, or empty when no task waits for it
+     */
+    public Optional<String> getStartHold() {
+        return Optional.ofNullable(engine.startHold());
+    }
+
     /** {@return whether the waiting queue is at {@code maxQueuedRequests} (never, when unbounded)} */
     public boolean isFull() {
         return engine.isFull();

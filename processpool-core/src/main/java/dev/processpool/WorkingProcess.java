@@ -24,6 +24,17 @@ public interface WorkingProcess {
     /** {@return when the worker's process was launched} */
     Instant startedAt();
 
+    /**
+     * Its resident memory as last read, at a heartbeat, when the pool has a
+     * {@linkplain PoolConfig.Builder#memoryBudget(long) memory budget} or a
+     * {@linkplain PoolConfig.Builder#workerMemoryHardLimit(long) hard memory limit} (Linux).
+     *
+     * @return bytes, or 0 when not known
+     */
+    default long residentBytes() {
+        return 0;
+    }
+
     /** {@return whether the worker is running a task: DIRAC's {@code isWorking()}} */
     default boolean isWorking() {
         return state() == WorkerState.WORKING;

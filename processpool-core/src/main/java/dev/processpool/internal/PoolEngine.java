@@ -490,6 +490,21 @@ public final class PoolEngine {
         a.run();
     }
 
+    /** A worker's resident memory was read: when the memory budget held launches back, plans again. */
+    void memoryMeasured() {
+        Actions a;
+        lock.lock();
+        try {
+            if (launcher.memoryHold == null) {
+                return;
+            }
+            a = planLocked();
+        } finally {
+            lock.unlock();
+        }
+        act(a);
+    }
+
     // =================================================================================== state changes
 
     /** Changes a worker's state: the one place where that happens (see {@link WorkerSet#move}). */
@@ -551,6 +566,14 @@ public final class PoolEngine {
 
     public List<WorkingProcess> workers() {
         return read(() -> List.copyOf(workers.snapshot()));
+    }
+
+    /**
+     * Why tasks wait without a worker being started for them, when the pool's memory budget is the reason;
+     * null otherwise.
+     */
+    public String startHold() {
+        return read(() -> launcher.memoryHold != null && !pending.isEmpty() ? launcher.memoryHold : null);
     }
 
     public RunState runState() {

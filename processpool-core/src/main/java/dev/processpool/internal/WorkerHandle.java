@@ -75,6 +75,8 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     EngineListener.WorkerEnd endCause;
     /** When its launch began (the transport was asked), or 0. */
     long launchStartedNanos;
+    /** Its resident memory as last read (at a heartbeat, when the pool has a memory budget or limit), or 0. */
+    volatile long residentBytes;
     /** Its exit code once its process has exited, else -1. */
     int exitCode = -1;
     /** The worker's side of the protocol, as its frames show it. */
@@ -115,6 +117,11 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     @Override
     public long tasksProcessed() {
         return tasksProcessed;
+    }
+
+    @Override
+    public long residentBytes() {
+        return residentBytes;
     }
 
     @Override

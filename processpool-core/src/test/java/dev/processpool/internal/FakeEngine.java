@@ -93,14 +93,7 @@ final class FakeEngine implements AutoCloseable {
     }
 
     Submission submit(String id, long timeoutMillis, long progressTimeoutMillis) {
-        Submission s = submission(id, timeoutMillis, progressTimeoutMillis);
-        try {
-            Assertions.assertThat(engine.submit(s, false, 0)).as("%s queued", id).isTrue();
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
-        }
-        run();
-        return s;
+        return submit(submission(id, timeoutMillis, progressTimeoutMillis));
     }
 
     /** Queues tasks one after the other with nothing run in between (no worker starts meanwhile). */

@@ -1,6 +1,8 @@
 package dev.processpool;
 
+import dev.processpool.internal.Splitter;
 import dev.processpool.protocol.JavaSerialization;
+import dev.processpool.protocol.TaskPayload;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -54,6 +56,42 @@ final class MapRunner<T, R> implements Iterator<R> {
             }
             return out;
         }
+
+        /**
+         * How a chunk whose worker died or timed out is run again item by item: each item a chunk of its own,
+         * their results put back in a list in which a failed item is a {@link FailedItem}.
+         */
+        Splitter splitter(List<?> chunk) {
+            return new Splitter() {
+                @Override
+                public List<TaskPayload> items() throws java.io.IOException {
+                    byte[] functionBytes = serializedForm();
+                    List<TaskPayload> items = new ArrayList<>(chunk.size());
+                    for (Object input : chunk) {
+                        ArrayList<Object> one = new ArrayList<>(1);
+                        one.add(input);
+                        ArrayList<Object> args = new ArrayList<>(1);
+                        args.add(one);
+                        items.add(new TaskPayload(functionBytes, null, TaskPayload.encodeArguments(args, Map.of())));
+                    }
+                    return items;
+                }
+
+                @Override
+                public Object join(List<Object> values, List<TaskException> failures) {
+                    ArrayList<Object> out = new ArrayList<>(values.size());
+                    for (int i = 0; i < values.size(); i++) {
+                        TaskException f = failures.get(i);
+                        out.add(f != null ? new FailedItem(f) : ((List<?>) values.get(i)).get(0));
+                    }
+                    return out;
+                }
+            };
+        }
+    }
+
+    /** In a split chunk's results, an item that failed on its own (see {@link ChunkFunction#splitter}). */
+    private record FailedItem(TaskException failure) {
     }
 
     /**
@@ -76,7 +114,9 @@ final class MapRunner<T, R> implements Iterator<R> {
     private final Semaphore window;
     /** Ordered: futures in input order. Unordered: completed chunks in completion order. */
     private final BlockingQueue<Object> queue = new LinkedBlockingQueue<>();
-    private Iterator<?> current = java.util.Collections.emptyIterator();
+    /** The results of the chunk being handed out, and the place of the next one. */
+    private List<?> current = List.of();
+    private int position;
     private boolean ended;
     private long chunksSeen;
     private long chunksTotal = -1;
@@ -140,7 +180,7 @@ final class MapRunner<T, R> implements Iterator<R> {
 
     @Override
     public boolean hasNext() {
-        while (!current.hasNext()) {
+        while (position >= current.size()) {
             if (ended || (chunksTotal >= 0 && chunksSeen >= chunksTotal)) {
                 ended = true;
                 return false;
@@ -155,11 +195,16 @@ final class MapRunner<T, R> implements Iterator<R> {
                 continue;
             }
             chunksSeen++;
+            current = List.of();
+            position = 0;
             if (d.failure() != null) {
-                current = java.util.Collections.emptyIterator();
                 throw wrap(d.failure());
             }
-            current = d.results().iterator();
+            current = d.results();
+        }
+        if (current.get(position) instanceof FailedItem failed) {
+            position++;
+            throw new CompletionException(failed.failure());
         }
         return true;
     }
@@ -176,7 +221,7 @@ final class MapRunner<T, R> implements Iterator<R> {
         if (!hasNext()) {
             throw new NoSuchElementException();
         }
-        return (R) current.next();
+        return (R) current.get(position++);
     }
 
     private Delivery take() {

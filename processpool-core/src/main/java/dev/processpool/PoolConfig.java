@@ -44,6 +44,8 @@ import java.util.stream.Stream;
  *       failed</td></tr>
  *   <tr><td>{@code maxTasksPerWorker}</td><td>0</td><td>a worker is replaced after this many tasks; 0 means
  *       never</td></tr>
+ *   <tr><td>{@code retries}</td><td>0</td><td>how many more times a task runs when its worker dies, times out
+ *       or goes unresponsive, for tasks that do not set their own; see {@link Builder#retries(int)}</td></tr>
  *   <tr><td>{@code terminationGrace}</td><td>{@value Tuning#DEFAULT_TERMINATION_GRACE_SECONDS} s</td><td>between SIGTERM and SIGKILL when workers are stopped
  *       by force</td></tr>
  *   <tr><td>{@code javaExecutable}</td><td>this JVM's {@code bin/java}</td><td>the JVM workers run on</td></tr>
@@ -72,6 +74,8 @@ import java.util.stream.Stream;
  *       interval</td></tr>
  *   <tr><td>{@code workerMemoryLimit}</td><td>0 (off)</td><td>resident bytes above which a worker is
  *       replaced after the task that made it cross</td></tr>
+ *   <tr><td>{@code memoryBudget}</td><td>0 (off)</td><td>resident bytes of all workers together above which
+ *       no further worker is started (tasks wait); see {@link Builder#memoryBudget(long)}</td></tr>
  *   <tr><td>{@code workerMemoryHardLimit}</td><td>0 (off)</td><td>resident bytes above which a worker is
  *       killed at once (checked at every heartbeat); its task ends with {@link ResourceLimitException}</td></tr>
  *   <tr><td>{@code deserializationFilter}</td><td>none</td><td>an {@link java.io.ObjectInputFilter} pattern
@@ -199,6 +203,12 @@ public final class PoolConfig {
     /** {@return tasks after which a worker is replaced; 0 means never} */
     public int getMaxTasksPerWorker() { return values.maxTasksPerWorker; }
 
+    /** {@return the workers' total resident memory above which no worker is started; 0 means none} */
+    public long getMemoryBudget() { return values.memoryBudget; }
+
+    /** {@return how many retries a task has that does not set its own ({@link ProcessTask.Builder#retries(int)})} */
+    public int getRetries() { return values.retries; }
+
     /** {@return the time between SIGTERM and SIGKILL when workers are stopped by force} */
     public Duration getTerminationGrace() { return values.terminationGrace; }
 
@@ -281,6 +291,7 @@ public final class PoolConfig {
         private Duration idleTimeout = Duration.ofSeconds(Tuning.DEFAULT_IDLE_TIMEOUT_SECONDS);
         private Duration workerStartTimeout = Duration.ofSeconds(Tuning.DEFAULT_WORKER_START_TIMEOUT_SECONDS);
         private int maxTasksPerWorker = 0;
+        private int retries = 0;
         private Duration terminationGrace = Duration.ofSeconds(Tuning.DEFAULT_TERMINATION_GRACE_SECONDS);
         private Path javaExecutable;
         private List<String> classPath;
@@ -293,6 +304,7 @@ public final class PoolConfig {
         private Duration unresponsiveTimeout = Duration.ofSeconds(Tuning.DEFAULT_UNRESPONSIVE_TIMEOUT_SECONDS);
         private long workerMemoryLimit;
         private long workerMemoryHardLimit;
+        private long memoryBudget;
         private String deserializationFilter = "";
         private String workerMainClass = Protocol.WORKER_MAIN_CLASS;
         private int pipelineDepth = Tuning.DEFAULT_PIPELINE_DEPTH;
@@ -320,6 +332,7 @@ public final class PoolConfig {
             idleTimeout = from.idleTimeout;
             workerStartTimeout = from.workerStartTimeout;
             maxTasksPerWorker = from.maxTasksPerWorker;
+            retries = from.retries;
             terminationGrace = from.terminationGrace;
             javaExecutable = from.javaExecutable;
             classPath = new ArrayList<>(from.classPath);
@@ -332,6 +345,7 @@ public final class PoolConfig {
             unresponsiveTimeout = from.unresponsiveTimeout;
             workerMemoryLimit = from.workerMemoryLimit;
             workerMemoryHardLimit = from.workerMemoryHardLimit;
+            memoryBudget = from.memoryBudget;
             deserializationFilter = from.deserializationFilter;
             workerMainClass = from.workerMainClass;
             pipelineDepth = from.pipelineDepth;
@@ -473,6 +487,17 @@ public final class PoolConfig {
          * @return this builder
          */
         public Builder maxTasksPerWorker(int max) { this.maxTasksPerWorker = max; return this; }
+
+        /**
+         * The pool's default for {@link ProcessTask.Builder#retries(int)}: how many more times a task runs, on
+         * another worker, when an attempt ends because its worker died, was killed at the task's timeout or for
+         * its memory, or went unresponsive. A task that sets its own keeps it. Retries suit tasks that are safe
+         * to run twice; one that keeps killing its workers is quarantined after {@code retries + 1} attempts.
+         *
+         * @param retries how many more attempts after the first, at least 0 (default 0: none)
+         * @return this builder
+         */
+        public Builder retries(int retries) { this.retries = retries; return this; }
 
         /**
          * Sets the time between SIGTERM and SIGKILL when workers are stopped by force.
@@ -664,6 +689,20 @@ public final class PoolConfig {
         public Builder workerMemoryHardLimit(long bytes) { this.workerMemoryHardLimit = bytes; return this; }
 
         /**
+         * A pool-wide memory budget (Linux): while the workers' resident memory added up is over it, the pool
+         * starts no further worker, not even to replace one or to keep {@code minSize}; tasks wait in the queue
+         * for the workers alive, and {@link ProcessPool#getStartHold()} says why. Each worker's resident
+         * memory is read from {@code /proc} at each of its heartbeats, so the sum is as recent as the
+         * {@code heartbeatInterval} (with heartbeats off it is not known, and the budget does nothing). It
+         * complements the per-worker limits ({@link #workerMemoryLimit}, {@link #workerMemoryHardLimit}):
+         * nothing is killed for the budget; workers that exit or are replaced make room.
+         *
+         * @param bytes the budget in bytes; 0 (the default) means none
+         * @return this builder
+         */
+        public Builder memoryBudget(long bytes) { this.memoryBudget = bytes; return this; }
+
+        /**
          * An extra {@link java.io.ObjectInputFilter} pattern for everything read from workers, e.g.
          * {@code "com.mycorp.**;java.**;!*"} to accept only those classes. Checked at {@link #build()}.
          *
@@ -747,6 +786,9 @@ public final class PoolConfig {
                 throw new IllegalArgumentException("maxTasksPerWorker must be >= 0 (0 means unlimited), was "
                         + maxTasksPerWorker);
             }
+            if (retries < 0) {
+                throw new IllegalArgumentException("retries must be >= 0, was " + retries);
+            }
             if (maxFrameBytes < 1024) {
                 throw new IllegalArgumentException("maxFrameBytes must be >= 1024, was " + maxFrameBytes);
             }
@@ -768,6 +810,9 @@ public final class PoolConfig {
             }
             if (workerMemoryLimit < 0 || workerMemoryHardLimit < 0) {
                 throw new IllegalArgumentException("worker memory limits must be >= 0 (0 means none)");
+            }
+            if (memoryBudget < 0) {
+                throw new IllegalArgumentException("memoryBudget must be >= 0 (0 means none), was " + memoryBudget);
             }
             if (!deserializationFilter.isEmpty()) {
                 try {

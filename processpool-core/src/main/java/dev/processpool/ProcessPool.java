@@ -147,6 +147,7 @@ public class ProcessPool implements TaskPool {
     private final String name;
     private final PoolEngine engine;
     private final ResultDelivery delivery = new ResultDelivery();
+    private final ProgressDelivery progress;
     private final AtomicLong sequences = new AtomicLong();
     private final AtomicLong autoIds = new AtomicLong();
     private final Map<String, ProcessTask> idsInUse = new ConcurrentHashMap<>();
@@ -230,6 +231,7 @@ public class ProcessPool implements TaskPool {
         // If the JVM exits without shutdown(), the workers go too (they would notice anyway; this also takes
         // their children).
         this.shutdownHook = new Thread(engine::killAllNow, name + "-exit");
+        this.progress = new ProgressDelivery(name);
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         engine.start();
     }
@@ -286,8 +288,14 @@ public class ProcessPool implements TaskPool {
             if (usePoolCallbacks) {
                 task.enablePoolCallbacks();
             }
+            Completion completion = new Completion(task);
             Submission s = new Submission(sequences.incrementAndGet(), id, payload, task::getTimeOut,
-                    task::getProgressTimeout, new Completion(task));
+                    task::getProgressTimeout, completion)
+                    .retries(task.getRetries() < 0 ? config.getRetries() : task.getRetries(), task::retriesOnThrown);
+            completion.submission = s;
+            if (task.getFunction().orElse(null) instanceof MapRunner.ChunkFunction chunk) {
+                s.splitter(chunk.splitter((List<?>) task.getArgs().get(0)));
+            }
             submissions.put(task, s);
             try {
                 accepted = engine.submit(s, blocking, maxWaitNanos);
@@ -318,6 +326,11 @@ public class ProcessPool implements TaskPool {
     /** Links a task's outcome to its fields, future and callbacks. */
     private final class Completion implements TaskCompletion {
         private final ProcessTask task;
+        /** The engine's view of the task: its attempts. Set before the task is queued. */
+        Submission submission;
+        /** The task's progress report that its listener has not heard yet. */
+        private final java.util.concurrent.atomic.AtomicReference<dev.processpool.protocol.TaskProgress.Report>
+                progressWaiting = new java.util.concurrent.atomic.AtomicReference<>();
 
         Completion(ProcessTask task) {
             this.task = task;
@@ -327,7 +340,16 @@ public class ProcessPool implements TaskPool {
         public boolean complete(Object result, TaskException failure, long workerPid, long runNanos) {
             idsInUse.remove(task.getTaskID(), task);
             submissions.remove(task);
-            return record(task, result, failure, workerPid, runNanos, poolCallback, poolExceptionCallback);
+            if (failure != null) {
+                failure.recordAttempts(submission.earlierFailures(), submission.quarantined());
+            }
+            return record(task, result, failure, workerPid, runNanos, submission.attempts(), poolCallback,
+                    poolExceptionCallback);
+        }
+
+        @Override
+        public void progress(double fraction, String message) {
+            progress.report(task, progressWaiting, fraction, message);
         }
 
         @Override
@@ -342,7 +364,14 @@ public class ProcessPool implements TaskPool {
      */
     static boolean record(ProcessTask task, Object result, TaskException failure, long workerPid, long runNanos,
                           ResultCallback poolCallback, ExceptionCallback poolExceptionCallback) {
-        task.recordExecution(workerPid, runNanos);
+        return record(task, result, failure, workerPid, runNanos, 1, poolCallback, poolExceptionCallback);
+    }
+
+    /** As {@link #record(ProcessTask, Object, TaskException, long, long, ResultCallback, ExceptionCallback)}, after {@code attempts} attempts. */
+    private static boolean record(ProcessTask task, Object result, TaskException failure, long workerPid,
+                                  long runNanos, int attempts, ResultCallback poolCallback,
+                                  ExceptionCallback poolExceptionCallback) {
+        task.recordExecution(workerPid, runNanos, attempts);
         boolean recorded = failure == null ? task.complete(result) : task.fail(failure);
         if (!recorded) {
             return false;
@@ -559,6 +588,7 @@ public class ProcessPool implements TaskPool {
             } finally {
                 terminated = true;
                 engine.terminate();
+                progress.shutdown();
                 unregisterMBean();
                 try {
                     Runtime.getRuntime().removeShutdownHook(shutdownHook);
@@ -698,6 +728,17 @@ public class ProcessPool implements TaskPool {
      */
     public int getNumPendingTasks() {
         return engine.numPending();
+    }
+
+    /**
+     * Why tasks wait in the queue while no further worker is started for them, when the pool's
+     * {@linkplain PoolConfig.Builder#memoryBudget(long) memory budget} is the reason: the workers' resident
+     * memory added up, and the budget.
+     *
+     * @return the reason, or empty when no task waits for it
+     */
+    public Optional<String> getStartHold() {
+        return Optional.ofNullable(engine.startHold());
     }
 
     /** {@return whether the waiting queue is at {@code maxQueuedRequests} (never, when unbounded)} */

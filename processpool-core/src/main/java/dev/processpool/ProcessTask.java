@@ -86,8 +86,14 @@ public final class ProcessTask {
     private volatile String taskId;
     private volatile Duration timeout;
     private volatile Duration progressTimeout;
+    private final Duration softTimeout;
+    /** Retries after a failed attempt; -1: the pool's default. */
+    private final int retries;
+    /** Exception types the task is retried for when it throws one. */
+    private final List<Class<? extends Throwable>> retryOn;
     private final ResultCallback callback;
     private final ExceptionCallback exceptionCallback;
+    private final ProgressListener progressListener;
     private volatile boolean usePoolCallbacks;
 
     private final AtomicBoolean queued = new AtomicBoolean();
@@ -97,6 +103,7 @@ public final class ProcessTask {
     private volatile TaskException exception;
     private volatile long workerPid = -1;
     private volatile Duration runTime = Duration.ZERO;
+    private volatile int attempts;
 
     private ProcessTask(Builder b) {
         this.function = b.function;
@@ -106,8 +113,12 @@ public final class ProcessTask {
         this.taskId = b.taskId;
         this.timeout = b.timeout;
         this.progressTimeout = b.progressTimeout;
+        this.softTimeout = b.softTimeout;
+        this.retries = b.retries;
+        this.retryOn = List.copyOf(b.retryOn);
         this.callback = b.callback;
         this.exceptionCallback = b.exceptionCallback;
+        this.progressListener = b.progressListener;
         this.usePoolCallbacks = b.usePoolCallbacks;
     }
 
@@ -246,6 +257,16 @@ public final class ProcessTask {
     }
 
     /**
+     * The soft timeout: when the task has run this long its thread is interrupted and
+     * {@link TaskContext#softTimeoutReached()} turns true (see {@link Builder#softTimeout}).
+     *
+     * @return the soft timeout; {@link Duration#ZERO} means none
+     */
+    public Duration getSoftTimeout() {
+        return softTimeout;
+    }
+
+    /**
      * Changes the progress timeout. Takes effect if the task has not started yet.
      *
      * @param progressTimeout the new progress timeout; {@link Duration#ZERO} for none
@@ -271,6 +292,49 @@ public final class ProcessTask {
      */
     public boolean hasTimeOutSet() {
         return hasTimeout();
+    }
+
+    /**
+     * How many more times the task may run after an attempt fails in a way it is retried for (see
+     * {@link Builder#retries(int)}).
+     *
+     * @return the retries, or -1 when the pool's default ({@link PoolConfig#getRetries()}) applies
+     */
+    public int getRetries() {
+        return retries;
+    }
+
+    /** {@return the exception types the task is retried for when it throws one (see {@link Builder#retryOn})} */
+    public List<Class<? extends Throwable>> getRetryOn() {
+        return retryOn;
+    }
+
+    /**
+     * Whether a failure of the task's own code is one the caller asked to retry: the exception the task threw
+     * is an instance of a type given to {@link Builder#retryOn} (or, when its class could not be loaded in the
+     * parent, has exactly that type's name).
+     */
+    boolean retriesOnThrown(TaskException failure) {
+        if (!(failure instanceof TaskExecutionException e) || retryOn.isEmpty()) {
+            return false;
+        }
+        Throwable thrown = e.getCause();
+        for (Class<? extends Throwable> type : retryOn) {
+            if (type.isInstance(thrown) || type.getName().equals(e.getRemoteType())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * How many times the task ran (or was given to a worker to run) before its outcome: 1, or more when it
+     * was retried. Known once the task is done; 0 before.
+     *
+     * @return the number of attempts
+     */
+    public int getAttempts() {
+        return attempts;
     }
 
     /** {@return whether a result callback or an exception callback was given to this task} */
@@ -377,6 +441,11 @@ public final class ProcessTask {
         return exceptionCallback;
     }
 
+    /** {@return the task's progress listener, if any} */
+    public ProgressListener getProgressListener() {
+        return progressListener;
+    }
+
     @Override
     public String toString() {
         return "ProcessTask[" + (taskId == null ? "(not queued)" : taskId) + ", "
@@ -402,11 +471,12 @@ public final class ProcessTask {
         taskId = id;
     }
 
-    /** Records where and how long the task ran; called just before its outcome. */
-    void recordExecution(long pid, long runNanos) {
+    /** Records where and how long the task ran, and in how many attempts; called just before its outcome. */
+    void recordExecution(long pid, long runNanos, int attemptCount) {
         if (!outcomeRecorded.get()) {
             workerPid = pid;
             runTime = Duration.ofNanos(runNanos);
+            attempts = attemptCount;
         }
     }
 
@@ -450,8 +520,12 @@ public final class ProcessTask {
         private String taskId;
         private Duration timeout = Duration.ZERO;
         private Duration progressTimeout = Duration.ZERO;
+        private Duration softTimeout = Duration.ZERO;
+        private int retries = -1;
+        private List<Class<? extends Throwable>> retryOn = List.of();
         private ResultCallback callback;
         private ExceptionCallback exceptionCallback;
+        private ProgressListener progressListener;
         private boolean usePoolCallbacks;
 
         private Builder(TaskFunction function, String callableClassName) {
@@ -548,6 +622,72 @@ public final class ProcessTask {
         }
 
         /**
+         * Soft timeout, then hard. When the task has run for {@code softTimeout} in its worker, the worker
+         * interrupts the task's thread and {@link TaskContext#softTimeoutReached()} turns true, so that
+         * well-behaved code can stop and return (its result is the task's result) or throw (the outcome is a
+         * {@link TaskTimeoutException} whose {@link TaskTimeoutException#isSoftTimeout()} is true, with what it
+         * threw as the cause); either way the worker lives on. A task still running at its
+         * {@linkplain #timeout timeout} (the hard limit) has its worker's process tree killed as usual, and its
+         * {@code TaskTimeoutException} says that it was the hard timeout that the soft one did not prevent.
+         *
+         * @param softTimeout the soft timeout, from the start of execution; zero (the default) means none. When
+         *                    a timeout is set too, it must be shorter than the timeout
+         * @return this builder
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder softTimeout(Duration softTimeout) {
+            this.softTimeout = checkTimeout(softTimeout);
+            return this;
+        }
+
+        /**
+         * Bounded retries with quarantine. When an attempt fails because its worker died (a crash, a kill from
+         * outside, {@code System.exit}), was killed at the task's {@linkplain #timeout timeout} or
+         * {@linkplain #progressTimeout progress timeout} or for its memory
+         * ({@link PoolConfig.Builder#workerMemoryHardLimit}), or went unresponsive, the task runs again on
+         * another worker, up to {@code retries} more times. A task whose own code threw is not retried, unless
+         * the exception is of a type given to {@link #retryOn}; cancelled tasks, start failures and answers
+         * that could not be brought back are never retried.
+         *
+         * <p>The task's callbacks and future hear of it once, when it has its outcome: a result, or the last
+         * attempt's failure, which carries the earlier attempts' failures as
+         * {@linkplain Throwable#getSuppressed() suppressed} exceptions, {@link TaskException#getAttempts()} and a
+         * message that says how each attempt ended. When every allowed attempt failed that way the task is
+         * <em>quarantined</em> ({@link TaskException#isQuarantined()}): it is not run again. Task code can
+         * tell which attempt it is by {@link TaskContext#attempt()}. A retried attempt goes to the head of the
+         * queue, and its timeouts count afresh.
+         *
+         * @param retries how many more attempts after the first, at least 0; the default is the pool's
+         *                ({@link PoolConfig.Builder#retries(int)}, itself 0 by default)
+         * @return this builder
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder retries(int retries) {
+            if (retries < 0) {
+                throw new IllegalArgumentException("retries must be >= 0, was " + retries);
+            }
+            this.retries = retries;
+            return this;
+        }
+
+        /**
+         * Also retries the task (see {@link #retries(int)}) when its code throws one of these types, or a
+         * subtype. The exception is matched as it arrives in the parent; when its class cannot be loaded there,
+         * by its exact name. Without retries ({@code retries} 0) this changes nothing.
+         *
+         * @param types the exception types
+         * @return this builder
+         */
+        @SafeVarargs
+        public final Builder retryOn(Class<? extends Throwable>... types) {
+            for (Class<? extends Throwable> t : types) {
+                Objects.requireNonNull(t, "retryOn types must not be null");
+            }
+            this.retryOn = List.of(types);
+            return this;
+        }
+
+        /**
          * Sets the task's own result callback, run after a success.
          *
          * @param callback the callback, or {@code null} for none
@@ -570,6 +710,19 @@ public final class ProcessTask {
         }
 
         /**
+         * Sets the task's progress listener, which hears what the task's code reports with
+         * {@link TaskContext#reportProgress(double, String)} while it runs (see {@link ProgressListener} for
+         * the thread it runs in and what it may skip).
+         *
+         * @param listener the listener, or {@code null} for none
+         * @return this builder
+         */
+        public Builder progressListener(ProgressListener listener) {
+            this.progressListener = listener;
+            return this;
+        }
+
+        /**
          * Sets whether the pool's callbacks also run for this task, after its own.
          *
          * @param use whether they do (default: no)
@@ -580,8 +733,17 @@ public final class ProcessTask {
             return this;
         }
 
-        /** {@return the task, ready to be queued once} */
+        /**
+         * Builds the task.
+         *
+         * @return the task, ready to be queued once
+         * @throws IllegalArgumentException if the soft timeout is not shorter than the timeout
+         */
         public ProcessTask build() {
+            if (!softTimeout.isZero() && !timeout.isZero() && softTimeout.compareTo(timeout) >= 0) {
+                throw new IllegalArgumentException("softTimeout (" + softTimeout.toMillis() + " ms) must be shorter"
+                        + " than the timeout (" + timeout.toMillis() + " ms), the hard limit");
+            }
             return new ProcessTask(this);
         }
     }

@@ -31,7 +31,8 @@ final class TaskPayloads {
             TaskFunction function = task.getFunction().orElse(null);
             return new TaskPayload(function == null ? null : functionBytes(function),
                     task.getCallableClassName().orElse(null),
-                    TaskPayload.encodeArguments(task.getArgs(), task.getKwargs()));
+                    TaskPayload.encodeArguments(task.getArgs(), task.getKwargs()))
+                    .with(1, task.getSoftTimeout().toNanos());
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("task " + task.getTaskID() + " cannot be serialised: "
                     + culprit(task) + " (" + e + ")", e);

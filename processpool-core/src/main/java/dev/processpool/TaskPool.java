@@ -119,8 +119,9 @@ public interface TaskPool extends AutoCloseable {
      * @param inputs    the inputs, each serialisable
      * @param chunkSize how many inputs travel in one task, at least 1
      * @return the results, in input order
-     * @throws java.util.concurrent.CompletionException at the first chunk (in input order) that failed; its
-     *         cause is the chunk's {@link TaskException}. Chunks after it still run.
+     * @throws java.util.concurrent.CompletionException at the first chunk (in input order) that failed, or the
+     *         first item that failed in a chunk that was split (see {@link #imap}); its cause is the chunk's or
+     *         the item's {@link TaskException}. Chunks after it still run.
      * @throws IllegalArgumentException if {@code chunkSize < 1}
      */
     default <T, R> List<R> map(MapFunction<? super T, ? extends R> function, Collection<? extends T> inputs,
@@ -137,6 +138,13 @@ public interface TaskPool extends AutoCloseable {
      * chunk makes {@code hasNext()}/{@code next()} throw a {@link java.util.concurrent.CompletionException}
      * (cause: the chunk's {@link TaskException}) once, in its place; iteration may go on after it. The iterator
      * is for one thread.
+     *
+     * <p>On a {@link ProcessPool}, a chunk whose worker dies, is killed at a timeout or for its memory, or goes
+     * unresponsive is not lost: it is <em>split</em>, its items run again one by one (each as a task of its
+     * own, at the head of the queue, with the pool's {@linkplain PoolConfig.Builder#retries(int) retries}), so
+     * only the culprit fails: in its place {@code hasNext()}/{@code next()} throw a {@code CompletionException}
+     * whose cause is that item's {@link TaskException}, and every other item gets its result. The items before
+     * the culprit run twice: the function should be safe to run again.
      *
      * @param <T>       the type of the inputs
      * @param <R>       the type of the results

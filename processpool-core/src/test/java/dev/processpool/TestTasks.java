@@ -392,6 +392,86 @@ public final class TestTasks {
     }
 
     /**
+     * Kills its own worker by SIGKILL on attempts up to args[0] ({@link TaskContext#attempt()}); on a later
+     * attempt returns {@code "ok on attempt N"}.
+     */
+    static TaskFunction dieOnEarlyAttempts() {
+        return (args, kwargs) -> {
+            int attempt = TaskContext.attempt();
+            if (attempt <= ((Number) args.get(0)).intValue()) {
+                dieBy("sigkill", 0);
+            }
+            return "ok on attempt " + attempt;
+        };
+    }
+
+    /**
+     * Works in steps of 10 ms until its soft timeout passes (it sees the interrupt or
+     * {@link TaskContext#softTimeoutReached()}), then returns what it did.
+     */
+    static TaskFunction stopAtSoftTimeout() {
+        return (args, kwargs) -> {
+            int steps = 0;
+            while (!TaskContext.softTimeoutReached()) {
+                try {
+                    Thread.sleep(10);
+                    steps++;
+                } catch (InterruptedException e) {
+                    break;
+                }
+            }
+            return "stopped after " + (steps > 0 ? "some" : "no") + " steps, soft timeout reached: "
+                    + TaskContext.softTimeoutReached();
+        };
+    }
+
+    /**
+     * Reports progress with a payload args[0] times, 10 ms apart ("step i of n"), then 1.0 "done" and returns
+     * the number of steps.
+     */
+    static TaskFunction reportSteps() {
+        return (args, kwargs) -> {
+            int n = ((Number) args.get(0)).intValue();
+            for (int i = 0; i < n; i++) {
+                TaskContext.reportProgress((double) i / n, "step " + i + " of " + n);
+                Thread.sleep(10);
+            }
+            TaskContext.reportProgress(1.0, "done");
+            return n;
+        };
+    }
+
+    /** Returns whether it starts interrupted or past a soft timeout, after sleeping 20 ms. */
+    static TaskFunction startsClean() {
+        return (args, kwargs) -> {
+            boolean clean = !Thread.currentThread().isInterrupted() && !TaskContext.softTimeoutReached();
+            Thread.sleep(20);
+            return clean;
+        };
+    }
+
+    /** For a map: kills its worker by SIGKILL on the input 37, doubles any other. */
+    static MapFunction<Integer, Integer> doubleButDieOn37() {
+        return x -> {
+            if (x == 37) {
+                dieBy("sigkill", 0);
+            }
+            return 2 * x;
+        };
+    }
+
+    /** Throws an IllegalStateException on attempts up to args[0]; on a later one returns its attempt number. */
+    static TaskFunction throwOnEarlyAttempts() {
+        return (args, kwargs) -> {
+            int attempt = TaskContext.attempt();
+            if (attempt <= ((Number) args.get(0)).intValue()) {
+                throw new IllegalStateException("attempt " + attempt);
+            }
+            return attempt;
+        };
+    }
+
+    /**
      * Starts {@code sleep 1000}, with stdout and stderr inherited from the worker (so it holds the worker's
      * output pipes), writes its pid to the file args[0] (atomically), then kills the worker the way args[1]
      * says: "halt", "exit" or "sigkill".

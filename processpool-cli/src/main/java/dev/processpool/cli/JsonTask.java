@@ -29,7 +29,7 @@ record JsonTask(TaskTarget target) implements TaskFunction {
     private static final Set<String> MACHINERY = Set.of(Invoker.class.getName(), JsonTask.class.getName());
 
     @Override
-    public Object call(List<Object> args, Map<String, Object> kwargs) {
+    public Object call(List<Object> args, Map<String, Object> kwargs) throws Exception {
         Json.mapper(); // set up once per worker, not counted in the task's duration
         long start = System.nanoTime();
         long pid = ProcessHandle.current().pid();
@@ -40,6 +40,9 @@ record JsonTask(TaskTarget target) implements TaskFunction {
             if (t instanceof VirtualMachineError e && !(t instanceof StackOverflowError)) {
                 trim(e, java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
                 throw e;
+            }
+            if (t instanceof Exception e && dev.processpool.TaskContext.softTimeoutReached()) {
+                throw e; // stopped at its soft timeout: the pool's outcome says so (status timeout)
             }
             if (t instanceof BadInputException) {
                 return TaskOutcome.failed(t.getClass().getName(), t.getMessage(), null, pid, System.nanoTime() - start);

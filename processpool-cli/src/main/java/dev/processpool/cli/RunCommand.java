@@ -109,6 +109,22 @@ final class RunCommand implements Callable<Integer> {
                     + " The worker of a task that overruns is killed.")
     private Duration timeout = Duration.ZERO;
 
+    @Option(names = "--soft-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Per-task soft timeout, shorter than the timeout: the task is interrupted and may stop"
+                    + " (TaskContext.softTimeoutReached()); its worker lives on (default: none). Not applied to a"
+                    + " line whose own timeout is no longer.")
+    private Duration softTimeout = Duration.ZERO;
+
+    @Option(names = "--retries", paramLabel = "N",
+            description = "Run a task again, up to N more times, when its worker dies, times out or hangs; the"
+                    + " task's own exceptions are not retried (default: 0). Each line says its \"attempts\".")
+    private int retries;
+
+    @Option(names = "--memory-budget", paramLabel = "SIZE",
+            description = "Start no further worker while the workers' resident memory added up is over SIZE,"
+                    + " e.g. 4g; tasks wait for the workers alive (default: none; Linux).")
+    private String memoryBudget;
+
     @Option(names = "--ordered", description = "Write results in input order (default: as they finish).")
     private boolean ordered;
 
@@ -191,12 +207,34 @@ final class RunCommand implements Callable<Integer> {
         if ((cluster == null) != (clusterName == null)) {
             throw usage(cluster == null ? "--cluster-name needs --cluster HOST:PORT" : "--cluster needs --cluster-name NAME");
         }
+        if (retries < 0) {
+            throw usage("--retries must be 0 or more, was " + retries);
+        }
+        if (!softTimeout.isZero() && !timeout.isZero() && softTimeout.compareTo(timeout) >= 0) {
+            throw usage("--soft-timeout (" + Durations.format(softTimeout) + ") must be shorter than --timeout ("
+                    + Durations.format(timeout) + "), the hard limit");
+        }
+        long budget = memoryBudgetBytes();
         // a line may hold a string of maxStringLength characters, each up to 6 bytes as a \\u escape
         long maxLineBytes = Math.min(Integer.MAX_VALUE - 16L, 6L * maxStringLength + (1 << 20));
         return new Runner.Settings(target, allowed, tasks.workerClassPath(), tasks.loader(), input, output,
                 workers.min, max, q, timeout, workers.maxTasksPerWorker, jvm, ordered, failFast, quiet,
                 progress != null ? progress : !quiet && Console.stderrIsTerminal(), shutdownTimeout,
-                workers.classDataCache, maxLineBytes, resume, jobLog, cluster, clusterName);
+                workers.classDataCache, maxLineBytes, resume, jobLog, cluster, clusterName, retries, softTimeout,
+                budget);
+    }
+
+    /** --memory-budget in bytes (0: none): a number with an optional k, m, g or t. */
+    private long memoryBudgetBytes() {
+        if (memoryBudget == null) {
+            return 0;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,12})([kKmMgGtT]?)").matcher(memoryBudget.strip());
+        if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+            throw usage("Invalid value for option '--memory-budget': '" + memoryBudget + "' is not a size; e.g. 512m, 4g");
+        }
+        int shift = m.group(2).isEmpty() ? 0 : 10 * ("kmgt".indexOf(Character.toLowerCase(m.group(2).charAt(0))) + 1);
+        return Long.parseLong(m.group(1)) << shift;
     }
 
     /** --resume needs an output file; no file may be both read and written. */

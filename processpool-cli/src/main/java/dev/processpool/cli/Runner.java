@@ -60,7 +60,7 @@ final class Runner {
                     int maxTasksPerWorker, List<String> jvmOptions, boolean ordered, boolean failFast,
                     boolean quiet, boolean progress, Duration shutdownTimeout, java.nio.file.Path classDataCache,
                     long maxLineBytes, boolean resume, java.nio.file.Path jobLog, List<String> cluster,
-                    String clusterName) {
+                    String clusterName, int retries, Duration softTimeout, long memoryBudget) {
     }
 
     static final int EXIT_OK = 0;
@@ -296,7 +296,7 @@ final class Runner {
 
     private PoolConfig poolConfig() {
         return workerPool(s.min(), s.max(), s.queue(), s.maxTasksPerWorker(), s.workerClassPath(), s.jvmOptions(),
-                s.classDataCache(), s.quiet(), console).build();
+                s.classDataCache(), s.quiet(), console).retries(s.retries()).memoryBudget(s.memoryBudget()).build();
     }
 
     /** The settings of the CLI's worker pools: of a local run, and of {@code processpool member}. */
@@ -407,6 +407,8 @@ final class Runner {
                 .args(r.args())
                 .kwargs(r.kwargs())
                 .timeout(r.timeout())
+                .softTimeout(r.timeout().isZero() || s.softTimeout().compareTo(r.timeout()) < 0
+                        ? s.softTimeout() : Duration.ZERO)
                 .callback((t, result) -> guarded(p, () -> onResult(p, result)))
                 .exceptionCallback((t, failure) -> guarded(p, () -> onFailure(p, t, failure)))
                 .build();
@@ -496,11 +498,13 @@ final class Runner {
         Long ran = task.getRunTime().isZero() ? null : task.getRunTime().toMillis();
         if (f instanceof TaskTimeoutException t) {
             ObjectNode rec = record(p.line, p.id, Status.TIMEOUT);
-            rec.set("error", error(f.getClass().getName(), (t.isProgressTimeout() ? "reported no progress for "
-                    : "timed out after ") + Durations.format(t.getTimeout()) + "; the worker was killed", null));
+            rec.set("error", error(f.getClass().getName(), t.isSoftTimeout()
+                    ? "stopped at its soft timeout of " + Durations.format(t.getTimeout()) + ": " + t.getCause()
+                    : (t.isProgressTimeout() ? "reported no progress for " : "timed out after ")
+                    + Durations.format(t.getTimeout()) + "; the worker was killed", null));
             long ms = ran != null ? ran : t.getTimeout().toMillis();
             putPidAndDuration(rec, pid, ms);
-            done(p, rec, Status.TIMEOUT, ms, pid, true);
+            done(p, rec, Status.TIMEOUT, ms, pid, !t.isSoftTimeout());
         } else if (f instanceof WorkerDiedException || f instanceof WorkerUnresponsiveException
                 || f instanceof ResourceLimitException) {
             // the worker process is gone: it exited or crashed, hung, or was killed over its memory limit
@@ -584,6 +588,9 @@ final class Runner {
             if (member != null && rec.get("error") instanceof ObjectNode error && error.hasNonNull("message")) {
                 error.put("message", error.get("message").asText() + " (on member " + member + ")");
             }
+        }
+        if (cluster == null && task != null) {
+            rec.put("attempts", Math.max(1, task.getAttempts()));
         }
         forget("line-" + p.line);
         emit(p.seq, rec, status, ms, pid, workerGone);

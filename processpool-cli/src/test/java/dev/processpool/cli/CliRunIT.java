@@ -180,6 +180,32 @@ class CliRunIT extends CliTestBase {
     }
 
     @Test
+    void retriesSayTheirAttemptsAndASoftTimeoutStopsATaskWithoutKillingItsWorker() throws Exception {
+        List<String> in = List.of(
+                line("exit", "ExitJvm", "[7]"),
+                line("ok", "CountPrimes", "[0, 1000]"),
+                line("soft", "Sleep", "[60000]"));
+        CliProcess p = run(null, "run", "--input", input("in.jsonl", in).toString(), "--max", "2",
+                "--retries", "2", "--soft-timeout", "300ms", "--timeout", "30s", "--memory-budget", "64g",
+                "--allow-task", CliProcess.EXAMPLE_PACKAGE + "*");
+
+        assertThat(p.exitCode()).as(p.stderrText()).isEqualTo(1);
+        List<JsonNode> lines = p.outputLines();
+        assertOneOutputPerInput(in, lines);
+        Map<String, JsonNode> r = byId(lines);
+        assertThat(r.get("exit").get("status").asText()).isEqualTo("worker-died");
+        assertThat(r.get("exit").get("attempts").asInt()).as("1 + --retries 2").isEqualTo(3);
+        assertThat(r.get("exit").get("error").get("message").asText()).contains("quarantined: failed 3 times");
+        assertThat(r.get("ok").get("status").asText()).isEqualTo("ok");
+        assertThat(r.get("ok").get("attempts").asInt()).isEqualTo(1);
+        JsonNode soft = r.get("soft");
+        assertThat(soft.get("status").asText()).isEqualTo("timeout");
+        assertThat(soft.get("error").get("message").asText()).contains("stopped at its soft timeout of 300 ms");
+        assertThat(soft.get("durationMs").asLong()).isBetween(300L, 20_000L);
+        assertThat(soft.get("attempts").asInt()).as("a soft timeout is not retried").isEqualTo(1);
+    }
+
+    @Test
     void badLinesGetAnErrorLineAndAMessageAndTheRunGoesOn() throws Exception {
         List<String> in = List.of(
                 "[0, 100]",

@@ -67,7 +67,8 @@ class CliUsageIT extends CliTestBase {
         String[][] cases = {
             {"--max", "0"}, {"--min", "3", "--max", "2"}, {"--worker-heap", "lots"}, {"--queue", "0"},
             {"--max-tasks-per-worker", "-1"}, {"--task", "not a class"}, {"--classpath", "/no/such/dir"},
-            {"--class-data-cache", in.toString()},
+            {"--class-data-cache", in.toString()}, {"--retries", "-1"}, {"--memory-budget", "lots"},
+            {"--memory-budget", "0"}, {"--soft-timeout", "2s", "--timeout", "2s"},
         };
         for (String[] c : cases) {
             List<String> args = new java.util.ArrayList<>(List.of("run", "--task", task("Sleep"), "--input",

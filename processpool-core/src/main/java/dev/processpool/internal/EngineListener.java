@@ -138,6 +138,30 @@ public interface EngineListener {
     }
 
     /**
+     * A task made of items (a map's chunk) lost its worker, and was cut into one task per item, queued at the
+     * head of the queue in its place (their ids are the task's followed by {@code [index]}). Each item's
+     * {@link #taskStarted} and {@link #taskEnded} follow; the task's own {@link #taskEnded} comes after the
+     * last item's.
+     *
+     * @param taskId the task
+     * @param items  how many items it was cut into
+     * @param failed how it ended when it ran whole
+     */
+    default void taskSplit(String taskId, int items, Outcome failed) {
+    }
+
+    /**
+     * A task's attempt failed in a way it is retried for, and it was queued again, at the head of the queue
+     * (see {@code ProcessTask.Builder.retries}). Its {@link #taskEnded} comes after its last attempt.
+     *
+     * @param taskId  the task
+     * @param attempt the attempt that comes next: 2 for the first retry
+     * @param failed  how the attempt before it ended
+     */
+    default void taskRetried(String taskId, int attempt, Outcome failed) {
+    }
+
+    /**
      * A task was accepted into the queue.
      *
      * @param taskId   the task's id

@@ -59,6 +59,12 @@ final class Launcher {
      * also one that is being killed; without, only the workers that can take tasks. After a failed launch
      * none is launched before its back-off has passed, nor while another is starting; a retry is scheduled.
      */
+    /**
+     * Why no worker may start for the memory budget, as the last plan found it, or null. Guarded by the
+     * engine's lock.
+     */
+    String memoryHold;
+
     boolean mayLaunchLocked() {
         if (givenUp) {
             return false;
@@ -66,6 +72,19 @@ final class Launcher {
         int counted = engine.config.isStrictLimits() ? engine.workers.size() : engine.workers.active();
         if (counted >= engine.config.getMaxSize()) {
             return false;
+        }
+        long budget = engine.config.getMemoryBudget();
+        if (budget > 0) {
+            long used = 0;
+            for (WorkerHandle w : engine.workers) {
+                used += w.residentBytes;
+            }
+            if (used > budget) {
+                memoryHold = "the workers use " + (used >> 20) + " MiB of resident memory, over the pool's memory"
+                        + " budget of " + (budget >> 20) + " MiB: no further worker starts until they use less";
+                return false;
+            }
+            memoryHold = null;
         }
         if (consecutiveFailures > 0) {
             long wait = notBeforeNanos - engine.clock.nanoTime();

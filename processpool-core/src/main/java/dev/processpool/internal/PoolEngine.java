@@ -1,6 +1,7 @@
 package dev.processpool.internal;
 
 import dev.processpool.PoolConfig;
+import dev.processpool.TaskCancelledException;
 import dev.processpool.TaskException;
 import dev.processpool.WorkerDiedException;
 import dev.processpool.WorkerState;
@@ -8,6 +9,7 @@ import dev.processpool.WorkingProcess;
 import dev.processpool.internal.EngineListener.Outcome;
 import dev.processpool.internal.EngineListener.WorkerEnd;
 import dev.processpool.logging.Logs;
+import dev.processpool.protocol.TaskPayload;
 import dev.processpool.transport.WorkerTransport;
 import org.slf4j.Logger;
 import org.slf4j.event.Level;
@@ -62,6 +64,8 @@ public final class PoolEngine {
     final TaskQueue pending;
     /** Guarded by the lock. */
     RunState state = RunState.RUNNING;
+    /** The pool is cancelling what is left (shutdown's end): a failed attempt is final. Guarded by the lock. */
+    boolean retriesOver;
     private final WireNumbers wires = new WireNumbers();
 
     final Launcher launcher;
@@ -172,7 +176,22 @@ public final class PoolEngine {
      * {@link TaskTraffic#cancel}).
      */
     public boolean cancel(Submission s, String reason) {
-        return traffic.cancel(s, reason);
+        Split split;
+        lock.lock();
+        try {
+            split = s.split;
+        } finally {
+            lock.unlock();
+        }
+        if (split == null) {
+            return traffic.cancel(s, reason);
+        }
+        // split into items: it ends now, and its items that have not ended are cancelled
+        boolean done = finish(s, null, new TaskCancelledException(s.taskId, -1, reason));
+        for (Submission item : split.items) {
+            traffic.cancel(item, reason);
+        }
+        return done;
     }
 
     // ========================================================================================= planning
@@ -285,10 +304,22 @@ public final class PoolEngine {
         return a;
     }
 
-    /** Reports a task's outcome, once: false if it had one already. */
+    /**
+     * Reports a task's outcome, once: false if it had one already. A failure that the task may be retried for
+     * (see {@link Submission#retries}) is not an outcome while attempts are left: the task goes back to the
+     * head of the queue, to run on another worker, and nobody is told. After the last attempt the outcome
+     * carries the attempts before it.
+     */
     boolean finish(Submission s, Object value, TaskException failure) {
+        if (failure != null && (s.splitter != null && Submission.isWorkerFailure(failure) && split(s, failure)
+                || s.retriedFor(failure) && retry(s, failure))) {
+            return true;
+        }
         if (!s.markFinished()) {
             return false;
+        }
+        if (failure != null && s.attempt > 1) {
+            s.quarantined = s.retriedFor(failure) && !s.attemptsLeft();
         }
         if (events.on()) {
             long now = clock.nanoTime();
@@ -297,7 +328,91 @@ public final class PoolEngine {
             long waited = s.queuedNanos == Submission.UNSTAMPED ? -1 : (started == 0 ? now : started) - s.queuedNanos;
             events.emit(l -> l.taskEnded(s.taskId, Outcome.of(failure), waited, ran, s.workerPid));
         }
-        delivery.completed(s, value, failure);
+        if (s.partOf != null) {
+            s.partOf.ended(this, s, value, failure);
+        } else {
+            delivery.completed(s, value, failure);
+        }
+        return true;
+    }
+
+    /**
+     * Cuts a task whose worker ended under it into one task per item (see {@link Splitter}), queued at the
+     * head of the queue in its place, in order; false when it is not split (one item, or the pool is past
+     * running it), and its failure goes on as it would have.
+     */
+    private boolean split(Submission s, TaskException failure) {
+        List<TaskPayload> items;
+        try {
+            items = s.splitter.items();
+        } catch (Throwable e) {
+            LOG.warn("{}: {} could not be split into its items: {}", name, s, e.toString());
+            return false;
+        }
+        if (items.size() < 2) {
+            return false;
+        }
+        Actions a;
+        lock.lock();
+        try {
+            if (!mayRunAgainLocked(s)) {
+                return false;
+            }
+            Split split = new Split(s, items.size());
+            for (int i = 0; i < items.size(); i++) {
+                split.items[i] = new Submission(split, i, items.get(i));
+            }
+            for (int i = items.size() - 1; i >= 0; i--) {
+                pending.addFirst(split.items[i]);
+            }
+            s.split = split;
+            if (events.on()) {
+                events.emit(l -> l.taskSplit(s.taskId, items.size(), Outcome.of(failure)));
+            }
+            a = planLocked();
+        } finally {
+            lock.unlock();
+        }
+        LOG.info("{}: {} failed ({}); its {} items run one by one", name, s, failure.getMessage(), items.size());
+        act(a);
+        return true;
+    }
+
+    /** Whether a task whose attempt failed can still run again: nobody ended it, and the pool can run it. */
+    private boolean mayRunAgainLocked(Submission s) {
+        return !s.isFinished() && !retriesOver && state != RunState.TERMINATED
+                && !(launcher.givenUpLocked() && workers.active() == 0);
+    }
+
+    /**
+     * Queues a task whose attempt failed again, at the head of the queue, when another attempt is left and the
+     * pool can still run it; false when its failure is its outcome. The caller has taken it off its worker.
+     */
+    private boolean retry(Submission s, TaskException failure) {
+        Actions a;
+        int attempt;
+        lock.lock();
+        try {
+            if (!s.attemptsLeft() || !mayRunAgainLocked(s)) {
+                return false;
+            }
+            s.earlierFailures.add(failure);
+            attempt = ++s.attempt;
+            s.payload = s.payload.with(attempt, s.payload.softTimeoutNanos());
+            s.startedNanos = 0;
+            s.lastProgressNanos = 0;
+            s.pausedNanos = 0;
+            s.deadlineDue = false;
+            pending.addFirst(s);
+            if (events.on()) {
+                events.emit(l -> l.taskRetried(s.taskId, attempt, Outcome.of(failure)));
+            }
+            a = planLocked();
+        } finally {
+            lock.unlock();
+        }
+        LOG.info("{}: {} failed ({}); attempt {} queued", name, s, failure.getMessage(), attempt);
+        act(a);
         return true;
     }
 
@@ -378,6 +493,21 @@ public final class PoolEngine {
         a.run();
     }
 
+    /** A worker's resident memory was read: when the memory budget held launches back, plans again. */
+    void memoryMeasured() {
+        Actions a;
+        lock.lock();
+        try {
+            if (launcher.memoryHold == null) {
+                return;
+            }
+            a = planLocked();
+        } finally {
+            lock.unlock();
+        }
+        act(a);
+    }
+
     // =================================================================================== state changes
 
     /** Changes a worker's state: the one place where that happens (see {@link WorkerSet#move}). */
@@ -453,6 +583,14 @@ public final class PoolEngine {
 
     public List<WorkingProcess> workers() {
         return read(() -> List.copyOf(workers.snapshot()));
+    }
+
+    /**
+     * Why tasks wait without a worker being started for them, when the pool's memory budget is the reason;
+     * null otherwise.
+     */
+    public String startHold() {
+        return read(() -> launcher.memoryHold != null && !pending.isEmpty() ? launcher.memoryHold : null);
     }
 
     public RunState runState() {

@@ -5,6 +5,7 @@ import dev.processpool.RemoteException;
 import dev.processpool.ResultTransferException;
 import dev.processpool.TaskException;
 import dev.processpool.TaskExecutionException;
+import dev.processpool.TaskTimeoutException;
 import dev.processpool.logging.Logs;
 import dev.processpool.protocol.Frame;
 import dev.processpool.protocol.JavaSerialization;
@@ -175,6 +176,10 @@ final class ResultDecoder {
 
     private static TaskException outcome(Submission s, long pid, RemoteFailure failure, Throwable remote) {
         RemoteFailure.Level top = failure.levels().get(0);
+        if (failure.kind() == RemoteFailure.THREW_AFTER_SOFT_TIMEOUT) {
+            return new TaskTimeoutException(s.taskId, pid,
+                    java.time.Duration.ofNanos(s.payload.softTimeoutNanos()), remote);
+        }
         return failure.kind() == RemoteFailure.RESULT_NOT_SERIALIZABLE
                 ? new ResultTransferException(s.taskId, pid, "the result could not be serialised in the worker: "
                         + top.type() + (top.message() == null ? "" : ": " + top.message()), remote)

@@ -170,6 +170,7 @@ final class Stopper {
         engine.lock.lock();
         try {
             if (cancelPending) {
+                engine.retriesOver = true; // what fails from now on is not queued again behind the takeAll
                 for (Submission s : engine.pending.takeAll()) {
                     cancelled.add(s);
                     cancelledPids.add(-1L);

@@ -17,4 +17,14 @@ public interface TaskCompletion {
 
     /** Runs the task's callbacks (then the pool's, when asked). Never throws. */
     void runCallbacks();
+
+    /**
+     * The running task reported how far it is. Called from the worker's reader thread: hand it on, do not
+     * run user code here.
+     *
+     * @param fraction how much is done, from 0 to 1
+     * @param message  what it is doing, possibly empty
+     */
+    default void progress(double fraction, String message) {
+    }
 }

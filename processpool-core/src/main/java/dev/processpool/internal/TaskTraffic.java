@@ -3,6 +3,7 @@ package dev.processpool.internal;
 import dev.processpool.TaskCancelledException;
 import dev.processpool.WorkerState;
 import dev.processpool.internal.EngineListener.WorkerEnd;
+import dev.processpool.protocol.TaskProgress;
 import dev.processpool.transport.WorkerChannel;
 
 import java.io.IOException;
@@ -191,10 +192,18 @@ final class TaskTraffic {
         }
     }
 
-    void onTaskProgress(WorkerHandle w, long wire) {
+    /** The running task reported progress, with a report for its listener or none. */
+    void onTaskProgress(WorkerHandle w, long wire, TaskProgress.Report report) {
         Submission s = w.current;
         if (s != null && s.wire == wire) {
             s.lastProgressNanos = engine.clock.nanoTime();
+            if (report != null) {
+                try {
+                    s.completion.progress(report.fraction(), report.message());
+                } catch (Throwable e) {
+                    LOG.warn("{}: the progress report of {} could not be delivered: {}", engine.name, s, e.toString());
+                }
+            }
         }
     }
 

@@ -81,7 +81,8 @@ final class Watchdog {
             } finally {
                 engine.lock.unlock();
             }
-            engine.stopper.killRunning(w, s, new TaskTimeoutException(s.taskId, w.pid, timeout), WorkerEnd.TIMEOUT, Timeout.TASK);
+            engine.stopper.killRunning(w, s, new TaskTimeoutException(s.taskId, w.pid, timeout, false,
+                    Duration.ofNanos(s.payload.softTimeoutNanos())), WorkerEnd.TIMEOUT, Timeout.TASK);
         }
     }
 
@@ -198,15 +199,23 @@ final class Watchdog {
 
     // ========================================================================================= memory
 
-    /** A heartbeat: a worker above the hard memory limit is killed at once (its task ends with it). */
+    /**
+     * A heartbeat: the worker's resident memory is read (for the hard limit and the pool's memory budget); a
+     * worker above the hard memory limit is killed at once (its task ends with it).
+     */
     void onHeartbeat(WorkerHandle w) {
         long hard = config.getWorkerMemoryHardLimit();
+        long budget = config.getMemoryBudget();
         WorkerChannel ch = w.channel;
-        if (hard <= 0 || ch == null) {
+        if (hard <= 0 && budget <= 0 || ch == null) {
             return;
         }
         long rss = ch.residentBytes().orElse(0);
-        if (rss <= hard) {
+        w.residentBytes = rss;
+        if (budget > 0) {
+            engine.memoryMeasured();
+        }
+        if (hard <= 0 || rss <= hard) {
             return;
         }
         Submission s = w.current;

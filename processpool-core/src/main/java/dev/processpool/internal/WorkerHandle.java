@@ -6,6 +6,7 @@ import dev.processpool.WorkingProcess;
 import dev.processpool.logging.Logs;
 import dev.processpool.protocol.Frame;
 import dev.processpool.protocol.ProtocolException;
+import dev.processpool.protocol.TaskProgress;
 import dev.processpool.transport.WorkerChannel;
 import dev.processpool.transport.WorkerEvents;
 import org.slf4j.Logger;
@@ -75,11 +76,13 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     EngineListener.WorkerEnd endCause;
     /** When its launch began (the transport was asked), or 0. */
     long launchStartedNanos;
+    /** Its resident memory as last read (at a heartbeat, when the pool has a memory budget or limit), or 0. */
+    volatile long residentBytes;
     /** Its exit code once its process has exited, else -1. */
     int exitCode = -1;
     /** The worker's side of the protocol, as its frames show it. */
     final WorkerProtocol protocol = new WorkerProtocol();
-    /** The task whose answer's body is being read (admitted, not yet whole), or null. */
+    /** The task whose answer's body is being read (admitted, not yet whole), or null; cleared when it is detached. */
     Submission answering;
     /** The reader is skipping the body of an answer (too large, or late) until the worker's next frame. */
     volatile boolean skippingAnswer;
@@ -147,7 +150,13 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     @Override
     public void taskProgress(long sequence) {
         skippingAnswer = false;
-        engine.traffic.onTaskProgress(this, sequence);
+        engine.traffic.onTaskProgress(this, sequence, null);
+    }
+
+    @Override
+    public void taskProgress(long sequence, TaskProgress.Report report) {
+        skippingAnswer = false;
+        engine.traffic.onTaskProgress(this, sequence, report);
     }
 
     @Override
@@ -233,6 +242,9 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     void detach(Submission s) {
         current = null;
         s.worker = null;
+        if (answering == s) {
+            answering = null; // its answer, still coming in, is late: its outcome was decided meanwhile
+        }
         if (s.deadline != null) {
             s.deadline.cancel();
             s.deadline = null;

@@ -41,7 +41,8 @@ package dev.processpool.protocol;
  *       (compact for plain values, Java-serialised otherwise);</li>
  *   <li>worker → parent {@link #FRAME_ERROR}: int64 sequence, then a {@link RemoteFailure};</li>
  *   <li>worker → parent {@link #FRAME_PROGRESS}: int64 sequence; the task reported progress (resets its
- *       progress timeout);</li>
+ *       progress timeout); optionally followed by a {@link TaskProgress.Report} (float64 fraction done,
+ *       int32 length and UTF-8 bytes of a message, at most {@value TaskProgress#MAX_MESSAGE_BYTES});</li>
  *   <li>worker → parent {@link #FRAME_HEARTBEAT}: empty, every heartbeat interval from a thread of its own,
  *       so a worker that stops answering (hung, stopped, swapped out) is noticed even while it runs a task
  *       with no timeout;</li>
@@ -157,9 +158,12 @@ public final class Protocol {
         int max;
         switch (type) {
             case FRAME_STARTED:
-            case FRAME_PROGRESS:
                 min = 8;
                 max = 8;
+                break;
+            case FRAME_PROGRESS:
+                min = 8;
+                max = 8 + 8 + 4 + TaskProgress.MAX_MESSAGE_BYTES;
                 break;
             case FRAME_HEARTBEAT:
                 min = 0;

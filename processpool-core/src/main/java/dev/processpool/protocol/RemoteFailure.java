@@ -17,7 +17,7 @@ import java.util.Map;
  * the serialised exception itself. The body of an {@link Protocol#FRAME_ERROR} frame after its sequence
  * number:
  * <pre>
- *   byte    kind            {@link #TASK_THREW} or {@link #RESULT_NOT_SERIALIZABLE}
+ *   byte    kind            {@link #TASK_THREW}, {@link #RESULT_NOT_SERIALIZABLE} or {@link #THREW_AFTER_SOFT_TIMEOUT}
  *   string  printed stack trace
  *   int32   levels          exception, then its causes
  *   per level: string type, string message, int32 frames, per frame: string class, string method,
@@ -31,6 +31,8 @@ public final class RemoteFailure {
     public static final byte TASK_THREW = 0;
     /** The task returned a value that could not be serialised. */
     public static final byte RESULT_NOT_SERIALIZABLE = 1;
+    /** The task's code threw after its soft timeout had interrupted it: the soft deadline ended it. */
+    public static final byte THREW_AFTER_SOFT_TIMEOUT = 2;
 
     private static final int MAX_LEVELS = 32;
     private static final int MAX_FRAMES = 1024;
@@ -121,7 +123,7 @@ public final class RemoteFailure {
     /** Reads a failure from the fields of an ERROR frame positioned after the sequence number. */
     public static RemoteFailure decode(DataInputStream in) throws IOException {
         byte kind = in.readByte();
-        if (kind != TASK_THREW && kind != RESULT_NOT_SERIALIZABLE) {
+        if (kind != TASK_THREW && kind != RESULT_NOT_SERIALIZABLE && kind != THREW_AFTER_SOFT_TIMEOUT) {
             throw new ProtocolException("unknown failure kind " + kind);
         }
         String printed = FrameWriter.readString(in);

@@ -11,6 +11,8 @@ import java.util.Map;
 /**
  * What a worker runs, as it travels in a {@link Protocol#FRAME_TASK} frame after the sequence number:
  * <pre>
+ *   optional: byte {@link #OPTIONS}, int32 attempt (1 for the first), int64 soft timeout in nanoseconds (0: none);
+ *             written only when one of them differs from its default, so a first attempt's frame is unchanged
  *   byte    kind        {@link #FUNCTION} or {@link #CALLABLE_CLASS}
  *   FUNCTION:        int32 length, then the function: a {@link CompactLambda} (a lambda that captures
  *                    nothing) or the Java-serialised function object
@@ -29,6 +31,8 @@ public final class TaskPayload {
 
     public static final byte FUNCTION = 0;
     public static final byte CALLABLE_CLASS = 1;
+    /** Marks the optional block of per-attempt settings before the kind. */
+    static final byte OPTIONS = 2;
 
     private static final byte[] NONE = new byte[0];
     /** First byte of an argument block in {@link ValueCodec}'s compact form (a Java stream starts 0xAC). */
@@ -40,6 +44,10 @@ public final class TaskPayload {
     private final byte[] argumentBytes;
     private final int argumentOffset;
     private final int argumentLength;
+    /** Which attempt at the task this is: 1 for the first. */
+    private final int attempt;
+    /** The soft timeout in nanoseconds (the worker interrupts the task then), or 0 for none. */
+    private final long softTimeoutNanos;
 
     /**
      * @param functionBytes the serialised function, or null for a callable-class task
@@ -47,11 +55,15 @@ public final class TaskPayload {
      * @param argumentBytes the arguments from {@link #encodeArguments}, or an empty array for none
      */
     public TaskPayload(byte[] functionBytes, String className, byte[] argumentBytes) {
-        this(functionBytes, className, argumentBytes, 0, argumentBytes.length);
+        this(functionBytes, className, argumentBytes, 0, argumentBytes.length, 1, 0);
     }
 
     private TaskPayload(byte[] functionBytes, String className, byte[] argumentBytes, int argumentOffset,
-                        int argumentLength) {
+                        int argumentLength, int attempt, long softTimeoutNanos) {
+        if (attempt < 1 || softTimeoutNanos < 0) {
+            throw new IllegalArgumentException("attempt must be >= 1 and the soft timeout >= 0, were " + attempt
+                    + " and " + softTimeoutNanos);
+        }
         if ((functionBytes == null) == (className == null)) {
             throw new IllegalArgumentException("a task payload has a function or a class name, not both or neither");
         }
@@ -61,6 +73,38 @@ public final class TaskPayload {
         this.argumentBytes = argumentBytes;
         this.argumentOffset = argumentOffset;
         this.argumentLength = argumentLength;
+        this.attempt = attempt;
+        this.softTimeoutNanos = softTimeoutNanos;
+    }
+
+    /**
+     * The same task for another attempt, or with a soft timeout: the function and arguments are shared, not
+     * copied.
+     *
+     * @param attempt          which attempt: 1 for the first
+     * @param softTimeoutNanos the soft timeout in nanoseconds, or 0 for none
+     * @return the payload with these settings (this one when they are its own)
+     */
+    public TaskPayload with(int attempt, long softTimeoutNanos) {
+        if (attempt == this.attempt && softTimeoutNanos == this.softTimeoutNanos) {
+            return this;
+        }
+        return new TaskPayload(functionBytes, className, argumentBytes, argumentOffset, argumentLength, attempt,
+                softTimeoutNanos);
+    }
+
+    /** {@return which attempt at the task this is: 1 for the first} */
+    public int attempt() {
+        return attempt;
+    }
+
+    /** {@return the soft timeout in nanoseconds, or 0 for none} */
+    public long softTimeoutNanos() {
+        return softTimeoutNanos;
+    }
+
+    private boolean hasOptions() {
+        return attempt != 1 || softTimeoutNanos != 0;
     }
 
     /** The serialised function, or null for a callable-class task. */
@@ -107,11 +151,16 @@ public final class TaskPayload {
 
     /** Bytes {@link #writeTo} writes. */
     int size() {
-        return 1 + 4 + (functionBytes != null ? functionBytes.length : classNameBytes.length) + 4 + argumentLength;
+        return (hasOptions() ? 1 + 4 + 8 : 0) + 1 + 4 + (functionBytes != null ? functionBytes.length : classNameBytes.length) + 4 + argumentLength;
     }
 
     /** Writes the payload's fields (see the class comment). */
     void writeTo(DataOutputStream out) throws IOException {
+        if (hasOptions()) {
+            out.writeByte(OPTIONS);
+            out.writeInt(attempt);
+            out.writeLong(softTimeoutNanos);
+        }
         if (functionBytes != null) {
             out.writeByte(FUNCTION);
             out.writeInt(functionBytes.length);
@@ -140,6 +189,17 @@ public final class TaskPayload {
         java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(body, offset, body.length - offset);
         try {
             byte kind = in.get();
+            int attempt = 1;
+            long softTimeoutNanos = 0;
+            if (kind == OPTIONS) {
+                attempt = in.getInt();
+                softTimeoutNanos = in.getLong();
+                if (attempt < 1 || softTimeoutNanos < 0) {
+                    throw new ProtocolException("attempt " + attempt + " or soft timeout " + softTimeoutNanos
+                            + " out of range in the TASK frame");
+                }
+                kind = in.get();
+            }
             byte[] function = null;
             String className = null;
             if (kind == FUNCTION) {
@@ -159,7 +219,8 @@ public final class TaskPayload {
             if (argumentLength != in.remaining()) {
                 throw new ProtocolException((in.remaining() - argumentLength) + " bytes left over in the TASK frame");
             }
-            return new TaskPayload(function, className, body, in.position(), argumentLength);
+            return new TaskPayload(function, className, body, in.position(), argumentLength, attempt,
+                    softTimeoutNanos);
         } catch (java.nio.BufferUnderflowException e) {
             throw new ProtocolException("TASK frame truncated");
         }

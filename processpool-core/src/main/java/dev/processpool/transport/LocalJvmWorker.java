@@ -7,6 +7,7 @@ import dev.processpool.protocol.FrameWriter;
 import dev.processpool.protocol.TaskPayload;
 import dev.processpool.protocol.Protocol;
 import dev.processpool.protocol.ProtocolException;
+import dev.processpool.protocol.TaskProgress;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -387,9 +388,15 @@ final class LocalJvmWorker implements WorkerChannel, ChannelHub.Endpoint {
             case Protocol.FRAME_HEARTBEAT:
                 events.heartbeat();
                 break;
-            case Protocol.FRAME_PROGRESS:
-                events.taskProgress(frame.sequence());
+            case Protocol.FRAME_PROGRESS: {
+                TaskProgress.Report report = TaskProgress.Report.decode(frame.body(), 8);
+                if (report == null) {
+                    events.taskProgress(frame.sequence());
+                } else {
+                    events.taskProgress(frame.sequence(), report);
+                }
                 break;
+            }
             case Protocol.FRAME_RESULT:
             case Protocol.FRAME_ERROR:
                 events.answer(frame);

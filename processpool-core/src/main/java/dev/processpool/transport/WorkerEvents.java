@@ -3,6 +3,7 @@ package dev.processpool.transport;
 import dev.processpool.WorkerOutputListener;
 import dev.processpool.protocol.Frame;
 import dev.processpool.protocol.ProtocolException;
+import dev.processpool.protocol.TaskProgress;
 
 import java.util.List;
 
@@ -17,6 +18,17 @@ public interface WorkerEvents {
 
     /** The running task reported progress. */
     void taskProgress(long sequence);
+
+    /**
+     * The running task reported progress with a payload ({@code TaskContext.reportProgress(fraction, message)}).
+     * By default only a sign of progress.
+     *
+     * @param sequence the task's wire number
+     * @param report   how far it is and what it is doing
+     */
+    default void taskProgress(long sequence, TaskProgress.Report report) {
+        taskProgress(sequence);
+    }
 
     /** The worker's heartbeat arrived. */
     void heartbeat();

@@ -309,13 +309,22 @@ public final class WorkerMain {
         writer.writeSequenced(Protocol.FRAME_STARTED, seq, null, true);
         Object result;
         try {
+            softEnded = false;
             TaskPayload payload = TaskPayload.decode(frame.body(), 8);
-            result = TaskInvoker.invoke(payload);
-            currentSequence = -1;
+            TaskProgress.taskStarts(payload.attempt());
+            SoftDeadline.arm(payload.softTimeoutNanos());
+            try {
+                result = TaskInvoker.invoke(payload);
+            } finally {
+                progress.flush(true); // the task's last report comes before its answer
+                currentSequence = -1;
+                softEnded = SoftDeadline.end();
+            }
         } catch (Throwable t) {
             currentSequence = -1;
             markOutput(writer, seq);
-            sendFailure(writer, seq, RemoteFailure.TASK_THREW, t, true);
+            sendFailure(writer, seq, softEnded ? RemoteFailure.THREW_AFTER_SOFT_TIMEOUT : RemoteFailure.TASK_THREW,
+                    t, true);
             if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
                 // After an OutOfMemoryError or an InternalError the JVM may be in a bad state: start afresh.
                 System.err.println("processpool worker exits after " + t);
@@ -362,6 +371,9 @@ public final class WorkerMain {
         writer.writeSequenced(Protocol.FRAME_ERROR, seq, body, flush);
     }
 
+    /** Whether the last task's soft timeout had passed when it returned or threw (main thread only). */
+    private static boolean softEnded;
+
     /** The sequence number of the running task, for progress reports. */
     private static volatile long currentSequence = -1;
     private static volatile long lastProgressNanos;
@@ -371,6 +383,7 @@ public final class WorkerMain {
             try {
                 Thread.sleep(intervalMillis);
                 writer.writeEmpty(Protocol.FRAME_HEARTBEAT);
+                progress.flush(false); // a report that came too soon after the one before
             } catch (InterruptedException | IOException e) {
                 return; // the channel is gone: the main loop notices and leaves
             } catch (Throwable e) {
@@ -384,22 +397,71 @@ public final class WorkerMain {
      * TaskContext's fields by reflection at start-up, which cost the first result a few milliseconds).
      */
     private static void installTaskContext(FrameWriter writer) {
-        TaskProgress.install(new ProgressReporter(writer));
+        progress = new ProgressReporter(writer);
+        TaskProgress.install(progress);
+        TaskProgress.installDetailed(progress);
     }
 
-    /** Sends a PROGRESS frame for the running task, at most one per {@value Protocol#PROGRESS_INTERVAL_MILLIS} ms. */
-    private static final class ProgressReporter implements Runnable {
+    /** The worker's progress reporter, once its channel is up. */
+    private static volatile ProgressReporter progress = new ProgressReporter(null);
+
+    /**
+     * Sends a PROGRESS frame for the running task, at most one per {@value Protocol#PROGRESS_INTERVAL_MILLIS} ms.
+     * A report with a payload that comes sooner is kept (the latest replaces it) and sent by
+     * {@link #flush}: from the heartbeat thread, and before the task's answer.
+     */
+    private static final class ProgressReporter implements Runnable, java.util.function.BiConsumer<Double, String> {
         private final FrameWriter writer;
+        /** The report waiting to be sent, and its task's sequence number; guarded by this. */
+        private TaskProgress.Report pending;
+        private long pendingSequence = -1;
 
         ProgressReporter(FrameWriter writer) {
             this.writer = writer;
         }
 
         @Override
+        public void accept(Double fraction, String message) {
+            long seq = currentSequence;
+            if (seq < 0 || writer == null) {
+                return;
+            }
+            synchronized (this) {
+                pending = new TaskProgress.Report(fraction, message);
+                pendingSequence = seq;
+            }
+            flush(false);
+        }
+
+        /** Sends the waiting report, if its task still runs and (unless {@code now}) it is not too soon. */
+        synchronized void flush(boolean now) {
+            TaskProgress.Report r = pending;
+            if (r == null) {
+                return;
+            }
+            long seq = pendingSequence;
+            long at = System.nanoTime();
+            if (seq != currentSequence) {
+                pending = null; // its task has ended
+                return;
+            }
+            if (!now && at - lastProgressNanos < TimeUnit.MILLISECONDS.toNanos(Protocol.PROGRESS_INTERVAL_MILLIS)) {
+                return;
+            }
+            pending = null;
+            lastProgressNanos = at;
+            try {
+                writer.writeSequenced(Protocol.FRAME_PROGRESS, seq, r.encode(), true);
+            } catch (Throwable e) {
+                // the channel is gone (the main loop notices and leaves), or the heap is exhausted: a report lost
+            }
+        }
+
+        @Override
         public void run() {
             long now = System.nanoTime();
             long seq = currentSequence;
-            if (seq < 0 || now - lastProgressNanos < TimeUnit.MILLISECONDS.toNanos(Protocol.PROGRESS_INTERVAL_MILLIS)) {
+            if (seq < 0 || writer == null || now - lastProgressNanos < TimeUnit.MILLISECONDS.toNanos(Protocol.PROGRESS_INTERVAL_MILLIS)) {
                 return;
             }
             lastProgressNanos = now;

@@ -93,14 +93,7 @@ final class FakeEngine implements AutoCloseable {
     }
 
     Submission submit(String id, long timeoutMillis, long progressTimeoutMillis) {
-        Submission s = submission(id, timeoutMillis, progressTimeoutMillis);
-        try {
-            Assertions.assertThat(engine.submit(s, false, 0)).as("%s queued", id).isTrue();
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
-        }
-        run();
-        return s;
+        return submit(submission(id, timeoutMillis, progressTimeoutMillis));
     }
 
     /** Queues tasks one after the other with nothing run in between (no worker starts meanwhile). */
@@ -125,7 +118,7 @@ final class FakeEngine implements AutoCloseable {
     Submission submission(String id, long timeoutMillis, long progressTimeoutMillis) {
         Duration timeout = Duration.ofMillis(timeoutMillis);
         Duration progress = Duration.ofMillis(progressTimeoutMillis);
-        return new Submission(++sequences, id, FakeTransport.payload(), () -> timeout, () -> progress,
+        return new Submission(++sequences, id, FakeTransport.payload(id), () -> timeout, () -> progress,
                 new TaskCompletion() {
                     @Override
                     public boolean complete(Object result, TaskException failure, long workerPid, long runNanos) {
@@ -144,6 +137,17 @@ final class FakeEngine implements AutoCloseable {
                     public void runCallbacks() {
                     }
                 });
+    }
+
+    /** Queues a submission made by {@link #submission} (and changed by the test) and runs what is ready. */
+    Submission submit(Submission s) {
+        try {
+            Assertions.assertThat(engine.submit(s, false, 0)).as("%s queued", s).isTrue();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        run();
+        return s;
     }
 
     synchronized boolean ended(String id) {
@@ -210,6 +214,17 @@ final class FakeEngine implements AutoCloseable {
         public void taskEnded(String taskId, Outcome outcome, long queueWaitNanos, long runNanos, long workerPid) {
             add("ended " + taskId + " " + outcome + " in " + ms(runNanos) + " ms on " + workerPid,
                     () -> next.taskEnded(taskId, outcome, queueWaitNanos, runNanos, workerPid));
+        }
+
+        @Override
+        public void taskSplit(String taskId, int items, Outcome failed) {
+            add("split " + taskId + " into " + items + " after " + failed, () -> next.taskSplit(taskId, items, failed));
+        }
+
+        @Override
+        public void taskRetried(String taskId, int attempt, Outcome failed) {
+            add("retried " + taskId + " attempt " + attempt + " after " + failed,
+                    () -> next.taskRetried(taskId, attempt, failed));
         }
 
         @Override

@@ -64,6 +64,8 @@ final class FakeTransport implements WorkerTransport {
 
     /** What {@link #answerOf} returns for a task that runs until its worker is killed. */
     static final Object RUNS_ON = new Object();
+    /** What {@link #answerOf} returns for a task that kills its worker (it exits by SIGKILL). */
+    static final Object DIES = new Object();
 
     FakeTransport(Executor events, LongSupplier clock) {
         this.events = events;
@@ -123,7 +125,7 @@ final class FakeTransport implements WorkerTransport {
         /** Tasks it holds and has not started, in order (the worker's own view). */
         private final ArrayDeque<Long> held = new ArrayDeque<>();
         /** The payloads of the tasks it was sent, by wire number. */
-        private final Map<Long, TaskPayload> payloads = new ConcurrentHashMap<>();
+        final Map<Long, TaskPayload> payloads = new ConcurrentHashMap<>();
         private long running = -1;
         private volatile boolean alive = true;
         private boolean exitReported;
@@ -273,6 +275,8 @@ final class FakeTransport implements WorkerTransport {
                 Object a = answers.apply(payloads.get(wire));
                 if (a instanceof Throwable t) {
                     answerNow(Protocol.FRAME_ERROR, failureBody(t.getClass().getName(), t.getMessage()));
+                } else if (a == DIES) {
+                    exit(128 + 9);
                 } else if (a != RUNS_ON) {
                     answerNow(Protocol.FRAME_RESULT, valueBody(a));
                 }
@@ -289,6 +293,13 @@ final class FakeTransport implements WorkerTransport {
         /** Answers the running task with an exception of this type and message (its text form only). */
         Worker fail(String type, String message) {
             byte[] body = failureBody(type, message);
+            deliver(() -> answerNow(Protocol.FRAME_ERROR, body));
+            return this;
+        }
+
+        /** Answers the running task with an exception it threw after its soft timeout interrupted it. */
+        Worker failAfterSoftTimeout(String type, String message) {
+            byte[] body = failureBody(RemoteFailure.THREW_AFTER_SOFT_TIMEOUT, type, message);
             deliver(() -> answerNow(Protocol.FRAME_ERROR, body));
             return this;
         }
@@ -424,8 +435,12 @@ final class FakeTransport implements WorkerTransport {
     }
 
     static byte[] failureBody(String type, String message) {
+        return failureBody(RemoteFailure.TASK_THREW, type, message);
+    }
+
+    static byte[] failureBody(byte kind, String type, String message) {
         try {
-            return new RemoteFailure(RemoteFailure.TASK_THREW, type + ": " + message, List.of(
+            return new RemoteFailure(kind, type + ": " + message, List.of(
                     new RemoteFailure.Level(type, message, new StackTraceElement[0])), null).encode();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -435,5 +450,23 @@ final class FakeTransport implements WorkerTransport {
     /** A payload the fake never reads. */
     static TaskPayload payload() {
         return new TaskPayload(new byte[] {1}, null, new byte[0]);
+    }
+
+    /** A payload that names its task, for {@link #answerOf} to tell tasks apart ({@link #taskIdOf}). */
+    static TaskPayload payload(String taskId) {
+        try {
+            return new TaskPayload(new byte[] {1}, null, TaskPayload.encodeArguments(List.of(taskId), Map.of()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The task id a {@link #payload(String)} names. */
+    static String taskIdOf(TaskPayload payload) {
+        try {
+            return (String) ((List<?>) payload.decodeArguments(FakeTransport.class.getClassLoader())[0]).get(0);
+        } catch (IOException | ClassNotFoundException e) {
+            throw new AssertionError(e);
+        }
     }
 }

@@ -109,6 +109,59 @@ class ProtocolTest {
     }
 
     @Test
+    void aTaskFrameCarriesItsAttemptAndSoftTimeoutOnlyWhenTheyAreNotTheDefaults() throws Exception {
+        TaskPayload first = new TaskPayload(new byte[] {9}, null, TaskPayload.encodeArguments(java.util.List.of(1),
+                java.util.Map.of()));
+        TaskPayload third = first.with(3, 250_000_000L);
+        assertThat(first.with(1, 0)).isSameAs(first);
+        assertThat(third.encode()).hasSize(first.encode().length + 13);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        FrameWriter writer = new FrameWriter(bytes);
+        writer.writeTask(7, first, false);
+        writer.writeTask(8, third, true);
+        FrameReader reader = new FrameReader(new ByteArrayInputStream(bytes.toByteArray()), 1 << 20);
+        TaskPayload p = TaskPayload.decode(reader.read().body(), 8);
+        assertThat(p.attempt()).isEqualTo(1);
+        assertThat(p.softTimeoutNanos()).isZero();
+        byte[] body = reader.read().body();
+        TaskPayload q = TaskPayload.decode(body, 8);
+        assertThat(q.attempt()).isEqualTo(3);
+        assertThat(q.softTimeoutNanos()).isEqualTo(250_000_000L);
+        assertThat(q.functionBytes()).containsExactly(9);
+        assertThat(q.decodeArguments(null)[0]).isEqualTo(java.util.List.of(1));
+
+        byte[] forged = body.clone();
+        java.nio.ByteBuffer.wrap(forged).putInt(9, 0); // attempt 0
+        assertThatThrownBy(() -> TaskPayload.decode(forged, 8)).isInstanceOf(ProtocolException.class)
+                .hasMessageContaining("out of range");
+    }
+
+    @Test
+    void aProgressReportIsBoundedAndAMalformedOneIsAViolation() throws Exception {
+        TaskProgress.Report r = new TaskProgress.Report(0.25, "step 1 é");
+        byte[] body = java.nio.ByteBuffer.allocate(8 + r.encode().length).putLong(5).put(r.encode()).array();
+        assertThat(TaskProgress.Report.decode(body, 8)).isEqualTo(r);
+        assertThat(TaskProgress.Report.decode(new byte[8], 8)).as("a plain sign of progress").isNull();
+
+        String huge = "é".repeat(TaskProgress.MAX_MESSAGE_BYTES); // two bytes each
+        byte[] cut = new TaskProgress.Report(1, huge).encode();
+        assertThat(cut.length - 12).isEqualTo(TaskProgress.MAX_MESSAGE_BYTES);
+        assertThat(TaskProgress.Report.decode(cut, 0).message()).isEqualTo(huge.substring(0,
+                TaskProgress.MAX_MESSAGE_BYTES / 2));
+        Protocol.checkFromWorker(Protocol.FRAME_PROGRESS, 8 + cut.length);
+        assertThatThrownBy(() -> Protocol.checkFromWorker(Protocol.FRAME_PROGRESS, 8 + cut.length + 1))
+                .isInstanceOf(ProtocolException.class);
+
+        byte[] nan = new TaskProgress.Report(0.5, "x").encode();
+        java.nio.ByteBuffer.wrap(nan).putDouble(0, Double.NaN);
+        assertThatThrownBy(() -> TaskProgress.Report.decode(nan, 0)).isInstanceOf(ProtocolException.class);
+        byte[] lying = new TaskProgress.Report(0.5, "xy").encode();
+        java.nio.ByteBuffer.wrap(lying).putInt(8, 1000);
+        assertThatThrownBy(() -> TaskProgress.Report.decode(lying, 0)).isInstanceOf(ProtocolException.class);
+        assertThatThrownBy(() -> TaskProgress.Report.decode(new byte[11], 0)).isInstanceOf(ProtocolException.class);
+    }
+
+    @Test
     void oversizeFrameIsRejectedBeforeAllocating() throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         new DataOutputStream(bytes).writeInt(Integer.MAX_VALUE);

@@ -1,0 +1,65 @@
+package dev.processpool.internal;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The pool-wide memory budget against a fake transport: while the workers' resident memory added up is over
+ * it, no worker starts and tasks wait (the getter says why); when they use less, or one exits, workers start.
+ */
+class EngineMemoryBudgetTest {
+
+    private static final long MIB = 1 << 20;
+
+    @Test
+    void noWorkerStartsWhileTheWorkersTogetherAreOverTheBudgetAndTasksWait() {
+        try (FakeEngine f = new FakeEngine(FakeEngine.config().minSize(1).maxSize(3).memoryBudget(100 * MIB).build())
+                .start()) {
+            FakeTransport.Worker w1 = f.worker(1);
+            w1.rss(60 * MIB).heartbeat();
+            f.run();
+            f.submitAll("a", "b");
+            assertThat(f.transport.launched).as("60 of 100 MiB: a second worker starts").hasSize(2);
+            FakeTransport.Worker w2 = f.worker(2);
+            w2.rss(50 * MIB).heartbeat();
+            f.run();
+            f.submitAll("c", "d");
+            assertThat(f.transport.launched).as("110 of 100 MiB: no third worker").hasSize(2);
+            assertThat(f.engine.numPending()).isEqualTo(2);
+            assertThat(f.engine.startHold()).contains("110 MiB").contains("budget of 100 MiB");
+
+            w1.start().answer("ra");
+            f.run();
+            assertThat(f.result("a")).isEqualTo("ra");
+            assertThat(f.engine.startHold()).as("one task still waits for a worker").isNotNull();
+
+            w2.rss(20 * MIB).heartbeat(); // 80 of 100 MiB
+            f.run();
+            assertThat(f.transport.launched).as("under the budget again: a worker starts").hasSize(3);
+            assertThat(f.engine.startHold()).isNull();
+        }
+    }
+
+    @Test
+    void aWorkerThatExitsMakesRoomAndWithoutABudgetNothingIsHeld() {
+        try (FakeEngine f = new FakeEngine(FakeEngine.config().minSize(1).maxSize(2).memoryBudget(100 * MIB).build())
+                .start()) {
+            f.worker(1).rss(150 * MIB).heartbeat();
+            f.run();
+            f.submitAll("a", "b");
+            assertThat(f.transport.launched).hasSize(1);
+            f.worker(1).exit(137); // a's worker dies: its memory goes with it
+            f.run();
+            assertThat(f.transport.launched).hasSize(3);
+            assertThat(f.engine.startHold()).isNull();
+        }
+        try (FakeEngine f = new FakeEngine(FakeEngine.config().minSize(1).maxSize(2).build()).start()) {
+            f.worker(1).rss(150 * MIB).heartbeat();
+            f.run();
+            f.submitAll("a", "b");
+            assertThat(f.transport.launched).hasSize(2);
+            assertThat(f.engine.startHold()).isNull();
+        }
+    }
+}

@@ -73,7 +73,14 @@ import java.util.stream.Stream;
  *   <tr><td>{@code workerMemoryLimit}</td><td>0 (off)</td><td>resident bytes above which a worker is
  *       replaced after the task that made it cross</td></tr>
  *   <tr><td>{@code workerMemoryHardLimit}</td><td>0 (off)</td><td>resident bytes above which a worker is
- *       killed at once (checked at every heartbeat); its task ends with {@link ResourceLimitException}</td></tr>
+ *       killed at once (checked at every heartbeat); its task ends with {@link ResourceLimitException}. Also
+ *       each worker cgroup's {@code memory.max}, where workers run in cgroups with the memory controller</td></tr>
+ *   <tr><td>{@code workerCgroups}</td><td>true</td><td>run each worker in a cgroup (v2) of its own where the
+ *       machine allows it, so that a kill reaches everything the worker started; see
+ *       {@link Builder#workerCgroups(boolean)}</td></tr>
+ *   <tr><td>{@code workerPidsLimit}</td><td>0 (off)</td><td>each worker cgroup's {@code pids.max}: the most
+ *       processes and threads a worker and what it starts may have, where workers run in cgroups with the pids
+ *       controller; see {@link Builder#workerPidsLimit(long)}</td></tr>
  *   <tr><td>{@code deserializationFilter}</td><td>none</td><td>an {@link java.io.ObjectInputFilter} pattern
  *       applied to everything read from workers, after the built-in limits and the rejection of
  *       {@link #DEFAULT_REJECTED_CLASSES known gadget classes}</td></tr>
@@ -235,6 +242,12 @@ public final class PoolConfig {
     /** {@return resident bytes at which a worker is killed at once; 0 means no limit} */
     public long getWorkerMemoryHardLimit() { return values.workerMemoryHardLimit; }
 
+    /** {@return whether each worker runs in a cgroup of its own where the machine allows it} */
+    public boolean isWorkerCgroups() { return values.workerCgroups; }
+
+    /** {@return each worker cgroup's {@code pids.max}; 0: none} */
+    public long getWorkerPidsLimit() { return values.workerPidsLimit; }
+
     /** {@return the user's extra deserialisation filter pattern, or an empty string} */
     public String getDeserializationFilter() { return values.deserializationFilter; }
 
@@ -293,6 +306,8 @@ public final class PoolConfig {
         private Duration unresponsiveTimeout = Duration.ofSeconds(Tuning.DEFAULT_UNRESPONSIVE_TIMEOUT_SECONDS);
         private long workerMemoryLimit;
         private long workerMemoryHardLimit;
+        private boolean workerCgroups = true;
+        private long workerPidsLimit;
         private String deserializationFilter = "";
         private String workerMainClass = Protocol.WORKER_MAIN_CLASS;
         private int pipelineDepth = Tuning.DEFAULT_PIPELINE_DEPTH;
@@ -332,6 +347,8 @@ public final class PoolConfig {
             unresponsiveTimeout = from.unresponsiveTimeout;
             workerMemoryLimit = from.workerMemoryLimit;
             workerMemoryHardLimit = from.workerMemoryHardLimit;
+            workerCgroups = from.workerCgroups;
+            workerPidsLimit = from.workerPidsLimit;
             deserializationFilter = from.deserializationFilter;
             workerMainClass = from.workerMainClass;
             pipelineDepth = from.pipelineDepth;
@@ -658,10 +675,51 @@ public final class PoolConfig {
          * Sets the resident memory at which a worker is killed at once, checked at each heartbeat (Linux);
          * its task ends with a {@link ResourceLimitException}.
          *
+         * <p>Where workers run in cgroups of their own (see the README: a writable cgroup v2 hierarchy) and the
+         * {@code memory} controller is enabled for the pool's cgroup, this is also each worker cgroup's
+         * {@code memory.max}, with {@code memory.oom.group} set: the kernel enforces it between heartbeats too,
+         * for the worker and everything it started together (page cache included), and when it cannot reclaim
+         * enough it kills the whole group; the task then ends with a {@link WorkerDiedException} (SIGKILL)
+         * unless a heartbeat caught the worker first. Without the controller, only the heartbeat check applies
+         * (the log line that says whether cgroups are used says so too).
+         *
          * @param bytes the limit in bytes; 0 (the default) means none
          * @return this builder
          */
         public Builder workerMemoryHardLimit(long bytes) { this.workerMemoryHardLimit = bytes; return this; }
+
+        /**
+         * Whether each worker runs in a cgroup (v2) of its own, where the machine allows it: where this JVM may
+         * create cgroups below its own (a delegated subtree, as under a systemd user session or in a container
+         * with its own cgroup namespace, or as root). The pool then moves each worker into a cgroup it creates
+         * for it, {@code <this JVM's cgroup>/processpool-<pid>-<start>-<n>/worker-<number>}, before the worker
+         * runs any task; a kill writes the cgroup's {@code cgroup.kill}, so that every process the worker
+         * started dies with it, also one that left its process group ({@code setsid}, a daemon's double fork),
+         * which a process-group kill misses. A worker whose parent JVM dies kills its own cgroup. The pool
+         * removes each cgroup when its worker is gone, its own directory when it is closed, and what pools of
+         * dead processes left behind when it starts; it never writes to a cgroup it did not create. Where
+         * cgroups cannot be had, workers are killed by process group, as with {@code false}. The pool says once
+         * in the log (at INFO, logger {@code dev.processpool.transport.WorkerCgroups}) which of the two it does:
+         * "cgroup kill on" or "cgroup kill off" with the reason.
+         *
+         * @param enabled {@code true} (the default) for a cgroup per worker where possible; {@code false} for
+         *                process-group kills only
+         * @return this builder
+         */
+        public Builder workerCgroups(boolean enabled) { this.workerCgroups = enabled; return this; }
+
+        /**
+         * Sets each worker cgroup's {@code pids.max}: the most processes and threads that a worker JVM (some
+         * twenty threads of its own) and everything its tasks start may have at once; a {@code fork} or a new
+         * thread beyond it fails (with an {@link OutOfMemoryError} "unable to create native thread" in Java).
+         * A defence against fork bombs. Enforced only where workers run in cgroups of their own and the
+         * {@code pids} controller is enabled for the pool's cgroup; elsewhere it does nothing, and the log line
+         * that says whether cgroups are used says so.
+         *
+         * @param max the limit, at least 32 when set; 0 (the default) means none
+         * @return this builder
+         */
+        public Builder workerPidsLimit(long max) { this.workerPidsLimit = max; return this; }
 
         /**
          * An extra {@link java.io.ObjectInputFilter} pattern for everything read from workers, e.g.
@@ -768,6 +826,10 @@ public final class PoolConfig {
             }
             if (workerMemoryLimit < 0 || workerMemoryHardLimit < 0) {
                 throw new IllegalArgumentException("worker memory limits must be >= 0 (0 means none)");
+            }
+            if (workerPidsLimit < 0 || workerPidsLimit > 0 && workerPidsLimit < 32) {
+                throw new IllegalArgumentException("workerPidsLimit must be 0 (none) or at least 32 (a worker JVM"
+                        + " alone has some twenty threads), was " + workerPidsLimit);
             }
             if (!deserializationFilter.isEmpty()) {
                 try {

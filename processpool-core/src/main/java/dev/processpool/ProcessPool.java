@@ -208,7 +208,8 @@ public class ProcessPool implements AutoCloseable {
             transport = new LocalJvmTransport(new LocalJvmTransport.Settings(config.getJavaExecutable(),
                     config.getClassPath(), config.getJvmOptions(), config.getEnvironment(),
                     config.getWorkingDirectory(), config.getWorkerStartTimeout(), config.getMaxFrameBytes(),
-                    config.getHeartbeatInterval(), config.getWorkerMainClass(), config.getClassDataCache()));
+                    config.getHeartbeatInterval(), config.getWorkerMainClass(), config.getClassDataCache(),
+                    config.isWorkerCgroups(), config.getWorkerMemoryHardLimit(), config.getWorkerPidsLimit()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the pool's private channel directory", e);
         }

@@ -98,6 +98,12 @@ public final class Protocol {
     public static final String WORKER_MAIN_CLASS = "dev.processpool.worker.WorkerMain";
     /** The worker main class's argument for its class-data training mode. */
     public static final String TRAIN_ARGUMENT = "--train";
+
+    /**
+     * The system property that gives a worker the directory of the cgroup the pool moved it into (absent when
+     * it runs in none): when its parent is gone, the worker kills that cgroup, itself included.
+     */
+    public static final String CGROUP_PROPERTY = "processpool.cgroup";
     /** The worker main class's argument that only checks the JVM starts (with its class-data archive). */
     public static final String CHECK_ARGUMENT = "--check";
     /** A training JVM halts itself after this many seconds. */

@@ -36,17 +36,34 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Runs workers as child JVMs on this machine, each with a private Unix-domain-socket channel (see
  * {@link Protocol}). The socket files live in a directory created with mode 0700 for this transport alone;
  * each worker's socket accepts one connection and is deleted as soon as it has, and the worker must present
- * the random token the parent gave it on stdin.
+ * the random token the parent gave it on stdin. Where this JVM may create cgroups (v2), each worker runs in
+ * one of its own ({@link WorkerCgroups}), so that its kill reaches everything it started.
  */
 public final class LocalJvmTransport implements WorkerTransport {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LocalJvmTransport.class);
+
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** What a worker JVM is launched with. */
+    /**
+     * What a worker JVM is launched with.
+     *
+     * @param cgroups           whether to run each worker in a cgroup of its own where the machine allows it
+     * @param cgroupMemoryMax   each worker cgroup's {@code memory.max} in bytes (see {@link WorkerCgroups}), 0 for none
+     * @param cgroupPidsMax     each worker cgroup's {@code pids.max}, 0 for none
+     */
     public record Settings(Path javaExecutable, List<String> classPath, List<String> jvmOptions,
                            Map<String, String> environment, Path workingDirectory, Duration startTimeout,
                            int maxFrameBytes, Duration heartbeatInterval, String workerMainClass,
-                           Path classDataCache) {
+                           Path classDataCache, boolean cgroups, long cgroupMemoryMax, long cgroupPidsMax) {
+
+        /** Settings with cgroups where possible, without cgroup limits. */
+        public Settings(Path javaExecutable, List<String> classPath, List<String> jvmOptions,
+                        Map<String, String> environment, Path workingDirectory, Duration startTimeout,
+                        int maxFrameBytes, Duration heartbeatInterval, String workerMainClass, Path classDataCache) {
+            this(javaExecutable, classPath, jvmOptions, environment, workingDirectory, startTimeout, maxFrameBytes,
+                    heartbeatInterval, workerMainClass, classDataCache, true, 0, 0);
+        }
     }
 
     private final Settings settings;
@@ -58,6 +75,8 @@ public final class LocalJvmTransport implements WorkerTransport {
     private volatile boolean closing;
     /** Every process this transport started that has not exited yet: the last line of defence in close(). */
     private final java.util.Set<Process> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** A cgroup per worker, or null where they cannot be had (see {@link WorkerCgroups}). */
+    private final WorkerCgroups cgroups;
 
     public LocalJvmTransport(Settings settings) throws IOException {
         this.settings = settings;
@@ -65,6 +84,13 @@ public final class LocalJvmTransport implements WorkerTransport {
         this.socketDir = createPrivateDirectory();
         this.cache = ClassDataCache.open(settings.classDataCache(), settings.javaExecutable(),
                 settings.classPath(), settings.jvmOptions());
+        this.cgroups = settings.cgroups() ? WorkerCgroups.open(settings.cgroupMemoryMax(), settings.cgroupPidsMax())
+                : null;
+    }
+
+    /** The directory of this transport's worker cgroups, or null when it runs none. */
+    Path cgroupDirectory() {
+        return cgroups == null ? null : cgroups.directory();
     }
 
     /** Prefix of the private directories: {@code processpool-<owner pid>-<random>}. */
@@ -142,9 +168,16 @@ public final class LocalJvmTransport implements WorkerTransport {
         AtomicBoolean settled = new AtomicBoolean();
         AtomicBoolean timedOut = new AtomicBoolean();
         List<String> jvmOptions = cache == null ? settings.jvmOptions() : cache.workerOptions(settings.jvmOptions());
+        WorkerCgroups.Group cgroup = null;
+        try {
+            cgroup = cgroups == null ? null : cgroups.newGroup(workerNumber);
+        } catch (IOException e) {
+            LOG.warn("processpool: could not create a cgroup for worker {}: {}; it is killed by process group",
+                    workerNumber, e.toString());
+        }
         try {
             server.bind(UnixDomainSocketAddress.of(socketPath), 1);
-            ProcessBuilder pb = new ProcessBuilder(command(workerNumber, socketPath, jvmOptions))
+            ProcessBuilder pb = new ProcessBuilder(command(workerNumber, socketPath, jvmOptions, cgroup))
                     .directory(settings.workingDirectory().toFile());
             Map<String, String> env = pb.environment();
             settings.environment().forEach((k, v) -> {
@@ -155,10 +188,21 @@ public final class LocalJvmTransport implements WorkerTransport {
                 }
             });
             process = pb.start();
+            if (cgroup != null) {
+                // Before the worker has its token: no task code of it has run, no process of it has been started.
+                try {
+                    cgroup.enter(process.pid());
+                } catch (IOException e) {
+                    LOG.warn("processpool: could not move worker {} (pid {}) into {}: {}; it is killed by process"
+                            + " group", workerNumber, process.pid(), cgroup, e.toString());
+                    cgroup.remove();
+                    cgroup = null;
+                }
+            }
             Process started = process;
             live.add(started);
             process.onExit().thenRun(() -> live.remove(started));
-            worker = new LocalJvmWorker(workerNumber, process, ProcessTrees.setsid() != null, events);
+            worker = new LocalJvmWorker(workerNumber, process, ProcessTrees.setsid() != null, events, cgroup);
             OutputStream stdin = process.getOutputStream();
             stdin.write((token + "\n").getBytes(StandardCharsets.US_ASCII));
             stdin.flush();
@@ -236,6 +280,9 @@ public final class LocalJvmTransport implements WorkerTransport {
             if (worker != null) {
                 throw new IOException(worker.abortLaunch(describe(e, process, timedOut.get())), e);
             }
+            if (cgroup != null) {
+                cgroup.remove();
+            }
             throw new IOException("could not launch worker " + workerNumber + ": " + e.getMessage(), e);
         }
     }
@@ -258,13 +305,17 @@ public final class LocalJvmTransport implements WorkerTransport {
         return String.valueOf(e.getMessage());
     }
 
-    private List<String> command(int workerNumber, Path socketPath, List<String> jvmOptions) {
+    private List<String> command(int workerNumber, Path socketPath, List<String> jvmOptions,
+                                 WorkerCgroups.Group cgroup) {
         List<String> cmd = new ArrayList<>();
         if (ProcessTrees.setsid() != null) {
             cmd.add(ProcessTrees.setsid());
         }
         cmd.add(settings.javaExecutable().toString());
         cmd.addAll(jvmOptions);
+        if (cgroup != null) {
+            cmd.add("-D" + Protocol.CGROUP_PROPERTY + "=" + cgroup.directory());
+        }
         cmd.add("-Dprocesspool.worker=" + workerNumber);
         cmd.add("-cp");
         cmd.add(classPathText);
@@ -332,6 +383,9 @@ public final class LocalJvmTransport implements WorkerTransport {
     @Override
     public void killAll() {
         closing = true;
+        if (cgroups != null) {
+            cgroups.killAll();
+        }
         for (Process p : live) {
             if (p.isAlive()) {
                 ProcessTrees.signal(p.toHandle(), ProcessTrees.setsid() != null, true);
@@ -349,6 +403,9 @@ public final class LocalJvmTransport implements WorkerTransport {
                 Thread.currentThread().interrupt();
                 break;
             }
+        }
+        if (cgroups != null) {
+            cgroups.close();
         }
         try (var files = Files.list(socketDir)) {
             files.forEach(f -> f.toFile().delete());

@@ -42,12 +42,15 @@ final class LocalJvmWorker implements WorkerChannel {
     private volatile FrameWriter writer;
     private volatile boolean shutdownRequested;
     private volatile long lastActivityNanos = System.nanoTime();
+    /** The worker's own cgroup, or null: it is killed by process group only. */
+    private final WorkerCgroups.Group cgroup;
 
-    LocalJvmWorker(int number, Process process, boolean groupLeader, WorkerEvents events) {
+    LocalJvmWorker(int number, Process process, boolean groupLeader, WorkerEvents events, WorkerCgroups.Group cgroup) {
         this.number = number;
         this.process = process;
         this.groupLeader = groupLeader;
         this.events = events;
+        this.cgroup = cgroup;
         this.stdoutPump = pump(process.getInputStream(), Stream.STDOUT);
         this.stderrPump = pump(process.getErrorStream(), Stream.STDERR);
     }
@@ -216,6 +219,9 @@ final class LocalJvmWorker implements WorkerChannel {
         kill();
         try {
             process.waitFor(2, TimeUnit.SECONDS);
+            if (cgroup != null) {
+                cgroup.remove();
+            }
             stderrPump.join(500);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -307,6 +313,10 @@ final class LocalJvmWorker implements WorkerChannel {
                 kill();
             }
             waitUninterruptibly();
+            if (cgroup != null) {
+                // Whatever the worker's tasks started and left behind in its cgroup goes too, setsid or not.
+                cgroup.remove();
+            }
             if (groupLeader) {
                 // Whatever the worker's tasks started and left behind in its process group goes too.
                 ProcessTrees.signalGroup(process.pid(), true);
@@ -462,6 +472,9 @@ final class LocalJvmWorker implements WorkerChannel {
         Thread reading = readerThread;
         if (waitingForPool && reading != null && reading != Thread.currentThread()) {
             reading.interrupt(); // it waits in the pool (for memory), not on the channel
+        }
+        if (cgroup != null) {
+            cgroup.kill(); // one write: every process in the group, those that left the process group included
         }
         if (process.isAlive()) {
             ProcessTrees.signal(process.toHandle(), groupLeader, true);

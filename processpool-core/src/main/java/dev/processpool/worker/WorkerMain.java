@@ -89,6 +89,7 @@ public final class WorkerMain {
      * Without {@code watchParent} (training), only the channel tells that the parent is gone.
      */
     static void run(Path socketPath, String token, boolean watchParent) throws Exception {
+        OwnProcessGroup.rememberCgroup();
         if (watchParent) {
             Thread watcher = new Thread(new Loop(Loop.WATCH_PARENT, null, 0, null, null, null),
                     "processpool-parent-watch");

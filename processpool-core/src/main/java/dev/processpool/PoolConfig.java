@@ -81,6 +81,9 @@ import java.util.stream.Stream;
  *   <tr><td>{@code workerPidsLimit}</td><td>0 (off)</td><td>each worker cgroup's {@code pids.max}: the most
  *       processes and threads a worker and what it starts may have, where workers run in cgroups with the pids
  *       controller; see {@link Builder#workerPidsLimit(long)}</td></tr>
+ *   <tr><td>{@code heapDumpOnOutOfMemory}</td><td>none (off)</td><td>a directory where a worker that runs out
+ *       of heap writes a heap dump, named in the task's outcome; see
+ *       {@link Builder#heapDumpOnOutOfMemory(Path)}</td></tr>
  *   <tr><td>{@code deserializationFilter}</td><td>none</td><td>an {@link java.io.ObjectInputFilter} pattern
  *       applied to everything read from workers, after the built-in limits and the rejection of
  *       {@link #DEFAULT_REJECTED_CLASSES known gadget classes}</td></tr>
@@ -248,6 +251,9 @@ public final class PoolConfig {
     /** {@return each worker cgroup's {@code pids.max}; 0: none} */
     public long getWorkerPidsLimit() { return values.workerPidsLimit; }
 
+    /** {@return the directory where workers that run out of heap write heap dumps (absolute), or {@code null}: none} */
+    public Path getHeapDumpDirectory() { return values.heapDumpDirectory; }
+
     /** {@return the user's extra deserialisation filter pattern, or an empty string} */
     public String getDeserializationFilter() { return values.deserializationFilter; }
 
@@ -308,6 +314,7 @@ public final class PoolConfig {
         private long workerMemoryHardLimit;
         private boolean workerCgroups = true;
         private long workerPidsLimit;
+        private Path heapDumpDirectory;
         private String deserializationFilter = "";
         private String workerMainClass = Protocol.WORKER_MAIN_CLASS;
         private int pipelineDepth = Tuning.DEFAULT_PIPELINE_DEPTH;
@@ -349,6 +356,7 @@ public final class PoolConfig {
             workerMemoryHardLimit = from.workerMemoryHardLimit;
             workerCgroups = from.workerCgroups;
             workerPidsLimit = from.workerPidsLimit;
+            heapDumpDirectory = from.heapDumpDirectory;
             deserializationFilter = from.deserializationFilter;
             workerMainClass = from.workerMainClass;
             pipelineDepth = from.pipelineDepth;
@@ -722,6 +730,25 @@ public final class PoolConfig {
         public Builder workerPidsLimit(long max) { this.workerPidsLimit = max; return this; }
 
         /**
+         * Has each worker JVM write a heap dump into {@code directory} when it runs out of heap
+         * ({@code -XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath=directory}), named
+         * {@code java_pid<worker pid>.hprof}. A task that then fails with the {@link OutOfMemoryError} ends with
+         * a {@link TaskExecutionException} whose remote message names the dump; a worker that died of it ends
+         * its task with a {@link WorkerDiedException} whose {@link WorkerDiedException#getHeapDump()} names it.
+         * A JVM writes one dump at most, at its first {@code OutOfMemoryError}, and the worker is replaced after
+         * it. The directory is created when the pool starts; dumps are as large as the worker's heap and are
+         * never removed by the pool. Options of your own in {@link #jvmOptions(List)} that set a heap dump path
+         * are overridden.
+         *
+         * @param directory the directory, or {@code null} (the default) for no heap dumps
+         * @return this builder
+         */
+        public Builder heapDumpOnOutOfMemory(Path directory) {
+            this.heapDumpDirectory = directory == null ? null : directory.toAbsolutePath().normalize();
+            return this;
+        }
+
+        /**
          * An extra {@link java.io.ObjectInputFilter} pattern for everything read from workers, e.g.
          * {@code "com.mycorp.**;java.**;!*"} to accept only those classes. Checked at {@link #build()}.
          *
@@ -830,6 +857,10 @@ public final class PoolConfig {
             if (workerPidsLimit < 0 || workerPidsLimit > 0 && workerPidsLimit < 32) {
                 throw new IllegalArgumentException("workerPidsLimit must be 0 (none) or at least 32 (a worker JVM"
                         + " alone has some twenty threads), was " + workerPidsLimit);
+            }
+            if (heapDumpDirectory != null && Files.exists(heapDumpDirectory) && !Files.isDirectory(heapDumpDirectory)) {
+                throw new IllegalArgumentException("heapDumpOnOutOfMemory must be a directory (or not exist yet), was "
+                        + heapDumpDirectory);
             }
             if (!deserializationFilter.isEmpty()) {
                 try {

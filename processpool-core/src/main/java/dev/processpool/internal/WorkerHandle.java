@@ -191,6 +191,18 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
         engine.onExited(this, exitCode, stderrTail);
     }
 
+    /**
+     * The outcome of a task that this worker held when it died: with the crash report and heap dump its JVM
+     * left, which the transport has found by the time it reports the exit.
+     */
+    dev.processpool.WorkerDiedException died(String taskId, int exitCode, List<String> why) {
+        WorkerChannel c = channel;
+        dev.processpool.transport.CrashReport r = c == null ? null : c.crashReport().orElse(null);
+        return r == null ? new dev.processpool.WorkerDiedException(taskId, pid, exitCode, why)
+                : new dev.processpool.WorkerDiedException(taskId, pid, exitCode, why, r.errorFile(), r.errorFileHead(),
+                        r.heapDump());
+    }
+
     // ---- the tasks it holds ----------------------------------------------------------------------------
 
     /** The task ends on this worker, or leaves it: it is no longer its running one, and its timers are off. */

@@ -104,6 +104,17 @@ public final class Protocol {
      * it runs in none): when its parent is gone, the worker kills that cgroup, itself included.
      */
     public static final String CGROUP_PROPERTY = "processpool.cgroup";
+
+    /**
+     * The system property that gives a worker the directory its heap dump goes to on an
+     * {@link OutOfMemoryError} (absent when none is written), so that a task's failure can name the dump.
+     */
+    public static final String HEAP_DUMP_PROPERTY = "processpool.heapDumpDirectory";
+
+    /** The name of the heap dump that the JVM with this pid writes into a {@code -XX:HeapDumpPath} directory. */
+    public static String heapDumpName(long pid) {
+        return "java_pid" + pid + ".hprof";
+    }
     /** The worker main class's argument that only checks the JVM starts (with its class-data archive). */
     public static final String CHECK_ARGUMENT = "--check";
     /** A training JVM halts itself after this many seconds. */

@@ -37,7 +37,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link Protocol}). The socket files live in a directory created with mode 0700 for this transport alone;
  * each worker's socket accepts one connection and is deleted as soon as it has, and the worker must present
  * the random token the parent gave it on stdin. Where this JVM may create cgroups (v2), each worker runs in
- * one of its own ({@link WorkerCgroups}), so that its kill reaches everything it started.
+ * one of its own ({@link WorkerCgroups}), so that its kill reaches everything it started. Each worker JVM
+ * writes its fatal error report into the private directory ({@code -XX:ErrorFile}, unless the pool's options
+ * set one), which is kept when the transport closes if it holds any; {@link CrashReport} finds it, and the
+ * heap dump, when the worker has exited.
  */
 public final class LocalJvmTransport implements WorkerTransport {
 
@@ -51,18 +54,20 @@ public final class LocalJvmTransport implements WorkerTransport {
      * @param cgroups           whether to run each worker in a cgroup of its own where the machine allows it
      * @param cgroupMemoryMax   each worker cgroup's {@code memory.max} in bytes (see {@link WorkerCgroups}), 0 for none
      * @param cgroupPidsMax     each worker cgroup's {@code pids.max}, 0 for none
+     * @param heapDumpDirectory where a worker that runs out of heap writes its heap dump, or null for nowhere
      */
     public record Settings(Path javaExecutable, List<String> classPath, List<String> jvmOptions,
                            Map<String, String> environment, Path workingDirectory, Duration startTimeout,
                            int maxFrameBytes, Duration heartbeatInterval, String workerMainClass,
-                           Path classDataCache, boolean cgroups, long cgroupMemoryMax, long cgroupPidsMax) {
+                           Path classDataCache, boolean cgroups, long cgroupMemoryMax, long cgroupPidsMax,
+                           Path heapDumpDirectory) {
 
-        /** Settings with cgroups where possible, without cgroup limits. */
+        /** Settings with cgroups where possible, without cgroup limits or heap dumps. */
         public Settings(Path javaExecutable, List<String> classPath, List<String> jvmOptions,
                         Map<String, String> environment, Path workingDirectory, Duration startTimeout,
                         int maxFrameBytes, Duration heartbeatInterval, String workerMainClass, Path classDataCache) {
             this(javaExecutable, classPath, jvmOptions, environment, workingDirectory, startTimeout, maxFrameBytes,
-                    heartbeatInterval, workerMainClass, classDataCache, true, 0, 0);
+                    heartbeatInterval, workerMainClass, classDataCache, true, 0, 0, null);
         }
     }
 
@@ -77,6 +82,8 @@ public final class LocalJvmTransport implements WorkerTransport {
     private final java.util.Set<Process> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** A cgroup per worker, or null where they cannot be had (see {@link WorkerCgroups}). */
     private final WorkerCgroups cgroups;
+    /** Whether this transport chose the workers' {@code -XX:ErrorFile} (the user's options did not). */
+    private final boolean ownErrorFile;
 
     public LocalJvmTransport(Settings settings) throws IOException {
         this.settings = settings;
@@ -84,6 +91,14 @@ public final class LocalJvmTransport implements WorkerTransport {
         this.socketDir = createPrivateDirectory();
         this.cache = ClassDataCache.open(settings.classDataCache(), settings.javaExecutable(),
                 settings.classPath(), settings.jvmOptions());
+        if (settings.heapDumpDirectory() != null) {
+            try {
+                Files.createDirectories(settings.heapDumpDirectory());
+            } catch (IOException e) {
+                throw new IOException("cannot create the heap dump directory " + settings.heapDumpDirectory() + ": " + e, e);
+            }
+        }
+        this.ownErrorFile = settings.jvmOptions().stream().noneMatch(o -> o.startsWith("-XX:ErrorFile="));
         this.cgroups = settings.cgroups() ? WorkerCgroups.open(settings.cgroupMemoryMax(), settings.cgroupPidsMax())
                 : null;
     }
@@ -202,7 +217,8 @@ public final class LocalJvmTransport implements WorkerTransport {
             Process started = process;
             live.add(started);
             process.onExit().thenRun(() -> live.remove(started));
-            worker = new LocalJvmWorker(workerNumber, process, ProcessTrees.setsid() != null, events, cgroup);
+            worker = new LocalJvmWorker(workerNumber, process, ProcessTrees.setsid() != null, events, cgroup,
+                    ownErrorFile ? errorFile(process.pid()) : null, heapDump(process.pid()));
             OutputStream stdin = process.getOutputStream();
             stdin.write((token + "\n").getBytes(StandardCharsets.US_ASCII));
             stdin.flush();
@@ -313,6 +329,14 @@ public final class LocalJvmTransport implements WorkerTransport {
         }
         cmd.add(settings.javaExecutable().toString());
         cmd.addAll(jvmOptions);
+        if (ownErrorFile) {
+            cmd.add("-XX:ErrorFile=" + socketDir.resolve(ERROR_FILE_PREFIX + "%p.log"));
+        }
+        if (settings.heapDumpDirectory() != null) {
+            cmd.add("-XX:+HeapDumpOnOutOfMemoryError");
+            cmd.add("-XX:HeapDumpPath=" + settings.heapDumpDirectory());
+            cmd.add("-D" + Protocol.HEAP_DUMP_PROPERTY + "=" + settings.heapDumpDirectory());
+        }
         if (cgroup != null) {
             cmd.add("-D" + Protocol.CGROUP_PROPERTY + "=" + cgroup.directory());
         }
@@ -364,6 +388,20 @@ public final class LocalJvmTransport implements WorkerTransport {
         return null;
     }
 
+    /** How the JVM's fatal error reports in the private directory begin: {@code hs_err_pid<pid>.log}. */
+    static final String ERROR_FILE_PREFIX = "hs_err_pid";
+
+    /** Where the worker with this pid writes its fatal error report. */
+    private Path errorFile(long pid) {
+        return socketDir.resolve(ERROR_FILE_PREFIX + pid + ".log");
+    }
+
+    /** Where the worker with this pid writes its heap dump, or null when it writes none. */
+    private Path heapDump(long pid) {
+        Path dir = settings.heapDumpDirectory();
+        return dir == null ? null : dir.resolve(Protocol.heapDumpName(pid));
+    }
+
     private static String newToken() {
         byte[] bytes = new byte[Protocol.TOKEN_LENGTH / 2];
         RANDOM.nextBytes(bytes);
@@ -407,11 +445,14 @@ public final class LocalJvmTransport implements WorkerTransport {
         if (cgroups != null) {
             cgroups.close();
         }
+        // The workers' crash reports stay (WorkerDiedException names them), and with them the directory.
         try (var files = Files.list(socketDir)) {
-            files.forEach(f -> f.toFile().delete());
+            files.filter(f -> !f.getFileName().toString().startsWith(ERROR_FILE_PREFIX)).forEach(f -> f.toFile().delete());
         } catch (IOException ignored) {
             // already gone
         }
-        socketDir.toFile().delete();
+        if (!socketDir.toFile().delete() && Files.isDirectory(socketDir)) {
+            LOG.info("processpool: workers' JVM crash reports kept in {}", socketDir);
+        }
     }
 }

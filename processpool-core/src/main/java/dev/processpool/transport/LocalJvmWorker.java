@@ -44,13 +44,21 @@ final class LocalJvmWorker implements WorkerChannel {
     private volatile long lastActivityNanos = System.nanoTime();
     /** The worker's own cgroup, or null: it is killed by process group only. */
     private final WorkerCgroups.Group cgroup;
+    /** Where the worker's fatal error report and heap dump would be written; null for none. */
+    private final java.nio.file.Path errorFile;
+    private final java.nio.file.Path heapDump;
+    /** What the worker left behind to say why it died, read once it has exited. */
+    private volatile CrashReport crashReport;
 
-    LocalJvmWorker(int number, Process process, boolean groupLeader, WorkerEvents events, WorkerCgroups.Group cgroup) {
+    LocalJvmWorker(int number, Process process, boolean groupLeader, WorkerEvents events, WorkerCgroups.Group cgroup,
+                   java.nio.file.Path errorFile, java.nio.file.Path heapDump) {
         this.number = number;
         this.process = process;
         this.groupLeader = groupLeader;
         this.events = events;
         this.cgroup = cgroup;
+        this.errorFile = errorFile;
+        this.heapDump = heapDump;
         this.stdoutPump = pump(process.getInputStream(), Stream.STDOUT);
         this.stderrPump = pump(process.getErrorStream(), Stream.STDERR);
     }
@@ -321,6 +329,7 @@ final class LocalJvmWorker implements WorkerChannel {
                 // Whatever the worker's tasks started and left behind in its process group goes too.
                 ProcessTrees.signalGroup(process.pid(), true);
             }
+            crashReport = CrashReport.find(errorFile, heapDump);
             stderrPump.join(500);
             stdoutPump.join(500);
         } catch (InterruptedException e) {
@@ -479,6 +488,12 @@ final class LocalJvmWorker implements WorkerChannel {
         if (process.isAlive()) {
             ProcessTrees.signal(process.toHandle(), groupLeader, true);
         }
+    }
+
+    @Override
+    public java.util.Optional<CrashReport> crashReport() {
+        CrashReport r = crashReport;
+        return r == null || r.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(r);
     }
 
     @Override

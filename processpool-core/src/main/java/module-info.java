@@ -5,7 +5,10 @@
  *   <li>{@code dev.processpool.logging}: the CLI builds its SLF4J provider on the pool's level logger;</li>
  *   <li>{@code dev.processpool.worker}: the CLI's worker main class starts the pool's, and its argument
  *       conversion is the worker's;</li>
- *   <li>{@code dev.processpool.protocol}: the bench measures the frames and codecs.</li>
+ *   <li>{@code dev.processpool.protocol}: the bench measures the frames and codecs;</li>
+ *   <li>{@code dev.processpool.internal} and {@code .logging}: the cluster backend (processpool-hazelcast) runs
+ *       {@code ProcessTask}s through {@code TaskAccess} (claim, id, payload, outcome, callbacks) and logs
+ *       through the pool's loggers.</li>
  * </ul>
  * On the module path, nothing else can import {@code dev.processpool.internal}, {@code .transport},
  * {@code .protocol}, {@code .worker} or {@code .logging}, nor reach into them by reflection. On the class path
@@ -20,7 +23,8 @@ module dev.processpool {
 
     exports dev.processpool;
 
-    exports dev.processpool.logging to dev.processpool.cli;
+    exports dev.processpool.logging to dev.processpool.cli, dev.processpool.hazelcast;
+    exports dev.processpool.internal to dev.processpool.hazelcast;
     exports dev.processpool.worker to dev.processpool.cli;
     exports dev.processpool.protocol to dev.processpool.bench;
 }

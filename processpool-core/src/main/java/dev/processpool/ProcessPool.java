@@ -125,7 +125,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>This class is thread-safe.
  */
-public class ProcessPool implements AutoCloseable {
+public class ProcessPool implements TaskPool {
 
     private static final Logger LOG = Logs.logger(ProcessPool.class.getName(), Level.WARN);
     private static final AtomicInteger POOL_NUMBERS = new AtomicInteger();
@@ -228,61 +228,6 @@ public class ProcessPool implements AutoCloseable {
     // ========================================================================================== queueing
 
     /**
-     * DIRAC's {@code createAndQueueTask}: creates a function task and queues it.
-     *
-     * @param function          what the worker calls
-     * @param args              the positional arguments, or {@code null} for none
-     * @param kwargs            the keyword arguments, or {@code null} for none
-     * @param taskId            the id, or {@code null} to have one assigned
-     * @param callback          the task's result callback, or {@code null}
-     * @param exceptionCallback the task's exception callback, or {@code null}
-     * @param blocking          whether to wait for a queue slot when the queue is full
-     * @param usePoolCallbacks  whether the pool's callbacks also run for this task
-     * @param timeOut           the timeout from the start of execution; zero or {@code null} for none
-     * @return the task, or empty if {@code blocking} is false and the queue was full
-     * @throws NullPointerException       if {@code function} is null
-     * @throws IllegalArgumentException   if the task cannot be serialised, its id is in use or the timeout
-     *                                    is negative
-     * @throws RejectedExecutionException if the pool is shutting down or shut down
-     */
-    public Optional<ProcessTask> createAndQueueTask(TaskFunction function, List<?> args, Map<String, ?> kwargs,
-                                                    String taskId, ResultCallback callback,
-                                                    ExceptionCallback exceptionCallback, boolean blocking,
-                                                    boolean usePoolCallbacks, Duration timeOut) {
-        ProcessTask task = new ProcessTask(function, args, kwargs, taskId, callback, exceptionCallback,
-                usePoolCallbacks, timeOut);
-        return queueTask(task, blocking, usePoolCallbacks) ? Optional.of(task) : Optional.empty();
-    }
-
-    /**
-     * Creates a function task with positional arguments and queues it, waiting for a slot if need be.
-     *
-     * @param function what the worker calls
-     * @param args     the positional arguments
-     * @return the task, queued
-     * @throws IllegalArgumentException   if the task cannot be serialised
-     * @throws RejectedExecutionException if the pool is shutting down or shut down
-     */
-    public ProcessTask createAndQueueTask(TaskFunction function, Object... args) {
-        ProcessTask task = ProcessTask.builder(function).args(args).build();
-        queueTask(task);
-        return task;
-    }
-
-    /**
-     * Queues a task, waiting for a queue slot if need be. Same as {@code queueTask(task, true, false)}.
-     *
-     * @param task the task, not queued before
-     * @return true: the task was queued
-     * @throws IllegalArgumentException   if the task cannot be serialised or its id is in use
-     * @throws IllegalStateException      if the task was queued before
-     * @throws RejectedExecutionException if the pool is shutting down or shut down
-     */
-    public boolean queueTask(ProcessTask task) {
-        return queueTask(task, true, false);
-    }
-
-    /**
      * DIRAC's {@code queueTask(task, blocking, usePoolCallbacks)}.
      *
      * @param task             the task, not queued before
@@ -324,17 +269,10 @@ public class ProcessPool implements AutoCloseable {
         if (!task.markQueued()) {
             throw new IllegalStateException(task + " has been queued already; create a new task");
         }
-        String id = givenId;
+        String id = null;
         boolean accepted = false;
         try {
-            if (id == null) {
-                do {
-                    id = "task-" + autoIds.incrementAndGet();
-                } while (idsInUse.putIfAbsent(id, task) != null);
-            } else if (idsInUse.putIfAbsent(id, task) != null) {
-                throw new IllegalArgumentException("task id '" + id + "' is in use by a task that has not finished");
-            }
-            task.assignId(id);
+            id = dev.processpool.internal.TaskAccess.get().reserveId(task, idsInUse, autoIds);
             TaskPayload payload = TaskPayloads.of(task);
             if (usePoolCallbacks) {
                 task.enablePoolCallbacks();
@@ -380,48 +318,64 @@ public class ProcessPool implements AutoCloseable {
         public boolean complete(Object result, TaskException failure, long workerPid, long runNanos) {
             idsInUse.remove(task.getTaskID(), task);
             submissions.remove(task);
-            task.recordExecution(workerPid, runNanos);
-            boolean recorded = failure == null ? task.complete(result) : task.fail(failure);
-            if (!recorded) {
-                return false;
-            }
-            boolean own = failure == null ? task.getCallback() != null : task.getExceptionCallback() != null;
-            boolean pool = task.usePoolCallbacks()
-                    && (failure == null ? poolCallback != null : poolExceptionCallback != null);
-            return own || pool;
+            return record(task, result, failure, workerPid, runNanos, poolCallback, poolExceptionCallback);
         }
 
         @Override
         public void runCallbacks() {
-            TaskException failure = task.taskException();
-            if (failure == null) {
-                call(task.getCallback(), null);
-                if (task.usePoolCallbacks()) {
-                    call(poolCallback, null);
-                }
-            } else {
-                call(null, task.getExceptionCallback());
-                if (task.usePoolCallbacks()) {
-                    call(null, poolExceptionCallback);
-                }
+            ProcessPool.runCallbacks(task, poolCallback, poolExceptionCallback, name);
+        }
+    }
+
+    /**
+     * Records a task's outcome (exactly one of {@code result} and {@code failure} counts: a null failure
+     * means success); false if it had one already. Otherwise true if callbacks have to run for it.
+     */
+    static boolean record(ProcessTask task, Object result, TaskException failure, long workerPid, long runNanos,
+                          ResultCallback poolCallback, ExceptionCallback poolExceptionCallback) {
+        task.recordExecution(workerPid, runNanos);
+        boolean recorded = failure == null ? task.complete(result) : task.fail(failure);
+        if (!recorded) {
+            return false;
+        }
+        boolean own = failure == null ? task.getCallback() != null : task.getExceptionCallback() != null;
+        boolean pool = task.usePoolCallbacks()
+                && (failure == null ? poolCallback != null : poolExceptionCallback != null);
+        return own || pool;
+    }
+
+    /** Runs a finished task's own callback, then the pool's if the task uses them; logs what they throw. */
+    static void runCallbacks(ProcessTask task, ResultCallback poolCallback, ExceptionCallback poolExceptionCallback,
+                             String poolName) {
+        TaskException failure = task.taskException();
+        if (failure == null) {
+            call(task, task.getCallback(), null, poolName);
+            if (task.usePoolCallbacks()) {
+                call(task, poolCallback, null, poolName);
+            }
+        } else {
+            call(task, null, task.getExceptionCallback(), poolName);
+            if (task.usePoolCallbacks()) {
+                call(task, null, poolExceptionCallback, poolName);
             }
         }
+    }
 
-        private void call(ResultCallback onResult, ExceptionCallback onException) {
-            try {
-                if (onResult != null) {
-                    onResult.onResult(task, task.taskResults());
-                } else if (onException != null) {
-                    onException.onException(task, task.taskException());
-                }
-            } catch (Throwable e) {
-                // Anything: checked exceptions thrown undeclared (Kotlin, Groovy, @SneakyThrows) and Errors too.
-                // A VirtualMachineError here is the callback's own (its allocations are garbage once it has
-                // returned): the thread delivering results must go on; -XX:+ExitOnOutOfMemoryError is there for
-                // applications that would rather stop.
-                Logs.quietly(() -> LOG.error("{}: a callback of {} threw; result processing goes on",
-                        name, task, e));
+    private static void call(ProcessTask task, ResultCallback onResult, ExceptionCallback onException,
+                             String poolName) {
+        try {
+            if (onResult != null) {
+                onResult.onResult(task, task.taskResults());
+            } else if (onException != null) {
+                onException.onException(task, task.taskException());
             }
+        } catch (Throwable e) {
+            // Anything: checked exceptions thrown undeclared (Kotlin, Groovy, @SneakyThrows) and Errors too.
+            // A VirtualMachineError here is the callback's own (its allocations are garbage once it has
+            // returned): the thread delivering results must go on; -XX:+ExitOnOutOfMemoryError is there for
+            // applications that would rather stop.
+            Logs.quietly(() -> LOG.error("{}: a callback of {} threw; result processing goes on",
+                    poolName, task, e));
         }
     }
 
@@ -437,82 +391,6 @@ public class ProcessPool implements AutoCloseable {
         Objects.requireNonNull(task, "task");
         Submission s = submissions.get(task);
         return s != null && engine.cancel(s, "cancelled by the caller");
-    }
-
-    // ================================================================================ batched map
-
-    /**
-     * Applies {@code function} to every input in the workers and returns the results in input order, like
-     * Python's {@code Pool.map}. The inputs are sent in chunks of {@code chunkSize}, one task per chunk, which
-     * is much faster than one task per input for small inputs. Blocks until every chunk has finished.
-     *
-     * @param <T>       the type of the inputs
-     * @param <R>       the type of the results
-     * @param function  what each worker applies to each input
-     * @param inputs    the inputs, each serialisable
-     * @param chunkSize how many inputs travel in one task, at least 1
-     * @return the results, in input order
-     * @throws java.util.concurrent.CompletionException at the first chunk (in input order) that failed; its
-     *         cause is the chunk's {@link TaskException}. Chunks after it still run.
-     * @throws IllegalArgumentException if {@code chunkSize < 1}
-     */
-    public <T, R> List<R> map(MapFunction<? super T, ? extends R> function, java.util.Collection<? extends T> inputs,
-                              int chunkSize) {
-        List<R> results = new ArrayList<>(inputs.size());
-        imap(function, inputs, chunkSize).forEachRemaining(results::add);
-        return results;
-    }
-
-    /**
-     * Like {@link #map} but lazy, like Python's {@code Pool.imap}: returns at once and hands out results in
-     * input order as they become available; a background thread feeds the chunks, waiting for queue slots
-     * and never getting more than a few chunks per worker ahead of the consumer. A failed chunk makes
-     * {@code hasNext()}/{@code next()} throw a {@link java.util.concurrent.CompletionException} (cause: the
-     * chunk's {@link TaskException}) once, in its place; iteration may go on after it. The iterator is for
-     * one thread.
-     *
-     * @param <T>       the type of the inputs
-     * @param <R>       the type of the results
-     * @param function  what each worker applies to each input
-     * @param inputs    the inputs, each serialisable; read lazily, so they may be endless
-     * @param chunkSize how many inputs travel in one task, at least 1
-     * @return the results, in input order
-     * @throws IllegalArgumentException   if {@code chunkSize < 1}
-     * @throws RejectedExecutionException if the pool is shut down
-     */
-    public <T, R> java.util.Iterator<R> imap(MapFunction<? super T, ? extends R> function,
-                                             Iterable<? extends T> inputs, int chunkSize) {
-        return startMap(function, inputs, chunkSize, true);
-    }
-
-    /**
-     * Like {@link #imap}, but hands out each chunk's results as soon as that chunk finishes.
-     *
-     * @param <T>       the type of the inputs
-     * @param <R>       the type of the results
-     * @param function  what each worker applies to each input
-     * @param inputs    the inputs, each serialisable; read lazily, so they may be endless
-     * @param chunkSize how many inputs travel in one task, at least 1
-     * @return the results, chunk by chunk as chunks finish, in input order within a chunk
-     * @throws IllegalArgumentException   if {@code chunkSize < 1}
-     * @throws RejectedExecutionException if the pool is shut down
-     */
-    public <T, R> java.util.Iterator<R> imapUnordered(MapFunction<? super T, ? extends R> function,
-                                                      Iterable<? extends T> inputs, int chunkSize) {
-        return startMap(function, inputs, chunkSize, false);
-    }
-
-    private <T, R> java.util.Iterator<R> startMap(MapFunction<? super T, ? extends R> function,
-                                                  Iterable<? extends T> inputs, int chunkSize, boolean ordered) {
-        Objects.requireNonNull(function, "map function must not be null");
-        Objects.requireNonNull(inputs, "inputs must not be null");
-        if (chunkSize < 1) {
-            throw new IllegalArgumentException("chunkSize must be >= 1, was " + chunkSize);
-        }
-        if (isShutdown()) {
-            throw new RejectedExecutionException("pool " + name + " is shut down: map not started");
-        }
-        return new MapRunner<T, R>(this, function, inputs, chunkSize, ordered);
     }
 
     // ================================================================================ result processing
@@ -684,12 +562,6 @@ public class ProcessPool implements AutoCloseable {
             }
             return clean;
         }
-    }
-
-    /** {@code shutdown(Duration.ofSeconds(}{@value Tuning#CLOSE_TIMEOUT_SECONDS}{@code ))}. */
-    @Override
-    public void close() {
-        shutdown(DEFAULT_SHUTDOWN_TIMEOUT);
     }
 
     /** {@return whether {@link #shutdown} has been called (the pool accepts no more tasks)} */

@@ -131,6 +131,19 @@ final class FaultMatrix implements AfterEachCallback {
             }
         }
 
+        /**
+         * Waits for every task's outcome, checks that each was delivered exactly once, and that every task in
+         * {@code succeeded} returned normally.
+         */
+        @SafeVarargs
+        final void settle(List<ProcessTask>... succeeded) throws Exception {
+            awaitAll();
+            assertExactlyOnce();
+            for (List<ProcessTask> s : succeeded) {
+                assertSucceeded(s);
+            }
+        }
+
         void assertSucceeded(List<ProcessTask> others) {
             for (int i = 0; i < others.size(); i++) {
                 ProcessTask t = others.get(i);

@@ -41,10 +41,7 @@ class FaultMatrixExitTest {
             List<ProcessTask> others = h.queueOthers(1, 100);
             ProcessTask victim = h.queue(ProcessTask.builder(TestTasks.die()).args(how, 23));
             List<ProcessTask> more = h.queueOthers(OTHERS, 100);
-            h.awaitAll();
-            h.assertExactlyOnce();
-            h.assertSucceeded(others);
-            h.assertSucceeded(more);
+            h.settle(others, more);
             WorkerDiedException died = (WorkerDiedException) h.failureOf(victim);
             assertThat(died.getExitCode()).isEqualTo(23);
             assertThat(died.getStderrTail()).anyMatch(l -> l.startsWith("dying by " + how));
@@ -63,9 +60,7 @@ class FaultMatrixExitTest {
             ProcessTask victim = h.queue(ProcessTask.builder(TestTasks.spawnChildThenDie()).args(pidFile.toString(), how));
             List<ProcessTask> others = h.queueOthers(OTHERS, 100);
             try {
-                h.awaitAll();
-                h.assertExactlyOnce();
-                h.assertSucceeded(others);
+                h.settle(others);
                 assertThat(h.failureOf(victim)).isInstanceOf(WorkerDiedException.class);
                 long child = Workers.readPid(pidFile).orElseThrow();
                 // the child was re-parented when the worker died: only its pid can tell whether it survived

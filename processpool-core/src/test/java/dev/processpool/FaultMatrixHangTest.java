@@ -43,10 +43,7 @@ class FaultMatrixHangTest {
             List<ProcessTask> others = h.queueOthers(1, 100);
             ProcessTask victim = h.queue(ProcessTask.builder(fn).timeout(Duration.ofMillis(700)));
             List<ProcessTask> more = h.queueOthers(OTHERS, 100);
-            h.awaitAll();
-            h.assertExactlyOnce();
-            h.assertSucceeded(others);
-            h.assertSucceeded(more);
+            h.settle(others, more);
             assertThat(h.failureOf(victim)).isInstanceOfSatisfying(TaskTimeoutException.class,
                     e -> assertThat(e.getTimeout()).isEqualTo(Duration.ofMillis(700)));
             long pid = victim.taskException().getWorkerPid();
@@ -70,9 +67,7 @@ class FaultMatrixHangTest {
             stopped = awaitRunning(pool, victim).pid();
             Workers.signal(stopped, "-STOP");
             List<ProcessTask> others = h.queueOthers(OTHERS, 100);
-            h.awaitAll();
-            h.assertExactlyOnce();
-            h.assertSucceeded(others);
+            h.settle(others);
             long pid = stopped;
             assertThat(h.failureOf(victim)).isInstanceOfSatisfying(WorkerUnresponsiveException.class, e -> {
                 assertThat(e.getWorkerPid()).isEqualTo(pid);

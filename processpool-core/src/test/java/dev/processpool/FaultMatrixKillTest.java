@@ -50,9 +50,7 @@ class FaultMatrixKillTest {
             long child = Workers.readPid(pidFile).orElseThrow();
             try {
                 Workers.signal(pid, "-KILL");
-                h.awaitAll();
-                h.assertExactlyOnce();
-                h.assertSucceeded(others);
+                h.settle(others);
                 assertThat(h.failureOf(victim)).isInstanceOfSatisfying(WorkerDiedException.class, d -> {
                     assertThat(d.getWorkerPid()).isEqualTo(pid);
                     assertThat(d.getSignal()).hasValue(9);
@@ -78,9 +76,7 @@ class FaultMatrixKillTest {
                 Workers.signal(pid, "-KILL");
                 // queued at once: the pool may not have noticed the death yet, and must not blame these tasks
                 List<ProcessTask> others = h.queueOthers(OTHERS, 50);
-                h.awaitAll();
-                h.assertExactlyOnce();
-                h.assertSucceeded(others);
+                h.settle(others);
                 assertThat(others).allMatch(t -> t.getWorkerPid() != pid);
             }
             assertKeepsWorking(pool, 2, killed.stream().mapToLong(Long::longValue).toArray());
@@ -106,9 +102,7 @@ class FaultMatrixKillTest {
             long starting = first.iterator().next();
             Workers.signal(starting, "-KILL");
 
-            h.awaitAll();
-            h.assertExactlyOnce();
-            h.assertSucceeded(others);
+            h.settle(others);
             List<WorkingProcess> ws = assertSettledAndTruthful(pool, 2);
             assertThat(pids(ws)).doesNotContain(starting);
 
@@ -129,9 +123,7 @@ class FaultMatrixKillTest {
             assertThat(pool.getWorkers()).filteredOn(w -> w.state() == WorkerState.STARTING).hasSize(1);
             Workers.signal(replacement.get(), "-KILL");
             List<ProcessTask> more = h.queueOthers(OTHERS, 20);
-            h.awaitAll();
-            h.assertExactlyOnce();
-            h.assertSucceeded(more);
+            h.settle(more);
             assertKeepsWorking(pool, 2, starting, idle, replacement.get());
             assertShutDownClean(pool);
         }

@@ -80,8 +80,7 @@ class FaultMatrixShutdownTest {
             assertThat(producerFailure.get()).isNull();
             assertThat(queued).isTrue();
             h.watch(blocked);
-            h.awaitAll();
-            h.assertExactlyOnce();
+            h.settle();
             h.assertSucceeded(List.of(blocked));
             assertThat(h.failureOf(run1)).isInstanceOf(WorkerDiedException.class);
             assertThat(h.failureOf(run2)).isInstanceOf(WorkerDiedException.class);
@@ -128,8 +127,7 @@ class FaultMatrixShutdownTest {
                 killer.awaitTermination(30, TimeUnit.SECONDS);
             }
             assertThat(pool.isTerminated()).isTrue();
-            h.awaitAll();
-            h.assertExactlyOnce();
+            h.settle();
             for (ProcessTask t : h.tasks) {
                 if (t.exceptionRaised()) {
                     assertThat(t.taskException()).isInstanceOfAny(WorkerDiedException.class, TaskCancelledException.class);
@@ -166,8 +164,7 @@ class FaultMatrixShutdownTest {
             assertThat(pool.getNumProcesses()).isZero();
             assertThat(Workers.workerPids()).isEmpty();
             assertThat(pids).allMatch(p -> !isRunning(p));
-            h.awaitAll();
-            h.assertExactlyOnce();
+            h.settle();
             // the queued ones may have run in the moments before the deadline... but both workers were busy
             for (ProcessTask t : List.of(stubborn, sleeper, waiting1, waiting2)) {
                 assertThat(h.failureOf(t)).isInstanceOf(TaskCancelledException.class);
@@ -197,8 +194,7 @@ class FaultMatrixShutdownTest {
                     .isLessThan(Duration.ofSeconds(8));
             assertThat(isRunning(pid)).isFalse();
             assertThat(pool.getNumProcesses()).isZero();
-            h.awaitAll();
-            h.assertExactlyOnce();
+            h.settle();
             assertThat(h.failureOf(waiting)).isInstanceOf(TaskCancelledException.class);
         }
     }

@@ -46,9 +46,7 @@ class FaultMatrixTransferTest {
             ProcessTask garbage = h.queue(ProcessTask.builder(TestTasks.garbageToStdoutAndStderr())
                     .args(2 << 20, 42L, "end-of-garbage"));
             List<ProcessTask> others = h.queueOthers(OTHERS, 10);
-            h.awaitAll();
-            h.assertExactlyOnce();
-            h.assertSucceeded(others);
+            h.settle(others);
             assertThat(garbage.taskResults()).isEqualTo("end-of-garbage");
             await().atMost(AWAIT).until(() -> lines.getOrDefault(WorkerOutputListener.Stream.STDOUT, List.of())
                     .contains("end-of-garbage") && lines.getOrDefault(WorkerOutputListener.Stream.STDERR, List.of())
@@ -73,9 +71,7 @@ class FaultMatrixTransferTest {
             Harness h = new Harness(pool);
             ProcessTask big = h.queue(ProcessTask.builder(TestTasks.bigResult()).args(mib));
             List<ProcessTask> others = h.queueOthers(2, 10);
-            h.awaitAll();
-            h.assertExactlyOnce();
-            h.assertSucceeded(others);
+            h.settle(others);
             assertThat(big.exceptionRaised()).as("%s", big.taskException()).isFalse();
             byte[] b = (byte[]) big.taskResults();
             assertThat(b.length).isEqualTo(mib << 20);
@@ -94,9 +90,7 @@ class FaultMatrixTransferTest {
             Harness h = new Harness(pool);
             ProcessTask big = h.queue(ProcessTask.builder(TestTasks.bigResult()).args(4));
             List<ProcessTask> others = h.queueOthers(OTHERS, 10);
-            h.awaitAll();
-            h.assertExactlyOnce();
-            h.assertSucceeded(others);
+            h.settle(others);
             assertThat(h.failureOf(big)).isInstanceOf(ResultTransferException.class)
                     .hasMessageContaining("maxFrameBytes");
             assertKeepsWorking(pool, 1, big.getWorkerPid());
@@ -111,9 +105,7 @@ class FaultMatrixTransferTest {
             Harness h = new Harness(pool);
             ProcessTask victim = h.queue(ProcessTask.builder(TestTasks.unserializableResult()));
             List<ProcessTask> others = h.queueOthers(OTHERS, 10);
-            h.awaitAll();
-            h.assertExactlyOnce();
-            h.assertSucceeded(others);
+            h.settle(others);
             assertThat(h.failureOf(victim)).isInstanceOf(ResultTransferException.class)
                     .hasMessageContaining(TestTasks.NotSerializableThing.class.getName());
             assertThat(others).allMatch(t -> t.getWorkerPid() == pid);
@@ -135,9 +127,7 @@ class FaultMatrixTransferTest {
             ProcessTask missingResult = h.queue(ProcessTask.builderForClassName("wonlyf.ReturnWorkerOnly").args("y"));
             ProcessTask unserializable = h.queue(ProcessTask.builder(TestTasks.throwUnserializable()).args("z"));
             List<ProcessTask> others = h.queueOthers(OTHERS, 10);
-            h.awaitAll();
-            h.assertExactlyOnce();
-            h.assertSucceeded(others);
+            h.settle(others);
             assertThat(h.failureOf(missingException)).isInstanceOfSatisfying(TaskExecutionException.class, e -> {
                 assertThat(e.getRemoteType()).isEqualTo("wonlyf.WorkerOnlyFaultException");
                 assertThat(e.getCause()).isInstanceOfSatisfying(RemoteException.class,

@@ -41,9 +41,7 @@ class FaultMatrixVmErrorTest {
             Harness h = new Harness(pool);
             ProcessTask victim = h.queue(ProcessTask.builder(TestTasks.allocateUntilOutOfMemory()));
             List<ProcessTask> others = h.queueOthers(OTHERS, 10);
-            h.awaitAll();
-            h.assertExactlyOnce();
-            h.assertSucceeded(others);
+            h.settle(others);
             TaskException f = h.failureOf(victim);
             if (f instanceof TaskExecutionException e) {
                 assertThat(e.getRemoteType()).isEqualTo(OutOfMemoryError.class.getName());
@@ -66,9 +64,7 @@ class FaultMatrixVmErrorTest {
             Harness h = new Harness(pool);
             ProcessTask victim = h.queue(ProcessTask.builder(TestTasks.recurseForever()));
             List<ProcessTask> others = h.queueOthers(OTHERS, 10);
-            h.awaitAll();
-            h.assertExactlyOnce();
-            h.assertSucceeded(others);
+            h.settle(others);
             assertThat(h.failureOf(victim)).isInstanceOfSatisfying(TaskExecutionException.class,
                     e -> assertThat(e.getRemoteType()).isEqualTo(StackOverflowError.class.getName()));
             assertThat(others).allMatch(t -> t.getWorkerPid() == pid);
@@ -89,10 +85,7 @@ class FaultMatrixVmErrorTest {
             List<ProcessTask> others = h.queueOthers(1, 100);
             ProcessTask victim = h.queue(ProcessTask.builder(TestTasks.segfault()));
             List<ProcessTask> more = h.queueOthers(OTHERS, 100);
-            h.awaitAll();
-            h.assertExactlyOnce();
-            h.assertSucceeded(others);
-            h.assertSucceeded(more);
+            h.settle(others, more);
             WorkerDiedException died = (WorkerDiedException) h.failureOf(victim);
             long pid = died.getWorkerPid();
             // HotSpot reports the SIGSEGV (on stdout), writes hs_err and aborts: exit code 1 without a core

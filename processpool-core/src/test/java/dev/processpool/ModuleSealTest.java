@@ -137,6 +137,25 @@ class ModuleSealTest {
                     }
                 }
                 """)).isEmpty();
+        assertThat(compile(dir.resolve("hazelcast"), "dev.processpool.hazelcast", """
+                package dev.processpool.hazelcast;
+                import dev.processpool.internal.TaskAccess;
+                import dev.processpool.logging.Logs;
+                public class Cluster {
+                    static Class<?>[] types() {
+                        return new Class<?>[] {TaskAccess.class, Logs.class};
+                    }
+                }
+                """)).isEmpty();
+        assertThat(compile(dir.resolve("cli-internal"), "dev.processpool.cli", """
+                package dev.processpool.cli;
+                import dev.processpool.internal.TaskAccess;
+                public class Cli {
+                    static Class<?> type() {
+                        return TaskAccess.class;
+                    }
+                }
+                """)).anyMatch(e -> e.contains("package dev.processpool.internal is not visible"));
         assertThat(compile(dir.resolve("bench-worker"), "dev.processpool.bench", """
                 package dev.processpool.bench;
                 import dev.processpool.worker.ArgumentConversion;

@@ -19,8 +19,9 @@ class ResultBudgetTest {
 
     @Test
     void answersThatWaitForTheBudgetAreNeitherSilenceNorRunningTime() throws Exception {
-        // one 10 MiB answer fits at a time; each takes 1.5 s to decode, so the third waits about 3 s, three times
-        // the unresponsive timeout and the tasks' own timeout
+        // one 10 MiB answer fits at a time; each takes 2.5 s to decode, so the third waits about 5 s: five times
+        // the unresponsive timeout and well over the tasks' own timeout of 3 s (which leaves room for making and
+        // sending 10 MiB on a loaded machine)
         PoolConfig cfg = PoolConfig.builder().minSize(3).maxSize(3).maxQueuedRequests(0)
                 .resultMemoryBudget(12L << 20).heartbeatInterval(Duration.ofMillis(400))
                 .unresponsiveTimeout(Duration.ofSeconds(1)).outputListener((pid, taskId, stream, line) -> { })
@@ -29,8 +30,8 @@ class ResultBudgetTest {
             assertThat(pool.awaitReady(AWAIT)).isTrue();
             List<ProcessTask> tasks = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                ProcessTask t = ProcessTask.builder(TestTasks.slowToRead()).args(10 << 20, 1500L)
-                        .timeout(Duration.ofSeconds(1)).build();
+                ProcessTask t = ProcessTask.builder(TestTasks.slowToRead()).args(10 << 20, 2500L)
+                        .timeout(Duration.ofSeconds(3)).build();
                 tasks.add(t);
                 pool.queueTask(t);
             }

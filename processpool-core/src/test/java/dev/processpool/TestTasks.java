@@ -88,6 +88,11 @@ public final class TestTasks {
         };
     }
 
+    /** Returns a byte[] of args[0] bytes (a Number), all zero. */
+    static TaskFunction zeroBytes() {
+        return (args, kwargs) -> new byte[((Number) args.get(0)).intValue()];
+    }
+
     // ==================================================================================== waiting
 
     /** Sleeps args[0] milliseconds (a Number), then returns args[1] if given, else the worker's pid. */

@@ -10,6 +10,7 @@ import dev.processpool.ProcessTask;
 import dev.processpool.ResourceLimitException;
 import dev.processpool.TaskCancelledException;
 import dev.processpool.TaskException;
+import dev.processpool.TaskPool;
 import dev.processpool.TaskExecutionException;
 import dev.processpool.TaskTimeoutException;
 import dev.processpool.WorkerDiedException;
@@ -58,7 +59,8 @@ final class Runner {
                     String input, String output, int min, int max, int queue, Duration timeout,
                     int maxTasksPerWorker, List<String> jvmOptions, boolean ordered, boolean failFast,
                     boolean quiet, boolean progress, Duration shutdownTimeout, java.nio.file.Path classDataCache,
-                    long maxLineBytes, boolean resume, java.nio.file.Path jobLog) {
+                    long maxLineBytes, boolean resume, java.nio.file.Path jobLog, List<String> cluster,
+                    String clusterName) {
     }
 
     static final int EXIT_OK = 0;
@@ -116,7 +118,9 @@ final class Runner {
     private OutputSink sink;
     private JobLog jobLog;
     private Resume resume;
-    private ProcessPool pool;
+    private TaskPool pool;
+    /** With --cluster: the client pool's cluster side (where each task ran); else null. */
+    private ClusterSupport.Client cluster;
     private Progress progress;
 
     Runner(Settings settings, PrintStream stderr) {
@@ -165,18 +169,31 @@ final class Runner {
                     : "the job log " + s.jobLog()) + ": " + describe(e));
             return EXIT_USAGE;
         }
+        if (s.cluster() != null) {
+            try {
+                cluster = ClusterSupport.load().connect(s.clusterName(), s.cluster(), s.queue());
+            } catch (RuntimeException e) {
+                closeQuietly(in);
+                sink.close();
+                closeJobLog();
+                stderr.println("processpool: " + e.getMessage());
+                return EXIT_USAGE;
+            }
+        }
         Thread syncAtExit = new Thread(this::syncFiles, "processpool-sync-at-exit");
         Runtime.getRuntime().addShutdownHook(syncAtExit);
         Signals.onInterrupt(this::interrupted);
         Signals.onTerminate(this::terminated);
         CliLog.to(console::message);
-        CliLog.hold();
+        if (cluster == null) {
+            CliLog.hold(); // until a local worker has started; a client of a cluster starts none
+        }
         if (s.progress()) {
             progress = new Progress(console, stats);
             System.setErr(console.asPrintStream());
             countInputLinesAhead();
         }
-        pool = new ProcessPool(poolConfig());
+        pool = cluster != null ? cluster.pool() : new ProcessPool(poolConfig());
         pool.daemonize();
         Thread monitor = daemon("processpool-monitor", this::monitor);
         monitor.start();
@@ -278,8 +295,16 @@ final class Runner {
     }
 
     private PoolConfig poolConfig() {
+        return workerPool(s.min(), s.max(), s.queue(), s.maxTasksPerWorker(), s.workerClassPath(), s.jvmOptions(),
+                s.classDataCache(), s.quiet(), console).build();
+    }
+
+    /** The settings of the CLI's worker pools: of a local run, and of {@code processpool member}. */
+    static PoolConfig.Builder workerPool(int min, int max, int queue, int maxTasksPerWorker, List<String> classPath,
+                                         List<String> jvmOptions, java.nio.file.Path classDataCache, boolean quiet,
+                                         Console console) {
         WorkerOutputListener forward = (pid, taskId, stream, text) -> {
-            if (s.quiet()) {
+            if (quiet) {
                 return;
             }
             String line = "[worker " + (pid > 0 ? String.valueOf(pid) : "starting")
@@ -294,17 +319,16 @@ final class Runner {
             }
         };
         return PoolConfig.builder()
-                .minSize(s.min())
-                .maxSize(s.max())
-                .maxQueuedRequests(s.queue())
-                .maxTasksPerWorker(s.maxTasksPerWorker())
-                .classPath(s.workerClassPath())
-                .addJvmOptions(s.jvmOptions().toArray(String[]::new))
-                .classDataCache(s.classDataCache())
+                .minSize(min)
+                .maxSize(max)
+                .maxQueuedRequests(queue)
+                .maxTasksPerWorker(maxTasksPerWorker)
+                .classPath(classPath)
+                .addJvmOptions(jvmOptions.toArray(String[]::new))
+                .classDataCache(classDataCache)
                 .terminationGrace(Duration.ofSeconds(1))
                 .outputListener(forward)
-                .workerMainClass(CliWorkerMain.class.getName())
-                .build();
+                .workerMainClass(CliWorkerMain.class.getName());
     }
 
     // ========================================================================================== input
@@ -338,7 +362,9 @@ final class Runner {
                 InputParser.Request request;
                 try {
                     request = parser.parse(l.text());
-                    Invoker.check(request.target(), s.taskLoader(), request.args(), request.kwargs());
+                    if (cluster == null) { // on a cluster, the members' class path decides
+                        Invoker.check(request.target(), s.taskLoader(), request.args(), request.kwargs());
+                    }
                 } catch (InputParser.LineException | BadInputException e) {
                     badInput(seq, line, id, e.getMessage());
                     continue;
@@ -527,8 +553,10 @@ final class Runner {
         }
         CliLog.drop();
         console.message("processpool: no worker could be started: " + startError + "\n"
-                + "processpool: check the workers' options (--jvm-opt, --worker-heap, --classpath) and the java"
-                + " they run on ($JAVA_HOME or the PATH)");
+                + (cluster == null ? "processpool: check the workers' options (--jvm-opt, --worker-heap, --classpath)"
+                + " and the java they run on ($JAVA_HOME or the PATH)"
+                : "processpool: check the members (processpool member): their workers' options (--jvm-opt,"
+                + " --worker-heap, --classpath), the java they run on, and that --cluster reaches them"));
         requestStop(Stop.NO_WORKERS, "workers could not start");
     }
 
@@ -547,6 +575,15 @@ final class Runner {
     private void done(Pending p, ObjectNode rec, Status status, Long ms, Long pid, boolean workerGone) {
         if (pid != null) {
             CliLog.release(); // a worker has started: what the pool said while none had may be shown
+        }
+        ProcessTask task = tasks.get("line-" + p.line);
+        if (cluster != null && task != null) {
+            String member = cluster.member(task);
+            rec.put("member", member);
+            rec.put("attempts", cluster.attempts(task));
+            if (member != null && rec.get("error") instanceof ObjectNode error && error.hasNonNull("message")) {
+                error.put("message", error.get("message").asText() + " (on member " + member + ")");
+            }
         }
         forget("line-" + p.line);
         emit(p.seq, rec, status, ms, pid, workerGone);
@@ -820,10 +857,12 @@ final class Runner {
     private void monitor() {
         while (!Thread.currentThread().isInterrupted()) {
             try {
-                for (WorkingProcess w : pool.getWorkers()) {
-                    stats.sawWorker(w.pid());
-                    if (w.pid() > 0 && (w.state() == WorkerState.IDLE || w.state() == WorkerState.WORKING)) {
-                        CliLog.release();
+                if (pool instanceof ProcessPool local) {
+                    for (WorkingProcess w : local.getWorkers()) {
+                        stats.sawWorker(w.pid());
+                        if (w.pid() > 0 && (w.state() == WorkerState.IDLE || w.state() == WorkerState.WORKING)) {
+                            CliLog.release();
+                        }
                     }
                 }
                 if (progress != null) {

@@ -55,12 +55,12 @@ public final class ResultDelivery {
     }
 
     /** Registers an accepted task, before it can possibly finish. */
-    void track(Submission s) {
+    public void track(Submission s) {
         unsettled.put(s.sequence, s);
     }
 
     /** Records the outcome of a task; called exactly once per task, from any thread. */
-    void completed(Submission s, Object result, TaskException failure) {
+    public void completed(Submission s, Object result, TaskException failure) {
         boolean callbacks;
         try {
             long started = s.startedNanos;

@@ -5,9 +5,12 @@ import dev.processpool.ProcessPool;
 import dev.processpool.ProcessTask;
 import dev.processpool.TaskFunction;
 import dev.processpool.TaskTimeoutException;
+import dev.processpool.WorkerDiedException;
 import dev.processpool.testing.Processes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.BufferedReader;
 import java.io.File;
@@ -78,6 +81,14 @@ class CgroupKillTest {
         };
     }
 
+    /** Exits its worker JVM at once ({@code Runtime.halt}): no kill, the worker just goes. */
+    public static TaskFunction halt() {
+        return (args, kwargs) -> {
+            Runtime.getRuntime().halt(3);
+            return null;
+        };
+    }
+
     /** Sleeps until killed. */
     public static TaskFunction sleepForever() {
         return (args, kwargs) -> {
@@ -119,10 +130,12 @@ class CgroupKillTest {
     }
 
     /**
-     * Runs the escape on a one-worker pool, then kills the worker at a task's timeout. Returns the grandchild's
-     * pid and, in {@code cgroupDir}, the worker's cgroup directory as the worker's /proc file named it.
+     * Runs the escape on a one-worker pool, then ends the worker: the pool kills it at a task's timeout
+     * ({@code how} "timeout"), or it exits by itself ("exit"). Returns the grandchild's pid and, in
+     * {@code cgroupDir}, the worker's cgroup directory as the worker's /proc file named it.
      */
-    private static long escapeThenKill(ProcessPool pool, Path pidFile, List<String> cgroupDir) throws Exception {
+    private static long escapeThenEnd(ProcessPool pool, Path pidFile, List<String> cgroupDir, String how)
+            throws Exception {
         long worker = awaitIdleWorkers(pool, 1).get(0).pid();
         cgroupDir.add(cgroupOf(worker));
         ProcessTask escape = ProcessTask.builder(escapeWithSetsid()).args(pidFile.toString()).build();
@@ -135,27 +148,30 @@ class CgroupKillTest {
                 .as("not a descendant of the worker any more").isNotEqualTo(java.util.Optional.of(worker));
         assertThat(cgroupOf(grandchild)).as("born in the worker's cgroup").isEqualTo(cgroupDir.get(0));
 
-        ProcessTask hang = ProcessTask.builder(sleepForever()).timeout(Duration.ofMillis(300)).build();
-        pool.queueTask(hang);
-        Throwable outcome = catchThrowable(() -> hang.future().get(60, TimeUnit.SECONDS));
-        assertThat(outcome).isInstanceOf(ExecutionException.class).cause().isInstanceOf(TaskTimeoutException.class);
+        ProcessTask end = ProcessTask.builder(how.equals("exit") ? halt() : sleepForever())
+                .timeout(Duration.ofMillis(how.equals("exit") ? 30_000 : 300)).build();
+        pool.queueTask(end);
+        Throwable outcome = catchThrowable(() -> end.future().get(60, TimeUnit.SECONDS));
+        assertThat(outcome).isInstanceOf(ExecutionException.class).cause()
+                .isInstanceOf(how.equals("exit") ? WorkerDiedException.class : TaskTimeoutException.class);
         await().atMost(AWAIT).until(() -> !Processes.isRunning(worker));
         return grandchild;
     }
 
-    @Test
-    void aGrandchildThatCalledSetsidDiesWhenItsWorkerIsKilled(@TempDir Path dir) throws Exception {
+    @ParameterizedTest(name = "worker ended by {0}")
+    @ValueSource(strings = {"timeout", "exit"})
+    void aGrandchildThatCalledSetsidDiesWhenItsWorkerEnds(String how, @TempDir Path dir) throws Exception {
         String why = cgroupsUnavailable();
         assumeThat(why).as("cgroup v2 not usable here: %s", why).isNull();
         long grandchild = -1;
         List<String> cgroup = new ArrayList<>();
         Path poolCgroup;
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1).build())) {
-            grandchild = escapeThenKill(pool, dir.resolve("pid"), cgroup);
+            grandchild = escapeThenEnd(pool, dir.resolve("pid"), cgroup, how);
             long g = grandchild;
             long t0 = System.nanoTime();
             await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(10)).until(() -> !Processes.isRunning(g));
-            System.out.println("MEASURED cgroup kill: grandchild " + g + " (own session, re-parented, in "
+            System.out.println("MEASURED cgroup kill (" + how + "): grandchild " + g + " (own session, re-parented, in "
                     + cgroup.get(0) + ") gone " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)
                     + " ms after its worker was seen dead");
             Path workerCgroup = absolute(cgroup.get(0));
@@ -175,7 +191,7 @@ class CgroupKillTest {
         long grandchild = -1;
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1).workerCgroups(false).build())) {
             List<String> cgroup = new ArrayList<>();
-            grandchild = escapeThenKill(pool, dir.resolve("pid"), cgroup);
+            grandchild = escapeThenEnd(pool, dir.resolve("pid"), cgroup, "timeout");
             assertThat(cgroup.get(0)).doesNotContain("processpool-");
             awaitIdleWorkers(pool, 1); // the replacement is up: the old worker's exit was handled in full
             assertThat(Processes.isRunning(grandchild)).as("a process-group kill misses a setsid grandchild").isTrue();

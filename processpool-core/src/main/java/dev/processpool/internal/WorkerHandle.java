@@ -1,11 +1,13 @@
 package dev.processpool.internal;
 
+import dev.processpool.WorkerDiedException;
 import dev.processpool.WorkerOutputListener;
 import dev.processpool.WorkerState;
 import dev.processpool.WorkingProcess;
 import dev.processpool.logging.Logs;
 import dev.processpool.protocol.Frame;
 import dev.processpool.protocol.ProtocolException;
+import dev.processpool.transport.CrashReport;
 import dev.processpool.transport.WorkerChannel;
 import dev.processpool.transport.WorkerEvents;
 import org.slf4j.Logger;
@@ -195,12 +197,11 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
      * The outcome of a task that this worker held when it died: with the crash report and heap dump its JVM
      * left, which the transport has found by the time it reports the exit.
      */
-    dev.processpool.WorkerDiedException died(String taskId, int exitCode, List<String> why) {
+    WorkerDiedException died(String taskId, int exitCode, List<String> why) {
         WorkerChannel c = channel;
-        dev.processpool.transport.CrashReport r = c == null ? null : c.crashReport().orElse(null);
-        return r == null ? new dev.processpool.WorkerDiedException(taskId, pid, exitCode, why)
-                : new dev.processpool.WorkerDiedException(taskId, pid, exitCode, why, r.errorFile(), r.errorFileHead(),
-                        r.heapDump());
+        CrashReport r = c == null ? null : c.crashReport().orElse(null);
+        return r == null ? new WorkerDiedException(taskId, pid, exitCode, why)
+                : new WorkerDiedException(taskId, pid, exitCode, why, r.errorFile(), r.errorFileHead(), r.heapDump());
     }
 
     // ---- the tasks it holds ----------------------------------------------------------------------------

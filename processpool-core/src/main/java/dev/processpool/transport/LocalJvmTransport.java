@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import dev.processpool.protocol.ChannelStreams;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -84,6 +83,8 @@ public final class LocalJvmTransport implements WorkerTransport {
     private final WorkerCgroups cgroups;
     /** Whether this transport chose the workers' {@code -XX:ErrorFile} (the user's options did not). */
     private final boolean ownErrorFile;
+    /** The threads every worker of this transport shares (see {@link LocalJvmWorker}). */
+    private final LocalJvmWorker.Shared shared;
 
     public LocalJvmTransport(Settings settings) throws IOException {
         this.settings = settings;
@@ -101,12 +102,39 @@ public final class LocalJvmTransport implements WorkerTransport {
         this.ownErrorFile = settings.jvmOptions().stream().noneMatch(o -> o.startsWith("-XX:ErrorFile="));
         this.cgroups = settings.cgroups() ? WorkerCgroups.open(settings.cgroupMemoryMax(), settings.cgroupPidsMax())
                 : null;
+        String name = "processpool-transport-" + TRANSPORTS.incrementAndGet();
+        java.util.concurrent.atomic.AtomicInteger exitThreads = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ThreadPoolExecutor exits = new java.util.concurrent.ThreadPoolExecutor(0,
+                Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
+                    Thread t = new Thread(r, name + "-exit-" + exitThreads.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.shared = new LocalJvmWorker.Shared(new ChannelHub(name), new PipeDrainer(name), exits,
+                new ProcessTrees.GroupSignaller());
     }
 
     /** The directory of this transport's worker cgroups, or null when it runs none. */
     Path cgroupDirectory() {
         return cgroups == null ? null : cgroups.directory();
     }
+
+    private static final java.util.concurrent.atomic.AtomicInteger TRANSPORTS = new java.util.concurrent.atomic.AtomicInteger();
+
+    /**
+     * How many worker JVMs of one transport boot at once (from their start to their handshake), by default half
+     * the cores, at least one; {@code -Dprocesspool.transport.concurrentBoots=N} sets it. A JVM's start-up
+     * keeps more than one core busy for tens of milliseconds (class loading and linking, the JIT's threads), so
+     * on a small machine two JVMs booting at once each take nearly twice as long: one after the other, the
+     * first worker is ready, and takes the first task, sooner. A launch waits for a boot slot at most
+     * {@link #BOOT_SLOT_WAIT_MILLIS}, then boots anyway: a worker that is slow to start (a long static
+     * initialiser, an agent, a hung main) must not hold back the pool's other launches for its start timeout.
+     */
+    static final int CONCURRENT_BOOTS = Math.max(1, Integer.getInteger("processpool.transport.concurrentBoots",
+            Runtime.getRuntime().availableProcessors() / 2));
+    /** The longest a launch waits for a boot slot: about two JVM boots' time on a small machine. */
+    static final long BOOT_SLOT_WAIT_MILLIS = 250;
+    private final java.util.concurrent.Semaphore boots = new java.util.concurrent.Semaphore(CONCURRENT_BOOTS, true);
 
     /** Prefix of the private directories: {@code processpool-<owner pid>-<random>}. */
     static final String DIRECTORY_PREFIX = "processpool-";
@@ -173,12 +201,25 @@ public final class LocalJvmTransport implements WorkerTransport {
 
     @Override
     public WorkerChannel launch(int workerNumber, WorkerEvents events) throws IOException, InterruptedException {
+        boolean slot = boots.tryAcquire(BOOT_SLOT_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        try {
+            return boot(workerNumber, events);
+        } finally {
+            if (slot) {
+                boots.release();
+            }
+        }
+    }
+
+    /** Starts a worker JVM and completes its handshake (see {@link #CONCURRENT_BOOTS}). */
+    private WorkerChannel boot(int workerNumber, WorkerEvents events) throws IOException {
         Path socketPath = socketDir.resolve("w" + workerNumber + ".sock");
         Files.deleteIfExists(socketPath);
         String token = newToken();
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         Process process = null;
         SocketChannel channel = null;
+        ChannelIo io = null;
         LocalJvmWorker worker = null;
         AtomicBoolean settled = new AtomicBoolean();
         AtomicBoolean timedOut = new AtomicBoolean();
@@ -217,7 +258,7 @@ public final class LocalJvmTransport implements WorkerTransport {
             Process started = process;
             live.add(started);
             process.onExit().thenRun(() -> live.remove(started));
-            worker = new LocalJvmWorker(workerNumber, process, ProcessTrees.setsid() != null, events, cgroup,
+            worker = new LocalJvmWorker(workerNumber, process, ProcessTrees.setsid() != null, events, shared, cgroup,
                     ownErrorFile ? errorFile(process.pid()) : null, heapDump(process.pid()));
             OutputStream stdin = process.getOutputStream();
             stdin.write((token + "\n").getBytes(StandardCharsets.US_ASCII));
@@ -254,9 +295,9 @@ public final class LocalJvmTransport implements WorkerTransport {
                         }
                     });
 
-            FrameReader reader = new FrameReader(worker.trackActivity(ChannelStreams.input(channel)),
-                    settings.maxFrameBytes());
-            FrameWriter writer = new FrameWriter(ChannelStreams.output(channel));
+            io = new ChannelIo(channel);
+            FrameReader reader = new FrameReader(worker.trackActivity(io.input()), settings.maxFrameBytes());
+            FrameWriter writer = new FrameWriter(io.output());
             reader.setGate(LocalJvmTransport::admitHello);
             Frame hello = reader.read();
             String problem = checkHello(hello, token, process.pid());
@@ -278,7 +319,7 @@ public final class LocalJvmTransport implements WorkerTransport {
             if (!settled.compareAndSet(false, true)) {
                 throw new IOException("start-up timed out");
             }
-            worker.connected(channel, reader, writer);
+            worker.connected(io, reader, writer);
             if (cache != null) {
                 cache.workerStarted();
             }
@@ -286,6 +327,7 @@ public final class LocalJvmTransport implements WorkerTransport {
         } catch (IOException | RuntimeException e) {
             settled.set(true);
             closeQuietly(server);
+            closeQuietly(io);
             closeQuietly(channel);
             Files.deleteIfExists(socketPath);
             if (cache != null && !closing && !timedOut.get() && !(e instanceof ProtocolException)
@@ -408,11 +450,11 @@ public final class LocalJvmTransport implements WorkerTransport {
         return HexFormat.of().formatHex(bytes);
     }
 
-    static void closeQuietly(java.io.Closeable c) {
+    static void closeQuietly(AutoCloseable c) {
         if (c != null) {
             try {
                 c.close();
-            } catch (IOException ignored) {
+            } catch (Exception ignored) {
                 // nothing to do
             }
         }
@@ -426,7 +468,7 @@ public final class LocalJvmTransport implements WorkerTransport {
         }
         for (Process p : live) {
             if (p.isAlive()) {
-                ProcessTrees.signal(p.toHandle(), ProcessTrees.setsid() != null, true);
+                ProcessTrees.signal(p.toHandle(), ProcessTrees.setsid() != null, true, shared.groups());
             }
         }
     }
@@ -454,5 +496,9 @@ public final class LocalJvmTransport implements WorkerTransport {
         if (!socketDir.toFile().delete() && Files.isDirectory(socketDir)) {
             LOG.info("processpool: workers' JVM crash reports kept in {}", socketDir);
         }
+        shared.hub().close();
+        shared.pipes().close();
+        shared.exits().shutdown();
+        shared.groups().close();
     }
 }

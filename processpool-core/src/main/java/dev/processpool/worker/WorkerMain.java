@@ -96,16 +96,16 @@ public final class WorkerMain {
      * Without {@code watchParent} (training), only the channel tells that the parent is gone.
      */
     static void run(Path socketPath, String token, boolean watchParent) throws Exception {
-        OwnProcessGroup.rememberCgroup();
-        String dumps = System.getProperty(Protocol.HEAP_DUMP_PROPERTY);
-        heapDump = dumps == null || dumps.isEmpty() ? null
-                : Path.of(dumps, Protocol.heapDumpName(ProcessHandle.current().pid()));
         Opener opener = new Opener();
         opener.run();
         run(socketPath, token, watchParent, opener);
     }
 
     private static void run(Path socketPath, String token, boolean watchParent, Opener opener) throws Exception {
+        OwnProcessGroup.rememberCgroup();
+        String dumps = System.getProperty(Protocol.HEAP_DUMP_PROPERTY);
+        heapDump = dumps == null || dumps.isEmpty() ? null
+                : Path.of(dumps, Protocol.heapDumpName(ProcessHandle.current().pid()));
         if (watchParent) {
             Thread watcher = new Thread(new Loop(Loop.WATCH_PARENT, null, 0, null, null, null),
                     "processpool-parent-watch");

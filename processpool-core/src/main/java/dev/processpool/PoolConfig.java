@@ -77,7 +77,17 @@ import java.util.stream.Stream;
  *   <tr><td>{@code memoryBudget}</td><td>0 (off)</td><td>resident bytes of all workers together above which
  *       no further worker is started (tasks wait); see {@link Builder#memoryBudget(long)}</td></tr>
  *   <tr><td>{@code workerMemoryHardLimit}</td><td>0 (off)</td><td>resident bytes above which a worker is
- *       killed at once (checked at every heartbeat); its task ends with {@link ResourceLimitException}</td></tr>
+ *       killed at once (checked at every heartbeat); its task ends with {@link ResourceLimitException}. Also
+ *       each worker cgroup's {@code memory.max}, where workers run in cgroups with the memory controller</td></tr>
+ *   <tr><td>{@code workerCgroups}</td><td>true</td><td>run each worker in a cgroup (v2) of its own where the
+ *       machine allows it, so that a kill reaches everything the worker started; see
+ *       {@link Builder#workerCgroups(boolean)}</td></tr>
+ *   <tr><td>{@code workerPidsLimit}</td><td>0 (off)</td><td>each worker cgroup's {@code pids.max}: the most
+ *       processes and threads a worker and what it starts may have, where workers run in cgroups with the pids
+ *       controller; see {@link Builder#workerPidsLimit(long)}</td></tr>
+ *   <tr><td>{@code heapDumpOnOutOfMemory}</td><td>none (off)</td><td>a directory where a worker that runs out
+ *       of heap writes a heap dump, named in the task's outcome; see
+ *       {@link Builder#heapDumpOnOutOfMemory(Path)}</td></tr>
  *   <tr><td>{@code deserializationFilter}</td><td>none</td><td>an {@link java.io.ObjectInputFilter} pattern
  *       applied to everything read from workers, after the built-in limits and the rejection of
  *       {@link #DEFAULT_REJECTED_CLASSES known gadget classes}</td></tr>
@@ -245,6 +255,15 @@ public final class PoolConfig {
     /** {@return resident bytes at which a worker is killed at once; 0 means no limit} */
     public long getWorkerMemoryHardLimit() { return values.workerMemoryHardLimit; }
 
+    /** {@return whether each worker runs in a cgroup of its own where the machine allows it} */
+    public boolean isWorkerCgroups() { return values.workerCgroups; }
+
+    /** {@return each worker cgroup's {@code pids.max}; 0: none} */
+    public long getWorkerPidsLimit() { return values.workerPidsLimit; }
+
+    /** {@return the directory where workers that run out of heap write heap dumps (absolute), or {@code null}: none} */
+    public Path getHeapDumpDirectory() { return values.heapDumpDirectory; }
+
     /** {@return the user's extra deserialisation filter pattern, or an empty string} */
     public String getDeserializationFilter() { return values.deserializationFilter; }
 
@@ -305,6 +324,9 @@ public final class PoolConfig {
         private long workerMemoryLimit;
         private long workerMemoryHardLimit;
         private long memoryBudget;
+        private boolean workerCgroups = true;
+        private long workerPidsLimit;
+        private Path heapDumpDirectory;
         private String deserializationFilter = "";
         private String workerMainClass = Protocol.WORKER_MAIN_CLASS;
         private int pipelineDepth = Tuning.DEFAULT_PIPELINE_DEPTH;
@@ -346,6 +368,9 @@ public final class PoolConfig {
             workerMemoryLimit = from.workerMemoryLimit;
             workerMemoryHardLimit = from.workerMemoryHardLimit;
             memoryBudget = from.memoryBudget;
+            workerCgroups = from.workerCgroups;
+            workerPidsLimit = from.workerPidsLimit;
+            heapDumpDirectory = from.heapDumpDirectory;
             deserializationFilter = from.deserializationFilter;
             workerMainClass = from.workerMainClass;
             pipelineDepth = from.pipelineDepth;
@@ -683,6 +708,14 @@ public final class PoolConfig {
          * Sets the resident memory at which a worker is killed at once, checked at each heartbeat (Linux);
          * its task ends with a {@link ResourceLimitException}.
          *
+         * <p>Where workers run in cgroups of their own (see the README: a writable cgroup v2 hierarchy) and the
+         * {@code memory} controller is enabled for the pool's cgroup, this is also each worker cgroup's
+         * {@code memory.max}, with {@code memory.oom.group} set: the kernel enforces it between heartbeats too,
+         * for the worker and everything it started together (page cache included), and when it cannot reclaim
+         * enough it kills the whole group; the task then ends with a {@link WorkerDiedException} (SIGKILL)
+         * unless a heartbeat caught the worker first. Without the controller, only the heartbeat check applies
+         * (the log line that says whether cgroups are used says so too).
+         *
          * @param bytes the limit in bytes; 0 (the default) means none
          * @return this builder
          */
@@ -701,6 +734,58 @@ public final class PoolConfig {
          * @return this builder
          */
         public Builder memoryBudget(long bytes) { this.memoryBudget = bytes; return this; }
+
+        /**
+         * Whether each worker runs in a cgroup (v2) of its own, where the machine allows it: where this JVM may
+         * create cgroups below its own (a delegated subtree, as under a systemd user session or in a container
+         * with its own cgroup namespace, or as root). The pool then moves each worker into a cgroup it creates
+         * for it, {@code <this JVM's cgroup>/processpool-<pid>-<start>-<n>/worker-<number>}, before the worker
+         * runs any task; a kill writes the cgroup's {@code cgroup.kill}, so that every process the worker
+         * started dies with it, also one that left its process group ({@code setsid}, a daemon's double fork),
+         * which a process-group kill misses. A worker whose parent JVM dies kills its own cgroup. The pool
+         * removes each cgroup when its worker is gone, its own directory when it is closed, and what pools of
+         * dead processes left behind when it starts; it never writes to a cgroup it did not create. Where
+         * cgroups cannot be had, workers are killed by process group, as with {@code false}. The pool says once
+         * in the log (at INFO, logger {@code dev.processpool.transport.WorkerCgroups}) which of the two it does:
+         * "cgroup kill on" or "cgroup kill off" with the reason.
+         *
+         * @param enabled {@code true} (the default) for a cgroup per worker where possible; {@code false} for
+         *                process-group kills only
+         * @return this builder
+         */
+        public Builder workerCgroups(boolean enabled) { this.workerCgroups = enabled; return this; }
+
+        /**
+         * Sets each worker cgroup's {@code pids.max}: the most processes and threads that a worker JVM (some
+         * twenty threads of its own) and everything its tasks start may have at once; a {@code fork} or a new
+         * thread beyond it fails (with an {@link OutOfMemoryError} "unable to create native thread" in Java).
+         * A defence against fork bombs. Enforced only where workers run in cgroups of their own and the
+         * {@code pids} controller is enabled for the pool's cgroup; elsewhere it does nothing, and the log line
+         * that says whether cgroups are used says so.
+         *
+         * @param max the limit, at least 32 when set; 0 (the default) means none
+         * @return this builder
+         */
+        public Builder workerPidsLimit(long max) { this.workerPidsLimit = max; return this; }
+
+        /**
+         * Has each worker JVM write a heap dump into {@code directory} when it runs out of heap
+         * ({@code -XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath=directory}), named
+         * {@code java_pid<worker pid>.hprof}. A task that then fails with the {@link OutOfMemoryError} ends with
+         * a {@link TaskExecutionException} whose remote message names the dump; a worker that died of it ends
+         * its task with a {@link WorkerDiedException} whose {@link WorkerDiedException#getHeapDump()} names it.
+         * A JVM writes one dump at most, at its first {@code OutOfMemoryError}, and the worker is replaced after
+         * it. The directory is created when the pool starts; dumps are as large as the worker's heap and are
+         * never removed by the pool. Options of your own in {@link #jvmOptions(List)} that set a heap dump path
+         * are overridden.
+         *
+         * @param directory the directory, or {@code null} (the default) for no heap dumps
+         * @return this builder
+         */
+        public Builder heapDumpOnOutOfMemory(Path directory) {
+            this.heapDumpDirectory = directory == null ? null : directory.toAbsolutePath().normalize();
+            return this;
+        }
 
         /**
          * An extra {@link java.io.ObjectInputFilter} pattern for everything read from workers, e.g.
@@ -813,6 +898,14 @@ public final class PoolConfig {
             }
             if (memoryBudget < 0) {
                 throw new IllegalArgumentException("memoryBudget must be >= 0 (0 means none), was " + memoryBudget);
+            }
+            if (workerPidsLimit < 0 || workerPidsLimit > 0 && workerPidsLimit < 32) {
+                throw new IllegalArgumentException("workerPidsLimit must be 0 (none) or at least 32 (a worker JVM"
+                        + " alone has some twenty threads), was " + workerPidsLimit);
+            }
+            if (heapDumpDirectory != null && Files.exists(heapDumpDirectory) && !Files.isDirectory(heapDumpDirectory)) {
+                throw new IllegalArgumentException("heapDumpOnOutOfMemory must be a directory (or not exist yet), was "
+                        + heapDumpDirectory);
             }
             if (!deserializationFilter.isEmpty()) {
                 try {

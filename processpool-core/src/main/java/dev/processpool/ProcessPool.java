@@ -208,7 +208,8 @@ public class ProcessPool implements TaskPool {
      * without waiting for them.
      *
      * @param config the configuration
-     * @throws UncheckedIOException if the pool's private socket directory cannot be created
+     * @throws UncheckedIOException if the pool's private socket directory, or the heap dump directory it was
+     *                              given, cannot be created
      */
     public ProcessPool(PoolConfig config) {
         this.config = Objects.requireNonNull(config, "config");
@@ -221,9 +222,11 @@ public class ProcessPool implements TaskPool {
             transport = new LocalJvmTransport(new LocalJvmTransport.Settings(config.getJavaExecutable(),
                     config.getClassPath(), config.getJvmOptions(), config.getEnvironment(),
                     config.getWorkingDirectory(), config.getWorkerStartTimeout(), config.getMaxFrameBytes(),
-                    config.getHeartbeatInterval(), config.getWorkerMainClass(), config.getClassDataCache()));
+                    config.getHeartbeatInterval(), config.getWorkerMainClass(), config.getClassDataCache(),
+                    config.isWorkerCgroups(), config.getWorkerMemoryHardLimit(), config.getWorkerPidsLimit(), config.getHeapDumpDirectory()));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the pool's private channel directory", e);
+            throw new UncheckedIOException("cannot create the pool's private channel directory or its heap dump"
+                    + " directory: " + e.getMessage(), e);
         }
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
         this.engine = new PoolEngine(name, config, transport, new ThreadScheduler(name), delivery,

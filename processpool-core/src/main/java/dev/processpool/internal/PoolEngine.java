@@ -471,7 +471,7 @@ public final class PoolEngine {
         }
         launcher.finishStartFailures(startFailures);
         if (s != null) {
-            WorkerDiedException died = new WorkerDiedException(s.taskId, w.pid, exitCode, stderrTail);
+            WorkerDiedException died = w.died(s.taskId, exitCode, stderrTail);
             LOG.warn("{}: {}", name, died.getMessage());
             finish(s, null, died);
         } else if (unexpected) {
@@ -487,7 +487,7 @@ public final class PoolEngine {
             for (Submission held : given) {
                 List<String> why = new ArrayList<>(stderrTail);
                 why.add("(given to " + held.handBacks + " workers in turn, each of which died before starting it)");
-                finish(held, null, new WorkerDiedException(held.taskId, w.pid, exitCode, why));
+                finish(held, null, w.died(held.taskId, exitCode, why));
             }
         }
         a.run();

@@ -1,5 +1,6 @@
 package dev.processpool.internal;
 
+import dev.processpool.WorkerDiedException;
 import dev.processpool.WorkerOutputListener;
 import dev.processpool.WorkerState;
 import dev.processpool.WorkingProcess;
@@ -7,6 +8,7 @@ import dev.processpool.logging.Logs;
 import dev.processpool.protocol.Frame;
 import dev.processpool.protocol.ProtocolException;
 import dev.processpool.protocol.TaskProgress;
+import dev.processpool.transport.CrashReport;
 import dev.processpool.transport.WorkerChannel;
 import dev.processpool.transport.WorkerEvents;
 import org.slf4j.Logger;
@@ -234,6 +236,17 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     /** The log context of this worker's business for one of its tasks. */
     LogContext logContext(Submission s) {
         return LogContext.enter(engine.name, pid, s == null ? null : s.taskId);
+    }
+
+    /**
+     * The outcome of a task that this worker held when it died: with the crash report and heap dump its JVM
+     * left, which the transport has found by the time it reports the exit.
+     */
+    WorkerDiedException died(String taskId, int exitCode, List<String> why) {
+        WorkerChannel c = channel;
+        CrashReport r = c == null ? null : c.crashReport().orElse(null);
+        return r == null ? new WorkerDiedException(taskId, pid, exitCode, why)
+                : new WorkerDiedException(taskId, pid, exitCode, why, r.errorFile(), r.errorFileHead(), r.heapDump());
     }
 
     // ---- the tasks it holds ----------------------------------------------------------------------------

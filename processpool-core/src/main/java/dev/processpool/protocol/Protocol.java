@@ -117,6 +117,23 @@ public final class Protocol {
     public static final String WORKER_MAIN_CLASS = "dev.processpool.worker.WorkerMain";
     /** The worker main class's argument for its class-data training mode. */
     public static final String TRAIN_ARGUMENT = "--train";
+
+    /**
+     * The system property that gives a worker the directory of the cgroup the pool moved it into (absent when
+     * it runs in none): when its parent is gone, the worker kills that cgroup, itself included.
+     */
+    public static final String CGROUP_PROPERTY = "processpool.cgroup";
+
+    /**
+     * The system property that gives a worker the directory its heap dump goes to on an
+     * {@link OutOfMemoryError} (absent when none is written), so that a task's failure can name the dump.
+     */
+    public static final String HEAP_DUMP_PROPERTY = "processpool.heapDumpDirectory";
+
+    /** The name of the heap dump that the JVM with this pid writes into a {@code -XX:HeapDumpPath} directory. */
+    public static String heapDumpName(long pid) {
+        return "java_pid" + pid + ".hprof";
+    }
     /** The worker main class's argument that only checks the JVM starts (with its class-data archive). */
     public static final String CHECK_ARGUMENT = "--check";
     /** A training JVM halts itself after this many seconds. */

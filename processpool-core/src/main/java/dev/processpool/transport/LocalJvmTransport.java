@@ -35,17 +35,39 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Runs workers as child JVMs on this machine, each with a private Unix-domain-socket channel (see
  * {@link Protocol}). The socket files live in a directory created with mode 0700 for this transport alone;
  * each worker's socket accepts one connection and is deleted as soon as it has, and the worker must present
- * the random token the parent gave it on stdin.
+ * the random token the parent gave it on stdin. Where this JVM may create cgroups (v2), each worker runs in
+ * one of its own ({@link WorkerCgroups}), so that its kill reaches everything it started. Each worker JVM
+ * writes its fatal error report into the private directory ({@code -XX:ErrorFile}, unless the pool's options
+ * set one), which is kept when the transport closes if it holds any; {@link CrashReport} finds it, and the
+ * heap dump, when the worker has exited.
  */
 public final class LocalJvmTransport implements WorkerTransport {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LocalJvmTransport.class);
+
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** What a worker JVM is launched with. */
+    /**
+     * What a worker JVM is launched with.
+     *
+     * @param cgroups           whether to run each worker in a cgroup of its own where the machine allows it
+     * @param cgroupMemoryMax   each worker cgroup's {@code memory.max} in bytes (see {@link WorkerCgroups}), 0 for none
+     * @param cgroupPidsMax     each worker cgroup's {@code pids.max}, 0 for none
+     * @param heapDumpDirectory where a worker that runs out of heap writes its heap dump, or null for nowhere
+     */
     public record Settings(Path javaExecutable, List<String> classPath, List<String> jvmOptions,
                            Map<String, String> environment, Path workingDirectory, Duration startTimeout,
                            int maxFrameBytes, Duration heartbeatInterval, String workerMainClass,
-                           Path classDataCache) {
+                           Path classDataCache, boolean cgroups, long cgroupMemoryMax, long cgroupPidsMax,
+                           Path heapDumpDirectory) {
+
+        /** Settings with cgroups where possible, without cgroup limits or heap dumps. */
+        public Settings(Path javaExecutable, List<String> classPath, List<String> jvmOptions,
+                        Map<String, String> environment, Path workingDirectory, Duration startTimeout,
+                        int maxFrameBytes, Duration heartbeatInterval, String workerMainClass, Path classDataCache) {
+            this(javaExecutable, classPath, jvmOptions, environment, workingDirectory, startTimeout, maxFrameBytes,
+                    heartbeatInterval, workerMainClass, classDataCache, true, 0, 0, null);
+        }
     }
 
     private final Settings settings;
@@ -57,6 +79,10 @@ public final class LocalJvmTransport implements WorkerTransport {
     private volatile boolean closing;
     /** Every process this transport started that has not exited yet: the last line of defence in close(). */
     private final java.util.Set<Process> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** A cgroup per worker, or null where they cannot be had (see {@link WorkerCgroups}). */
+    private final WorkerCgroups cgroups;
+    /** Whether this transport chose the workers' {@code -XX:ErrorFile} (the user's options did not). */
+    private final boolean ownErrorFile;
     /** The threads every worker of this transport shares (see {@link LocalJvmWorker}). */
     private final LocalJvmWorker.Shared shared;
 
@@ -66,6 +92,16 @@ public final class LocalJvmTransport implements WorkerTransport {
         this.socketDir = createPrivateDirectory();
         this.cache = ClassDataCache.open(settings.classDataCache(), settings.javaExecutable(),
                 settings.classPath(), settings.jvmOptions());
+        if (settings.heapDumpDirectory() != null) {
+            try {
+                Files.createDirectories(settings.heapDumpDirectory());
+            } catch (IOException e) {
+                throw new IOException("cannot create the heap dump directory " + settings.heapDumpDirectory() + ": " + e, e);
+            }
+        }
+        this.ownErrorFile = settings.jvmOptions().stream().noneMatch(o -> o.startsWith("-XX:ErrorFile="));
+        this.cgroups = settings.cgroups() ? WorkerCgroups.open(settings.cgroupMemoryMax(), settings.cgroupPidsMax())
+                : null;
         String name = "processpool-transport-" + TRANSPORTS.incrementAndGet();
         java.util.concurrent.atomic.AtomicInteger exitThreads = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.ThreadPoolExecutor exits = new java.util.concurrent.ThreadPoolExecutor(0,
@@ -76,6 +112,11 @@ public final class LocalJvmTransport implements WorkerTransport {
                 });
         this.shared = new LocalJvmWorker.Shared(new ChannelHub(name), new PipeDrainer(name), exits,
                 new ProcessTrees.GroupSignaller());
+    }
+
+    /** The directory of this transport's worker cgroups, or null when it runs none. */
+    Path cgroupDirectory() {
+        return cgroups == null ? null : cgroups.directory();
     }
 
     private static final java.util.concurrent.atomic.AtomicInteger TRANSPORTS = new java.util.concurrent.atomic.AtomicInteger();
@@ -183,9 +224,16 @@ public final class LocalJvmTransport implements WorkerTransport {
         AtomicBoolean settled = new AtomicBoolean();
         AtomicBoolean timedOut = new AtomicBoolean();
         List<String> jvmOptions = cache == null ? settings.jvmOptions() : cache.workerOptions(settings.jvmOptions());
+        WorkerCgroups.Group cgroup = null;
+        try {
+            cgroup = cgroups == null ? null : cgroups.newGroup(workerNumber);
+        } catch (IOException e) {
+            LOG.warn("processpool: could not create a cgroup for worker {}: {}; it is killed by process group",
+                    workerNumber, e.toString());
+        }
         try {
             server.bind(UnixDomainSocketAddress.of(socketPath), 1);
-            ProcessBuilder pb = new ProcessBuilder(command(workerNumber, socketPath, jvmOptions))
+            ProcessBuilder pb = new ProcessBuilder(command(workerNumber, socketPath, jvmOptions, cgroup))
                     .directory(settings.workingDirectory().toFile());
             Map<String, String> env = pb.environment();
             settings.environment().forEach((k, v) -> {
@@ -196,10 +244,22 @@ public final class LocalJvmTransport implements WorkerTransport {
                 }
             });
             process = pb.start();
+            if (cgroup != null) {
+                // Before the worker has its token: no task code of it has run, no process of it has been started.
+                try {
+                    cgroup.enter(process.pid());
+                } catch (IOException e) {
+                    LOG.warn("processpool: could not move worker {} (pid {}) into {}: {}; it is killed by process"
+                            + " group", workerNumber, process.pid(), cgroup, e.toString());
+                    cgroup.remove();
+                    cgroup = null;
+                }
+            }
             Process started = process;
             live.add(started);
             process.onExit().thenRun(() -> live.remove(started));
-            worker = new LocalJvmWorker(workerNumber, process, ProcessTrees.setsid() != null, events, shared);
+            worker = new LocalJvmWorker(workerNumber, process, ProcessTrees.setsid() != null, events, shared, cgroup,
+                    ownErrorFile ? errorFile(process.pid()) : null, heapDump(process.pid()));
             OutputStream stdin = process.getOutputStream();
             stdin.write((token + "\n").getBytes(StandardCharsets.US_ASCII));
             stdin.flush();
@@ -278,6 +338,9 @@ public final class LocalJvmTransport implements WorkerTransport {
             if (worker != null) {
                 throw new IOException(worker.abortLaunch(describe(e, process, timedOut.get())), e);
             }
+            if (cgroup != null) {
+                cgroup.remove();
+            }
             throw new IOException("could not launch worker " + workerNumber + ": " + e.getMessage(), e);
         }
     }
@@ -300,13 +363,25 @@ public final class LocalJvmTransport implements WorkerTransport {
         return String.valueOf(e.getMessage());
     }
 
-    private List<String> command(int workerNumber, Path socketPath, List<String> jvmOptions) {
+    private List<String> command(int workerNumber, Path socketPath, List<String> jvmOptions,
+                                 WorkerCgroups.Group cgroup) {
         List<String> cmd = new ArrayList<>();
         if (ProcessTrees.setsid() != null) {
             cmd.add(ProcessTrees.setsid());
         }
         cmd.add(settings.javaExecutable().toString());
         cmd.addAll(jvmOptions);
+        if (ownErrorFile) {
+            cmd.add("-XX:ErrorFile=" + socketDir.resolve(ERROR_FILE_PREFIX + "%p.log"));
+        }
+        if (settings.heapDumpDirectory() != null) {
+            cmd.add("-XX:+HeapDumpOnOutOfMemoryError");
+            cmd.add("-XX:HeapDumpPath=" + settings.heapDumpDirectory());
+            cmd.add("-D" + Protocol.HEAP_DUMP_PROPERTY + "=" + settings.heapDumpDirectory());
+        }
+        if (cgroup != null) {
+            cmd.add("-D" + Protocol.CGROUP_PROPERTY + "=" + cgroup.directory());
+        }
         cmd.add("-Dprocesspool.worker=" + workerNumber);
         cmd.add("-cp");
         cmd.add(classPathText);
@@ -355,6 +430,20 @@ public final class LocalJvmTransport implements WorkerTransport {
         return null;
     }
 
+    /** How the JVM's fatal error reports in the private directory begin: {@code hs_err_pid<pid>.log}. */
+    static final String ERROR_FILE_PREFIX = "hs_err_pid";
+
+    /** Where the worker with this pid writes its fatal error report. */
+    private Path errorFile(long pid) {
+        return socketDir.resolve(ERROR_FILE_PREFIX + pid + ".log");
+    }
+
+    /** Where the worker with this pid writes its heap dump, or null when it writes none. */
+    private Path heapDump(long pid) {
+        Path dir = settings.heapDumpDirectory();
+        return dir == null ? null : dir.resolve(Protocol.heapDumpName(pid));
+    }
+
     private static String newToken() {
         byte[] bytes = new byte[Protocol.TOKEN_LENGTH / 2];
         RANDOM.nextBytes(bytes);
@@ -374,6 +463,9 @@ public final class LocalJvmTransport implements WorkerTransport {
     @Override
     public void killAll() {
         closing = true;
+        if (cgroups != null) {
+            cgroups.killAll();
+        }
         for (Process p : live) {
             if (p.isAlive()) {
                 ProcessTrees.signal(p.toHandle(), ProcessTrees.setsid() != null, true, shared.groups());
@@ -392,12 +484,18 @@ public final class LocalJvmTransport implements WorkerTransport {
                 break;
             }
         }
+        if (cgroups != null) {
+            cgroups.close();
+        }
+        // The workers' crash reports stay (WorkerDiedException names them), and with them the directory.
         try (var files = Files.list(socketDir)) {
-            files.forEach(f -> f.toFile().delete());
+            files.filter(f -> !f.getFileName().toString().startsWith(ERROR_FILE_PREFIX)).forEach(f -> f.toFile().delete());
         } catch (IOException ignored) {
             // already gone
         }
-        socketDir.toFile().delete();
+        if (!socketDir.toFile().delete() && Files.isDirectory(socketDir)) {
+            LOG.info("processpool: workers' JVM crash reports kept in {}", socketDir);
+        }
         shared.hub().close();
         shared.pipes().close();
         shared.exits().shutdown();

@@ -55,12 +55,23 @@ final class LocalJvmWorker implements WorkerChannel, ChannelHub.Endpoint {
     private volatile FrameWriter writer;
     private volatile boolean shutdownRequested;
     private volatile long lastActivityNanos = System.nanoTime();
+    /** The worker's own cgroup, or null: it is killed by process group only. */
+    private final WorkerCgroups.Group cgroup;
+    /** Where the worker's fatal error report and heap dump would be written; null for none. */
+    private final java.nio.file.Path errorFile;
+    private final java.nio.file.Path heapDump;
+    /** What the worker left behind to say why it died, read once it has exited. */
+    private volatile CrashReport crashReport;
 
-    LocalJvmWorker(int number, Process process, boolean groupLeader, WorkerEvents events, Shared shared) {
+    LocalJvmWorker(int number, Process process, boolean groupLeader, WorkerEvents events, Shared shared,
+                   WorkerCgroups.Group cgroup, java.nio.file.Path errorFile, java.nio.file.Path heapDump) {
         this.number = number;
         this.process = process;
         this.groupLeader = groupLeader;
         this.events = events;
+        this.cgroup = cgroup;
+        this.errorFile = errorFile;
+        this.heapDump = heapDump;
         this.shared = shared;
         for (Stream stream : Stream.values()) {
             int i = stream.ordinal();
@@ -204,6 +215,9 @@ final class LocalJvmWorker implements WorkerChannel, ChannelHub.Endpoint {
         kill();
         try {
             process.waitFor(2, TimeUnit.SECONDS);
+            if (cgroup != null) {
+                cgroup.remove();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -331,10 +345,15 @@ final class LocalJvmWorker implements WorkerChannel, ChannelHub.Endpoint {
                 kill();
             }
             waitUninterruptibly();
+            if (cgroup != null) {
+                // Whatever the worker's tasks started and left behind in its cgroup goes too, setsid or not.
+                cgroup.remove();
+            }
             if (groupLeader) {
                 // Whatever the worker's tasks started and left behind in its process group goes too.
                 shared.groups().signal(process.pid(), true);
             }
+            crashReport = CrashReport.find(errorFile, heapDump);
             drainPipes(true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -502,9 +521,18 @@ final class LocalJvmWorker implements WorkerChannel, ChannelHub.Endpoint {
         if (waitingForPool && reading != null && reading != Thread.currentThread()) {
             reading.interrupt(); // it waits in the pool (for memory), not on the channel
         }
+        if (cgroup != null) {
+            cgroup.kill(); // one write: every process in the group, those that left the process group included
+        }
         if (process.isAlive()) {
             ProcessTrees.signal(process.toHandle(), groupLeader, true, shared.groups());
         }
+    }
+
+    @Override
+    public java.util.Optional<CrashReport> crashReport() {
+        CrashReport r = crashReport;
+        return r == null || r.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(r);
     }
 
     @Override

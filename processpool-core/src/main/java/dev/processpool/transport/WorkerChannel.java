@@ -45,4 +45,12 @@ public interface WorkerChannel {
 
     /** The worker's resident memory in bytes, if it can be read. */
     java.util.OptionalLong residentBytes();
+
+    /**
+     * What the worker left behind to say why it died (its JVM's fatal error report, its heap dump), once
+     * {@link WorkerEvents#exited} has been reported; empty before, or when it left nothing.
+     */
+    default java.util.Optional<CrashReport> crashReport() {
+        return java.util.Optional.empty();
+    }
 }

@@ -1,5 +1,7 @@
 package dev.processpool.worker;
 
+import dev.processpool.protocol.Protocol;
+
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +32,7 @@ final class OwnProcessGroup {
      * one's {@code kill} process as a descendant before it has signalled the group.
      */
     static synchronized void killAll() {
+        killOwnCgroup(); // where the pool put this worker in a cgroup: everything at once, setsid or not
         try {
             // Descendants first: a child that left the group (its own setsid) is still reached while linked.
             ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
@@ -88,6 +91,48 @@ final class OwnProcessGroup {
                 }
             } catch (RuntimeException gone) {
                 // exited meanwhile, or not a pid
+            }
+        }
+    }
+
+    /**
+     * The cgroup the pool moved this worker into (its directory), read at start-up before any task ran; null
+     * when there is none. Set by {@link #rememberCgroup()}.
+     */
+    private static volatile Path cgroup;
+
+    /**
+     * Reads, before any task runs, which cgroup the pool put this worker in: the directory the pool named
+     * (system property {@value Protocol#CGROUP_PROPERTY}), if it is the cgroup this process is in now.
+     */
+    static void rememberCgroup() {
+        String named = System.getProperty(Protocol.CGROUP_PROPERTY);
+        if (named == null || named.isEmpty()) {
+            return;
+        }
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/cgroup"), StandardCharsets.UTF_8)) {
+                String own = line.startsWith("0::") ? line.substring(3) : "";
+                Path dir = Path.of(named);
+                if (own.length() > 1 && dir.endsWith(Path.of(own.substring(1)))
+                        && dir.getFileName().toString().startsWith("worker-")) {
+                    cgroup = dir;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not in it, or no /proc: the process group is what is left
+        }
+    }
+
+    /** Writes {@code cgroup.kill} of this worker's cgroup: the kernel SIGKILLs every member, this JVM too. */
+    private static void killOwnCgroup() {
+        Path dir = cgroup;
+        if (dir != null) {
+            try {
+                Files.write(dir.resolve("cgroup.kill"), "1".getBytes(StandardCharsets.US_ASCII),
+                        java.nio.file.StandardOpenOption.WRITE);
+            } catch (Throwable ignored) {
+                // no cgroup.kill (an older kernel): the process group below
             }
         }
     }

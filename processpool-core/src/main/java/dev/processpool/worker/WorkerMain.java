@@ -19,6 +19,7 @@ import java.net.UnixDomainSocketAddress;
 import dev.processpool.protocol.ChannelStreams;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -101,6 +102,10 @@ public final class WorkerMain {
     }
 
     private static void run(Path socketPath, String token, boolean watchParent, Opener opener) throws Exception {
+        OwnProcessGroup.rememberCgroup();
+        String dumps = System.getProperty(Protocol.HEAP_DUMP_PROPERTY);
+        heapDump = dumps == null || dumps.isEmpty() ? null
+                : Path.of(dumps, Protocol.heapDumpName(ProcessHandle.current().pid()));
         if (watchParent) {
             Thread watcher = new Thread(new Loop(Loop.WATCH_PARENT, null, 0, null, null, null),
                     "processpool-parent-watch");
@@ -324,7 +329,7 @@ public final class WorkerMain {
             currentSequence = -1;
             markOutput(writer, seq);
             sendFailure(writer, seq, softEnded ? RemoteFailure.THREW_AFTER_SOFT_TIMEOUT : RemoteFailure.TASK_THREW,
-                    t, true);
+                    namingTheHeapDump(t), true);
             if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
                 // After an OutOfMemoryError or an InternalError the JVM may be in a bad state: start afresh.
                 System.err.println("processpool worker exits after " + t);
@@ -348,6 +353,30 @@ public final class WorkerMain {
         markOutput(writer, seq);
         // With the next task already here, its STARTED frame will flush this result too: one write, not two.
         writer.writeSequenced(Protocol.FRAME_RESULT, seq, bytes, next.isEmpty());
+    }
+
+    /** Where this JVM's heap dump goes on an OutOfMemoryError (-XX:HeapDumpPath), or null for none. */
+    private static Path heapDump;
+
+    /**
+     * An OutOfMemoryError after which the JVM wrote a heap dump, as one whose message names the dump (same
+     * stack trace, same suppressed exceptions); anything else as it is.
+     */
+    private static Throwable namingTheHeapDump(Throwable t) {
+        Path dump = heapDump;
+        if (!(t instanceof OutOfMemoryError) || dump == null || !Files.isRegularFile(dump)) {
+            return t;
+        }
+        try {
+            OutOfMemoryError named = new OutOfMemoryError(t.getMessage() + " (heap dump: " + dump + ")");
+            named.setStackTrace(t.getStackTrace());
+            for (Throwable s : t.getSuppressed()) {
+                named.addSuppressed(s);
+            }
+            return named;
+        } catch (Throwable noMemory) {
+            return t;
+        }
     }
 
     /** Marks where the task's output ends, if it printed (see {@link OutputMarks}). */

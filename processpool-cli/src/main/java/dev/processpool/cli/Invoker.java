@@ -3,6 +3,7 @@ package dev.processpool.cli;
 import dev.processpool.worker.ArgumentConversion;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Array;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Executable;
@@ -314,22 +315,27 @@ final class Invoker {
                 + signature(e) + (m.reason() == null ? "" : ": " + m.reason());
     }
 
-    /** Fits one JSON-born value to a parameter type, or returns a {@link Mismatch}. */
+    /**
+     * Fits one JSON-born value to a parameter type, or returns a {@link Mismatch}. Numbers fit numeric types
+     * exactly or not at all ({@link #convertNumber}); what the core's {@link ArgumentConversion} fits (the
+     * value as it is, boxing, a one-letter string for {@code char}) fits here too, except a list or map for a
+     * parameterized type, whose elements Jackson converts; the rest is Jackson's in the worker.
+     */
     static Object convert(Object value, Type type, ObjectMapper mapper) {
         Class<?> raw = rawClass(type);
-        if (value == null) {
-            return raw.isPrimitive() ? NO_MATCH : null;
-        }
         Class<?> boxed = box(raw);
-        boolean container = value instanceof Collection || value instanceof Map;
-        if (boxed.isInstance(value) && !(container && type instanceof ParameterizedType)) {
-            return value;
-        }
-        if (value instanceof Number n && isNumeric(boxed)) {
+        if (value instanceof Number n && isNumeric(boxed) && !boxed.isInstance(n)) {
             return convertNumber(n, boxed);
         }
-        if (value instanceof String s && boxed == Character.class) {
-            return s.length() == 1 ? s.charAt(0) : NO_MATCH;
+        boolean container = value instanceof Collection || value instanceof Map;
+        if (!(container && type instanceof ParameterizedType)) {
+            Object fitted = ArgumentConversion.convert(value, raw);
+            if (fitted != ArgumentConversion.NO_MATCH) {
+                return fitted;
+            }
+            if (value == null) {
+                return NO_MATCH;
+            }
         }
         if (isNumeric(boxed) || boxed == String.class || boxed == Boolean.class || boxed == Character.class) {
             return NO_MATCH;
@@ -398,28 +404,9 @@ final class Invoker {
         return Object.class; // type variables and wildcards
     }
 
+    /** The wrapper class of a primitive type (the type itself otherwise). */
     private static Class<?> box(Class<?> c) {
-        if (!c.isPrimitive()) {
-            return c;
-        }
-        if (c == int.class) {
-            return Integer.class;
-        } else if (c == long.class) {
-            return Long.class;
-        } else if (c == double.class) {
-            return Double.class;
-        } else if (c == float.class) {
-            return Float.class;
-        } else if (c == short.class) {
-            return Short.class;
-        } else if (c == byte.class) {
-            return Byte.class;
-        } else if (c == boolean.class) {
-            return Boolean.class;
-        } else if (c == char.class) {
-            return Character.class;
-        }
-        return Void.class;
+        return c.isPrimitive() ? MethodType.methodType(c).wrap().returnType() : c;
     }
 
     static String signature(Executable e) {

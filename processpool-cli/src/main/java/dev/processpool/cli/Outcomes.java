@@ -1,0 +1,225 @@
+package dev.processpool.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.processpool.TaskCancelledException;
+import dev.processpool.WorkerStartException;
+
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Where outcomes go: one output line each (in input order with {@code --ordered}), a job-log line with
+ * {@code --joblog}, the counts for the progress line and the summary, and the messages about bad input
+ * lines on stderr. Thread-safe: outcomes arrive from the feeder, the callback thread and the main thread.
+ *
+ * <p>A failed line stops a {@code --fail-fast} run, and an output or job log that cannot be written stops
+ * any run, through {@link Stopper}.
+ */
+final class Outcomes {
+
+    /** What the run does when an outcome asks it to stop. */
+    interface Stopper {
+        void stop(RunStop.Reason reason, String why);
+    }
+
+    static final String CANCELLED_TYPE = TaskCancelledException.class.getName();
+    static final String START_FAILURE_TYPE = WorkerStartException.class.getName();
+    private static final int MAX_INPUT_MESSAGES = 20;
+
+    private final Runner.Settings s;
+    private final OutputSink sink;
+    private final JobLog jobLog;
+    private final RunStats stats;
+    private final Console console;
+    private final RunStop stop;
+    private final Stopper stopper;
+    private final ObjectMapper mapper = Json.mapper();
+    private final AtomicInteger inputMessages = new AtomicInteger();
+
+    Outcomes(Runner.Settings s, OutputSink sink, JobLog jobLog, RunStats stats, Console console, RunStop stop,
+             Stopper stopper) {
+        this.s = s;
+        this.sink = sink;
+        this.jobLog = jobLog;
+        this.stats = stats;
+        this.console = console;
+        this.stop = stop;
+        this.stopper = stopper;
+    }
+
+    // ========================================================================================= records
+
+    ObjectNode record(long line, JsonNode id, Status status) {
+        ObjectNode rec = mapper.createObjectNode();
+        rec.set("id", id != null ? id : LongNode.valueOf(line));
+        rec.put("line", line);
+        rec.put("status", status.label);
+        return rec;
+    }
+
+    ObjectNode error(String type, String message, String stackTrace) {
+        ObjectNode e = mapper.createObjectNode();
+        e.put("type", type);
+        e.put("message", message);
+        e.put("stackTrace", stackTrace);
+        return e;
+    }
+
+    static void putPidAndDuration(ObjectNode rec, Long pid, Long ms) {
+        if (pid == null) {
+            rec.putNull("workerPid");
+        } else {
+            rec.put("workerPid", pid);
+        }
+        if (ms == null) {
+            rec.putNull("durationMs");
+        } else {
+            rec.put("durationMs", ms);
+        }
+    }
+
+    ObjectMapper mapper() {
+        return mapper;
+    }
+
+    Console console() {
+        return console;
+    }
+
+    // ======================================================================================== outcomes
+
+    /** A line that ran (or was meant to) and ended: written, counted; a failure stops a --fail-fast run. */
+    void ended(long seq, long line, ObjectNode rec, Status status, Long ms, Long pid, boolean workerGone) {
+        if (pid != null) {
+            CliLog.release(); // a worker has started: what the pool said while none had may be shown
+        }
+        emit(seq, rec, status, ms, pid, workerGone);
+        if (status != Status.OK && status != Status.CANCELLED && s.failFast()) {
+            stopper.stop(RunStop.Reason.FAIL_FAST, "--fail-fast: line " + line + " failed");
+        }
+    }
+
+    /** An error line for a task that ended in error. */
+    void error(long seq, long line, JsonNode id, String type, String message, String stackTrace, Long pid, Long ms,
+               boolean workerGone) {
+        ObjectNode rec = record(line, id, Status.ERROR);
+        rec.set("error", error(type, message, stackTrace));
+        putPidAndDuration(rec, pid, ms);
+        ended(seq, line, rec, Status.ERROR, ms, pid, workerGone);
+    }
+
+    /** A line that cannot be run: an error line, and a message on stderr. */
+    void badInput(long seq, long line, JsonNode id, String message) {
+        inputMessage(line, message);
+        ObjectNode rec = record(line, id, Status.ERROR);
+        rec.set("error", error(BadInputException.class.getName(), message, null));
+        putPidAndDuration(rec, null, null);
+        emit(seq, rec, Status.ERROR, null, null, false);
+        if (s.failFast()) {
+            stopper.stop(RunStop.Reason.FAIL_FAST, "--fail-fast: line " + line + " failed");
+        }
+    }
+
+    /** The message about a bad input line on stderr: the first {@value #MAX_INPUT_MESSAGES}, then one more. */
+    void inputMessage(long line, String message) {
+        if (s.quiet()) {
+            return;
+        }
+        int n = inputMessages.incrementAndGet();
+        if (n <= MAX_INPUT_MESSAGES) {
+            console.message("processpool: line " + line + ": " + Console.printable(message));
+        } else if (n == MAX_INPUT_MESSAGES + 1) {
+            console.message("processpool: more input errors follow; the output has them all");
+        }
+    }
+
+    /** A line the run did not run because it stopped: cancelled, or an error when no worker could start. */
+    void notRun(long seq, long line, JsonNode id) {
+        RunStop.State st = stop.state();
+        boolean noWorkers = st.reason() == RunStop.Reason.NO_WORKERS;
+        Status status = noWorkers ? Status.ERROR : Status.CANCELLED;
+        ObjectNode rec = record(line, id, status);
+        rec.set("error", noWorkers ? error(START_FAILURE_TYPE, startErrorMessage(), null)
+                : error(CANCELLED_TYPE, "not run: " + st.why(), null));
+        putPidAndDuration(rec, null, null);
+        emit(seq, rec, status, null, null, false);
+    }
+
+    /** What a line that never ran because no worker could start says. */
+    String startErrorMessage() {
+        return "not run: no worker could be started: " + stop.state().startError();
+    }
+
+    private void emit(long seq, ObjectNode rec, Status status, Long ms, Long pid, boolean workerGone) {
+        if (stop.closed()) {
+            return;
+        }
+        stats.record(status, ms, pid, workerGone);
+        sink.emit(seq, rec);
+        if (sink.failure() != null && stop.reason() == null) {
+            stopper.stop(RunStop.Reason.OUTPUT_BROKEN, "the output could not be written");
+        }
+        if (jobLog != null) {
+            JsonNode type = rec.path("error").path("type");
+            try {
+                jobLog.record(rec.path("line").asLong(), rec.get("id"), status, ms, pid,
+                        type.isTextual() ? type.asText() : null);
+            } catch (IOException e) {
+                if (stop.reason() == null) {
+                    console.message("processpool: the job log " + s.jobLog() + " could not be written: "
+                            + Runner.describe(e));
+                    stopper.stop(RunStop.Reason.OUTPUT_BROKEN, "the job log could not be written");
+                }
+            }
+        }
+    }
+
+    // ========================================================================================== files
+
+    /** Forces the output and the job log to the disk if a second has passed (the monitor's tick). */
+    void syncIfDue() throws IOException {
+        sink.syncIfDue();
+        if (jobLog != null) {
+            jobLog.syncIfDue();
+        }
+    }
+
+    /** Forces the output and the job log to the disk now (at exit). */
+    void sync() {
+        sink.sync();
+        if (jobLog != null) {
+            try {
+                jobLog.sync();
+            } catch (IOException e) {
+                // reported when it is closed
+            }
+        }
+    }
+
+    /** Writes what waits, closes the output and the job log; nothing is written after this. */
+    void close() {
+        stop.close();
+        sink.close();
+        if (jobLog != null) {
+            try {
+                jobLog.close();
+            } catch (IOException e) {
+                console.message("processpool: the job log " + s.jobLog() + " could not be written: "
+                        + Runner.describe(e));
+            }
+        }
+    }
+
+    /** The output's write failure, or null. */
+    IOException failure() {
+        return sink.failure();
+    }
+
+    /** How many ordered results wait for an earlier one. */
+    int waitingCount() {
+        return sink.waitingCount();
+    }
+}

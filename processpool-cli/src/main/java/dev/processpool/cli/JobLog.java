@@ -24,7 +24,7 @@ import java.util.Locale;
  * only into an empty file, and a line cut short by a killed run is removed first. Lines are forced to the
  * disk like the output's. Thread-safe.
  */
-final class JobLog {
+final class JobLog implements java.io.Closeable {
 
     static final String HEADER = "line\tid\tstart\truntime\tworker\tstatus\terror";
 
@@ -74,7 +74,8 @@ final class JobLog {
         file.sync();
     }
 
-    void close() throws IOException {
+    @Override
+    public void close() throws IOException {
         file.close();
     }
 

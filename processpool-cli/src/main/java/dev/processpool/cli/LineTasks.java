@@ -35,7 +35,7 @@ final class LineTasks {
     }
 
     /** A queued task, until its outcome is written. */
-    private record Pending(long seq, long line, JsonNode id, ProcessTask task) {
+    private record Pending(long seq, long line, JsonNode id, ProcessTask task, long[] queuedNanos) {
     }
 
     private final Outcomes out;
@@ -72,7 +72,7 @@ final class LineTasks {
                 .callback((t, result) -> guarded(self[0], () -> onResult(self[0], result)))
                 .exceptionCallback((t, failure) -> guarded(self[0], () -> onFailure(self[0], t, failure)))
                 .build();
-        Pending p = new Pending(seq, line, id, task);
+        Pending p = new Pending(seq, line, id, task, new long[] {-1});
         self[0] = p;
         outstanding.put(taskId, p);
         while (true) {
@@ -83,6 +83,7 @@ final class LineTasks {
                     return;
                 }
                 try {
+                    p.queuedNanos()[0] = System.nanoTime();
                     if (pool.queueTask(task, Duration.ofMillis(100), false)) {
                         return;
                     }
@@ -131,14 +132,14 @@ final class LineTasks {
         } catch (RuntimeException | LinkageError e) {
             if (outstanding.containsKey("line-" + p.line())) {
                 writeError(p, e.getClass().getName(), "the outcome could not be reported: " + e, null, null, null,
-                        false);
+                        false, -1);
             }
         }
     }
 
     private void onResult(Pending p, Object value) {
         if (!(value instanceof TaskOutcome o)) {
-            writeError(p, "java.lang.IllegalStateException", "unexpected result " + value, null, null, null, false);
+            writeError(p, "java.lang.IllegalStateException", "unexpected result " + value, null, null, null, false, -1);
             return;
         }
         long ms = o.durationNanos / 1_000_000;
@@ -151,23 +152,24 @@ final class LineTasks {
                 writeError(p, e.getClass().getName(), n >= 0
                         ? String.format(Locale.ROOT, "the result holds a string of %,d characters, over the limit"
                         + " of %,d (--max-string-length)", n, Json.maxStringLength())
-                        : "the result exceeds a limit of JSON: " + e.getOriginalMessage(), null, o.workerPid, ms, false);
+                        : "the result exceeds a limit of JSON: " + e.getOriginalMessage(), null, o.workerPid, ms, false,
+                        o.durationNanos);
                 return;
             } catch (IOException e) {
                 writeError(p, e.getClass().getName(), "the result is not valid JSON: " + e.getMessage(), null,
-                        o.workerPid, ms, false);
+                        o.workerPid, ms, false, o.durationNanos);
                 return;
             }
             ObjectNode rec = out.record(p.line(), p.id(), Status.OK);
             rec.set("result", result);
             rec.put("workerPid", o.workerPid);
             rec.put("durationMs", ms);
-            done(p, rec, Status.OK, ms, o.workerPid, false);
+            done(p, rec, Status.OK, ms, o.workerPid, false, o.durationNanos);
         } else {
             if (BadInputException.class.getName().equals(o.errorType)) {
                 out.inputMessage(p.line(), o.errorMessage);
             }
-            writeError(p, o.errorType, o.errorMessage, o.stackTrace, o.workerPid, ms, false);
+            writeError(p, o.errorType, o.errorMessage, o.stackTrace, o.workerPid, ms, false, o.durationNanos);
         }
     }
 
@@ -175,6 +177,7 @@ final class LineTasks {
         long knownPid = f.getWorkerPid() > 0 ? f.getWorkerPid() : task.getWorkerPid();
         Long pid = knownPid > 0 ? knownPid : null;
         Long ran = task.getRunTime().isZero() ? null : task.getRunTime().toMillis();
+        long runNanos = task.getRunTime().isZero() ? -1 : task.getRunTime().toNanos();
         RunStop.State st = stop.state();
         if (f instanceof TaskTimeoutException t) {
             ObjectNode rec = out.record(p.line(), p.id(), Status.TIMEOUT);
@@ -182,7 +185,7 @@ final class LineTasks {
                     : "timed out after ") + Durations.format(t.getTimeout()) + "; the worker was killed", null));
             long ms = ran != null ? ran : t.getTimeout().toMillis();
             Outcomes.putPidAndDuration(rec, pid, ms);
-            done(p, rec, Status.TIMEOUT, ms, pid, true);
+            done(p, rec, Status.TIMEOUT, ms, pid, true, runNanos >= 0 ? runNanos : t.getTimeout().toNanos());
         } else if (f instanceof WorkerDiedException || f instanceof WorkerUnresponsiveException
                 || f instanceof ResourceLimitException) {
             // the worker process is gone: it exited or crashed, hung, or was killed over its memory limit
@@ -193,43 +196,45 @@ final class LineTasks {
             }
             rec.set("error", err);
             Outcomes.putPidAndDuration(rec, pid, ran);
-            done(p, rec, Status.WORKER_DIED, ran, pid, true);
+            done(p, rec, Status.WORKER_DIED, ran, pid, true, runNanos);
         } else if (f instanceof WorkerStartException) {
             run.workersCannotStart(f.getMessage());
-            writeError(p, Outcomes.START_FAILURE_TYPE, out.startErrorMessage(), null, null, null, false);
+            writeError(p, Outcomes.START_FAILURE_TYPE, out.startErrorMessage(), null, null, null, false, -1);
         } else if (f instanceof TaskCancelledException && st.reason() == RunStop.Reason.NO_WORKERS && pid == null) {
             // cancelled because no worker can start: it could never have run
-            writeError(p, Outcomes.START_FAILURE_TYPE, out.startErrorMessage(), null, null, null, false);
+            writeError(p, Outcomes.START_FAILURE_TYPE, out.startErrorMessage(), null, null, null, false, -1);
         } else if (f instanceof TaskCancelledException) {
             ObjectNode rec = out.record(p.line(), p.id(), Status.CANCELLED);
             String why = pid != null ? "cancelled while running (" + st.why() + "); its worker was killed"
                     : "not run: " + st.why();
             rec.set("error", out.error(Outcomes.CANCELLED_TYPE, st.stopping() ? why : f.getMessage(), null));
             Outcomes.putPidAndDuration(rec, pid, ran);
-            done(p, rec, Status.CANCELLED, ran, pid, false);
+            done(p, rec, Status.CANCELLED, ran, pid, false, runNanos);
         } else if (f instanceof TaskExecutionException x) {
             // the task's own exceptions come back as data; this is what the worker could not catch
             boolean vmError = x.getRemoteCauseTypes().stream().findFirst()
                     .map(t -> t.equals(OutOfMemoryError.class.getName()) || t.startsWith("java.lang.InternalError")
                             || t.equals(VirtualMachineError.class.getName()) || t.startsWith("java.lang.UnknownError"))
                     .orElse(false);
-            writeError(p, x.getRemoteType(), x.getRemoteMessage(), x.getRemoteStackTrace(), pid, ran, vmError);
+            writeError(p, x.getRemoteType(), x.getRemoteMessage(), x.getRemoteStackTrace(), pid, ran, vmError, runNanos);
         } else {
             // ResultTransferException
-            writeError(p, f.getClass().getName(), CliLog.plain(f.getMessage()), null, pid, ran, false);
+            writeError(p, f.getClass().getName(), CliLog.plain(f.getMessage()), null, pid, ran, false, runNanos);
         }
     }
 
     private void writeError(Pending p, String type, String message, String stackTrace, Long pid, Long ms,
-                            boolean workerGone) {
+                            boolean workerGone, long runNanos) {
         outstanding.remove("line-" + p.line());
-        out.error(p.seq(), p.line(), p.id(), type, message, stackTrace, pid, ms, workerGone);
+        out.error(p.seq(), p.line(), p.id(), type, message, stackTrace, pid, ms, workerGone, p.queuedNanos()[0],
+                runNanos);
         stop.wake();
     }
 
-    private void done(Pending p, ObjectNode rec, Status status, Long ms, Long pid, boolean workerGone) {
+    private void done(Pending p, ObjectNode rec, Status status, Long ms, Long pid, boolean workerGone,
+                      long runNanos) {
         outstanding.remove("line-" + p.line());
-        out.ended(p.seq(), p.line(), rec, status, ms, pid, workerGone);
+        out.ended(p.seq(), p.line(), rec, status, ms, pid, workerGone, p.queuedNanos()[0], runNanos);
         stop.wake();
     }
 }

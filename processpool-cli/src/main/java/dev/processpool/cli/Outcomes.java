@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.processpool.TaskCancelledException;
 import dev.processpool.WorkerStartException;
+import dev.processpool.cli.report.RunReport;
+import dev.processpool.cli.report.TaskRecord;
+import dev.processpool.cli.report.TaskStatus;
 
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,6 +35,7 @@ final class Outcomes {
     private final Runner.Settings s;
     private final OutputSink sink;
     private final JobLog jobLog;
+    private final RunReport report;
     private final RunStats stats;
     private final Console console;
     private final RunStop stop;
@@ -39,11 +43,12 @@ final class Outcomes {
     private final ObjectMapper mapper = Json.mapper();
     private final AtomicInteger inputMessages = new AtomicInteger();
 
-    Outcomes(Runner.Settings s, OutputSink sink, JobLog jobLog, RunStats stats, Console console, RunStop stop,
-             Stopper stopper) {
+    Outcomes(Runner.Settings s, OutputSink sink, JobLog jobLog, RunReport report, RunStats stats, Console console,
+             RunStop stop, Stopper stopper) {
         this.s = s;
         this.sink = sink;
         this.jobLog = jobLog;
+        this.report = report;
         this.stats = stats;
         this.console = console;
         this.stop = stop;
@@ -91,12 +96,18 @@ final class Outcomes {
 
     // ======================================================================================== outcomes
 
-    /** A line that ran (or was meant to) and ended: written, counted; a failure stops a --fail-fast run. */
-    void ended(long seq, long line, ObjectNode rec, Status status, Long ms, Long pid, boolean workerGone) {
+    /**
+     * A line that ran (or was meant to) and ended: written, counted; a failure stops a --fail-fast run.
+     *
+     * @param queuedNanos when its task was queued ({@link System#nanoTime()}), or -1
+     * @param runNanos    how long its task ran, or -1 if it never started
+     */
+    void ended(long seq, long line, ObjectNode rec, Status status, Long ms, Long pid, boolean workerGone,
+               long queuedNanos, long runNanos) {
         if (pid != null) {
             CliLog.release(); // a worker has started: what the pool said while none had may be shown
         }
-        emit(seq, rec, status, ms, pid, workerGone);
+        emit(seq, rec, status, ms, pid, workerGone, queuedNanos, runNanos);
         if (status != Status.OK && status != Status.CANCELLED && s.failFast()) {
             stopper.stop(RunStop.Reason.FAIL_FAST, "--fail-fast: line " + line + " failed");
         }
@@ -104,11 +115,11 @@ final class Outcomes {
 
     /** An error line for a task that ended in error. */
     void error(long seq, long line, JsonNode id, String type, String message, String stackTrace, Long pid, Long ms,
-               boolean workerGone) {
+               boolean workerGone, long queuedNanos, long runNanos) {
         ObjectNode rec = record(line, id, Status.ERROR);
         rec.set("error", error(type, message, stackTrace));
         putPidAndDuration(rec, pid, ms);
-        ended(seq, line, rec, Status.ERROR, ms, pid, workerGone);
+        ended(seq, line, rec, Status.ERROR, ms, pid, workerGone, queuedNanos, runNanos);
     }
 
     /** A line that cannot be run: an error line, and a message on stderr. */
@@ -117,7 +128,7 @@ final class Outcomes {
         ObjectNode rec = record(line, id, Status.ERROR);
         rec.set("error", error(BadInputException.class.getName(), message, null));
         putPidAndDuration(rec, null, null);
-        emit(seq, rec, Status.ERROR, null, null, false);
+        emit(seq, rec, Status.ERROR, null, null, false, -1, -1);
         if (s.failFast()) {
             stopper.stop(RunStop.Reason.FAIL_FAST, "--fail-fast: line " + line + " failed");
         }
@@ -145,7 +156,7 @@ final class Outcomes {
         rec.set("error", noWorkers ? error(START_FAILURE_TYPE, startErrorMessage(), null)
                 : error(CANCELLED_TYPE, "not run: " + st.why(), null));
         putPidAndDuration(rec, null, null);
-        emit(seq, rec, status, null, null, false);
+        emit(seq, rec, status, null, null, false, -1, -1);
     }
 
     /** What a line that never ran because no worker could start says. */
@@ -153,11 +164,21 @@ final class Outcomes {
         return "not run: no worker could be started: " + stop.state().startError();
     }
 
-    private void emit(long seq, ObjectNode rec, Status status, Long ms, Long pid, boolean workerGone) {
+    private void emit(long seq, ObjectNode rec, Status status, Long ms, Long pid, boolean workerGone,
+                      long queuedNanos, long runNanos) {
         if (stop.closed()) {
             return;
         }
         stats.record(status, ms, pid, workerGone);
+        if (report != null) {
+            long now = System.nanoTime();
+            JsonNode error = rec.path("error");
+            JsonNode id = rec.get("id");
+            report.taskEnded(new TaskRecord(id.isTextual() ? id.textValue() : id.toString(), rec.path("line").asLong(),
+                    pid == null ? -1 : pid, queuedNanos < 0 ? -1 : report.since(queuedNanos),
+                    runNanos < 0 ? -1 : report.since(now - runNanos), report.since(now),
+                    TaskStatus.ofLabel(status.label), error.path("type").textValue(), error.path("message").textValue()));
+        }
         sink.emit(seq, rec);
         if (sink.failure() != null && stop.reason() == null) {
             stopper.stop(RunStop.Reason.OUTPUT_BROKEN, "the output could not be written");

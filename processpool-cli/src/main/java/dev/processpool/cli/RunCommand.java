@@ -3,6 +3,7 @@ package dev.processpool.cli;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -18,7 +19,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code processpool run}: the options, checked, handed to a {@link Runner}. */
@@ -148,6 +151,13 @@ final class RunCommand implements Callable<Integer> {
                     + " worker, status, error.")
     private Path jobLog;
 
+    @Option(names = "--report", paramLabel = "FILE",
+            description = "Write a report of the run to FILE, one self-contained HTML page: a timeline of the tasks"
+                    + " on their workers, the workers' lives, task durations, the slowest tasks, every failure and"
+                    + " the summary. Rewritten every few seconds while the run goes on, and at its end, also when"
+                    + " it is interrupted.")
+    private Path report;
+
     @Option(names = "--max-string-length", paramLabel = "N",
             description = "The longest string, in characters, an input line or a result may hold"
                     + " (default: ${DEFAULT-VALUE}).", defaultValue = "20000000")
@@ -250,7 +260,28 @@ final class RunCommand implements Callable<Integer> {
         return new Runner.Settings(target, allowed, workerClassPath, loader, input, output, min, max, q, timeout,
                 maxTasksPerWorker, jvm, ordered, failFast, quiet,
                 progress != null ? progress : !quiet && Console.stderrIsTerminal(), shutdownTimeout, classDataCache,
-                maxLineBytes, resume, jobLog);
+                maxLineBytes, resume, jobLog, report, commandLine(), givenOptions());
+    }
+
+    /** The command as given, for the report's title. */
+    private String commandLine() {
+        StringBuilder sb = new StringBuilder("processpool");
+        for (String a : spec.commandLine().getParseResult().originalArgs()) {
+            sb.append(' ').append(a.isEmpty() || a.matches(".*[\\s'\"\\\\$`*?].*")
+                    ? "'" + a.replace("'", "'\\''") + "'" : a);
+        }
+        return sb.toString();
+    }
+
+    /** The options given (option → value), in the order given, for the report. */
+    private Map<String, String> givenOptions() {
+        Map<String, String> given = new LinkedHashMap<>();
+        for (OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
+            List<String> values = o.stringValues();
+            given.merge(o.longestName(), values.isEmpty() ? "" : String.join(" ", values),
+                    (a, b) -> a.isEmpty() ? b : a + ", " + b);
+        }
+        return given;
     }
 
     /** --resume needs an output file; no file may be both read and written. */
@@ -265,6 +296,11 @@ final class RunCommand implements Callable<Integer> {
         if (jobLog != null && (!"-".equals(input) && sameFile(Path.of(input), jobLog)
                 || !"-".equals(output) && sameFile(Path.of(output), jobLog))) {
             throw usage("--joblog " + jobLog + " is the input or the output file; give a file of its own");
+        }
+        if (report != null && (!"-".equals(input) && sameFile(Path.of(input), report)
+                || !"-".equals(output) && sameFile(Path.of(output), report)
+                || jobLog != null && sameFile(jobLog, report))) {
+            throw usage("--report " + report + " is the input, the output or the job log; give a file of its own");
         }
     }
 

@@ -5,6 +5,8 @@ import dev.processpool.ProcessPool;
 import dev.processpool.WorkerOutputListener;
 import dev.processpool.WorkerState;
 import dev.processpool.WorkingProcess;
+import dev.processpool.cli.report.ReportFile;
+import dev.processpool.cli.report.RunReport;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,7 +15,9 @@ import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -42,7 +46,8 @@ final class Runner {
                     String input, String output, int min, int max, int queue, Duration timeout,
                     int maxTasksPerWorker, List<String> jvmOptions, boolean ordered, boolean failFast,
                     boolean quiet, boolean progress, Duration shutdownTimeout, java.nio.file.Path classDataCache,
-                    long maxLineBytes, boolean resume, java.nio.file.Path jobLog) {
+                    long maxLineBytes, boolean resume, java.nio.file.Path jobLog, java.nio.file.Path report,
+                    String commandLine, Map<String, String> options) {
     }
 
     static final int EXIT_OK = 0;
@@ -58,6 +63,9 @@ final class Runner {
     private final RunStop stop = new RunStop();
     private Outcomes out;
     private LineTasks tasks;
+    private RunReport report;
+    private ReportFile reportFile;
+    private boolean reportWarned;
     private Resume resume;
     private ProcessPool pool;
     private Progress progress;
@@ -110,7 +118,20 @@ final class Runner {
                     : "the job log " + s.jobLog()) + ": " + describe(e));
             return EXIT_USAGE;
         }
-        out = new Outcomes(s, sink, jobLog, stats, console, stop, this::requestStop);
+        if (s.report() != null) {
+            report = new RunReport(s.commandLine(), s.options(), Instant.now(), System.nanoTime(),
+                    s.maxTasksPerWorker());
+            try {
+                reportFile = new ReportFile(s.report(), report);
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(in);
+                sink.close();
+                closeQuietly(jobLog);
+                stderr.println("processpool: cannot write the report " + s.report() + ": " + describe(e));
+                return EXIT_USAGE;
+            }
+        }
+        out = new Outcomes(s, sink, jobLog, report, stats, console, stop, this::requestStop);
         tasks = new LineTasks(out, stop, this::workersCannotStart);
         Thread syncAtExit = new Thread(out::sync, "processpool-sync-at-exit");
         Runtime.getRuntime().addShutdownHook(syncAtExit);
@@ -152,6 +173,21 @@ final class Runner {
             // the JVM is exiting already: the hook syncs
         }
         return finish(feeder.failed());
+    }
+
+    /** The report's last version: every task, every worker gone, how the run ended. */
+    private void finishReport(RunReport.Ending ending, String note) {
+        if (reportFile == null) {
+            return;
+        }
+        report.observeWorkers(List.of(), System.nanoTime());
+        report.setInputLines(stats.total());
+        report.finish(ending, note, report.since(System.nanoTime()));
+        try {
+            reportFile.writeFinal();
+        } catch (IOException | RuntimeException e) {
+            stderr.println("processpool: the report " + s.report() + " could not be written: " + describe(e));
+        }
     }
 
     // ========================================================================================== set-up
@@ -336,6 +372,9 @@ final class Runner {
             code = stats.allOk() && (resume == null || resume.skippedNotOk() == 0) ? EXIT_OK : EXIT_FAILED;
             ending = null;
         }
+        finishReport(stop.terminations() > 0 ? RunReport.Ending.TERMINATED : stop.interrupts() > 0
+                ? RunReport.Ending.INTERRUPTED : ending != null ? RunReport.Ending.STOPPED : RunReport.Ending.COMPLETED,
+                stop.interrupts() > 0 || stop.terminations() > 0 ? null : ending);
         if (resume != null && resume.unmatched() > 0 && !s.quiet()) {
             stderr.println("processpool: --resume: " + resume.unmatched() + " final lines of " + s.output()
                     + " match no input line (was the input changed?); they stay in it");
@@ -366,6 +405,7 @@ final class Runner {
                     progress.update();
                 }
                 out.syncIfDue();
+                checkpointReport();
             } catch (Throwable e) {
                 // the pool is shutting down, or a file could not be forced (its close reports that); keep
                 // going until the JVM exits
@@ -374,6 +414,23 @@ final class Runner {
                 Thread.sleep(25);
             } catch (InterruptedException e) {
                 return;
+            }
+        }
+    }
+
+    /** Notes the workers in the report and rewrites it if a checkpoint is due; says once if it cannot. */
+    private void checkpointReport() {
+        if (reportFile == null) {
+            return;
+        }
+        report.observeWorkers(pool.getWorkers(), System.nanoTime());
+        try {
+            reportFile.checkpointIfDue();
+        } catch (IOException | RuntimeException e) {
+            if (!reportWarned) {
+                reportWarned = true;
+                console.message("processpool: the report " + s.report() + " could not be written: " + describe(e)
+                        + "; trying again at the end");
             }
         }
     }
@@ -401,7 +458,9 @@ final class Runner {
 
     private static void closeQuietly(AutoCloseable c) {
         try {
-            c.close();
+            if (c != null) {
+                c.close();
+            }
         } catch (Exception ignored) {
             // nothing to do
         }

@@ -25,14 +25,18 @@ final class Feeder implements Runnable {
     private final Outcomes out;
     private final LineTasks tasks;
     private final RunStop stop;
-    private final InputParser parser;
+    private final Chunks chunks;
+    private Chunks.Chunk chunk;
     private long seqs;
     private volatile boolean done;
     private volatile boolean failed;
     private volatile long lastLineNanos = System.nanoTime();
 
+    /**
+     * @param chunks how lines go into chunks, or null for a line per task
+     */
     Feeder(Runner.Settings s, InputLines in, Resume resume, RunStats stats, Outcomes out, LineTasks tasks,
-           RunStop stop) {
+           RunStop stop, Chunks chunks) {
         this.s = s;
         this.in = in;
         this.resume = resume;
@@ -40,7 +44,7 @@ final class Feeder implements Runnable {
         this.out = out;
         this.tasks = tasks;
         this.stop = stop;
-        this.parser = new InputParser(s.task(), s.timeout(), s.allowed());
+        this.chunks = chunks;
     }
 
     /** Whether the input has been read to its end (or reading failed). */
@@ -63,47 +67,79 @@ final class Feeder implements Runnable {
                 if (l.text() != null && l.text().isBlank()) {
                     continue;
                 }
-                JsonNode id = InputParser.outputId(l);
-                if (resume != null && resume.skip(id, line)) {
-                    stats.lineSkipped();
-                    continue;
+                // the id is read here only when it is needed here: in chunks, the worker reads it
+                JsonNode id = null;
+                boolean idRead = false;
+                if (resume != null) {
+                    id = InputParser.outputId(l);
+                    idRead = true;
+                    if (resume.skip(id, line)) {
+                        stats.lineSkipped();
+                        continue;
+                    }
                 }
                 awaitOrderWindow();
                 long seq = seqs++;
                 stats.lineRead();
-                if (stop.stopping()) {
-                    out.notRun(seq, line, id);
+                if (stop.stopping() || l.text() == null) {
+                    queueChunk();
+                    if (!idRead) {
+                        id = InputParser.outputId(l);
+                    }
+                    if (stop.stopping()) {
+                        out.notRun(seq, line, id);
+                    } else {
+                        out.badInput(seq, line, id, l.problem());
+                    }
                     continue;
                 }
-                if (l.text() == null) {
-                    out.badInput(seq, line, id, l.problem());
+                int size = chunks == null ? 1 : chunks.size();
+                if (size > 1 || chunk != null) {
+                    if (chunk == null) {
+                        chunk = new Chunks.Chunk();
+                    }
+                    chunk.add(seq, line, l.text());
+                    if (chunk.size() >= size || chunk.bytes() >= Chunks.MAX_BYTES || !in.ready()) {
+                        queueChunk();
+                    }
                     continue;
                 }
-                InputParser.Request request;
-                try {
-                    request = parser.parse(l.text());
-                    Invoker.check(request.target(), s.taskLoader(), request.args(), request.kwargs());
-                } catch (InputParser.LineException | BadInputException e) {
-                    out.badInput(seq, line, id, e.getMessage());
-                    continue;
-                }
-                tasks.submit(seq, line, id, request);
+                tasks.submitLine(seq, line, idRead ? id : InputParser.outputId(l), l.text());
             }
+            queueChunk();
         } catch (Throwable e) {
             if (!stop.finishing()) {
                 failed = true;
                 out.console().message("processpool: reading the input failed after line " + line + ": "
                         + Runner.describe(e));
             }
+            queueChunk();
         } finally {
             done = true;
             stop.wake();
         }
     }
 
+    /** Queues the chunk being filled, if there is one (a chunk of one line is queued as that line alone). */
+    private void queueChunk() {
+        Chunks.Chunk c = chunk;
+        chunk = null;
+        if (c == null) {
+            return;
+        }
+        if (c.size() == 1) {
+            tasks.submitLine(c.seq(0), c.line(0), c.id(0), c.text(0));
+        } else {
+            tasks.submit(c);
+        }
+    }
+
     /** With --ordered, waits while {@value #ORDER_WINDOW} finished results wait for an earlier one. */
     private void awaitOrderWindow() {
         if (s.ordered()) {
+            if (out.waitingCount() >= ORDER_WINDOW) {
+                queueChunk(); // the results that wait may wait for a line in it
+            }
             stop.await(() -> stop.stopping() || out.waitingCount() < ORDER_WINDOW, 50, Long.MAX_VALUE);
         }
     }

@@ -117,7 +117,23 @@ final class Invoker {
 
     // ========================================================================================== shared
 
+    /** Classes loaded (and initialised) before, by loader and name: a chunk loads the same class many times. */
+    private static final Map<List<Object>, Class<?>> LOADED = new java.util.concurrent.ConcurrentHashMap<>();
+
     private static Class<?> load(TaskTarget target, ClassLoader loader, boolean initialize) throws BadInputException {
+        List<Object> key = java.util.Arrays.asList(loader, target.className(), initialize);
+        Class<?> known = LOADED.get(key);
+        if (known != null) {
+            return known;
+        }
+        Class<?> cls = forName(target, loader, initialize);
+        if (LOADED.size() < 1_000) {
+            LOADED.put(key, cls);
+        }
+        return cls;
+    }
+
+    private static Class<?> forName(TaskTarget target, ClassLoader loader, boolean initialize) throws BadInputException {
         try {
             return Class.forName(target.className(), initialize, loader);
         } catch (ClassNotFoundException | NoClassDefFoundError e) {
@@ -131,7 +147,34 @@ final class Invoker {
         }
     }
 
+    /**
+     * The candidates of a class and target, found once (reflection copies every method it returns, and a
+     * chunk calls the same target thousands of times): a list, or the BadInputException's message.
+     */
+    private static final Map<List<Object>, Object> CANDIDATES = new java.util.concurrent.ConcurrentHashMap<>();
+
     private static List<Executable> candidates(Class<?> cls, TaskTarget target) throws BadInputException {
+        List<Object> key = List.of(cls, target);
+        Object known = CANDIDATES.get(key);
+        if (known == null) {
+            try {
+                known = List.copyOf(findCandidates(cls, target));
+            } catch (BadInputException e) {
+                known = e;
+            }
+            if (CANDIDATES.size() < 1_000) {
+                CANDIDATES.put(key, known);
+            }
+        }
+        if (known instanceof BadInputException e) {
+            throw new BadInputException(e.getMessage(), e.getCause());
+        }
+        @SuppressWarnings("unchecked")
+        List<Executable> list = (List<Executable>) known;
+        return list;
+    }
+
+    private static List<Executable> findCandidates(Class<?> cls, TaskTarget target) throws BadInputException {
         List<Executable> found = new ArrayList<>();
         if (target.isStaticMethod()) {
             boolean instanceMethod = false;

@@ -53,14 +53,21 @@ final class JobLog implements java.io.Closeable {
      */
     void record(long line, JsonNode id, Status status, Long runMillis, Long pid, String errorType)
             throws IOException {
-        long ran = runMillis == null ? 0 : runMillis;
-        long startMillis = System.currentTimeMillis() - ran;
         String idText;
         try {
-            idText = id == null ? Long.toString(line) : Json.mapper().writeValueAsString(id);
+            idText = id == null ? null : Json.mapper().writeValueAsString(id);
         } catch (JsonProcessingException e) {
-            idText = Long.toString(line);
+            idText = null;
         }
+        record(line, idText, status, runMillis, pid, errorType);
+    }
+
+    /** As {@link #record(long, JsonNode, Status, Long, Long, String)}, with the id as JSON (null: the line number). */
+    void record(long line, String idJson, Status status, Long runMillis, Long pid, String errorType)
+            throws IOException {
+        long ran = runMillis == null ? 0 : runMillis;
+        long startMillis = System.currentTimeMillis() - ran;
+        String idText = idJson == null ? Long.toString(line) : idJson;
         file.write(line + "\t" + idText + "\t" + seconds(startMillis) + "\t" + seconds(ran) + "\t"
                 + (pid == null ? "-" : pid.toString()) + "\t" + status.label + "\t"
                 + (errorType == null ? "-" : errorType.replaceAll("\\s", "_")));

@@ -2,6 +2,7 @@ package dev.processpool.cli;
 
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.processpool.ProcessPool;
 import dev.processpool.ProcessTask;
@@ -20,7 +21,10 @@ import java.util.ArrayList;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One pool task per input line: queues them and turns each task's outcome into its line's outcome.
@@ -41,14 +45,30 @@ final class LineTasks {
     private final Outcomes out;
     private final RunStop stop;
     private final Run run;
+    private final InputParser parser;
+    private final ClassLoader taskLoader;
+    private final AllowedTasks allowed;
+    private final Chunks chunks;
     private final Map<String, Pending> outstanding = new ConcurrentHashMap<>();
+    private final Map<String, Chunks.Chunk> chunksOut = new ConcurrentHashMap<>();
+    /** Lines of failed chunks on their way to be queued alone. */
+    private final AtomicInteger reruns = new AtomicInteger();
+    private final ExecutorService rerunner = Executors.newSingleThreadExecutor(r -> Runner.daemon("processpool-rerun", r));
     private final Object submitLock = new Object();
     private volatile ProcessPool pool;
 
-    LineTasks(Outcomes out, RunStop stop, Run run) {
+    /**
+     * @param chunks how lines are put into chunks; null to run every line as a task of its own
+     */
+    LineTasks(Outcomes out, RunStop stop, Run run, InputParser parser, ClassLoader taskLoader, AllowedTasks allowed,
+              Chunks chunks) {
         this.out = out;
         this.stop = stop;
         this.run = run;
+        this.parser = parser;
+        this.taskLoader = taskLoader;
+        this.allowed = allowed;
+        this.chunks = chunks;
     }
 
     void pool(ProcessPool pool) {
@@ -57,14 +77,27 @@ final class LineTasks {
 
     /** Whether every queued task has its outcome. */
     boolean idle() {
-        return outstanding.isEmpty();
+        return outstanding.isEmpty() && chunksOut.isEmpty() && reruns.get() == 0;
+    }
+
+    /** Parses and checks a line in the parent and queues it as a task of its own, or writes why it cannot run. */
+    void submitLine(long seq, long line, JsonNode id, String text) {
+        InputParser.Request request;
+        try {
+            request = parser.parse(text);
+            Invoker.check(request.target(), taskLoader, request.args(), request.kwargs());
+        } catch (InputParser.LineException | BadInputException e) {
+            out.badInput(seq, line, id, e.getMessage());
+            return;
+        }
+        submit(seq, line, id, request);
     }
 
     /** Queues a line's task, waiting while the pool's queue is full; a line the run no longer takes is not run. */
     void submit(long seq, long line, JsonNode id, InputParser.Request r) {
         String taskId = "line-" + line;
         Pending[] self = new Pending[1];
-        ProcessTask task = ProcessTask.builder(new JsonTask(r.target()))
+        ProcessTask task = ProcessTask.builder(new JsonTask(r.target(), allowed))
                 .taskId(taskId)
                 .args(r.args())
                 .kwargs(r.kwargs())
@@ -75,29 +108,144 @@ final class LineTasks {
         Pending p = new Pending(seq, line, id, task, new long[] {-1});
         self[0] = p;
         outstanding.put(taskId, p);
+        boolean queued;
+        try {
+            queued = queue(task);
+        } catch (IllegalArgumentException e) {
+            outstanding.remove(taskId);
+            out.badInput(seq, line, id, e.getMessage());
+            return;
+        }
+        if (!queued) {
+            outstanding.remove(taskId);
+            out.notRun(seq, line, id);
+        }
+    }
+
+    /**
+     * Queues a task, waiting while the pool's queue is full.
+     *
+     * @return false if the run no longer takes tasks
+     */
+    private boolean queue(ProcessTask task) {
         while (true) {
             synchronized (submitLock) {
                 if (stop.stopping()) {
-                    outstanding.remove(taskId);
-                    out.notRun(seq, line, id);
-                    return;
+                    return false;
                 }
                 try {
-                    p.queuedNanos()[0] = System.nanoTime();
                     if (pool.queueTask(task, Duration.ofMillis(100), false)) {
-                        return;
+                        return true;
                     }
                 } catch (RejectedExecutionException e) {
-                    outstanding.remove(taskId);
-                    out.notRun(seq, line, id);
-                    return;
-                } catch (IllegalArgumentException e) {
-                    outstanding.remove(taskId);
-                    out.badInput(seq, line, id, e.getMessage());
-                    return;
+                    return false;
                 }
             }
         }
+    }
+
+    // ========================================================================================== chunks
+
+    /** Queues a chunk of lines as one task; a chunk the run no longer takes is not run, line by line. */
+    void submit(Chunks.Chunk c) {
+        String key = "chunk-" + c.line(0);
+        ProcessTask.Builder b = ProcessTask.builder(chunks.function())
+                .taskId(key)
+                .args(c.payload())
+                .callback((t, result) -> guardedChunk(c, () -> onChunkResult(c, t, result)))
+                .exceptionCallback((t, failure) -> guardedChunk(c, () -> onChunkFailure(c, t, failure)));
+        if (chunks.progressTimeout() != null) {
+            b.progressTimeout(chunks.progressTimeout());
+        }
+        ProcessTask task = c.task(b.build());
+        chunksOut.put(key, c);
+        c.queued(System.nanoTime());
+        boolean queued;
+        try {
+            queued = queue(task);
+        } catch (IllegalArgumentException e) {
+            runAlone(c, c.all());
+            return;
+        }
+        if (!queued && chunksOut.remove(key) != null) {
+            for (int i = 0; i < c.size(); i++) {
+                out.notRun(c.seq(i), c.line(i), c.id(i));
+            }
+        }
+    }
+
+    /** An answer that cannot be used (it should not happen) is not trusted: the chunk's lines run alone. */
+    private void guardedChunk(Chunks.Chunk c, Runnable body) {
+        try {
+            body.run();
+        } catch (RuntimeException | LinkageError e) {
+            runAlone(c, c.all());
+        }
+    }
+
+    private void onChunkResult(Chunks.Chunk c, ProcessTask task, Object value) {
+        Chunks.Answer a = value instanceof byte[] b ? Chunks.Answer.read(b, c) : null;
+        if (a == null) {
+            // not an answer to this chunk (forged, or cut short): its lines run alone
+            runAlone(c, c.all());
+            return;
+        }
+        if (chunksOut.remove("chunk-" + c.line(0)) == null) {
+            return;
+        }
+        chunks.observe(a);
+        out.chunkEnded(c, a);
+        if (a.alone().length > 0) {
+            rerun(c, a.alone());
+        }
+        stop.wake();
+    }
+
+    private void onChunkFailure(Chunks.Chunk c, ProcessTask task, TaskException f) {
+        if (f instanceof TaskCancelledException || f instanceof WorkerStartException) {
+            if (chunksOut.remove("chunk-" + c.line(0)) != null) {
+                // every line of it ends as a line of its own would have
+                for (int i = 0; i < c.size(); i++) {
+                    onFailure(new Pending(c.seq(i), c.line(i), c.id(i), task, new long[] {c.queuedNanos()}), task, f);
+                }
+            }
+            stop.wake();
+            return;
+        }
+        // it timed out, its worker died, its answer could not be read: no line of it is lost, each runs alone
+        // with its own exact timeout
+        chunks.failed();
+        runAlone(c, c.all());
+    }
+
+    /** A chunk without an outcome yet: each of its lines runs as a task of its own. */
+    private void runAlone(Chunks.Chunk c, int[] which) {
+        if (chunksOut.remove("chunk-" + c.line(0)) != null) {
+            rerun(c, which);
+        }
+    }
+
+    /** Queues lines of a chunk alone, from a thread of their own (the pool's queue may be full). */
+    private void rerun(Chunks.Chunk c, int[] which) {
+        reruns.incrementAndGet();
+        try {
+            rerunner.execute(() -> {
+                try {
+                    for (int i : which) {
+                        submitLine(c.seq(i), c.line(i), c.id(i), c.text(i));
+                    }
+                } finally {
+                    reruns.decrementAndGet();
+                    stop.wake();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            reruns.decrementAndGet();
+            for (int i : which) {
+                out.notRun(c.seq(i), c.line(i), c.id(i));
+            }
+        }
+        stop.wake();
     }
 
     /** From now on nothing is queued: a submit in progress finishes first. */
@@ -112,6 +260,9 @@ final class LineTasks {
         for (Pending p : new ArrayList<>(outstanding.values())) {
             p.task().future().cancel(false);
         }
+        for (Chunks.Chunk c : new ArrayList<>(chunksOut.values())) {
+            c.task().future().cancel(false);
+        }
     }
 
     /** Whatever has no outcome by now (it should not happen) is written as not run, so no line goes missing. */
@@ -121,6 +272,15 @@ final class LineTasks {
                 out.notRun(p.seq(), p.line(), p.id());
             }
         }
+        for (Chunks.Chunk c : new ArrayList<>(chunksOut.values())) {
+            if (chunksOut.remove("chunk-" + c.line(0)) != null) {
+                for (int i = 0; i < c.size(); i++) {
+                    out.notRun(c.seq(i), c.line(i), c.id(i));
+                }
+            }
+        }
+        // lines of failed chunks on their way: once the run stops they are written as not run
+        stop.await(() -> reruns.get() == 0, 50, java.util.concurrent.TimeUnit.SECONDS.toNanos(10));
     }
 
     // ======================================================================================== outcomes
@@ -142,35 +302,55 @@ final class LineTasks {
             writeError(p, "java.lang.IllegalStateException", "unexpected result " + value, null, null, null, false, -1);
             return;
         }
+        if (chunks != null) {
+            chunks.observe(o.durationNanos);
+        }
+        ObjectNode rec = outcomeRecord(out.mapper(), p.line(), p.id(), o);
+        if (BadInputException.class.getName().equals(o.errorType)) {
+            out.inputMessage(p.line(), o.errorMessage);
+        }
+        Status status = rec.path("status").textValue().equals(Status.OK.label) ? Status.OK : Status.ERROR;
+        done(p, rec, status, o.durationNanos / 1_000_000, o.workerPid, false, o.durationNanos);
+    }
+
+    /**
+     * The output line of a task that returned (its result) or threw (its error): in the parent for a line
+     * run alone, in the worker for a line of a chunk ({@link LineChunk}), so both write the same bytes.
+     */
+    static ObjectNode outcomeRecord(ObjectMapper mapper, long line, JsonNode id, TaskOutcome o) {
         long ms = o.durationNanos / 1_000_000;
         if (o.ok) {
-            JsonNode result;
+            JsonNode result = null;
+            String type = null;
+            String message = null;
             try {
-                result = out.mapper().readTree(o.resultJson);
+                result = mapper.readTree(o.resultJson);
             } catch (StreamConstraintsException e) {
                 long n = Json.stringOverLimit(e, o.resultJson);
-                writeError(p, e.getClass().getName(), n >= 0
-                        ? String.format(Locale.ROOT, "the result holds a string of %,d characters, over the limit"
-                        + " of %,d (--max-string-length)", n, Json.maxStringLength())
-                        : "the result exceeds a limit of JSON: " + e.getOriginalMessage(), null, o.workerPid, ms, false,
-                        o.durationNanos);
-                return;
+                type = e.getClass().getName();
+                message = n >= 0 ? String.format(Locale.ROOT, "the result holds a string of %,d characters, over the"
+                        + " limit of %,d (--max-string-length)", n, Json.maxStringLength())
+                        : "the result exceeds a limit of JSON: " + e.getOriginalMessage();
             } catch (IOException e) {
-                writeError(p, e.getClass().getName(), "the result is not valid JSON: " + e.getMessage(), null,
-                        o.workerPid, ms, false, o.durationNanos);
-                return;
+                type = e.getClass().getName();
+                message = "the result is not valid JSON: " + e.getMessage();
             }
-            ObjectNode rec = out.record(p.line(), p.id(), Status.OK);
-            rec.set("result", result);
-            rec.put("workerPid", o.workerPid);
-            rec.put("durationMs", ms);
-            done(p, rec, Status.OK, ms, o.workerPid, false, o.durationNanos);
-        } else {
-            if (BadInputException.class.getName().equals(o.errorType)) {
-                out.inputMessage(p.line(), o.errorMessage);
+            if (type == null) {
+                ObjectNode rec = Outcomes.record(mapper, line, id, Status.OK);
+                rec.set("result", result);
+                rec.put("workerPid", o.workerPid);
+                rec.put("durationMs", ms);
+                return rec;
             }
-            writeError(p, o.errorType, o.errorMessage, o.stackTrace, o.workerPid, ms, false, o.durationNanos);
+            ObjectNode rec = Outcomes.record(mapper, line, id, Status.ERROR);
+            rec.set("error", Outcomes.error(mapper, type, message, null));
+            Outcomes.putPidAndDuration(rec, o.workerPid, ms);
+            return rec;
         }
+        ObjectNode rec = Outcomes.record(mapper, line, id, Status.ERROR);
+        rec.set("error", Outcomes.error(mapper, o.errorType, o.errorMessage, o.stackTrace));
+        Outcomes.putPidAndDuration(rec, o.workerPid, ms);
+        return rec;
     }
 
     private void onFailure(Pending p, ProcessTask task, TaskException f) {

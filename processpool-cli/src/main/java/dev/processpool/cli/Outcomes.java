@@ -58,6 +58,15 @@ final class Outcomes {
     // ========================================================================================= records
 
     ObjectNode record(long line, JsonNode id, Status status) {
+        return record(mapper, line, id, status);
+    }
+
+    ObjectNode error(String type, String message, String stackTrace) {
+        return error(mapper, type, message, stackTrace);
+    }
+
+    /** An output line's first fields: id (the line number if it has none), line, status. */
+    static ObjectNode record(ObjectMapper mapper, long line, JsonNode id, Status status) {
         ObjectNode rec = mapper.createObjectNode();
         rec.set("id", id != null ? id : LongNode.valueOf(line));
         rec.put("line", line);
@@ -65,7 +74,8 @@ final class Outcomes {
         return rec;
     }
 
-    ObjectNode error(String type, String message, String stackTrace) {
+    /** An output line's {@code error} field. */
+    static ObjectNode error(ObjectMapper mapper, String type, String message, String stackTrace) {
         ObjectNode e = mapper.createObjectNode();
         e.put("type", type);
         e.put("message", message);
@@ -195,6 +205,90 @@ final class Outcomes {
                     stopper.stop(RunStop.Reason.OUTPUT_BROKEN, "the job log could not be written");
                 }
             }
+        }
+    }
+
+    /**
+     * The lines of a chunk that the worker ran (or found bad): their output lines as the worker wrote them,
+     * counted, reported and logged one by one; a failure among them stops a --fail-fast run.
+     */
+    void chunkEnded(Chunks.Chunk c, Chunks.Answer a) {
+        if (stop.closed()) {
+            return;
+        }
+        long now = System.nanoTime();
+        long[] ends = new long[a.count];
+        long end = now;
+        for (int i = a.count - 1; i >= 0; i--) {
+            // the lines ran one after the other, the last until now
+            ends[i] = end;
+            if (a.done(i) && a.nanos[i] > 0) {
+                end -= a.nanos[i];
+            }
+        }
+        long failed = -1;
+        boolean ran = false;
+        for (int i = 0; i < a.count; i++) {
+            if (!a.done(i)) {
+                continue;
+            }
+            ran |= a.ran(i);
+            Status status = a.status(i);
+            Long pid = a.ran(i) ? a.pid : null;
+            Long ms = a.ran(i) ? a.nanos[i] / 1_000_000 : null;
+            stats.record(status, ms, pid, false);
+            if (report != null) {
+                String id = a.idJson(i);
+                if (id != null && id.startsWith("\"")) {
+                    id = textOf(id);
+                }
+                report.taskEnded(new TaskRecord(id == null ? Long.toString(c.line(i)) : id, c.line(i),
+                        pid == null ? -1 : pid, report.since(c.queuedNanos()),
+                        pid == null ? -1 : report.since(ends[i] - a.nanos[i]), report.since(ends[i]),
+                        TaskStatus.ofLabel(status.label), a.errorType(i), a.errorMessage(i)));
+            }
+            if (a.inputMessage(i)) {
+                inputMessage(c.line(i), a.errorMessage(i));
+            }
+            if (status != Status.OK && failed < 0) {
+                failed = c.line(i);
+            }
+        }
+        if (ran) {
+            CliLog.release(); // a worker has started: what the pool said while none had may be shown
+        }
+        sink.emit(c, a);
+        if (sink.failure() != null && stop.reason() == null) {
+            stopper.stop(RunStop.Reason.OUTPUT_BROKEN, "the output could not be written");
+        }
+        if (jobLog != null) {
+            for (int i = 0; i < a.count; i++) {
+                if (!a.done(i)) {
+                    continue;
+                }
+                try {
+                    jobLog.record(c.line(i), a.idJson(i), a.status(i), a.ran(i) ? a.nanos[i] / 1_000_000 : null,
+                            a.ran(i) ? a.pid : null, a.errorType(i));
+                } catch (IOException e) {
+                    if (stop.reason() == null) {
+                        console.message("processpool: the job log " + s.jobLog() + " could not be written: "
+                                + Runner.describe(e));
+                        stopper.stop(RunStop.Reason.OUTPUT_BROKEN, "the job log could not be written");
+                    }
+                    break;
+                }
+            }
+        }
+        if (failed >= 0 && s.failFast()) {
+            stopper.stop(RunStop.Reason.FAIL_FAST, "--fail-fast: line " + failed + " failed");
+        }
+    }
+
+    private String textOf(String json) {
+        try {
+            return mapper.readTree(json).textValue();
+        } catch (IOException e) {
+            return json;
         }
     }
 

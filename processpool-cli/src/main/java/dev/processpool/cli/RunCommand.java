@@ -125,6 +125,14 @@ final class RunCommand implements Callable<Integer> {
             description = "Replace a worker after this many tasks (default: never).")
     private int maxTasksPerWorker;
 
+    @Option(names = "--chunk", paramLabel = "N|auto", defaultValue = "auto",
+            description = "Lines sent to a worker as one task: parsed, checked, run and written as output lines"
+                    + " there (default: ${DEFAULT-VALUE}: lines alone while they are slow, up to "
+                    + Chunks.MAX_AUTO + " at a time for quick ones; 1: every line alone). Each line keeps its own"
+                    + " outcome and timeout: a chunk that times out or loses its worker has its lines run again"
+                    + " one by one.")
+    private String chunk;
+
     @Option(names = "--worker-heap", paramLabel = "SIZE",
             description = "Each worker's heap limit, e.g. 512m or 2g (default: 256m).")
     private String workerHeap;
@@ -214,6 +222,23 @@ final class RunCommand implements Callable<Integer> {
         if (maxTasksPerWorker < 0) {
             throw usage("--max-tasks-per-worker must be 0 (never) or more, was " + maxTasksPerWorker);
         }
+        int chunkLines;
+        if ("auto".equals(chunk)) {
+            chunkLines = 0;
+        } else {
+            try {
+                chunkLines = Integer.parseInt(chunk);
+            } catch (NumberFormatException e) {
+                chunkLines = -1;
+            }
+            if (chunkLines < 1 || chunkLines > 1_000_000) {
+                throw usage("--chunk must be auto or a number of lines from 1 to 1000000, was " + chunk);
+            }
+            if (chunkLines > 1 && maxTasksPerWorker > 0) {
+                throw usage("--chunk " + chunk + " cannot go with --max-tasks-per-worker: a worker counts lines as"
+                        + " tasks; leave --chunk out (lines then run alone)");
+            }
+        }
         AllowedTasks allowed;
         try {
             allowed = AllowedTasks.parse(allowTask);
@@ -260,7 +285,7 @@ final class RunCommand implements Callable<Integer> {
         return new Runner.Settings(target, allowed, workerClassPath, loader, input, output, min, max, q, timeout,
                 maxTasksPerWorker, jvm, ordered, failFast, quiet,
                 progress != null ? progress : !quiet && Console.stderrIsTerminal(), shutdownTimeout, classDataCache,
-                maxLineBytes, resume, jobLog, report, commandLine(), givenOptions());
+                maxLineBytes, resume, jobLog, report, commandLine(), givenOptions(), chunkLines);
     }
 
     /** The command as given, for the report's title. */

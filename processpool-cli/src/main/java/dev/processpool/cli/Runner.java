@@ -47,7 +47,7 @@ final class Runner {
                     int maxTasksPerWorker, List<String> jvmOptions, boolean ordered, boolean failFast,
                     boolean quiet, boolean progress, Duration shutdownTimeout, java.nio.file.Path classDataCache,
                     long maxLineBytes, boolean resume, java.nio.file.Path jobLog, java.nio.file.Path report,
-                    String commandLine, Map<String, String> options) {
+                    String commandLine, Map<String, String> options, int chunk) {
     }
 
     static final int EXIT_OK = 0;
@@ -132,7 +132,11 @@ final class Runner {
             }
         }
         out = new Outcomes(s, sink, jobLog, report, stats, console, stop, this::requestStop);
-        tasks = new LineTasks(out, stop, this::workersCannotStart);
+        // lines go in chunks unless --chunk 1, or a worker must count its lines (--max-tasks-per-worker)
+        Chunks chunks = s.chunk() == 1 || s.maxTasksPerWorker() > 0 ? null
+                : new Chunks(s.task(), s.allowed(), s.timeout(), s.chunk(), s.jobLog() != null || s.report() != null);
+        tasks = new LineTasks(out, stop, this::workersCannotStart, new InputParser(s.task(), s.timeout(), s.allowed()),
+                s.taskLoader(), s.allowed(), chunks);
         Thread syncAtExit = new Thread(out::sync, "processpool-sync-at-exit");
         Runtime.getRuntime().addShutdownHook(syncAtExit);
         Signals.onInterrupt(this::interrupted);
@@ -149,7 +153,7 @@ final class Runner {
         tasks.pool(pool);
         Thread monitor = daemon("processpool-monitor", this::monitor);
         monitor.start();
-        Feeder feeder = new Feeder(s, in, resume, stats, out, tasks, stop);
+        Feeder feeder = new Feeder(s, in, resume, stats, out, tasks, stop, chunks);
         Thread feederThread = daemon("processpool-input", feeder);
         feederThread.start();
 

@@ -1,5 +1,7 @@
 package dev.processpool;
 
+import dev.processpool.protocol.JavaSerialization;
+
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -14,7 +16,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The batched map behind {@link ProcessPool#imap} and {@link ProcessPool#imapUnordered}: a feeder thread
+ * The batched map behind {@link TaskPool#imap} and {@link TaskPool#imapUnordered}: a feeder thread
  * cuts the inputs into chunks and queues one task per chunk (waiting for queue slots like any producer);
  * the iterator hands out the results chunk by chunk, in input order or as chunks finish. At most
  * {@code window} chunks are queued, running or finished-but-not-consumed at a time, so a huge or endless
@@ -37,7 +39,7 @@ final class MapRunner<T, R> implements Iterator<R> {
         byte[] serializedForm() throws java.io.IOException {
             byte[] b = serializedForm;
             if (b == null) {
-                b = dev.processpool.protocol.JavaSerialization.serialize(this);
+                b = JavaSerialization.serialize(this);
                 serializedForm = b;
             }
             return b;
@@ -68,7 +70,7 @@ final class MapRunner<T, R> implements Iterator<R> {
         }
     }
 
-    private final ProcessPool pool;
+    private final TaskPool pool;
     private final boolean ordered;
     /** Consumed by one thread: the iterator is not thread-safe, like any iterator. */
     private final Semaphore window;
@@ -80,7 +82,21 @@ final class MapRunner<T, R> implements Iterator<R> {
     private long chunksTotal = -1;
     private final java.util.concurrent.atomic.AtomicLong queuedChunks = new java.util.concurrent.atomic.AtomicLong();
 
-    MapRunner(ProcessPool pool, MapFunction<? super T, ? extends R> function, Iterable<? extends T> inputs,
+    /** Checks the arguments and starts a map over {@code pool}. */
+    static <T, R> Iterator<R> start(TaskPool pool, MapFunction<? super T, ? extends R> function,
+                                    Iterable<? extends T> inputs, int chunkSize, boolean ordered) {
+        java.util.Objects.requireNonNull(function, "map function must not be null");
+        java.util.Objects.requireNonNull(inputs, "inputs must not be null");
+        if (chunkSize < 1) {
+            throw new IllegalArgumentException("chunkSize must be >= 1, was " + chunkSize);
+        }
+        if (pool.isShutdown()) {
+            throw new java.util.concurrent.RejectedExecutionException("pool " + pool + " is shut down: map not started");
+        }
+        return new MapRunner<T, R>(pool, function, inputs, chunkSize, ordered);
+    }
+
+    private MapRunner(TaskPool pool, MapFunction<? super T, ? extends R> function, Iterable<? extends T> inputs,
               int chunkSize, boolean ordered) {
         this.pool = pool;
         this.ordered = ordered;

@@ -1,5 +1,12 @@
 package dev.processpool;
 
+import dev.processpool.internal.Tuning;
+import dev.processpool.protocol.Protocol;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.ObjectInputFilter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
@@ -10,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.Stream;
 
 /**
  * The settings of a {@link ProcessPool}: DIRAC's constructor parameters plus what a pool of JVMs needs.
@@ -21,9 +29,9 @@ import java.util.Objects;
  *   <tr><th>setting</th><th>default</th><th>meaning</th></tr>
  *   <tr><td>{@code name}</td><td>{@code processpool-N}</td><td>the pool's name, in its thread names, log
  *       lines and JMX {@code ObjectName}; N counts the pools of this JVM</td></tr>
- *   <tr><td>{@code minSize}</td><td>2</td><td>workers kept alive at all times (0 allowed: start on demand)</td></tr>
+ *   <tr><td>{@code minSize}</td><td>{@value Tuning#DEFAULT_MIN_SIZE}</td><td>workers kept alive at all times (0 allowed: start on demand)</td></tr>
  *   <tr><td>{@code maxSize}</td><td>0</td><td>most workers; 0 means "same as minSize" (at least 1)</td></tr>
- *   <tr><td>{@code maxQueuedRequests}</td><td>10</td><td>tasks waiting for a worker; &lt;= 0 means unbounded</td></tr>
+ *   <tr><td>{@code maxQueuedRequests}</td><td>{@value Tuning#DEFAULT_MAX_QUEUED_REQUESTS}</td><td>tasks waiting for a worker; &lt;= 0 means unbounded</td></tr>
  *   <tr><td>{@code strictLimits}</td><td>true</td><td>never more than maxSize processes alive, even while
  *       a killed worker is being replaced; false lets a replacement start before the killed process has
  *       gone</td></tr>
@@ -31,32 +39,34 @@ import java.util.Objects;
  *       false lets every idle worker time out (they are started again on demand)</td></tr>
  *   <tr><td>{@code poolCallback}, {@code poolExceptionCallback}</td><td>none</td><td>run after a task's own
  *       callbacks for tasks queued with {@code usePoolCallbacks}</td></tr>
- *   <tr><td>{@code idleTimeout}</td><td>60 s</td><td>an idle worker above the minimum stops after this</td></tr>
- *   <tr><td>{@code workerStartTimeout}</td><td>30 s</td><td>launch to completed handshake, else the launch
+ *   <tr><td>{@code idleTimeout}</td><td>{@value Tuning#DEFAULT_IDLE_TIMEOUT_SECONDS} s</td><td>an idle worker above the minimum stops after this</td></tr>
+ *   <tr><td>{@code workerStartTimeout}</td><td>{@value Tuning#DEFAULT_WORKER_START_TIMEOUT_SECONDS} s</td><td>launch to completed handshake, else the launch
  *       failed</td></tr>
  *   <tr><td>{@code maxTasksPerWorker}</td><td>0</td><td>a worker is replaced after this many tasks; 0 means
  *       never</td></tr>
- *   <tr><td>{@code terminationGrace}</td><td>2 s</td><td>between SIGTERM and SIGKILL when workers are stopped
+ *   <tr><td>{@code terminationGrace}</td><td>{@value Tuning#DEFAULT_TERMINATION_GRACE_SECONDS} s</td><td>between SIGTERM and SIGKILL when workers are stopped
  *       by force</td></tr>
  *   <tr><td>{@code javaExecutable}</td><td>this JVM's {@code bin/java}</td><td>the JVM workers run on</td></tr>
- *   <tr><td>{@code classPath}</td><td>this JVM's class path</td><td>the workers' class path; it must hold
- *       the task classes and processpool-core</td></tr>
+ *   <tr><td>{@code classPath}</td><td>this JVM's class path and module path</td><td>the workers' class
+ *       path (a plain one, also for a modular application); it must hold the task classes and
+ *       processpool-core</td></tr>
  *   <tr><td>{@code jvmOptions}</td><td>{@value #DEFAULT_JVM_OPTIONS_TEXT}</td><td>options for each worker JVM;
  *       the heap cap keeps a worker from keeping a grown heap forever</td></tr>
  *   <tr><td>{@code environment}</td><td>none</td><td>variables added to (or, with a null value, removed from)
  *       the inherited environment</td></tr>
  *   <tr><td>{@code workingDirectory}</td><td>this JVM's</td><td>the workers' working directory</td></tr>
- *   <tr><td>{@code maxFrameBytes}</td><td>512 MiB</td><td>largest message a worker may send (a result or an
+ *   <tr><td>{@code maxFrameBytes}</td><td>{@value Tuning#DEFAULT_MAX_FRAME_MIB} MiB</td><td>largest message a worker may send (a result or an
  *       exception); a larger one breaks the protocol: the task fails and the worker is killed</td></tr>
  *   <tr><td>{@code resultMemoryBudget}</td><td>a quarter of the parent's maximum heap</td><td>how many bytes of
  *       tasks' answers (results, exceptions) the parent holds at once while it reads and decodes them; see
  *       {@link Builder#resultMemoryBudget(long)}</td></tr>
- *   <tr><td>{@code resultDecodeTimeout}</td><td>2 s</td><td>CPU time the parent may spend rebuilding one
- *       Java-serialised answer, plus 1 s per 16 MiB of it; see {@link Builder#resultDecodeTimeout(Duration)}</td></tr>
+ *   <tr><td>{@code resultDecodeTimeout}</td><td>{@value Tuning#DEFAULT_RESULT_DECODE_TIMEOUT_SECONDS} s</td><td>CPU
+ *       time the parent may spend rebuilding one Java-serialised answer, plus 1 s per
+ *       {@value Tuning#DECODE_MIB_PER_EXTRA_SECOND} MiB of it; see {@link Builder#resultDecodeTimeout(Duration)}</td></tr>
  *   <tr><td>{@code outputListener}</td><td>slf4j</td><td>where workers' stdout/stderr lines go</td></tr>
- *   <tr><td>{@code heartbeatInterval}</td><td>1 s</td><td>how often a worker says it is alive; 0 turns
+ *   <tr><td>{@code heartbeatInterval}</td><td>{@value Tuning#DEFAULT_HEARTBEAT_MILLIS} ms</td><td>how often a worker says it is alive; 0 turns
  *       heartbeats (and so hang detection of busy workers) off</td></tr>
- *   <tr><td>{@code unresponsiveTimeout}</td><td>15 s</td><td>a worker silent this long (no heartbeat, no
+ *   <tr><td>{@code unresponsiveTimeout}</td><td>{@value Tuning#DEFAULT_UNRESPONSIVE_TIMEOUT_SECONDS} s</td><td>a worker silent this long (no heartbeat, no
  *       frame) is killed and its task ends with {@link WorkerUnresponsiveException}, whatever the task's own
  *       timeout; 0 turns it off, and so do heartbeats turned off. At least twice the heartbeat
  *       interval</td></tr>
@@ -67,10 +77,11 @@ import java.util.Objects;
  *   <tr><td>{@code deserializationFilter}</td><td>none</td><td>an {@link java.io.ObjectInputFilter} pattern
  *       applied to everything read from workers, after the built-in limits and the rejection of
  *       {@link #DEFAULT_REJECTED_CLASSES known gadget classes}</td></tr>
- *   <tr><td>{@code pipelineDepth}</td><td>8</td><td>how many tasks a worker may hold at once (the running one
- *       included) while tasks wait and its recent tasks took under 5 ms on average, so that it never idles
+ *   <tr><td>{@code pipelineDepth}</td><td>{@value Tuning#DEFAULT_PIPELINE_DEPTH}</td><td>how many tasks a worker may hold at once (the running one
+ *       included) while tasks wait and its recent tasks took under {@value Tuning#PIPELINE_TASK_MILLIS} ms on average, so that it never idles
  *       between short tasks; it is topped up, in one write, when it is down to half. Held tasks that have not
- *       started are taken back if their worker dies, or once its running task has run for 25 ms, and run
+ *       started are taken back if their worker dies, or once its running task has run for
+ *       {@value Tuning#RECLAIM_AFTER_MILLIS} ms, and run
  *       elsewhere. 1 turns pipelining off</td></tr>
  *   <tr><td>{@code classDataCache}</td><td>none (off)</td><td>a directory for class-data archives of the
  *       worker JVMs, which start faster with one: an AOT cache for a JDK 25+ worker JVM, an AppCDS dynamic
@@ -78,13 +89,14 @@ import java.util.Objects;
  *       starts with a given JVM, class path and options; until then workers start without it. Used only
  *       when every class-path entry is a jar and {@code jvmOptions} leave sharing alone (no {@code -Xshare}
  *       other than {@code auto}, no archive options); otherwise off (logged)</td></tr>
- *   <tr><td>{@code workerMainClass}</td><td>{@code dev.processpool.worker.WorkerMain}</td><td>the main class
+ *   <tr><td>{@code workerMainClass}</td><td>{@value Protocol#WORKER_MAIN_CLASS}</td><td>the main class
  *       of worker JVMs; only for custom workers that speak the protocol (and tests)</td></tr>
  * </table>
  *
  * <h2>When workers cannot be started</h2>
  * A launch fails when the worker JVM does not complete its handshake (a wrong java executable, class path or
- * JVM option, a start-up timeout). The pool retries with a back-off (100 ms, doubling up to 5 s), and gives
+ * JVM option, a start-up timeout). The pool retries with a back-off ({@value Tuning#FIRST_LAUNCH_BACKOFF_MILLIS}
+ * ms, doubling up to {@value Tuning#MAX_LAUNCH_BACKOFF_MILLIS} ms), and gives
  * up when a worker can evidently never start: {@value #START_FAILURES_TO_GIVE_UP} launches in a row failed
  * and no worker of the pool has ever started, or {@value #START_FAILURES_TO_GIVE_UP} launches in a row failed
  * with the same error (the same message apart from numbers such as pids). From then on it launches nothing:
@@ -124,35 +136,8 @@ public final class PoolConfig {
      */
     public static final List<String> DEFAULT_JVM_OPTIONS = List.of(DEFAULT_JVM_OPTIONS_TEXT.split(" "));
 
-    private final String name;
-    private final int minSize;
-    private final int maxSize;
-    private final int maxQueuedRequests;
-    private final boolean strictLimits;
-    private final boolean keepProcessesRunning;
-    private final ResultCallback poolCallback;
-    private final ExceptionCallback poolExceptionCallback;
-    private final Duration idleTimeout;
-    private final Duration workerStartTimeout;
-    private final int maxTasksPerWorker;
-    private final Duration terminationGrace;
-    private final Path javaExecutable;
-    private final List<String> classPath;
-    private final List<String> jvmOptions;
-    private final Map<String, String> environment;
-    private final Path workingDirectory;
-    private final int maxFrameBytes;
-    private final WorkerOutputListener outputListener;
-    private final Duration heartbeatInterval;
-    private final Duration unresponsiveTimeout;
-    private final long workerMemoryLimit;
-    private final long workerMemoryHardLimit;
-    private final String deserializationFilter;
-    private final String workerMainClass;
-    private final int pipelineDepth;
-    private final Path classDataCache;
-    private final long resultMemoryBudget;
-    private final Duration resultDecodeTimeout;
+    /** The settings: a private copy of the builder that made this configuration, never changed again. */
+    private final Builder values;
 
     /** Failed launches in a row after which the pool gives up starting workers (see the class comment). */
     public static final int START_FAILURES_TO_GIVE_UP = 3;
@@ -161,36 +146,14 @@ public final class PoolConfig {
     public static final int DEFAULT_RESULT_BUDGET_DIVISOR = 4;
 
     private PoolConfig(Builder b) {
-        this.name = b.name;
-        this.minSize = b.minSize;
-        this.maxSize = b.maxSize == 0 ? Math.max(1, b.minSize) : b.maxSize;
-        this.maxQueuedRequests = b.maxQueuedRequests;
-        this.strictLimits = b.strictLimits;
-        this.keepProcessesRunning = b.keepProcessesRunning;
-        this.poolCallback = b.poolCallback;
-        this.poolExceptionCallback = b.poolExceptionCallback;
-        this.idleTimeout = b.idleTimeout;
-        this.workerStartTimeout = b.workerStartTimeout;
-        this.maxTasksPerWorker = b.maxTasksPerWorker;
-        this.terminationGrace = b.terminationGrace;
-        this.javaExecutable = b.javaExecutable;
-        this.classPath = List.copyOf(b.classPath);
-        this.jvmOptions = List.copyOf(b.jvmOptions);
-        this.environment = Collections.unmodifiableMap(new LinkedHashMap<>(b.environment));
-        this.workingDirectory = b.workingDirectory;
-        this.maxFrameBytes = b.maxFrameBytes;
-        this.outputListener = b.outputListener;
-        this.heartbeatInterval = b.heartbeatInterval;
-        this.unresponsiveTimeout = b.unresponsiveTimeout;
-        this.workerMemoryLimit = b.workerMemoryLimit;
-        this.workerMemoryHardLimit = b.workerMemoryHardLimit;
-        this.deserializationFilter = b.deserializationFilter;
-        this.workerMainClass = b.workerMainClass;
-        this.pipelineDepth = b.pipelineDepth;
-        this.classDataCache = b.classDataCache;
-        this.resultMemoryBudget = b.resultMemoryBudget > 0 ? b.resultMemoryBudget
+        Builder v = new Builder(b);
+        v.maxSize = b.maxSize == 0 ? Math.max(1, b.minSize) : b.maxSize;
+        v.classPath = List.copyOf(b.classPath);
+        v.jvmOptions = List.copyOf(b.jvmOptions);
+        v.environment = Collections.unmodifiableMap(new LinkedHashMap<>(b.environment));
+        v.resultMemoryBudget = b.resultMemoryBudget > 0 ? b.resultMemoryBudget
                 : Math.max(1L << 20, Runtime.getRuntime().maxMemory() / DEFAULT_RESULT_BUDGET_DIVISOR);
-        this.resultDecodeTimeout = b.resultDecodeTimeout;
+        this.values = v;
     }
 
     /** {@return a builder with every default in place} */
@@ -200,177 +163,207 @@ public final class PoolConfig {
 
     /** {@return a builder that starts from this configuration's values} */
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.name = name;
-        b.minSize = minSize;
-        b.maxSize = maxSize;
-        b.maxQueuedRequests = maxQueuedRequests;
-        b.strictLimits = strictLimits;
-        b.keepProcessesRunning = keepProcessesRunning;
-        b.poolCallback = poolCallback;
-        b.poolExceptionCallback = poolExceptionCallback;
-        b.idleTimeout = idleTimeout;
-        b.workerStartTimeout = workerStartTimeout;
-        b.maxTasksPerWorker = maxTasksPerWorker;
-        b.terminationGrace = terminationGrace;
-        b.javaExecutable = javaExecutable;
-        b.classPath = new ArrayList<>(classPath);
-        b.jvmOptions = new ArrayList<>(jvmOptions);
-        b.environment = new LinkedHashMap<>(environment);
-        b.workingDirectory = workingDirectory;
-        b.maxFrameBytes = maxFrameBytes;
-        b.outputListener = outputListener;
-        b.heartbeatInterval = heartbeatInterval;
-        b.unresponsiveTimeout = unresponsiveTimeout;
-        b.workerMemoryLimit = workerMemoryLimit;
-        b.workerMemoryHardLimit = workerMemoryHardLimit;
-        b.deserializationFilter = deserializationFilter;
-        b.workerMainClass = workerMainClass;
-        b.pipelineDepth = pipelineDepth;
-        b.classDataCache = classDataCache;
-        b.resultMemoryBudget = resultMemoryBudget;
-        b.resultDecodeTimeout = resultDecodeTimeout;
-        return b;
+        return new Builder(values);
     }
 
     /** {@return the pool's name as given, or {@code null}: the pool names itself {@code processpool-N}} */
-    public String getName() { return name; }
+    public String getName() { return values.name; }
 
     /** {@return workers kept alive at all times: DIRAC's {@code minSize}} */
-    public int getMinSize() { return minSize; }
+    public int getMinSize() { return values.minSize; }
 
     /** {@return the effective maximum: never 0 (a 0 given to the builder became {@code max(1, minSize)})} */
-    public int getMaxSize() { return maxSize; }
+    public int getMaxSize() { return values.maxSize; }
 
     /** {@return the bound on waiting tasks; {@code <= 0} means unbounded} */
-    public int getMaxQueuedRequests() { return maxQueuedRequests; }
+    public int getMaxQueuedRequests() { return values.maxQueuedRequests; }
 
     /** {@return whether there are never more than {@code maxSize} worker processes, counting one being killed} */
-    public boolean isStrictLimits() { return strictLimits; }
+    public boolean isStrictLimits() { return values.strictLimits; }
 
     /** {@return whether {@code minSize} workers are kept alive when idle} */
-    public boolean isKeepProcessesRunning() { return keepProcessesRunning; }
+    public boolean isKeepProcessesRunning() { return values.keepProcessesRunning; }
 
     /** {@return the pool's result callback, or {@code null}} */
-    public ResultCallback getPoolCallback() { return poolCallback; }
+    public ResultCallback getPoolCallback() { return values.poolCallback; }
 
     /** {@return the pool's exception callback, or {@code null}} */
-    public ExceptionCallback getPoolExceptionCallback() { return poolExceptionCallback; }
+    public ExceptionCallback getPoolExceptionCallback() { return values.poolExceptionCallback; }
 
     /** {@return how long a worker above the minimum may stay idle before it stops} */
-    public Duration getIdleTimeout() { return idleTimeout; }
+    public Duration getIdleTimeout() { return values.idleTimeout; }
 
     /** {@return the longest a launch may take to a completed handshake} */
-    public Duration getWorkerStartTimeout() { return workerStartTimeout; }
+    public Duration getWorkerStartTimeout() { return values.workerStartTimeout; }
 
     /** {@return tasks after which a worker is replaced; 0 means never} */
-    public int getMaxTasksPerWorker() { return maxTasksPerWorker; }
+    public int getMaxTasksPerWorker() { return values.maxTasksPerWorker; }
 
     /** {@return the time between SIGTERM and SIGKILL when workers are stopped by force} */
-    public Duration getTerminationGrace() { return terminationGrace; }
+    public Duration getTerminationGrace() { return values.terminationGrace; }
 
     /** {@return the {@code java} executable the workers run on} */
-    public Path getJavaExecutable() { return javaExecutable; }
+    public Path getJavaExecutable() { return values.javaExecutable; }
 
     /** {@return the workers' class path entries (unmodifiable)} */
-    public List<String> getClassPath() { return classPath; }
+    public List<String> getClassPath() { return values.classPath; }
 
     /** {@return the worker JVM options (unmodifiable)} */
-    public List<String> getJvmOptions() { return jvmOptions; }
+    public List<String> getJvmOptions() { return values.jvmOptions; }
 
     /** {@return the variables added to ({@code null} value: removed from) the workers' inherited environment} */
-    public Map<String, String> getEnvironment() { return environment; }
+    public Map<String, String> getEnvironment() { return values.environment; }
 
     /** {@return the workers' working directory} */
-    public Path getWorkingDirectory() { return workingDirectory; }
+    public Path getWorkingDirectory() { return values.workingDirectory; }
 
     /** {@return the largest message, in bytes, a worker may send} */
-    public int getMaxFrameBytes() { return maxFrameBytes; }
+    public int getMaxFrameBytes() { return values.maxFrameBytes; }
 
     /** {@return the listener for workers' output, or {@code null} for the default (slf4j)} */
-    public WorkerOutputListener getOutputListener() { return outputListener; }
+    public WorkerOutputListener getOutputListener() { return values.outputListener; }
 
     /** {@return how often workers send a heartbeat; zero means never} */
-    public Duration getHeartbeatInterval() { return heartbeatInterval; }
+    public Duration getHeartbeatInterval() { return values.heartbeatInterval; }
 
     /** {@return how long a worker may stay silent before it is killed as unresponsive; zero means forever} */
-    public Duration getUnresponsiveTimeout() { return unresponsiveTimeout; }
+    public Duration getUnresponsiveTimeout() { return values.unresponsiveTimeout; }
 
     /** {@return resident bytes after which a worker is replaced once its task ends; 0 means no limit} */
-    public long getWorkerMemoryLimit() { return workerMemoryLimit; }
+    public long getWorkerMemoryLimit() { return values.workerMemoryLimit; }
 
     /** {@return resident bytes at which a worker is killed at once; 0 means no limit} */
-    public long getWorkerMemoryHardLimit() { return workerMemoryHardLimit; }
+    public long getWorkerMemoryHardLimit() { return values.workerMemoryHardLimit; }
 
     /** {@return the user's extra deserialisation filter pattern, or an empty string} */
-    public String getDeserializationFilter() { return deserializationFilter; }
+    public String getDeserializationFilter() { return values.deserializationFilter; }
 
     /** {@return the worker JVMs' main class} */
-    public String getWorkerMainClass() { return workerMainClass; }
+    public String getWorkerMainClass() { return values.workerMainClass; }
 
     /** {@return most tasks a worker holds at once when its tasks are short; 1 means no pipelining} */
-    public int getPipelineDepth() { return pipelineDepth; }
+    public int getPipelineDepth() { return values.pipelineDepth; }
 
     /** {@return the directory of the workers' class-data cache (absolute), or {@code null}: off} */
-    public Path getClassDataCache() { return classDataCache; }
+    public Path getClassDataCache() { return values.classDataCache; }
 
     /**
      * {@return bytes of tasks' answers the parent may hold at once while it reads and decodes them (the default
      * was worked out from this JVM's maximum heap when the configuration was built)}
      */
-    public long getResultMemoryBudget() { return resultMemoryBudget; }
+    public long getResultMemoryBudget() { return values.resultMemoryBudget; }
 
-    /** {@return the CPU time the parent may spend rebuilding one Java-serialised answer (plus 1 s per 16 MiB of it)} */
-    public Duration getResultDecodeTimeout() { return resultDecodeTimeout; }
+    /**
+     * {@return the CPU time the parent may spend rebuilding one Java-serialised answer (plus 1 s per
+     * {@value Tuning#DECODE_MIB_PER_EXTRA_SECOND} MiB of it)}
+     */
+    public Duration getResultDecodeTimeout() { return values.resultDecodeTimeout; }
 
     @Override
     public String toString() {
-        return "PoolConfig[" + (name == null ? "" : "name=" + name + ", ") + "minSize=" + minSize + ", maxSize=" + maxSize + ", maxQueuedRequests=" + maxQueuedRequests
-                + ", strictLimits=" + strictLimits + ", keepProcessesRunning=" + keepProcessesRunning
-                + ", idleTimeout=" + idleTimeout + ", workerStartTimeout=" + workerStartTimeout
-                + ", maxTasksPerWorker=" + maxTasksPerWorker + ", jvmOptions=" + jvmOptions + "]";
+        return "PoolConfig[" + (values.name == null ? "" : "name=" + values.name + ", ") + "minSize=" + values.minSize
+                + ", maxSize=" + values.maxSize + ", maxQueuedRequests=" + values.maxQueuedRequests
+                + ", strictLimits=" + values.strictLimits + ", keepProcessesRunning=" + values.keepProcessesRunning
+                + ", idleTimeout=" + values.idleTimeout + ", workerStartTimeout=" + values.workerStartTimeout
+                + ", maxTasksPerWorker=" + values.maxTasksPerWorker + ", jvmOptions=" + values.jvmOptions + "]";
     }
 
     /** Builds a {@link PoolConfig}. Setters check for null at once; ranges are checked by {@link #build()}. */
     public static final class Builder {
         private String name;
-        private int minSize = 2;
+        private int minSize = Tuning.DEFAULT_MIN_SIZE;
         private int maxSize = 0;
-        private int maxQueuedRequests = 10;
+        private int maxQueuedRequests = Tuning.DEFAULT_MAX_QUEUED_REQUESTS;
         private boolean strictLimits = true;
         private boolean keepProcessesRunning = true;
         private ResultCallback poolCallback;
         private ExceptionCallback poolExceptionCallback;
-        private Duration idleTimeout = Duration.ofSeconds(60);
-        private Duration workerStartTimeout = Duration.ofSeconds(30);
+        private Duration idleTimeout = Duration.ofSeconds(Tuning.DEFAULT_IDLE_TIMEOUT_SECONDS);
+        private Duration workerStartTimeout = Duration.ofSeconds(Tuning.DEFAULT_WORKER_START_TIMEOUT_SECONDS);
         private int maxTasksPerWorker = 0;
-        private Duration terminationGrace = Duration.ofSeconds(2);
-        private Path javaExecutable = Paths.get(System.getProperty("java.home"), "bin", "java");
-        private List<String> classPath = defaultClassPath();
+        private Duration terminationGrace = Duration.ofSeconds(Tuning.DEFAULT_TERMINATION_GRACE_SECONDS);
+        private Path javaExecutable;
+        private List<String> classPath;
         private List<String> jvmOptions = new ArrayList<>(DEFAULT_JVM_OPTIONS);
         private Map<String, String> environment = new LinkedHashMap<>();
-        private Path workingDirectory = Paths.get("").toAbsolutePath();
-        private int maxFrameBytes = 512 << 20;
+        private Path workingDirectory;
+        private int maxFrameBytes = Tuning.DEFAULT_MAX_FRAME_MIB << 20;
         private WorkerOutputListener outputListener;
-        private Duration heartbeatInterval = Duration.ofSeconds(1);
-        private Duration unresponsiveTimeout = Duration.ofSeconds(15);
+        private Duration heartbeatInterval = Duration.ofMillis(Tuning.DEFAULT_HEARTBEAT_MILLIS);
+        private Duration unresponsiveTimeout = Duration.ofSeconds(Tuning.DEFAULT_UNRESPONSIVE_TIMEOUT_SECONDS);
         private long workerMemoryLimit;
         private long workerMemoryHardLimit;
         private String deserializationFilter = "";
-        private String workerMainClass = "dev.processpool.worker.WorkerMain";
-        private int pipelineDepth = 8;
+        private String workerMainClass = Protocol.WORKER_MAIN_CLASS;
+        private int pipelineDepth = Tuning.DEFAULT_PIPELINE_DEPTH;
         private Path classDataCache;
         private long resultMemoryBudget;
-        private Duration resultDecodeTimeout = Duration.ofSeconds(2);
+        private Duration resultDecodeTimeout = Duration.ofSeconds(Tuning.DEFAULT_RESULT_DECODE_TIMEOUT_SECONDS);
 
+        /** The defaults, those of this JVM included. */
         private Builder() {
+            javaExecutable = Paths.get(System.getProperty("java.home"), "bin", "java");
+            classPath = defaultClassPath();
+            workingDirectory = Paths.get("").toAbsolutePath();
         }
 
+        /** A copy, with lists and maps of its own. */
+        private Builder(Builder from) {
+            name = from.name;
+            minSize = from.minSize;
+            maxSize = from.maxSize;
+            maxQueuedRequests = from.maxQueuedRequests;
+            strictLimits = from.strictLimits;
+            keepProcessesRunning = from.keepProcessesRunning;
+            poolCallback = from.poolCallback;
+            poolExceptionCallback = from.poolExceptionCallback;
+            idleTimeout = from.idleTimeout;
+            workerStartTimeout = from.workerStartTimeout;
+            maxTasksPerWorker = from.maxTasksPerWorker;
+            terminationGrace = from.terminationGrace;
+            javaExecutable = from.javaExecutable;
+            classPath = new ArrayList<>(from.classPath);
+            jvmOptions = new ArrayList<>(from.jvmOptions);
+            environment = new LinkedHashMap<>(from.environment);
+            workingDirectory = from.workingDirectory;
+            maxFrameBytes = from.maxFrameBytes;
+            outputListener = from.outputListener;
+            heartbeatInterval = from.heartbeatInterval;
+            unresponsiveTimeout = from.unresponsiveTimeout;
+            workerMemoryLimit = from.workerMemoryLimit;
+            workerMemoryHardLimit = from.workerMemoryHardLimit;
+            deserializationFilter = from.deserializationFilter;
+            workerMainClass = from.workerMainClass;
+            pipelineDepth = from.pipelineDepth;
+            classDataCache = from.classDataCache;
+            resultMemoryBudget = from.resultMemoryBudget;
+            resultDecodeTimeout = from.resultDecodeTimeout;
+        }
+
+        /**
+         * This JVM's class path, then its module path: the workers run on a plain class path, where a module's
+         * jar (or exploded directory) serves as it is, and a directory of modules stands for each jar in it.
+         */
         private static List<String> defaultClassPath() {
-            String cp = System.getProperty("java.class.path", "");
             List<String> entries = new ArrayList<>();
-            for (String e : cp.split(java.io.File.pathSeparator)) {
-                if (!e.isEmpty()) {
+            for (String e : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
+                if (!e.isEmpty() && !entries.contains(e)) {
+                    entries.add(e);
+                }
+            }
+            for (String e : System.getProperty("jdk.module.path", "").split(File.pathSeparator)) {
+                Path p = Paths.get(e);
+                if (e.isEmpty() || entries.contains(e)) {
+                    continue;
+                }
+                if (Files.isDirectory(p) && !Files.exists(p.resolve("module-info.class"))) {
+                    try (Stream<Path> jars = Files.list(p)) {
+                        jars.map(Path::toString).filter(j -> j.endsWith(".jar") && !entries.contains(j)).sorted()
+                                .forEach(entries::add);
+                    } catch (IOException | RuntimeException unreadable) {
+                        // nothing of it reaches the workers
+                    }
+                } else {
                     entries.add(e);
                 }
             }
@@ -390,7 +383,7 @@ public final class PoolConfig {
         /**
          * Sets the workers alive at all times: DIRAC's {@code minSize}.
          *
-         * @param minSize the number, {@code >= 0} (default 2)
+         * @param minSize the number, {@code >= 0} (default {@value Tuning#DEFAULT_MIN_SIZE})
          * @return this builder
          */
         public Builder minSize(int minSize) { this.minSize = minSize; return this; }
@@ -408,7 +401,7 @@ public final class PoolConfig {
          * wait (or are refused) at the bound; tasks given back by a worker that died before starting them
          * re-enter the queue even when it is full, so it may briefly hold a few more.
          *
-         * @param maxQueuedRequests the bound (default 10); {@code <= 0} for none
+         * @param maxQueuedRequests the bound (default {@value Tuning#DEFAULT_MAX_QUEUED_REQUESTS}); {@code <= 0} for none
          * @return this builder
          */
         public Builder maxQueuedRequests(int maxQueuedRequests) { this.maxQueuedRequests = maxQueuedRequests; return this; }
@@ -453,7 +446,7 @@ public final class PoolConfig {
         /**
          * Sets how long a worker above the minimum may stay idle before it stops.
          *
-         * @param idleTimeout the time, positive (default 60 s)
+         * @param idleTimeout the time, positive (default {@value Tuning#DEFAULT_IDLE_TIMEOUT_SECONDS} s)
          * @return this builder
          */
         public Builder idleTimeout(Duration idleTimeout) {
@@ -465,7 +458,7 @@ public final class PoolConfig {
          * Sets the longest a launch may take, from the process start to a completed handshake; a launch that
          * takes longer has failed.
          *
-         * @param timeout the time, positive (default 30 s)
+         * @param timeout the time, positive (default {@value Tuning#DEFAULT_WORKER_START_TIMEOUT_SECONDS} s)
          * @return this builder
          */
         public Builder workerStartTimeout(Duration timeout) {
@@ -484,7 +477,7 @@ public final class PoolConfig {
         /**
          * Sets the time between SIGTERM and SIGKILL when workers are stopped by force.
          *
-         * @param grace the time, not negative (default 2 s)
+         * @param grace the time, not negative (default {@value Tuning#DEFAULT_TERMINATION_GRACE_SECONDS} s)
          * @return this builder
          */
         public Builder terminationGrace(Duration grace) {
@@ -506,7 +499,8 @@ public final class PoolConfig {
         /**
          * Sets the workers' class path; it must include processpool-core and the task classes.
          *
-         * @param entries the entries (default: this JVM's {@code java.class.path})
+         * @param entries the entries (default: this JVM's {@code java.class.path}, then its
+         *                {@code jdk.module.path}, a directory of modules standing for each jar in it)
          * @return this builder
          */
         public Builder classPath(List<String> entries) {
@@ -569,7 +563,7 @@ public final class PoolConfig {
          * trusted to be where it says in its stream). What the parent can hold is
          * {@link #resultMemoryBudget(long)}'s business.
          *
-         * @param maxFrameBytes the size in bytes, at least 1024 (default 512 MiB)
+         * @param maxFrameBytes the size in bytes, at least 1024 (default {@value Tuning#DEFAULT_MAX_FRAME_MIB} MiB)
          * @return this builder
          */
         public Builder maxFrameBytes(int maxFrameBytes) { this.maxFrameBytes = maxFrameBytes; return this; }
@@ -600,16 +594,18 @@ public final class PoolConfig {
 
         /**
          * The CPU time the parent may spend rebuilding one Java-serialised answer (a result, or a task's
-         * exception), plus 1 s for each 16 MiB of it; default 2 s. Rebuilding runs the classes' own code
+         * exception), plus 1 s for each {@value Tuning#DECODE_MIB_PER_EXTRA_SECOND} MiB of it; default
+         * {@value Tuning#DEFAULT_RESULT_DECODE_TIMEOUT_SECONDS} s. Rebuilding runs the classes' own code
          * ({@code readObject}, {@code hashCode} of hash-based collections): a hostile or unlucky graph, such
          * as hash sets nested in one another that share their elements, would take forever. It runs on a
          * decoding thread, never on a worker's channel, and is stopped when over the bound: the task fails with
          * a {@link ResultTransferException} (an exception falls back to its text form). A graph whose costly
-         * part reads nothing more from the stream cannot be stopped inside a JVM: at twice the bound plus 10 s
-         * of wall time its task fails anyway and the decoding thread is abandoned (logged). Plain values
+         * part reads nothing more from the stream cannot be stopped inside a JVM: at twice the bound plus
+         * {@value Tuning#DECODE_WALL_EXTRA_SECONDS} s of wall time its task fails anyway and the decoding thread
+         * is abandoned (logged). Plain values
          * (numbers, strings, byte arrays, lists of them) are decoded in linear time and never bounded.
          *
-         * @param timeout the CPU-time bound for a small answer (default 2 s)
+         * @param timeout the CPU-time bound for a small answer (default {@value Tuning#DEFAULT_RESULT_DECODE_TIMEOUT_SECONDS} s)
          * @return this builder
          */
         public Builder resultDecodeTimeout(Duration timeout) {
@@ -628,7 +624,8 @@ public final class PoolConfig {
         /**
          * Sets how often workers send a heartbeat.
          *
-         * @param interval the interval (default 1 s); {@link Duration#ZERO} turns heartbeats off
+         * @param interval the interval (default {@value Tuning#DEFAULT_HEARTBEAT_MILLIS} ms); {@link Duration#ZERO} turns
+         *                 heartbeats off
          * @return this builder
          */
         public Builder heartbeatInterval(Duration interval) {
@@ -639,7 +636,8 @@ public final class PoolConfig {
         /**
          * Sets how long a worker may be silent before it is killed as unresponsive.
          *
-         * @param timeout the time (default 15 s), at least twice the heartbeat interval; {@link Duration#ZERO}
+         * @param timeout the time (default {@value Tuning#DEFAULT_UNRESPONSIVE_TIMEOUT_SECONDS} s), at least twice the
+         *                heartbeat interval; {@link Duration#ZERO}
          *                means forever
          * @return this builder
          */
@@ -679,9 +677,9 @@ public final class PoolConfig {
 
         /**
          * Most tasks a worker may hold at once (the running one included) when its recent tasks were short
-         * (under 5 ms on average) and tasks are waiting; 1 turns pipelining off.
+         * (under {@value Tuning#PIPELINE_TASK_MILLIS} ms on average) and tasks are waiting; 1 turns pipelining off.
          *
-         * @param depth the number of tasks, at least 1 (default 8)
+         * @param depth the number of tasks, at least 1 (default {@value Tuning#DEFAULT_PIPELINE_DEPTH})
          * @return this builder
          */
         public Builder pipelineDepth(int depth) { this.pipelineDepth = depth; return this; }
@@ -710,7 +708,7 @@ public final class PoolConfig {
         /**
          * Sets the worker JVMs' main class: only for custom workers that speak the protocol, and for tests.
          *
-         * @param className the binary name of the class (default {@code dev.processpool.worker.WorkerMain})
+         * @param className the binary name of the class (default {@value Protocol#WORKER_MAIN_CLASS})
          * @return this builder
          */
         public Builder workerMainClass(String className) {
@@ -773,7 +771,7 @@ public final class PoolConfig {
             }
             if (!deserializationFilter.isEmpty()) {
                 try {
-                    java.io.ObjectInputFilter.Config.createFilter(deserializationFilter);
+                    ObjectInputFilter.Config.createFilter(deserializationFilter);
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("deserializationFilter is not a valid filter pattern: "
                             + e.getMessage(), e);
@@ -783,8 +781,8 @@ public final class PoolConfig {
                 throw new IllegalArgumentException("pipelineDepth must be >= 1 (1 means no pipelining), was "
                         + pipelineDepth);
             }
-            if (classDataCache != null && java.nio.file.Files.exists(classDataCache)
-                    && !java.nio.file.Files.isDirectory(classDataCache)) {
+            if (classDataCache != null && Files.exists(classDataCache)
+                    && !Files.isDirectory(classDataCache)) {
                 throw new IllegalArgumentException("classDataCache must be a directory (or not exist yet), was "
                         + classDataCache);
             }

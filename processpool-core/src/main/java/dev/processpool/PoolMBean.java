@@ -1,5 +1,6 @@
 package dev.processpool;
 
+import dev.processpool.logging.Logs;
 import javax.management.InstanceAlreadyExistsException;
 import javax.management.InstanceNotFoundException;
 import javax.management.JMException;
@@ -154,7 +155,7 @@ final class PoolMBean implements ProcessPoolMXBean {
             try {
                 pool.close();
             } catch (Throwable e) {
-                dev.processpool.internal.Logs.logger(ProcessPool.class.getName(), org.slf4j.event.Level.WARN)
+                Logs.logger(ProcessPool.class.getName(), org.slf4j.event.Level.WARN)
                         .error("{}: the shutdown asked for over JMX failed", pool.getName(), e);
             }
         }, pool.getName() + "-jmx-shutdown");

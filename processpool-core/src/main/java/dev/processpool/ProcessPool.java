@@ -1,12 +1,13 @@
 package dev.processpool;
 
-import dev.processpool.internal.Logs;
+import dev.processpool.internal.EngineListener;
 import dev.processpool.internal.PoolEngine;
 import dev.processpool.internal.ResultDelivery;
 import dev.processpool.internal.Submission;
 import dev.processpool.internal.TaskCompletion;
-import dev.processpool.protocol.CompactLambda;
-import dev.processpool.protocol.JavaSerialization;
+import dev.processpool.internal.ThreadScheduler;
+import dev.processpool.internal.Tuning;
+import dev.processpool.logging.Logs;
 import dev.processpool.protocol.TaskPayload;
 import dev.processpool.transport.LocalJvmTransport;
 import dev.processpool.transport.WorkerTransport;
@@ -14,7 +15,6 @@ import org.slf4j.Logger;
 import org.slf4j.event.Level;
 
 import java.io.IOException;
-import java.io.NotSerializableException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -57,11 +57,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * the task is queued, so a task that cannot be serialised is refused there, with an
  * {@link IllegalArgumentException} naming the class.
  *
- * <p>Short tasks are <em>pipelined</em>: while tasks wait, a worker whose recent tasks took under 5 ms may
+ * <p>Short tasks are <em>pipelined</em>: while tasks wait, a worker whose recent tasks took under
+ * {@value Tuning#PIPELINE_TASK_MILLIS} ms may
  * be handed up to {@code pipelineDepth} of them at once (topped up when it is down to half), so it starts
  * the next as soon as it has sent a result instead of waiting a round trip for it. Such held tasks still count as waiting (for
  * {@code maxQueuedRequests} and the getters); a worker that dies or is killed before starting them, or
- * whose running task turns out long (25 ms), gives them back, and they run elsewhere, in order.
+ * whose running task turns out long ({@value Tuning#RECLAIM_AFTER_MILLIS} ms), gives them back, and they run
+ * elsewhere, in order.
  *
  * <h2>Timeouts</h2>
  * A task's timeout is measured from the moment its worker starts executing it, with the precision given.
@@ -97,7 +99,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *       ends the workers with SIGTERM, then SIGKILL after the termination grace.</li>
  *   <li><b>terminated</b>: when {@code shutdown} returns, no process of the pool is alive.</li>
  * </ul>
- * {@link #close()} is {@code shutdown(60 s)}, for try-with-resources. Workers also exit by themselves
+ * {@link #close()} is {@code shutdown({@value Tuning#CLOSE_TIMEOUT_SECONDS} s)}, for try-with-resources. Workers also exit by themselves
  * within moments when the parent JVM dies, even by SIGKILL: their channel reaches end-of-file, and they watch
  * their parent pid as well.
  *
@@ -123,11 +125,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>This class is thread-safe.
  */
-public class ProcessPool implements AutoCloseable {
+public class ProcessPool implements TaskPool {
 
     private static final Logger LOG = Logs.logger(ProcessPool.class.getName(), Level.WARN);
     private static final AtomicInteger POOL_NUMBERS = new AtomicInteger();
-    private static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(Tuning.CLOSE_TIMEOUT_SECONDS);
 
     private final PoolConfig config;
     private final String name;
@@ -147,7 +149,10 @@ public class ProcessPool implements AutoCloseable {
     private PoolMBean mbean;
     private final Object jmxLock = new Object();
 
-    /** A pool with every default of {@link PoolConfig} (2 workers, a queue of 10). */
+    /**
+     * A pool with every default of {@link PoolConfig} ({@value Tuning#DEFAULT_MIN_SIZE} workers, a queue of
+     * {@value Tuning#DEFAULT_MAX_QUEUED_REQUESTS}).
+     */
     public ProcessPool() {
         this(PoolConfig.builder().build());
     }
@@ -208,8 +213,8 @@ public class ProcessPool implements AutoCloseable {
             throw new UncheckedIOException("cannot create the pool's private channel directory", e);
         }
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
-        this.engine = new PoolEngine(name, config, transport, delivery,
-                loader != null ? loader : ProcessPool.class.getClassLoader());
+        this.engine = new PoolEngine(name, config, transport, new ThreadScheduler(name), delivery,
+                loader != null ? loader : ProcessPool.class.getClassLoader(), EngineListener.NONE);
         // If the JVM exits without shutdown(), the workers go too (they would notice anyway; this also takes
         // their children).
         this.shutdownHook = new Thread(engine::killAllNow, name + "-exit");
@@ -218,61 +223,6 @@ public class ProcessPool implements AutoCloseable {
     }
 
     // ========================================================================================== queueing
-
-    /**
-     * DIRAC's {@code createAndQueueTask}: creates a function task and queues it.
-     *
-     * @param function          what the worker calls
-     * @param args              the positional arguments, or {@code null} for none
-     * @param kwargs            the keyword arguments, or {@code null} for none
-     * @param taskId            the id, or {@code null} to have one assigned
-     * @param callback          the task's result callback, or {@code null}
-     * @param exceptionCallback the task's exception callback, or {@code null}
-     * @param blocking          whether to wait for a queue slot when the queue is full
-     * @param usePoolCallbacks  whether the pool's callbacks also run for this task
-     * @param timeOut           the timeout from the start of execution; zero or {@code null} for none
-     * @return the task, or empty if {@code blocking} is false and the queue was full
-     * @throws NullPointerException       if {@code function} is null
-     * @throws IllegalArgumentException   if the task cannot be serialised, its id is in use or the timeout
-     *                                    is negative
-     * @throws RejectedExecutionException if the pool is shutting down or shut down
-     */
-    public Optional<ProcessTask> createAndQueueTask(TaskFunction function, List<?> args, Map<String, ?> kwargs,
-                                                    String taskId, ResultCallback callback,
-                                                    ExceptionCallback exceptionCallback, boolean blocking,
-                                                    boolean usePoolCallbacks, Duration timeOut) {
-        ProcessTask task = new ProcessTask(function, args, kwargs, taskId, callback, exceptionCallback,
-                usePoolCallbacks, timeOut);
-        return queueTask(task, blocking, usePoolCallbacks) ? Optional.of(task) : Optional.empty();
-    }
-
-    /**
-     * Creates a function task with positional arguments and queues it, waiting for a slot if need be.
-     *
-     * @param function what the worker calls
-     * @param args     the positional arguments
-     * @return the task, queued
-     * @throws IllegalArgumentException   if the task cannot be serialised
-     * @throws RejectedExecutionException if the pool is shutting down or shut down
-     */
-    public ProcessTask createAndQueueTask(TaskFunction function, Object... args) {
-        ProcessTask task = ProcessTask.builder(function).args(args).build();
-        queueTask(task);
-        return task;
-    }
-
-    /**
-     * Queues a task, waiting for a queue slot if need be. Same as {@code queueTask(task, true, false)}.
-     *
-     * @param task the task, not queued before
-     * @return true: the task was queued
-     * @throws IllegalArgumentException   if the task cannot be serialised or its id is in use
-     * @throws IllegalStateException      if the task was queued before
-     * @throws RejectedExecutionException if the pool is shutting down or shut down
-     */
-    public boolean queueTask(ProcessTask task) {
-        return queueTask(task, true, false);
-    }
 
     /**
      * DIRAC's {@code queueTask(task, blocking, usePoolCallbacks)}.
@@ -316,18 +266,11 @@ public class ProcessPool implements AutoCloseable {
         if (!task.markQueued()) {
             throw new IllegalStateException(task + " has been queued already; create a new task");
         }
-        String id = givenId;
+        String id = null;
         boolean accepted = false;
         try {
-            if (id == null) {
-                do {
-                    id = "task-" + autoIds.incrementAndGet();
-                } while (idsInUse.putIfAbsent(id, task) != null);
-            } else if (idsInUse.putIfAbsent(id, task) != null) {
-                throw new IllegalArgumentException("task id '" + id + "' is in use by a task that has not finished");
-            }
-            task.assignId(id);
-            TaskPayload payload = serialize(task);
+            id = dev.processpool.internal.TaskAccess.get().reserveId(task, idsInUse, autoIds);
+            TaskPayload payload = TaskPayloads.of(task);
             if (usePoolCallbacks) {
                 task.enablePoolCallbacks();
             }
@@ -360,88 +303,6 @@ public class ProcessPool implements AutoCloseable {
         }
     }
 
-    private static TaskPayload serialize(ProcessTask task) {
-        try {
-            TaskFunction function = task.getFunction().orElse(null);
-            return new TaskPayload(function == null ? null : functionBytes(function),
-                    task.getCallableClassName().orElse(null),
-                    TaskPayload.encodeArguments(task.getArgs(), task.getKwargs()));
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("task " + task.getTaskID() + " cannot be serialised: "
-                    + culprit(task) + " (" + e + ")", e);
-        }
-    }
-
-    /** Serialised forms of stateless function classes (lambdas that capture nothing): they never change. */
-    private static final Map<Class<?>, byte[]> STATELESS_FUNCTIONS = new ConcurrentHashMap<>();
-
-    /** Whether a function class has no state (no instance fields), looked up once per class. */
-    private static final ClassValue<Boolean> STATELESS = new ClassValue<>() {
-        @Override
-        protected Boolean computeValue(Class<?> cls) {
-            return cls.getSuperclass() == Object.class && java.util.Arrays.stream(cls.getDeclaredFields())
-                    .allMatch(f -> java.lang.reflect.Modifier.isStatic(f.getModifiers()));
-        }
-    };
-
-    /**
-     * The function's serialised form. A function with no state (no instance fields) always serialises to
-     * the same bytes, so those are made once per class; a map's chunk function once per map call. Anything
-     * else is serialised per task, when it is queued, so that later changes to captured objects do not leak
-     * into tasks already queued.
-     */
-    private static byte[] functionBytes(TaskFunction function) throws IOException {
-        if (function instanceof MapRunner.ChunkFunction chunk) {
-            return chunk.serializedForm();
-        }
-        Class<?> cls = function.getClass();
-        byte[] cached = STATELESS_FUNCTIONS.get(cls);
-        if (cached != null) {
-            return cached;
-        }
-        boolean stateless = STATELESS.get(cls);
-        // A lambda that captures nothing travels in a compact form the worker rebuilds without Java
-        // deserialisation, whose first use is a large part of a fresh worker's first task.
-        byte[] bytes = stateless ? CompactLambda.encode(function) : null;
-        if (bytes == null) {
-            bytes = JavaSerialization.serialize(function);
-        }
-        if (stateless && STATELESS_FUNCTIONS.size() < 1024) {
-            STATELESS_FUNCTIONS.putIfAbsent(cls, bytes);
-        }
-        return bytes;
-    }
-
-    /** Names the part of a task that does not serialise. */
-    private static String culprit(ProcessTask task) {
-        if (task.getFunction().isPresent() && !serializes(task.getFunction().get())) {
-            return "its function (" + task.getFunction().get().getClass().getName()
-                    + ", or something it captures) is not serialisable";
-        }
-        for (int i = 0; i < task.getArgs().size(); i++) {
-            Object a = task.getArgs().get(i);
-            if (!serializes(a)) {
-                return "args[" + i + "] of class " + a.getClass().getName() + " is not serialisable";
-            }
-        }
-        for (Map.Entry<String, Object> e : task.getKwargs().entrySet()) {
-            if (!serializes(e.getValue())) {
-                return "kwargs['" + e.getKey() + "'] of class " + e.getValue().getClass().getName()
-                        + " is not serialisable";
-            }
-        }
-        return "a part of it is not serialisable";
-    }
-
-    private static boolean serializes(Object o) {
-        try {
-            JavaSerialization.serialize(o);
-            return true;
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
-    }
-
     /** Links a task's outcome to its fields, future and callbacks. */
     private final class Completion implements TaskCompletion {
         private final ProcessTask task;
@@ -454,48 +315,64 @@ public class ProcessPool implements AutoCloseable {
         public boolean complete(Object result, TaskException failure, long workerPid, long runNanos) {
             idsInUse.remove(task.getTaskID(), task);
             submissions.remove(task);
-            task.recordExecution(workerPid, runNanos);
-            boolean recorded = failure == null ? task.complete(result) : task.fail(failure);
-            if (!recorded) {
-                return false;
-            }
-            boolean own = failure == null ? task.getCallback() != null : task.getExceptionCallback() != null;
-            boolean pool = task.usePoolCallbacks()
-                    && (failure == null ? poolCallback != null : poolExceptionCallback != null);
-            return own || pool;
+            return record(task, result, failure, workerPid, runNanos, poolCallback, poolExceptionCallback);
         }
 
         @Override
         public void runCallbacks() {
-            TaskException failure = task.taskException();
-            if (failure == null) {
-                call(task.getCallback(), null);
-                if (task.usePoolCallbacks()) {
-                    call(poolCallback, null);
-                }
-            } else {
-                call(null, task.getExceptionCallback());
-                if (task.usePoolCallbacks()) {
-                    call(null, poolExceptionCallback);
-                }
+            ProcessPool.runCallbacks(task, poolCallback, poolExceptionCallback, name);
+        }
+    }
+
+    /**
+     * Records a task's outcome (exactly one of {@code result} and {@code failure} counts: a null failure
+     * means success); false if it had one already. Otherwise true if callbacks have to run for it.
+     */
+    static boolean record(ProcessTask task, Object result, TaskException failure, long workerPid, long runNanos,
+                          ResultCallback poolCallback, ExceptionCallback poolExceptionCallback) {
+        task.recordExecution(workerPid, runNanos);
+        boolean recorded = failure == null ? task.complete(result) : task.fail(failure);
+        if (!recorded) {
+            return false;
+        }
+        boolean own = failure == null ? task.getCallback() != null : task.getExceptionCallback() != null;
+        boolean pool = task.usePoolCallbacks()
+                && (failure == null ? poolCallback != null : poolExceptionCallback != null);
+        return own || pool;
+    }
+
+    /** Runs a finished task's own callback, then the pool's if the task uses them; logs what they throw. */
+    static void runCallbacks(ProcessTask task, ResultCallback poolCallback, ExceptionCallback poolExceptionCallback,
+                             String poolName) {
+        TaskException failure = task.taskException();
+        if (failure == null) {
+            call(task, task.getCallback(), null, poolName);
+            if (task.usePoolCallbacks()) {
+                call(task, poolCallback, null, poolName);
+            }
+        } else {
+            call(task, null, task.getExceptionCallback(), poolName);
+            if (task.usePoolCallbacks()) {
+                call(task, null, poolExceptionCallback, poolName);
             }
         }
+    }
 
-        private void call(ResultCallback onResult, ExceptionCallback onException) {
-            try {
-                if (onResult != null) {
-                    onResult.onResult(task, task.taskResults());
-                } else if (onException != null) {
-                    onException.onException(task, task.taskException());
-                }
-            } catch (Throwable e) {
-                // Anything: checked exceptions thrown undeclared (Kotlin, Groovy, @SneakyThrows) and Errors too.
-                // A VirtualMachineError here is the callback's own (its allocations are garbage once it has
-                // returned): the thread delivering results must go on; -XX:+ExitOnOutOfMemoryError is there for
-                // applications that would rather stop.
-                ResultDelivery.logQuietly(() -> LOG.error("{}: a callback of {} threw; result processing goes on",
-                        name, task, e));
+    private static void call(ProcessTask task, ResultCallback onResult, ExceptionCallback onException,
+                             String poolName) {
+        try {
+            if (onResult != null) {
+                onResult.onResult(task, task.taskResults());
+            } else if (onException != null) {
+                onException.onException(task, task.taskException());
             }
+        } catch (Throwable e) {
+            // Anything: checked exceptions thrown undeclared (Kotlin, Groovy, @SneakyThrows) and Errors too.
+            // A VirtualMachineError here is the callback's own (its allocations are garbage once it has
+            // returned): the thread delivering results must go on; -XX:+ExitOnOutOfMemoryError is there for
+            // applications that would rather stop.
+            Logs.quietly(() -> LOG.error("{}: a callback of {} threw; result processing goes on",
+                    poolName, task, e));
         }
     }
 
@@ -511,82 +388,6 @@ public class ProcessPool implements AutoCloseable {
         Objects.requireNonNull(task, "task");
         Submission s = submissions.get(task);
         return s != null && engine.cancel(s, "cancelled by the caller");
-    }
-
-    // ================================================================================ batched map
-
-    /**
-     * Applies {@code function} to every input in the workers and returns the results in input order, like
-     * Python's {@code Pool.map}. The inputs are sent in chunks of {@code chunkSize}, one task per chunk, which
-     * is much faster than one task per input for small inputs. Blocks until every chunk has finished.
-     *
-     * @param <T>       the type of the inputs
-     * @param <R>       the type of the results
-     * @param function  what each worker applies to each input
-     * @param inputs    the inputs, each serialisable
-     * @param chunkSize how many inputs travel in one task, at least 1
-     * @return the results, in input order
-     * @throws java.util.concurrent.CompletionException at the first chunk (in input order) that failed; its
-     *         cause is the chunk's {@link TaskException}. Chunks after it still run.
-     * @throws IllegalArgumentException if {@code chunkSize < 1}
-     */
-    public <T, R> List<R> map(MapFunction<? super T, ? extends R> function, java.util.Collection<? extends T> inputs,
-                              int chunkSize) {
-        List<R> results = new ArrayList<>(inputs.size());
-        imap(function, inputs, chunkSize).forEachRemaining(results::add);
-        return results;
-    }
-
-    /**
-     * Like {@link #map} but lazy, like Python's {@code Pool.imap}: returns at once and hands out results in
-     * input order as they become available; a background thread feeds the chunks, waiting for queue slots
-     * and never getting more than a few chunks per worker ahead of the consumer. A failed chunk makes
-     * {@code hasNext()}/{@code next()} throw a {@link java.util.concurrent.CompletionException} (cause: the
-     * chunk's {@link TaskException}) once, in its place; iteration may go on after it. The iterator is for
-     * one thread.
-     *
-     * @param <T>       the type of the inputs
-     * @param <R>       the type of the results
-     * @param function  what each worker applies to each input
-     * @param inputs    the inputs, each serialisable; read lazily, so they may be endless
-     * @param chunkSize how many inputs travel in one task, at least 1
-     * @return the results, in input order
-     * @throws IllegalArgumentException   if {@code chunkSize < 1}
-     * @throws RejectedExecutionException if the pool is shut down
-     */
-    public <T, R> java.util.Iterator<R> imap(MapFunction<? super T, ? extends R> function,
-                                             Iterable<? extends T> inputs, int chunkSize) {
-        return startMap(function, inputs, chunkSize, true);
-    }
-
-    /**
-     * Like {@link #imap}, but hands out each chunk's results as soon as that chunk finishes.
-     *
-     * @param <T>       the type of the inputs
-     * @param <R>       the type of the results
-     * @param function  what each worker applies to each input
-     * @param inputs    the inputs, each serialisable; read lazily, so they may be endless
-     * @param chunkSize how many inputs travel in one task, at least 1
-     * @return the results, chunk by chunk as chunks finish, in input order within a chunk
-     * @throws IllegalArgumentException   if {@code chunkSize < 1}
-     * @throws RejectedExecutionException if the pool is shut down
-     */
-    public <T, R> java.util.Iterator<R> imapUnordered(MapFunction<? super T, ? extends R> function,
-                                                      Iterable<? extends T> inputs, int chunkSize) {
-        return startMap(function, inputs, chunkSize, false);
-    }
-
-    private <T, R> java.util.Iterator<R> startMap(MapFunction<? super T, ? extends R> function,
-                                                  Iterable<? extends T> inputs, int chunkSize, boolean ordered) {
-        Objects.requireNonNull(function, "map function must not be null");
-        Objects.requireNonNull(inputs, "inputs must not be null");
-        if (chunkSize < 1) {
-            throw new IllegalArgumentException("chunkSize must be >= 1, was " + chunkSize);
-        }
-        if (isShutdown()) {
-            throw new RejectedExecutionException("pool " + name + " is shut down: map not started");
-        }
-        return new MapRunner<T, R>(this, function, inputs, chunkSize, ordered);
     }
 
     // ================================================================================ result processing
@@ -758,12 +559,6 @@ public class ProcessPool implements AutoCloseable {
             }
             return clean;
         }
-    }
-
-    /** {@code shutdown(Duration.ofSeconds(60))}. */
-    @Override
-    public void close() {
-        shutdown(DEFAULT_SHUTDOWN_TIMEOUT);
     }
 
     /** {@return whether {@link #shutdown} has been called (the pool accepts no more tasks)} */

@@ -1,5 +1,6 @@
 package dev.processpool;
 
+import dev.processpool.logging.Logs;
 import org.slf4j.Logger;
 
 import java.io.NotSerializableException;
@@ -9,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
@@ -17,7 +17,6 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -161,7 +160,7 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
         }
     }
 
-    private static final Logger LOG = dev.processpool.internal.Logs.logger(ProcessPoolExecutor.class.getName(), org.slf4j.event.Level.WARN);
+    private static final Logger LOG = Logs.logger(ProcessPoolExecutor.class.getName(), org.slf4j.event.Level.WARN);
     /** An orderly shutdown of an owned pool waits for the tasks however long they take. */
     private static final Duration UNBOUNDED = Duration.ofDays(36_500);
     /** A waiter re-checks this often for a pool shut down behind the executor's back. */
@@ -302,7 +301,7 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
      * Accepts a task: checks it, records it as unfinished, queues it in the pool (waiting for a queue slot
      * if need be) and ties its future to the pool's outcome.
      */
-    private <T> ExecutorFuture<T> start(Object task, boolean callable, T runnableResult, boolean fromExecute,
+    <T> ExecutorFuture<T> start(Object task, boolean callable, T runnableResult, boolean fromExecute,
                                         Consumer<ExecutorFuture<?>> onDone) {
         Objects.requireNonNull(task, "task");
         requireSerializable(task);
@@ -394,7 +393,7 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
 
     @Override
     public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks) throws InterruptedException {
-        return invokeAll(tasks, false, 0);
+        return ExecutorBatches.invokeAll(this, tasks, false, 0);
     }
 
     /**
@@ -405,37 +404,13 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
     @Override
     public <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
             throws InterruptedException {
-        return invokeAll(tasks, true, unit.toNanos(timeout));
-    }
-
-    private <T> List<Future<T>> invokeAll(Collection<? extends Callable<T>> tasks, boolean timed, long nanos)
-            throws InterruptedException {
-        List<Callable<T>> batch = checkedBatch(tasks);
-        long deadline = System.nanoTime() + nanos;
-        List<Future<T>> futures = new ArrayList<>(batch.size());
-        try {
-            for (Callable<T> task : batch) {
-                futures.add(!timed || deadline - System.nanoTime() > 0 ? startInBatch(task, null) : notSubmitted(task));
-            }
-            for (Future<T> f : futures) {
-                ExecutorFuture<T> tf = (ExecutorFuture<T>) f;
-                if (!timed) {
-                    tf.awaitDone();
-                } else if (!tf.awaitDone(deadline - System.nanoTime())) {
-                    break;
-                }
-            }
-            return futures;
-        } finally {
-            // after a timeout, an interrupt or a rejection: the unfinished are cancelled; done ones stay as they are
-            cancelAll(futures);
-        }
+        return ExecutorBatches.invokeAll(this, tasks, true, unit.toNanos(timeout));
     }
 
     @Override
     public <T> T invokeAny(Collection<? extends Callable<T>> tasks) throws InterruptedException, ExecutionException {
         try {
-            return invokeAny(tasks, false, 0);
+            return ExecutorBatches.invokeAny(this, tasks, false, 0);
         } catch (TimeoutException cannotHappen) {
             throw new AssertionError(cannotHappen);
         }
@@ -448,100 +423,7 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
     @Override
     public <T> T invokeAny(Collection<? extends Callable<T>> tasks, long timeout, TimeUnit unit)
             throws InterruptedException, ExecutionException, TimeoutException {
-        return invokeAny(tasks, true, unit.toNanos(timeout));
-    }
-
-    private <T> T invokeAny(Collection<? extends Callable<T>> tasks, boolean timed, long nanos)
-            throws InterruptedException, ExecutionException, TimeoutException {
-        List<Callable<T>> batch = checkedBatch(tasks);
-        if (batch.isEmpty()) {
-            throw new IllegalArgumentException("invokeAny needs at least one task");
-        }
-        long deadline = System.nanoTime() + nanos;
-        BlockingQueue<ExecutorFuture<?>> completed = new LinkedBlockingQueue<>();
-        List<Future<T>> futures = new ArrayList<>(batch.size());
-        ExecutionException last = null;
-        int ended = 0;
-        try {
-            for (Callable<T> task : batch) {
-                futures.add(startInBatch(task, completed::add));
-                // a task may have succeeded already: then the rest need not be submitted
-                for (ExecutorFuture<?> f; (f = completed.poll()) != null; ended++) {
-                    try {
-                        return outcome(f);
-                    } catch (ExecutionException e) {
-                        last = e;
-                    }
-                }
-                if (timed && deadline - System.nanoTime() <= 0) {
-                    throw new TimeoutException("invokeAny: no task succeeded within the timeout");
-                }
-            }
-            while (ended < futures.size()) {
-                ExecutorFuture<?> f = timed ? completed.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)
-                        : completed.take();
-                if (f == null) {
-                    throw new TimeoutException("invokeAny: no task succeeded within the timeout");
-                }
-                ended++;
-                try {
-                    return outcome(f);
-                } catch (ExecutionException e) {
-                    last = e;
-                }
-            }
-            throw last;
-        } finally {
-            cancelAll(futures);
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <T> T outcome(ExecutorFuture<?> f) throws ExecutionException {
-        try {
-            return (T) f.report();
-        } catch (CancellationException e) {
-            throw new ExecutionException(e.getMessage(), e);
-        }
-    }
-
-    /** The tasks of a batch, every one checked before any is submitted. */
-    private static <T> List<Callable<T>> checkedBatch(Collection<? extends Callable<T>> tasks) {
-        Objects.requireNonNull(tasks, "tasks");
-        List<Callable<T>> batch = new ArrayList<>(tasks);
-        for (int i = 0; i < batch.size(); i++) {
-            Objects.requireNonNull(batch.get(i), "tasks[" + i + "]");
-            requireSerializable(batch.get(i));
-        }
-        return batch;
-    }
-
-    /** Submits one task of a batch; an interrupt while waiting for a queue slot becomes an InterruptedException. */
-    private <T> ExecutorFuture<T> startInBatch(Callable<T> task, Consumer<ExecutorFuture<?>> onDone)
-            throws InterruptedException {
-        try {
-            return start(task, true, null, false, onDone);
-        } catch (RejectedExecutionException e) {
-            if (Thread.interrupted()) {
-                InterruptedException ie = new InterruptedException("interrupted while waiting for a queue slot");
-                ie.initCause(e);
-                throw ie;
-            }
-            throw e;
-        }
-    }
-
-    /** The future of a batch task that was never submitted (its batch ran out of time): cancelled. */
-    private <T> ExecutorFuture<T> notSubmitted(Callable<T> task) {
-        ExecutorFuture<T> f = new ExecutorFuture<>(this, -1, task, true, null, false, null);
-        f.cancel(false);
-        return f;
-    }
-
-    private static void cancelAll(List<? extends Future<?>> futures) {
-        for (Future<?> f : futures) {
-            f.cancel(true);
-        }
+        return ExecutorBatches.invokeAny(this, tasks, true, unit.toNanos(timeout));
     }
 
     // ========================================================================================= life cycle
@@ -723,7 +605,7 @@ public final class ProcessPoolExecutor implements ExecutorService, AutoCloseable
 
     // ============================================================================================ checks
 
-    private static void requireSerializable(Object task) {
+    static void requireSerializable(Object task) {
         if (!(task instanceof Serializable)) {
             throw new RejectedExecutionException(describe(task) + " is not Serializable, and a "
                     + "ProcessPoolExecutor runs its tasks in other JVMs. Write a lambda as "

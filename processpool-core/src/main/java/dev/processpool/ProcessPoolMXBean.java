@@ -67,7 +67,8 @@ public interface ProcessPoolMXBean {
 
     /**
      * Begins an orderly shutdown and returns at once: as {@link ProcessPool#close()} (queued and running
-     * tasks get up to 60 s, then are cancelled and the workers killed), run by a thread of its own so that
+     * tasks get up to {@value dev.processpool.internal.Tuning#CLOSE_TIMEOUT_SECONDS} s, then are cancelled and the
+     * workers killed), run by a thread of its own so that
      * the JMX client does not wait for it. Does nothing if the pool is shutting down already. The MBean is
      * unregistered when the shutdown completes.
      */

@@ -1,5 +1,7 @@
 package dev.processpool;
 
+import dev.processpool.internal.TaskAccess;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -36,6 +38,45 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * and {@link #taskException()} tell its outcome, and {@link #future()} is complete.
  */
 public final class ProcessTask {
+
+    static {
+        new Access();
+    }
+
+    /** Lets pools outside this package do with a task what {@link ProcessPool} does (see {@link TaskAccess}). */
+    private static final class Access extends TaskAccess {
+        @Override
+        public boolean markQueued(ProcessTask task) {
+            return task.markQueued();
+        }
+
+        @Override
+        public void unmarkQueued(ProcessTask task, String previousId) {
+            task.unmarkQueued(previousId);
+        }
+
+        @Override
+        public void assignId(ProcessTask task, String id) {
+            task.assignId(id);
+        }
+
+        @Override
+        public dev.processpool.protocol.TaskPayload payload(ProcessTask task) {
+            return TaskPayloads.of(task);
+        }
+
+        @Override
+        public boolean record(ProcessTask task, Object result, TaskException failure, long workerPid, long runNanos,
+                              ResultCallback poolCallback, ExceptionCallback poolExceptionCallback) {
+            return ProcessPool.record(task, result, failure, workerPid, runNanos, poolCallback, poolExceptionCallback);
+        }
+
+        @Override
+        public void runCallbacks(ProcessTask task, ResultCallback poolCallback, ExceptionCallback poolExceptionCallback,
+                                 String poolName) {
+            ProcessPool.runCallbacks(task, poolCallback, poolExceptionCallback, poolName);
+        }
+    }
 
     private final TaskFunction function;
     private final String callableClassName;

@@ -1,12 +1,16 @@
 package dev.processpool;
 
+import dev.processpool.protocol.Protocol;
+import dev.processpool.protocol.TaskProgress;
+
 /**
  * What task code can tell the pool while it runs in a worker.
  *
  * <p>{@link #reportProgress()} resets the task's progress timeout (see
  * {@link ProcessTask.Builder#progressTimeout}): a long task that reports progress regularly may run up to its
  * total timeout, while one that stops reporting for longer than its progress timeout is killed as stuck.
- * Calls are cheap (at most one message per 20 ms reaches the parent) and do nothing outside a worker.
+ * Calls are cheap (at most one message per {@value Protocol#PROGRESS_INTERVAL_MILLIS} ms reaches the
+ * parent) and do nothing outside a worker.
  */
 public final class TaskContext {
 
@@ -15,7 +19,7 @@ public final class TaskContext {
 
     /** Tells the pool that the running task is making progress. */
     public static void reportProgress() {
-        Runnable reporter = dev.processpool.worker.WorkerMain.progressReporter();
+        Runnable reporter = TaskProgress.reporter();
         if (reporter != null) {
             reporter.run();
         }
@@ -23,6 +27,6 @@ public final class TaskContext {
 
     /** {@return whether this code runs inside a processpool worker JVM} */
     public static boolean isInWorker() {
-        return dev.processpool.worker.WorkerMain.progressReporter() != null;
+        return TaskProgress.reporter() != null;
     }
 }

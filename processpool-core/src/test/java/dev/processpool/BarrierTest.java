@@ -27,8 +27,8 @@ class BarrierTest {
         for (int i = 0; i < 50; i++) {
             long sleep = ThreadLocalRandom.current().nextLong(0, 40);
             ProcessTask.Builder b = i % 10 == 7
-                    ? ProcessTask.builder(TestTasksB.thrower()).args("fail-" + i)
-                    : ProcessTask.builder(TestTasksB.sleepThenReturn()).args(sleep, i);
+                    ? ProcessTask.builder(TestTasks.thrower()).args("fail-" + i)
+                    : ProcessTask.builder(TestTasks.sleepThenReturn()).args(sleep, i);
             b.callback((t, r) -> {
                 if (slowCallbacks) {
                     LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(3));
@@ -47,7 +47,7 @@ class BarrierTest {
             tasks.add(t);
         }
         // A task without callbacks must be covered by the barrier too.
-        ProcessTask silent = ProcessTask.builder(TestTasksB.sleepThenReturn()).args(30L, "silent").build();
+        ProcessTask silent = ProcessTask.builder(TestTasks.sleepThenReturn()).args(30L, "silent").build();
         pool.queueTask(silent);
         tasks.add(silent);
         return tasks;
@@ -94,7 +94,7 @@ class BarrierTest {
         AtomicReference<String> state = new AtomicReference<>("not run");
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1).build())) {
             pool.daemonize();
-            pool.queueTask(ProcessTask.builder(TestTasksB.echo()).args("x").callback((t, r) -> {
+            pool.queueTask(ProcessTask.builder(TestTasks.echo()).args("x").callback((t, r) -> {
                 state.set("running");
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(500));
                 state.set("finished");
@@ -107,7 +107,7 @@ class BarrierTest {
     @Test
     void returnsFalseWhenTheTimeoutPassesFirst() {
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1).build())) {
-            ProcessTask slow = ProcessTask.builder(TestTasksB.sleepThenReturn()).args(10_000L).build();
+            ProcessTask slow = ProcessTask.builder(TestTasks.sleepThenReturn()).args(10_000L).build();
             pool.queueTask(slow);
             long t0 = System.nanoTime();
             boolean settled = pool.processAllResults(Duration.ofMillis(300));
@@ -133,9 +133,9 @@ class BarrierTest {
     void coversOnlyTasksQueuedBeforeTheCall() {
         AtomicReference<ProcessTask> late = new AtomicReference<>();
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(2).maxSize(2).build())) {
-            ProcessTask first = ProcessTask.builder(TestTasksB.echo()).args("first").callback((t, r) -> {
+            ProcessTask first = ProcessTask.builder(TestTasks.echo()).args("first").callback((t, r) -> {
                 // Queued while the barrier waits: it must not hold the barrier up.
-                ProcessTask l = ProcessTask.builder(TestTasksB.sleepThenReturn()).args(20_000L).build();
+                ProcessTask l = ProcessTask.builder(TestTasks.sleepThenReturn()).args(20_000L).build();
                 pool.queueTask(l);
                 late.set(l);
             }).build();

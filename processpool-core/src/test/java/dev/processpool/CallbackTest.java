@@ -40,7 +40,7 @@ class CallbackTest {
                 .build();
         try (ProcessPool pool = new ProcessPool(config)) {
             for (String id : List.of("a", "b")) {
-                pool.queueTask(ProcessTask.builder(TestTasksB.echo()).args(id + "-result").taskId(id)
+                pool.queueTask(ProcessTask.builder(TestTasks.echo()).args(id + "-result").taskId(id)
                         .callback((t, r) -> {
                             events.add("own:" + t.getTaskID() + "=" + r);
                             threads.add(Thread.currentThread());
@@ -49,7 +49,7 @@ class CallbackTest {
                         .build(), true, true);
             }
             // Not queued with usePoolCallbacks: only its own callback runs.
-            pool.queueTask(ProcessTask.builder(TestTasksB.echo()).args("c-result").taskId("c")
+            pool.queueTask(ProcessTask.builder(TestTasks.echo()).args("c-result").taskId("c")
                     .callback((t, r) -> events.add("own:" + t.getTaskID() + "=" + r)).build());
 
             assertThat(pool.processAllResults(LONG)).isTrue();
@@ -73,13 +73,13 @@ class CallbackTest {
                 events.add("poolExc:" + t.getTaskID());
                 seenByPool.set(e);
             });
-            ProcessTask failing = ProcessTask.builder(TestTasksB.thrower()).args("kaboom").taskId("f")
+            ProcessTask failing = ProcessTask.builder(TestTasks.thrower()).args("kaboom").taskId("f")
                     .callback((t, r) -> events.add("own:" + t.getTaskID()))
                     .exceptionCallback((t, e) -> events.add("ownExc:" + t.getTaskID()))
                     .usePoolCallbacks(true)
                     .build();
             pool.queueTask(failing);
-            ProcessTask ok = ProcessTask.builder(TestTasksB.echo()).args(1).taskId("ok")
+            ProcessTask ok = ProcessTask.builder(TestTasks.echo()).args(1).taskId("ok")
                     .callback((t, r) -> events.add("own:" + t.getTaskID()))
                     .usePoolCallbacks(true)
                     .build();
@@ -101,7 +101,7 @@ class CallbackTest {
         AtomicInteger calls = new AtomicInteger();
         AtomicReference<Thread> ranIn = new AtomicReference<>();
         try (ProcessPool pool = new ProcessPool(small(1).build())) {
-            ProcessTask task = ProcessTask.builder(TestTasksB.echo()).args("x")
+            ProcessTask task = ProcessTask.builder(TestTasks.echo()).args("x")
                     .callback((t, r) -> {
                         calls.incrementAndGet();
                         ranIn.set(Thread.currentThread());
@@ -138,7 +138,7 @@ class CallbackTest {
             pool.daemonize();
             assertThat(pool.isDaemonized()).isTrue();
             for (int i = 0; i < n; i++) {
-                pool.queueTask(ProcessTask.builder(TestTasksB.echo()).args(i).callback((t, r) -> {
+                pool.queueTask(ProcessTask.builder(TestTasks.echo()).args(i).callback((t, r) -> {
                     threads.add(Thread.currentThread());
                     calls.incrementAndGet();
                 }).build());
@@ -187,7 +187,7 @@ class CallbackTest {
                 while (queued < 40 || (threadsUsed.size() < 3 && System.nanoTime() < deadline)) {
                     for (int i = 0; i < 20; i++, queued++) {
                         // own callback and pool callback: two callbacks per task, under the same exclusion
-                        pool.queueTask(ProcessTask.builder(TestTasksB.sleepThenReturn()).args(queued % 7, queued)
+                        pool.queueTask(ProcessTask.builder(TestTasks.sleepThenReturn()).args(queued % 7, queued)
                                 .callback(cb).build(), true, true);
                     }
                     assertThat(pool.processAllResults(LONG)).isTrue();
@@ -218,7 +218,7 @@ class CallbackTest {
         try (ProcessPool pool = new ProcessPool(small(1).poolCallback(poolCb).build())) {
             for (int i = 0; i < 5; i++) {
                 String id = "t" + i;
-                pool.queueTask(ProcessTask.builder(TestTasksB.echo()).args(i).taskId(id).callback((t, r) -> {
+                pool.queueTask(ProcessTask.builder(TestTasks.echo()).args(i).taskId(id).callback((t, r) -> {
                     events.add("own:" + t.getTaskID());
                     if (t.getTaskID().equals("t1") || t.getTaskID().equals("t3")) {
                         throw new RuntimeException("own callback fails on purpose");
@@ -228,13 +228,13 @@ class CallbackTest {
                     }
                 }).build(), true, true);
             }
-            ProcessTask failing = ProcessTask.builder(TestTasksB.thrower()).args("x").taskId("bad")
+            ProcessTask failing = ProcessTask.builder(TestTasks.thrower()).args("x").taskId("bad")
                     .exceptionCallback((t, e) -> {
                         events.add("ownExc:" + t.getTaskID());
                         throw new IllegalArgumentException("exception callback fails on purpose");
                     }).build();
             pool.queueTask(failing);
-            ProcessTask last = ProcessTask.builder(TestTasksB.echo()).args("last").taskId("last")
+            ProcessTask last = ProcessTask.builder(TestTasks.echo()).args("last").taskId("last")
                     .callback((t, r) -> events.add("own:last")).build();
             pool.queueTask(last);
 
@@ -249,7 +249,7 @@ class CallbackTest {
             expected.add("own:last");
             assertThat(events).containsExactlyInAnyOrderElementsOf(expected);
             // The pool still works after all that.
-            ProcessTask after = pool.createAndQueueTask(TestTasksB.echo(), "after");
+            ProcessTask after = pool.createAndQueueTask(TestTasks.echo(), "after");
             assertThat(pool.processAllResults(LONG)).isTrue();
             assertThat(after.taskResults()).isEqualTo("after");
         }
@@ -262,12 +262,12 @@ class CallbackTest {
         // Bounded queue of 1 with 1 worker: queueing from a callback must not need the callback lock.
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1)
                 .maxQueuedRequests(1).build())) {
-            ProcessTask parent = ProcessTask.builder(TestTasksB.echo()).args("parent").callback((t, r) -> {
+            ProcessTask parent = ProcessTask.builder(TestTasks.echo()).args("parent").callback((t, r) -> {
                 events.add("getters:" + pool.getNumWorkingProcesses() + "," + pool.getNumIdleProcesses() + ","
                         + pool.getFreeSlots() + "," + pool.isFull() + "," + pool.hasPendingTasks() + ","
                         + pool.isWorking() + "," + pool.getWorkers().size());
                 assertThat(pool.processResults()).isZero(); // re-entrant processing is harmless
-                ProcessTask c = ProcessTask.builder(TestTasksB.echo()).args("child")
+                ProcessTask c = ProcessTask.builder(TestTasks.echo()).args("child")
                         .callback((t2, r2) -> events.add("child:" + r2)).build();
                 child.set(c);
                 pool.queueTask(c);
@@ -292,10 +292,10 @@ class CallbackTest {
             ResultCallback[] chain = new ResultCallback[1];
             chain[0] = (t, r) -> {
                 if (generation.incrementAndGet() < 5) {
-                    pool.queueTask(ProcessTask.builder(TestTasksB.echo()).args(r).callback(chain[0]).build());
+                    pool.queueTask(ProcessTask.builder(TestTasks.echo()).args(r).callback(chain[0]).build());
                 }
             };
-            pool.queueTask(ProcessTask.builder(TestTasksB.echo()).args("gen").callback(chain[0]).build());
+            pool.queueTask(ProcessTask.builder(TestTasks.echo()).args("gen").callback(chain[0]).build());
             await().atMost(LONG).until(() -> generation.get() == 5);
             assertThat(pool.processAllResults(LONG)).isTrue();
         }

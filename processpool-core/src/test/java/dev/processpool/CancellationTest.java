@@ -6,15 +6,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -36,47 +31,6 @@ class CancellationTest {
     @TempDir
     Path tmp;
 
-    // ============================================================================================ tasks
-
-    /** Waits (in the worker) until the file args[0] exists, at most 60 s; returns "opened". */
-    static TaskFunction waitForGate() {
-        return (args, kwargs) -> {
-            Path gate = Paths.get((String) args.get(0));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!Files.exists(gate)) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("gate never opened");
-                }
-                Thread.sleep(20);
-            }
-            return "opened";
-        };
-    }
-
-    /** Creates the marker file args[0] and returns "ran". */
-    static TaskFunction writeMarker() {
-        return (args, kwargs) -> {
-            Files.writeString(Paths.get((String) args.get(0)), "ran", StandardCharsets.US_ASCII);
-            return "ran";
-        };
-    }
-
-    /** Writes the worker's pid to the file args[0] (atomically), then sleeps forever. */
-    static TaskFunction announcePidThenSleepForever() {
-        return (args, kwargs) -> {
-            Path target = Paths.get((String) args.get(0));
-            Path part = target.resolveSibling(target.getFileName() + ".part");
-            Files.writeString(part, Long.toString(ProcessHandle.current().pid()), StandardCharsets.US_ASCII);
-            Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
-            Thread.sleep(Long.MAX_VALUE);
-            return "not reached";
-        };
-    }
-
-    static TaskFunction echo() {
-        return (args, kwargs) -> args.get(0);
-    }
-
     // ========================================================================================== helpers
 
     /** Counts callbacks. */
@@ -88,8 +42,6 @@ class CancellationTest {
             return b.callback((t, r) -> results.incrementAndGet()).exceptionCallback((t, e) -> failures.add(e));
         }
     }
-
-
 
     private static boolean cancel(ProcessPool pool, ProcessTask task, String how) {
         return how.equals("pool") ? pool.cancel(task) : task.future().cancel(true);
@@ -127,8 +79,8 @@ class CancellationTest {
         Path gate = tmp.resolve("gate");
         Path marker = tmp.resolve("cancelled-task-ran");
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1).build())) {
-            ProcessTask blocker = pool.createAndQueueTask(waitForGate(), gate.toString());
-            ProcessTask queued = outcomes.watch(ProcessTask.builder(writeMarker()).args(marker.toString())).build();
+            ProcessTask blocker = pool.createAndQueueTask(TestTasks.waitForGate(), gate.toString(), 60_000, "opened");
+            ProcessTask queued = outcomes.watch(ProcessTask.builder(TestTasks.writeMarker()).args(marker.toString())).build();
             pool.queueTask(queued);
             await().atMost(AWAIT).until(() -> pool.getNumWorkingProcesses() == 1);
             assertThat(pool.getNumPendingTasks()).isEqualTo(1);
@@ -144,7 +96,7 @@ class CancellationTest {
             // the running task is untouched, and what comes next runs; the cancelled one never does
             Files.writeString(gate, "open");
             assertThat(blocker.future()).succeedsWithin(AWAIT).isEqualTo("opened");
-            ProcessTask next = pool.createAndQueueTask(echo(), "next");
+            ProcessTask next = pool.createAndQueueTask(TestTasks.echo(), "next");
             assertThat(next.future()).succeedsWithin(AWAIT).isEqualTo("next");
             assertThat(next.getWorkerPid()).isEqualTo(blocker.getWorkerPid());
             assertThat(pool.processAllResults(AWAIT)).isTrue();
@@ -159,7 +111,7 @@ class CancellationTest {
         Outcomes outcomes = new Outcomes();
         Path pidFile = tmp.resolve("running.pid");
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1).build())) {
-            ProcessTask running = outcomes.watch(ProcessTask.builder(announcePidThenSleepForever())
+            ProcessTask running = outcomes.watch(ProcessTask.builder(TestTasks.touchThenSleepForever())
                     .args(pidFile.toString())).build();
             pool.queueTask(running);
             await().atMost(AWAIT).until(() -> Files.exists(pidFile));
@@ -172,7 +124,7 @@ class CancellationTest {
             await().atMost(AWAIT).until(() -> !isRunning(pid));
 
             // the worker is replaced
-            ProcessTask next = pool.createAndQueueTask(echo(), "next");
+            ProcessTask next = pool.createAndQueueTask(TestTasks.echo(), "next");
             assertThat(next.future()).succeedsWithin(AWAIT).isEqualTo("next");
             assertThat(next.getWorkerPid()).isNotEqualTo(pid);
             assertThat(pool.processAllResults(AWAIT)).isTrue();
@@ -184,7 +136,7 @@ class CancellationTest {
     void aFinishedTaskCannotBeCancelled() throws Exception {
         Outcomes outcomes = new Outcomes();
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1).build())) {
-            ProcessTask done = outcomes.watch(ProcessTask.builder(echo()).args("done")).build();
+            ProcessTask done = outcomes.watch(ProcessTask.builder(TestTasks.echo()).args("done")).build();
             pool.queueTask(done);
             assertThat(done.future()).succeedsWithin(AWAIT).isEqualTo("done");
             long pid = done.getWorkerPid();
@@ -198,12 +150,12 @@ class CancellationTest {
             assertThat(outcomes.results.get()).isEqualTo(1);
             assertThat(outcomes.failures).isEmpty();
             // its worker was not touched
-            ProcessTask next = pool.createAndQueueTask(echo(), "next");
+            ProcessTask next = pool.createAndQueueTask(TestTasks.echo(), "next");
             assertThat(next.future()).succeedsWithin(AWAIT).isEqualTo("next");
             assertThat(next.getWorkerPid()).isEqualTo(pid);
 
             // a task never queued here cannot be cancelled either
-            assertThat(pool.cancel(ProcessTask.builder(echo()).build())).isFalse();
+            assertThat(pool.cancel(ProcessTask.builder(TestTasks.echo()).build())).isFalse();
         }
     }
 }

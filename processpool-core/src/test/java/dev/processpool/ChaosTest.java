@@ -1,5 +1,6 @@
 package dev.processpool;
 
+import dev.processpool.testing.Workers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -101,8 +102,8 @@ class ChaosTest {
         double faultRate = Double.parseDouble(System.getProperty("processpool.chaos.faultRate", "0.10"));
         System.out.printf("ChaosTest: %d tasks, fault rate %.2f, seed %d (-Dprocesspool.chaos.seed=%d)%n",
                 tasks, faultRate, seed, seed);
-        Path workerOnly = FaultTasks.compileWorkerOnlyClasses(tmp.resolve("wonly"));
-        List<String> cp = new ArrayList<>(TestTasksA.thisClassPath());
+        Path workerOnly = Workers.compileWorkerOnlyClasses(tmp.resolve("wonly"));
+        List<String> cp = new ArrayList<>(Workers.thisClassPath());
         cp.add(workerOnly.toString());
 
         warmUp(cp);
@@ -117,7 +118,7 @@ class ChaosTest {
                 .heartbeatInterval(Duration.ofMillis(250)).unresponsiveTimeout(Duration.ofSeconds(3))
                 .classPath(cp)
                 .addJvmOptions("-Xmx64m", "-XX:TieredStopAtLevel=1")
-                .addJvmOptions(FaultTasks.crashOptions(tmp))
+                .addJvmOptions(Workers.crashOptions(tmp))
                 .outputListener((pid, taskId, stream, line) -> outputLines.incrementAndGet())
                 .build();
         Map<Fault, AtomicInteger> drawn = new EnumMap<>(Fault.class);
@@ -140,7 +141,7 @@ class ChaosTest {
                 return ws.size() >= 2 && ws.size() <= 4 && ws.stream().allMatch(w -> w.state() == WorkerState.IDLE)
                         && pool.getNumProcesses() == ws.size() && pool.getNumIdleProcesses() == ws.size()
                         && pool.getNumWorkingProcesses() == 0 && pool.getNumPendingTasks() == 0 && !pool.isWorking()
-                        && FaultTasks.workerPids().equals(ws.stream().map(WorkingProcess::pid).collect(Collectors.toSet()));
+                        && Workers.workerPids().equals(ws.stream().map(WorkingProcess::pid).collect(Collectors.toSet()));
             });
             assertThat(pool.shutdown(Duration.ofMinutes(1))).as("clean shutdown").isTrue();
         } finally {
@@ -181,9 +182,9 @@ class ChaosTest {
         // ----------------------------------------------------------------------- nothing left behind
         assertThat(pool.isTerminated()).isTrue();
         assertThat(pool.getNumProcesses()).isZero();
-        assertThat(FaultTasks.workerPids()).isEmpty();
+        assertThat(Workers.workerPids()).isEmpty();
         for (Path p : childPidFiles) {
-            FaultTasks.readPid(p).ifPresent(pid -> assertThat(isRunning(pid)).as("child %d of a dead worker", pid).isFalse());
+            Workers.readPid(p).ifPresent(pid -> assertThat(isRunning(pid)).as("child %d of a dead worker", pid).isFalse());
         }
         records.clear();
         childPidFiles.clear();
@@ -202,19 +203,19 @@ class ChaosTest {
             case NONE:
             case CALLBACK_THROWS:
             case CALLBACK_REENTRANT:
-                b = ProcessTask.builder(FaultTasks.echo()).args(value);
+                b = ProcessTask.builder(TestTasks.echo()).args(value);
                 break;
             case THROW:
-                b = ProcessTask.builder(FaultTasks.throwIllegalState()).args(value);
+                b = ProcessTask.builder(TestTasks.thrower()).args(value);
                 break;
             case STACK_OVERFLOW:
-                b = ProcessTask.builder(FaultTasks.recurseForever());
+                b = ProcessTask.builder(TestTasks.recurseForever());
                 break;
             case UNSERIALIZABLE_RESULT:
-                b = ProcessTask.builder(FaultTasks.unserializableResult());
+                b = ProcessTask.builder(TestTasks.unserializableResult());
                 break;
             case UNSERIALIZABLE_EXCEPTION:
-                b = ProcessTask.builder(FaultTasks.throwUnserializable()).args(value);
+                b = ProcessTask.builder(TestTasks.throwUnserializable()).args(value);
                 break;
             case MISSING_EXCEPTION_CLASS:
                 b = ProcessTask.builderForClassName("wonlyf.ThrowWorkerOnly").args(value);
@@ -223,36 +224,36 @@ class ChaosTest {
                 b = ProcessTask.builderForClassName("wonlyf.ReturnWorkerOnly").args(value);
                 break;
             case GARBAGE_OUTPUT:
-                b = ProcessTask.builder(FaultTasks.garbageToStdoutAndStderr()).args(16 << 10, (long) i, value);
+                b = ProcessTask.builder(TestTasks.garbageToStdoutAndStderr()).args(16 << 10, (long) i, value);
                 break;
             case BUSY_LOOP_TIMEOUT:
-                b = ProcessTask.builder(FaultTasks.busyLoopForever()).timeout(TASK_TIMEOUT);
+                b = ProcessTask.builder(TestTasks.busyLoopForever()).timeout(TASK_TIMEOUT);
                 break;
             case STUBBORN_TIMEOUT:
-                b = ProcessTask.builder(FaultTasks.stubborn()).timeout(TASK_TIMEOUT);
+                b = ProcessTask.builder(TestTasks.stubborn()).timeout(TASK_TIMEOUT);
                 break;
             case EXIT:
-                b = ProcessTask.builder(FaultTasks.die()).args("exit", 40);
+                b = ProcessTask.builder(TestTasks.die()).args("exit", 40);
                 break;
             case HALT:
-                b = ProcessTask.builder(FaultTasks.die()).args("halt", 41);
+                b = ProcessTask.builder(TestTasks.die()).args("halt", 41);
                 break;
             case SIGKILL:
-                b = ProcessTask.builder(FaultTasks.die()).args("sigkill", 0);
+                b = ProcessTask.builder(TestTasks.die()).args("sigkill", 0);
                 break;
             case SEGFAULT:
-                b = ProcessTask.builder(FaultTasks.segfault());
+                b = ProcessTask.builder(TestTasks.segfault());
                 break;
             case OUT_OF_MEMORY:
-                b = ProcessTask.builder(FaultTasks.allocateUntilOutOfMemory());
+                b = ProcessTask.builder(TestTasks.allocateUntilOutOfMemory());
                 break;
             case SIGSTOP:
-                b = ProcessTask.builder(FaultTasks.sigstopSelf());
+                b = ProcessTask.builder(TestTasks.sigstopSelf());
                 break;
             case CHILD_THEN_HALT: {
                 Path pidFile = dir.resolve("child-" + i + ".pid");
                 childPidFiles.add(pidFile);
-                b = ProcessTask.builder(FaultTasks.spawnChildThenDie()).args(pidFile.toString(), "halt");
+                b = ProcessTask.builder(TestTasks.spawnChildThenDie()).args(pidFile.toString(), "halt");
                 break;
             }
             default:
@@ -300,7 +301,7 @@ class ChaosTest {
             pool.toString();
             String id = t.getTaskID() + "-followup";
             queue(id, Fault.NONE, "f-" + t.getTaskID(),
-                    ProcessTask.builder(FaultTasks.echo()).args("f-" + t.getTaskID()));
+                    ProcessTask.builder(TestTasks.echo()).args("f-" + t.getTaskID()));
             followUps.incrementAndGet();
         } catch (Throwable e) {
             callbackProblems.add(e);
@@ -363,7 +364,7 @@ class ChaosTest {
         try (ProcessPool warm = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1).classPath(cp)
                 .heartbeatInterval(Duration.ofMillis(250)).build())) {
             warm.daemonize();
-            ProcessTask t = ProcessTask.builder(FaultTasks.echo()).args("warm").timeout(Duration.ofSeconds(30)).build();
+            ProcessTask t = ProcessTask.builder(TestTasks.echo()).args("warm").timeout(Duration.ofSeconds(30)).build();
             warm.queueTask(t);
             assertThat(t.future()).succeedsWithin(Duration.ofSeconds(60)).isEqualTo("warm");
         }
@@ -381,7 +382,7 @@ class ChaosTest {
         static Baseline measure() {
             List<String> names = Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
                     .map(Thread::getName).filter(n -> !jdkCached(n)).sorted().collect(Collectors.toList());
-            return new Baseline(names.size(), names, FaultTasks.openFds(), FaultTasks.usedHeapAfterGc());
+            return new Baseline(names.size(), names, Workers.openFds(), Workers.usedHeapAfterGc());
         }
 
         void assertBackTo(Baseline before) {

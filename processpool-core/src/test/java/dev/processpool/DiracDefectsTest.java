@@ -56,7 +56,7 @@ class DiracDefectsTest {
     @Test
     void subSecondTimeoutIsHonouredNotTruncatedToNoTimeout() throws Exception {
         try (ProcessPool p = new ProcessPool(pool(1, 1).build())) {
-            ProcessTask t = ProcessTask.builder(TestTasksB.sleepThenReturn()).args(10_000L, "finished")
+            ProcessTask t = ProcessTask.builder(TestTasks.sleepThenReturn()).args(10_000L, "finished")
                     .timeout(Duration.ofMillis(500)).build();
             long t0 = System.nanoTime();
             p.queueTask(t);
@@ -73,7 +73,7 @@ class DiracDefectsTest {
     void noTenSecondSlackOnTimeouts() throws Exception {
         // DIRAC kills a task with timeOut=1 only at 11 s: this 8 s task would finish with a result there.
         try (ProcessPool p = new ProcessPool(pool(1, 1).build())) {
-            ProcessTask t = ProcessTask.builder(TestTasksB.sleepThenReturn()).args(8_000L, "finished")
+            ProcessTask t = ProcessTask.builder(TestTasks.sleepThenReturn()).args(8_000L, "finished")
                     .timeout(Duration.ofSeconds(1)).build();
             long t0 = System.nanoTime();
             p.queueTask(t);
@@ -91,7 +91,7 @@ class DiracDefectsTest {
         List<Object> results = new CopyOnWriteArrayList<>();
         List<TaskException> failures = new CopyOnWriteArrayList<>();
         try (ProcessPool p = new ProcessPool(pool(1, 1).build())) {
-            ProcessTask t = ProcessTask.builder(TestTasksB.sleepThenReturn()).args(20_000L, "finished")
+            ProcessTask t = ProcessTask.builder(TestTasks.sleepThenReturn()).args(20_000L, "finished")
                     .timeout(Duration.ofMillis(300))
                     .callback((task, r) -> results.add(r))
                     .exceptionCallback((task, e) -> failures.add(e)).build();
@@ -112,21 +112,21 @@ class DiracDefectsTest {
         List<Object> results = new CopyOnWriteArrayList<>();
         List<TaskException> failures = new CopyOnWriteArrayList<>();
         try (ProcessPool p = new ProcessPool(pool(1, 1).build())) {
-            ProcessTask before = p.createAndQueueTask(TestTasksB.workerPid());
+            ProcessTask before = p.createAndQueueTask(TestTasks.workerPid());
             long pid = (Long) before.future().get(30, TimeUnit.SECONDS);
             List<ProcessTask> falsy = new ArrayList<>();
-            falsy.add(ProcessTask.builder(TestTasksB.noop()).build());
+            falsy.add(ProcessTask.builder(TestTasks.noop()).build());
             for (Object v : new Object[] {0, "", false, 0.0, List.of()}) {
-                falsy.add(ProcessTask.builder(TestTasksB.echo()).args(v).build());
+                falsy.add(ProcessTask.builder(TestTasks.echo()).args(v).build());
             }
             for (ProcessTask t : falsy) {
-                p.queueTask(ProcessTask.builder(TestTasksB.echo()).args("ignored").build()); // interleave
+                p.queueTask(ProcessTask.builder(TestTasks.echo()).args("ignored").build()); // interleave
                 p.queueTask(t);
             }
             for (ProcessTask t : falsy) {
                 t.future().get(30, TimeUnit.SECONDS);
             }
-            ProcessTask after = p.createAndQueueTask(TestTasksB.workerPid());
+            ProcessTask after = p.createAndQueueTask(TestTasks.workerPid());
             assertThat(p.processAllResults(LONG)).isTrue();
             assertThat(falsy).noneMatch(ProcessTask::exceptionRaised);
             assertThat(falsy).extracting(ProcessTask::taskResults).containsExactly(null, 0, "", false, 0.0, List.of());
@@ -143,7 +143,7 @@ class DiracDefectsTest {
     void unserialisableTaskIsRejectedAtTheCallNotDroppedLater() {
         AtomicInteger callbacks = new AtomicInteger();
         try (ProcessPool p = new ProcessPool(pool(1, 1).build())) {
-            ProcessTask t = ProcessTask.builder(TestTasksB.capturingNonSerialisable())
+            ProcessTask t = ProcessTask.builder(TestTasks.capturingNonSerialisable())
                     .callback((task, r) -> callbacks.incrementAndGet())
                     .exceptionCallback((task, e) -> callbacks.incrementAndGet()).build();
             assertThatThrownBy(() -> p.queueTask(t)).isInstanceOf(IllegalArgumentException.class)
@@ -170,7 +170,7 @@ class DiracDefectsTest {
             }
             List<ProcessTask> tasks = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
-                tasks.add(p.createAndQueueTask(TestTasksB.workerPid()));
+                tasks.add(p.createAndQueueTask(TestTasks.workerPid()));
             }
             assertThat(p.processAllResults(LONG)).isTrue();
             assertThat(tasks).noneMatch(ProcessTask::exceptionRaised);
@@ -183,11 +183,11 @@ class DiracDefectsTest {
     /** A 1-worker pool with a queue of 1, its worker held by a task until {@code latch} exists, queue full. */
     private static ProcessPool fullPool(Path latch, List<ProcessTask> queued) {
         ProcessPool p = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1).maxQueuedRequests(1).build());
-        ProcessTask running = ProcessTask.builder(TestTasksB.waitForFile()).args(latch.toString(), "released").build();
+        ProcessTask running = ProcessTask.builder(TestTasks.waitForGate()).args(latch.toString(), 60_000, "released").build();
         p.queueTask(running);
         queued.add(running);
         await().atMost(LONG).until(() -> p.getNumWorkingProcesses() == 1);
-        ProcessTask waiting = ProcessTask.builder(TestTasksB.echo()).args("waiting").build();
+        ProcessTask waiting = ProcessTask.builder(TestTasks.echo()).args("waiting").build();
         p.queueTask(waiting);
         queued.add(waiting);
         assertThat(p.isFull()).isTrue();
@@ -199,7 +199,7 @@ class DiracDefectsTest {
         Path latch = dir.resolve("release");
         List<ProcessTask> queued = new ArrayList<>();
         try (ProcessPool p = fullPool(latch, queued)) {
-            ProcessTask blocked = ProcessTask.builder(TestTasksB.echo()).args("blocked producer").build();
+            ProcessTask blocked = ProcessTask.builder(TestTasks.echo()).args("blocked producer").build();
             AtomicReference<Thread> producerThread = new AtomicReference<>();
             CompletableFuture<Boolean> producer = CompletableFuture.supplyAsync(() -> {
                 producerThread.set(Thread.currentThread());
@@ -222,7 +222,7 @@ class DiracDefectsTest {
                 assertThat(p.processResults()).isZero();
                 assertThat(p.processAllResults(Duration.ofMillis(50))).isFalse();
                 // Another producer is not held up either.
-                assertThat(p.queueTask(ProcessTask.builder(TestTasksB.echo()).args(1).build(), false, false)).isFalse();
+                assertThat(p.queueTask(ProcessTask.builder(TestTasks.echo()).args(1).build(), false, false)).isFalse();
             }, "a getter or result processing blocked behind the waiting producer");
 
             Files.createFile(latch);
@@ -239,11 +239,11 @@ class DiracDefectsTest {
         Path latch = dir.resolve("release");
         List<ProcessTask> queued = new ArrayList<>();
         try (ProcessPool p = fullPool(latch, queued)) {
-            ProcessTask refused = ProcessTask.builder(TestTasksB.echo()).args("later").build();
+            ProcessTask refused = ProcessTask.builder(TestTasks.echo()).args("later").build();
             assertThat(p.queueTask(refused, false, false)).isFalse();
             assertThat(refused.getTaskID()).isNull();
             assertThat(refused.isDone()).isFalse();
-            Optional<ProcessTask> none = p.createAndQueueTask(TestTasksB.echo(), List.of(1), null, "nb", null, null,
+            Optional<ProcessTask> none = p.createAndQueueTask(TestTasks.echo(), List.of(1), null, "nb", null, null,
                     false, false, Duration.ZERO);
             assertThat(none).isEmpty();
             long t0 = System.nanoTime();
@@ -254,7 +254,7 @@ class DiracDefectsTest {
             Files.createFile(latch);
             // The refused task and the refused id were not half-queued: both can be used now.
             assertThat(p.queueTask(refused)).isTrue();
-            Optional<ProcessTask> nb = p.createAndQueueTask(TestTasksB.echo(), List.of(1), null, "nb", null, null,
+            Optional<ProcessTask> nb = p.createAndQueueTask(TestTasks.echo(), List.of(1), null, "nb", null, null,
                     true, false, Duration.ZERO);
             assertThat(nb).isPresent();
             assertThat(p.processAllResults(LONG)).isTrue();
@@ -271,7 +271,7 @@ class DiracDefectsTest {
         try (ProcessPool p = new ProcessPool(pool(1, 3).idleTimeout(Duration.ofMillis(500)).build())) {
             List<ProcessTask> tasks = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                tasks.add(p.createAndQueueTask(TestTasksB.waitForFile(), latch.toString(), "w" + i));
+                tasks.add(p.createAndQueueTask(TestTasks.waitForGate(), latch.toString(), 60_000, "w" + i));
             }
             await().atMost(LONG).until(() -> p.getNumWorkingProcesses() == 3);
             List<Long> pids = p.getWorkers().stream().map(WorkingProcess::pid).toList();
@@ -297,7 +297,7 @@ class DiracDefectsTest {
             for (int round = 0; round < 2; round++) {
                 p.stopProcessing(LONG);
                 assertThat(p.getNumProcesses()).isZero();
-                ProcessTask t = p.createAndQueueTask(TestTasksB.echo(), "round " + round);
+                ProcessTask t = p.createAndQueueTask(TestTasks.echo(), "round " + round);
                 p.startProcessing();
                 assertThat(t.future().get(30, TimeUnit.SECONDS)).isEqualTo("round " + round);
             }
@@ -311,7 +311,7 @@ class DiracDefectsTest {
     void gettersNeverCountDeadOrTimedOutWorkersAsWorking() throws Exception {
         try (ProcessPool p = new ProcessPool(pool(1, 1).build())) {
             // A timed-out worker.
-            ProcessTask timedOut = ProcessTask.builder(TestTasksB.sleepThenReturn()).args(30_000L)
+            ProcessTask timedOut = ProcessTask.builder(TestTasks.sleepThenReturn()).args(30_000L)
                     .timeout(Duration.ofMillis(300)).build();
             p.queueTask(timedOut);
             assertThat(failureOf(timedOut)).isInstanceOf(TaskTimeoutException.class);
@@ -320,7 +320,7 @@ class DiracDefectsTest {
             assertThat(p.getWorkers()).noneMatch(WorkingProcess::isWorking);
 
             // A worker killed from outside while working.
-            ProcessTask victim = ProcessTask.builder(TestTasksB.sleepThenReturn()).args(30_000L).build();
+            ProcessTask victim = ProcessTask.builder(TestTasks.sleepThenReturn()).args(30_000L).build();
             p.queueTask(victim);
             // Wait until the task has really started: one the worker holds but has not begun runs elsewhere.
             await().atMost(LONG).until(() -> p.getWorkers().stream()
@@ -344,12 +344,12 @@ class DiracDefectsTest {
             ShutdownTest.awaitIdleWorkers(p, 1);
             assertThat(p.getFreeSlots()).isEqualTo(3);
             p.stopProcessing(LONG);
-            p.createAndQueueTask(TestTasksB.echo(), 1);
-            p.createAndQueueTask(TestTasksB.echo(), 2);
+            p.createAndQueueTask(TestTasks.echo(), 1);
+            p.createAndQueueTask(TestTasks.echo(), 2);
             assertThat(p.getNumPendingTasks()).isEqualTo(2);
             assertThat(p.getFreeSlots()).isEqualTo(1); // DIRAC would say 3
-            p.createAndQueueTask(TestTasksB.echo(), 3);
-            p.createAndQueueTask(TestTasksB.echo(), 4);
+            p.createAndQueueTask(TestTasks.echo(), 3);
+            p.createAndQueueTask(TestTasks.echo(), 4);
             assertThat(p.getFreeSlots()).isZero(); // never negative
             p.startProcessing();
             assertThat(p.processAllResults(LONG)).isTrue();
@@ -367,7 +367,7 @@ class DiracDefectsTest {
             int n = 300;
             long t0 = System.nanoTime();
             for (int i = 0; i < n; i++) {
-                p.queueTask(ProcessTask.builder(TestTasksB.noop()).callback((t, r) -> callbacks.incrementAndGet()).build());
+                p.queueTask(ProcessTask.builder(TestTasks.noop()).callback((t, r) -> callbacks.incrementAndGet()).build());
             }
             assertThat(p.processAllResults(Duration.ofSeconds(60))).isTrue();
             long took = ms(t0);
@@ -380,7 +380,7 @@ class DiracDefectsTest {
             int m = 100;
             long t1 = System.nanoTime();
             for (int i = 0; i < m; i++) {
-                p.queueTask(ProcessTask.builder(TestTasksB.noop()).callback((t, r) -> callbacks.incrementAndGet()).build());
+                p.queueTask(ProcessTask.builder(TestTasks.noop()).callback((t, r) -> callbacks.incrementAndGet()).build());
             }
             await().atMost(Duration.ofSeconds(30)).until(() -> callbacks.get() == n + m);
             long took2 = ms(t1);

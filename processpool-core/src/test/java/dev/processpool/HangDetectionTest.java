@@ -5,14 +5,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -33,57 +29,7 @@ class HangDetectionTest {
     @TempDir
     Path tmp;
 
-    // ============================================================================================ tasks
-
-    /** Writes the worker's pid to the file args[0] (atomically), then sleeps forever. */
-    static TaskFunction announcePidThenSleepForever() {
-        return (args, kwargs) -> {
-            Path target = Paths.get((String) args.get(0));
-            Path part = target.resolveSibling(target.getFileName() + ".part");
-            Files.writeString(part, Long.toString(ProcessHandle.current().pid()), StandardCharsets.US_ASCII);
-            Files.move(part, target, StandardCopyOption.ATOMIC_MOVE);
-            Thread.sleep(Long.MAX_VALUE);
-            return "not reached";
-        };
-    }
-
-    /** Sleeps args[0] ms, then returns "slept". */
-    static TaskFunction sleep() {
-        return (args, kwargs) -> {
-            Thread.sleep(((Number) args.get(0)).longValue());
-            return "slept";
-        };
-    }
-
-    /**
-     * Reports progress every args[0] ms for args[1] ms (forever if negative), then sleeps forever; returns the
-     * number of reports if it gets there.
-     */
-    static TaskFunction reportProgress() {
-        return (args, kwargs) -> {
-            long every = ((Number) args.get(0)).longValue();
-            long forMillis = ((Number) args.get(1)).longValue();
-            long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(forMillis);
-            int reports = 0;
-            while (forMillis < 0 || System.nanoTime() < end) {
-                TaskContext.reportProgress();
-                reports++;
-                Thread.sleep(every);
-            }
-            if (args.size() > 2 && Boolean.TRUE.equals(args.get(2))) {
-                Thread.sleep(Long.MAX_VALUE);
-            }
-            return reports;
-        };
-    }
-
-    static TaskFunction echo() {
-        return (args, kwargs) -> args.get(0);
-    }
-
     // ========================================================================================== helpers
-
-
 
     /** Sends a signal to one process of ours, by pid, with the kill command. */
     static void signal(String sig, long pid) throws Exception {
@@ -113,7 +59,7 @@ class HangDetectionTest {
         long stopped = -1;
         try (ProcessPool pool = new ProcessPool(config)) {
             Path pidFile = tmp.resolve("busy.pid");
-            ProcessTask task = ProcessTask.builder(announcePidThenSleepForever()).args(pidFile.toString())
+            ProcessTask task = ProcessTask.builder(TestTasks.touchThenSleepForever()).args(pidFile.toString())
                     .exceptionCallback((t, e) -> failures.add(e)).build();
             assertThat(task.hasTimeOutSet()).isFalse();
             pool.queueTask(task);
@@ -139,7 +85,7 @@ class HangDetectionTest {
             // replaced: a new worker, which runs the next task
             await().atMost(AWAIT).until(() -> pool.getWorkers().stream()
                     .anyMatch(w -> w.state() == WorkerState.IDLE && w.pid() > 0 && w.pid() != pid));
-            ProcessTask next = pool.createAndQueueTask(echo(), "next");
+            ProcessTask next = pool.createAndQueueTask(TestTasks.echo(), "next");
             assertThat(next.future()).succeedsWithin(AWAIT).isEqualTo("next");
             assertThat(next.getWorkerPid()).isNotEqualTo(pid);
         } finally {
@@ -154,7 +100,7 @@ class HangDetectionTest {
         PoolConfig config = PoolConfig.builder().minSize(1).maxSize(1)
                 .heartbeatInterval(Duration.ofMillis(200)).unresponsiveTimeout(Duration.ofSeconds(1)).build();
         try (ProcessPool pool = new ProcessPool(config)) {
-            ProcessTask task = pool.createAndQueueTask(sleep(), 2500);
+            ProcessTask task = pool.createAndQueueTask(TestTasks.sleepThenReturn(), 2500, "slept");
             assertThat(task.future()).succeedsWithin(AWAIT).isEqualTo("slept");
             assertThat(task.getRunTime()).isGreaterThanOrEqualTo(Duration.ofMillis(2500));
         }
@@ -163,7 +109,7 @@ class HangDetectionTest {
     @Test
     void aTaskThatKeepsReportingProgressOutlivesItsProgressTimeout() throws Exception {
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1).build())) {
-            ProcessTask task = ProcessTask.builder(reportProgress()).args(100, 2000)
+            ProcessTask task = ProcessTask.builder(TestTasks.reportProgress()).args(100, 2000)
                     .progressTimeout(Duration.ofMillis(500)).build();
             pool.queueTask(task);
             assertThat(task.future()).succeedsWithin(AWAIT).isInstanceOf(Integer.class)
@@ -176,7 +122,7 @@ class HangDetectionTest {
     void aTaskThatStopsReportingProgressIsKilledWithAProgressTimeout() throws Exception {
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1).build())) {
             // reports for 300 ms, then hangs; no total timeout
-            ProcessTask task = ProcessTask.builder(reportProgress()).args(100, 300, true)
+            ProcessTask task = ProcessTask.builder(TestTasks.reportProgress()).args(100, 300, true)
                     .progressTimeout(Duration.ofMillis(500)).build();
             pool.queueTask(task);
             Throwable failure = failureOf(task);
@@ -188,7 +134,7 @@ class HangDetectionTest {
             assertThat(task.getRunTime()).isGreaterThanOrEqualTo(Duration.ofMillis(700));
             long pid = task.getWorkerPid();
             await().atMost(AWAIT).until(() -> !isRunning(pid));
-            ProcessTask next = pool.createAndQueueTask(echo(), "next");
+            ProcessTask next = pool.createAndQueueTask(TestTasks.echo(), "next");
             assertThat(next.future()).succeedsWithin(AWAIT).isEqualTo("next");
         }
     }
@@ -196,7 +142,7 @@ class HangDetectionTest {
     @Test
     void theTotalTimeoutStillAppliesToATaskThatReportsProgressForever() throws Exception {
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1).build())) {
-            ProcessTask task = ProcessTask.builder(reportProgress()).args(100, -1)
+            ProcessTask task = ProcessTask.builder(TestTasks.reportProgress()).args(100, -1)
                     .progressTimeout(Duration.ofMillis(500)).timeout(Duration.ofMillis(1500)).build();
             pool.queueTask(task);
             Throwable failure = failureOf(task);

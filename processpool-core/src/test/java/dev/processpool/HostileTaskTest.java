@@ -40,7 +40,7 @@ class HostileTaskTest {
     private static long warmUp(ProcessPool pool) throws Exception {
         long pid = -1;
         for (int i = 0; i < 5; i++) {
-            pid = (Long) pool.createAndQueueTask(TestTasksA.workerPid()).future().get(AWAIT.toSeconds(), TimeUnit.SECONDS);
+            pid = (Long) pool.createAndQueueTask(TestTasks.workerPid()).future().get(AWAIT.toSeconds(), TimeUnit.SECONDS);
         }
         return pid;
     }
@@ -50,7 +50,7 @@ class HostileTaskTest {
         pool.queueTask(attacker);
         List<ProcessTask> held = new ArrayList<>();
         for (int i = 0; i < HELD; i++) {
-            held.add(pool.createAndQueueTask(TestTasksA.echo(), "held-" + i));
+            held.add(pool.createAndQueueTask(TestTasks.echo(), "held-" + i));
         }
         return held;
     }
@@ -72,10 +72,10 @@ class HostileTaskTest {
     void aSerialDosResultFailsItsTaskAndTheWorkersLaterTasksStillRun() throws Exception {
         try (ProcessPool pool = new ProcessPool(oneWorker().build())) {
             long pid = warmUp(pool);
-            ProcessTask dos = pool.createAndQueueTask(HostileTasks.serialDos(), 100);
+            ProcessTask dos = pool.createAndQueueTask(TestTasks.serialDos(), 100);
             List<ProcessTask> later = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
-                later.add(pool.createAndQueueTask(TestTasksA.echo(), "held-" + i));
+                later.add(pool.createAndQueueTask(TestTasks.echo(), "held-" + i));
             }
             long t0 = System.nanoTime();
             Throwable failure = failureOf(dos);
@@ -105,12 +105,12 @@ class HostileTaskTest {
     void aTaskThatForgesARunOfAHeldTaskCannotGiveItAResult() throws Exception {
         try (ProcessPool pool = new ProcessPool(oneWorker().build())) {
             long pid = warmUp(pool);
-            ProcessTask forger = ProcessTask.builder(HostileTasks.forgeARunOfTheNextTask()).args(8L).build();
+            ProcessTask forger = ProcessTask.builder(TestTasks.forgeARunOfTheNextTask()).args(8L).build();
             List<ProcessTask> held = queueBehind(pool, forger);
             assertRealResults(held);
             System.out.println("forger -> " + forger.future().handle((v, e) -> v != null ? v : e).get());
             await().atMost(AWAIT).until(() -> !isRunning(pid));
-            assertThat(pool.createAndQueueTask(TestTasksA.echo(), "after").future()).succeedsWithin(AWAIT)
+            assertThat(pool.createAndQueueTask(TestTasks.echo(), "after").future()).succeedsWithin(AWAIT)
                     .isEqualTo("after");
         }
     }
@@ -120,7 +120,7 @@ class HostileTaskTest {
     void aForgedResultForAHeldTaskKillsTheWorkerAndTheHeldTasksRunElsewhere() throws Exception {
         try (ProcessPool pool = new ProcessPool(oneWorker().build())) {
             long pid = warmUp(pool);
-            ProcessTask forger = ProcessTask.builder(HostileTasks.forgeAResultForTheNextTask()).args(8L).build();
+            ProcessTask forger = ProcessTask.builder(TestTasks.forgeAResultForTheNextTask()).args(8L).build();
             List<ProcessTask> held = queueBehind(pool, forger);
             assertRealResults(held);
             assertThat(failureOf(forger)).isInstanceOf(ResultTransferException.class)
@@ -140,7 +140,7 @@ class HostileTaskTest {
                 .build();
         try (ProcessPool pool = new ProcessPool(cfg)) {
             long pid = warmUp(pool);
-            ProcessTask forger = ProcessTask.builder(HostileTasks.forgeOwnResultThenKeepRunning()).args(8L, 120_000L)
+            ProcessTask forger = ProcessTask.builder(TestTasks.forgeOwnResultThenKeepRunning()).args(8L, 120_000L)
                     .build();
             List<ProcessTask> held = queueBehind(pool, forger);
             assertThat(forger.future()).succeedsWithin(AWAIT).isEqualTo("forged");

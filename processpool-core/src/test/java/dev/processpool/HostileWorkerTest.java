@@ -47,16 +47,6 @@ class HostileWorkerTest {
     @TempDir
     Path tmp;
 
-    // ============================================================================================ tasks
-
-    static TaskFunction echo() {
-        return (args, kwargs) -> args.get(0);
-    }
-
-    static TaskFunction bigResult() {
-        return (args, kwargs) -> new byte[(Integer) args.get(0)];
-    }
-
     // ========================================================================================== helpers
 
     /** The mode file, its log and the gadget's marker for one test. */
@@ -131,7 +121,7 @@ class HostileWorkerTest {
     }
 
     private static void assertStillUsable(ProcessPool pool, long... deadPids) {
-        ProcessTask after = pool.createAndQueueTask(echo(), "after");
+        ProcessTask after = pool.createAndQueueTask(TestTasks.echo(), "after");
         assertThat(after.future()).succeedsWithin(AWAIT).isEqualTo("after");
         for (long pid : deadPids) {
             assertThat(after.getWorkerPid()).isNotEqualTo(pid);
@@ -172,7 +162,7 @@ class HostileWorkerTest {
                 .unresponsiveTimeout(Duration.ofSeconds(3)).build();
         try (ProcessPool pool = new ProcessPool(config)) {
             // a total timeout as a safety net: it must not be what ends the task
-            ProcessTask victim = outcomes.task(echo(), "victim");
+            ProcessTask victim = outcomes.task(TestTasks.echo(), "victim");
             victim.setTimeOut(Duration.ofSeconds(20));
             long queuedAt = System.nanoTime();
             pool.queueTask(victim);
@@ -204,7 +194,7 @@ class HostileWorkerTest {
         Hostility h = new Hostility("gadget-error MARKER");
         Outcomes outcomes = new Outcomes();
         try (ProcessPool pool = new ProcessPool(h.config().build())) {
-            ProcessTask victim = outcomes.task(echo(), "victim");
+            ProcessTask victim = outcomes.task(TestTasks.echo(), "victim");
             pool.queueTask(victim);
             Throwable failure = failureOf(victim);
             System.out.println("hostile gadget-error -> " + failure);
@@ -225,7 +215,7 @@ class HostileWorkerTest {
         Hostility h = new Hostility("random-bytes 1");
         Outcomes outcomes = new Outcomes();
         try (ProcessPool pool = new ProcessPool(h.config().build())) {
-            ProcessTask victim = outcomes.task(echo(), "victim");
+            ProcessTask victim = outcomes.task(TestTasks.echo(), "victim");
             victim.setTimeOut(Duration.ofSeconds(20));
             pool.queueTask(victim);
             Throwable failure = failureOf(victim);
@@ -246,7 +236,7 @@ class HostileWorkerTest {
         Hostility h = new Hostility("random-bytes-before-started 1");
         Outcomes outcomes = new Outcomes();
         try (ProcessPool pool = new ProcessPool(h.config().build())) {
-            ProcessTask task = outcomes.task(echo(), "moved");
+            ProcessTask task = outcomes.task(TestTasks.echo(), "moved");
             pool.queueTask(task);
             assertThat(task.future()).succeedsWithin(AWAIT).isEqualTo("moved");
             long hostilePid = h.awaitActed("random-bytes-before-started");
@@ -263,9 +253,9 @@ class HostileWorkerTest {
         Hostility h = new Hostility();
         Outcomes outcomes = new Outcomes();
         try (ProcessPool pool = new ProcessPool(h.config().maxFrameBytes(1 << 20).build())) {
-            ProcessTask small = pool.createAndQueueTask(bigResult(), 512 << 10);
+            ProcessTask small = pool.createAndQueueTask(TestTasks.zeroBytes(), 512 << 10);
             assertThat(small.future()).succeedsWithin(AWAIT);
-            ProcessTask big = outcomes.task(bigResult(), 2 << 20);
+            ProcessTask big = outcomes.task(TestTasks.zeroBytes(), 2 << 20);
             pool.queueTask(big);
             Throwable failure = failureOf(big);
             System.out.println("honest 2 MiB result, 1 MiB limit -> " + failure);
@@ -297,7 +287,7 @@ class HostileWorkerTest {
                     .filter(t -> t.getName().equals("processpool-worker-1-channel"))
                     .max(java.util.Comparator.comparingLong(Thread::getId)), Optional::isPresent).get();
             long before = threads.getThreadAllocatedBytes(reader.getId());
-            ProcessTask victim = outcomes.task(echo(), "victim");
+            ProcessTask victim = outcomes.task(TestTasks.echo(), "victim");
             pool.queueTask(victim);
             Throwable failure = failureOf(victim);
             long allocated = threads.getThreadAllocatedBytes(reader.getId()) - before;
@@ -342,11 +332,11 @@ class HostileWorkerTest {
             for (int round = 0; round < lateMicros.length; round++) {
                 // quick tasks first: the worker's recent tasks are short, so the held task is pipelined to it
                 for (int i = 0; i < 3; i++) {
-                    assertThat(pool.createAndQueueTask(echo(), "warm").future()).succeedsWithin(AWAIT);
+                    assertThat(pool.createAndQueueTask(TestTasks.echo(), "warm").future()).succeedsWithin(AWAIT);
                 }
-                ProcessTask timed = outcomes.task(echo(), "timed-" + round + "-200-" + lateMicros[round]);
+                ProcessTask timed = outcomes.task(TestTasks.echo(), "timed-" + round + "-200-" + lateMicros[round]);
                 timed.setTimeOut(Duration.ofMillis(200));
-                ProcessTask held = outcomes.task(echo(), "held-" + round);
+                ProcessTask held = outcomes.task(TestTasks.echo(), "held-" + round);
                 pool.queueTask(timed);
                 pool.queueTask(held);
                 Object heldOutcome = held.future().handle((v, e) -> v != null ? v : e).get(AWAIT.toSeconds(), TimeUnit.SECONDS);
@@ -380,7 +370,7 @@ class HostileWorkerTest {
         Outcomes outcomes = new Outcomes();
         // minSize 0: launches happen for the task only, so the three hostile launches all serve it
         try (ProcessPool pool = new ProcessPool(h.config().minSize(0).build())) {
-            ProcessTask victim = outcomes.task(echo(), "victim");
+            ProcessTask victim = outcomes.task(TestTasks.echo(), "victim");
             pool.queueTask(victim);
             Throwable failure = failureOf(victim);
             System.out.println("hostile " + h.entries().get(0)[2] + " -> " + failure);
@@ -404,7 +394,7 @@ class HostileWorkerTest {
         Outcomes outcomes = new Outcomes();
         PoolConfig config = h.config().minSize(0).workerStartTimeout(Duration.ofSeconds(2)).build();
         try (ProcessPool pool = new ProcessPool(config)) {
-            ProcessTask victim = outcomes.task(echo(), "victim");
+            ProcessTask victim = outcomes.task(TestTasks.echo(), "victim");
             pool.queueTask(victim);
             Throwable failure = failureOf(victim);
             System.out.println("hostile " + h.entries().get(0)[2] + " -> " + failure);
@@ -428,7 +418,7 @@ class HostileWorkerTest {
     private static void assertGaveUpThenRecovers(ProcessPool pool, Hostility h, String startError, List<Long> failed)
             throws IOException {
         int launches = h.entries().size();
-        ProcessTask later = pool.createAndQueueTask(echo(), "later");
+        ProcessTask later = pool.createAndQueueTask(TestTasks.echo(), "later");
         Throwable failure = failureOf(later);
         assertThat(failure).isInstanceOf(WorkerStartException.class).hasMessageContaining(later.getTaskID())
                 .hasMessageContaining(startError);
@@ -467,7 +457,7 @@ class HostileWorkerTest {
             for (WorkingProcess w : pool.getWorkers()) {
                 assertThat(listeningTcpInodes(w.pid())).as("TCP listeners of worker %d", w.pid()).isEmpty();
             }
-            ProcessTask task = pool.createAndQueueTask(echo(), "over the private channel");
+            ProcessTask task = pool.createAndQueueTask(TestTasks.echo(), "over the private channel");
             assertThat(task.future()).succeedsWithin(AWAIT).isEqualTo("over the private channel");
         }
         assertThat(dir).as("the socket directory is removed with the pool").doesNotExist();

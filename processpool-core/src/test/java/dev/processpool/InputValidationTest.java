@@ -39,7 +39,7 @@ class InputValidationTest {
     private void assertNothingQueuedAndPoolUsable() throws Exception {
         assertThat(pool.getNumPendingTasks()).isZero();
         assertThat(pool.processAllResults(Duration.ZERO)).as("nothing unsettled").isTrue();
-        ProcessTask ok = pool.createAndQueueTask(TestTasksB.echo(), "fine");
+        ProcessTask ok = pool.createAndQueueTask(TestTasks.echo(), "fine");
         assertThat(ok.future().get(30, TimeUnit.SECONDS)).isEqualTo("fine");
         assertThat(pool.processAllResults(LONG)).isTrue();
     }
@@ -75,13 +75,13 @@ class InputValidationTest {
 
     @Test
     void negativeTimeoutsAreRefused() throws Exception {
-        assertThatThrownBy(() -> ProcessTask.builder(TestTasksB.echo()).timeout(Duration.ofMillis(-1)))
+        assertThatThrownBy(() -> ProcessTask.builder(TestTasks.echo()).timeout(Duration.ofMillis(-1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout");
-        ProcessTask t = ProcessTask.builder(TestTasksB.echo()).args(1).build();
+        ProcessTask t = ProcessTask.builder(TestTasks.echo()).args(1).build();
         assertThatThrownBy(() -> t.setTimeOut(Duration.ofSeconds(-5)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout");
         assertThat(t.getTimeOut()).isEqualTo(Duration.ZERO);
-        assertThatThrownBy(() -> pool.createAndQueueTask(TestTasksB.echo(), List.of(1), Map.of(), null, null, null,
+        assertThatThrownBy(() -> pool.createAndQueueTask(TestTasks.echo(), List.of(1), Map.of(), null, null, null,
                 true, false, Duration.ofMillis(-500)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout");
         assertThatThrownBy(() -> pool.processAllResults(Duration.ofMillis(-1)))
@@ -94,29 +94,29 @@ class InputValidationTest {
 
     @Test
     void anArgumentThatCannotBeSerialisedIsNamed() throws Exception {
-        ProcessTask badArg = ProcessTask.builder(TestTasksB.echo()).args("fine", new Object()).taskId("bad-arg").build();
+        ProcessTask badArg = ProcessTask.builder(TestTasks.echo()).args("fine", new Object()).taskId("bad-arg").build();
         assertThatThrownBy(() -> pool.queueTask(badArg))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("args[1]").hasMessageContaining("java.lang.Object");
         assertThat(badArg.isDone()).isFalse();
-        ProcessTask badKwarg = ProcessTask.builder(TestTasksB.echo()).args(1)
+        ProcessTask badKwarg = ProcessTask.builder(TestTasks.echo()).args(1)
                 .kwargs(Map.of("stream", new java.io.ByteArrayInputStream(new byte[1]))).build();
         assertThatThrownBy(() -> pool.queueTask(badKwarg))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("kwargs['stream']").hasMessageContaining("java.io.ByteArrayInputStream");
         // A non-serialisable object nested in a serialisable argument is caught as well.
-        assertThatThrownBy(() -> pool.createAndQueueTask(TestTasksB.echo(), List.of(new Object())))
+        assertThatThrownBy(() -> pool.createAndQueueTask(TestTasks.echo(), List.of(new Object())))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("args[0]");
         // The id of the refused task is free again.
         assertNothingQueuedAndPoolUsable();
-        ProcessTask sameId = ProcessTask.builder(TestTasksB.echo()).args("ok").taskId("bad-arg").build();
+        ProcessTask sameId = ProcessTask.builder(TestTasks.echo()).args("ok").taskId("bad-arg").build();
         pool.queueTask(sameId);
         assertThat(sameId.future().get(30, TimeUnit.SECONDS)).isEqualTo("ok");
     }
 
     @Test
     void aLambdaCapturingSomethingNotSerialisableIsRefused() throws Exception {
-        TaskFunction f = TestTasksB.capturingNonSerialisable();
+        TaskFunction f = TestTasks.capturingNonSerialisable();
         assertThatThrownBy(() -> pool.createAndQueueTask(f, 1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("function").hasMessageContaining("captures");
@@ -125,9 +125,9 @@ class InputValidationTest {
 
     @Test
     void aTaskIdInUseIsRefusedAndFreeAgainWhenTheTaskHasFinished() throws Exception {
-        ProcessTask first = ProcessTask.builder(TestTasksB.sleepThenReturn()).args(1_000L, "first").taskId("dup").build();
+        ProcessTask first = ProcessTask.builder(TestTasks.sleepThenReturn()).args(1_000L, "first").taskId("dup").build();
         pool.queueTask(first);
-        ProcessTask second = ProcessTask.builder(TestTasksB.echo()).args("second").taskId("dup").build();
+        ProcessTask second = ProcessTask.builder(TestTasks.echo()).args("second").taskId("dup").build();
         assertThatThrownBy(() -> pool.queueTask(second))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("dup").hasMessageContaining("in use");
         assertThat(second.isDone()).isFalse();
@@ -143,7 +143,7 @@ class InputValidationTest {
 
     @Test
     void queueingTheSameTaskTwiceIsAnIllegalStateException() throws Exception {
-        ProcessTask t = ProcessTask.builder(TestTasksB.echo()).args("once").build();
+        ProcessTask t = ProcessTask.builder(TestTasks.echo()).args("once").build();
         pool.queueTask(t);
         assertThatThrownBy(() -> pool.queueTask(t))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("queued");
@@ -157,11 +157,11 @@ class InputValidationTest {
 
     @Test
     void otherMalformedTasksAreRefusedAtBuildTime() throws Exception {
-        assertThatThrownBy(() -> ProcessTask.builder(TestTasksB.echo()).taskId("  "))
+        assertThatThrownBy(() -> ProcessTask.builder(TestTasks.echo()).taskId("  "))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("id");
         java.util.HashMap<String, Object> kw = new java.util.HashMap<>();
         kw.put(null, 1);
-        assertThatThrownBy(() -> ProcessTask.builder(TestTasksB.echo()).kwargs(kw))
+        assertThatThrownBy(() -> ProcessTask.builder(TestTasks.echo()).kwargs(kw))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("names");
         assertThatThrownBy(() -> ProcessTask.builderForClassName(" "))
                 .isInstanceOf(IllegalArgumentException.class);
@@ -171,10 +171,10 @@ class InputValidationTest {
     @Test
     void immutableKwargsMapsAreAcceptedNotMistakenForNullKeys() throws Exception {
         // Map.of(...).containsKey(null) throws NullPointerException: the null-key check must not use it.
-        ProcessTask t = pool.createAndQueueTask(TestTasksB.kwarg(), List.of("k"), Map.of("k", "v"), null, null, null,
+        ProcessTask t = pool.createAndQueueTask(TestTasks.kwarg(), List.of("k"), Map.of("k", "v"), null, null, null,
                 true, false, Duration.ZERO).orElseThrow();
         assertThat(t.future().get(30, TimeUnit.SECONDS)).isEqualTo("v");
-        ProcessTask none = pool.createAndQueueTask(TestTasksB.kwarg(), List.of("k"), Map.of(), null, null, null,
+        ProcessTask none = pool.createAndQueueTask(TestTasks.kwarg(), List.of("k"), Map.of(), null, null, null,
                 true, false, Duration.ZERO).orElseThrow();
         assertThat(none.future().get(30, TimeUnit.SECONDS)).isNull();
     }
@@ -182,7 +182,7 @@ class InputValidationTest {
     @Test
     void submissionAfterShutdownIsRejected() {
         assertThat(pool.shutdown(LONG)).isTrue();
-        assertThatThrownBy(() -> pool.createAndQueueTask(TestTasksB.echo(), 1))
+        assertThatThrownBy(() -> pool.createAndQueueTask(TestTasks.echo(), 1))
                 .isInstanceOf(RejectedExecutionException.class).hasMessageContaining("shut down");
         assertThatThrownBy(() -> pool.startProcessing()).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("shut down");

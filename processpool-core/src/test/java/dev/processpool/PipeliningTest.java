@@ -1,5 +1,6 @@
 package dev.processpool;
 
+import dev.processpool.testing.Workers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,7 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-import static dev.processpool.TestTasksA.awaitIdleWorkers;
+import static dev.processpool.testing.Workers.awaitIdleWorkers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -25,13 +26,13 @@ class PipeliningTest {
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(2).maxSize(2).maxQueuedRequests(0)
                 .build())) {
             awaitIdleWorkers(pool, 2);
-            TaskFunction pid = TestTasksA.workerPid();
+            TaskFunction pid = TestTasks.workerPid();
             // Short tasks first: both workers learn that their tasks are short and start holding several.
             List<ProcessTask> tasks = new ArrayList<>();
             for (int i = 0; i < 400; i++) {
                 tasks.add(pool.createAndQueueTask(pid));
             }
-            ProcessTask longTask = ProcessTask.builder(TestTasksA.waitForGate()).args(gate.toString(), 120_000, "long")
+            ProcessTask longTask = ProcessTask.builder(TestTasks.waitForGate()).args(gate.toString(), 120_000, "long")
                     .build();
             pool.queueTask(longTask);
             List<ProcessTask> behind = new ArrayList<>();

@@ -39,8 +39,8 @@ class PoolMBeanTest {
             assertThat(SERVER.isRegistered(name)).isTrue();
             assertThat(JMX.isMXBeanInterface(ProcessPoolMXBean.class)).isTrue();
 
-            ProcessTask running = pool.createAndQueueTask(TestTasksA.waitForGate(), gate.toString(), 60_000, "done");
-            ProcessTask waiting = pool.createAndQueueTask(TestTasksA.echo(), "next");
+            ProcessTask running = pool.createAndQueueTask(TestTasks.waitForGate(), gate.toString(), 60_000, "done");
+            ProcessTask waiting = pool.createAndQueueTask(TestTasks.echo(), "next");
             await().atMost(AWAIT).until(() -> pool.getNumWorkingProcesses() == 1);
 
             assertThat(SERVER.getAttribute(name, "Name")).isEqualTo("orders");

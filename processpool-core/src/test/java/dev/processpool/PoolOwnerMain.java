@@ -1,6 +1,12 @@
 package dev.processpool;
 
+import org.awaitility.core.ConditionTimeoutException;
+
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * Launched by {@link ParentDeathTest} as a separate JVM: creates a pool of 2 workers, waits until both are
@@ -21,29 +27,27 @@ public final class PoolOwnerMain {
         if (busy) {
             for (int i = 0; i < 2; i++) {
                 if (mode.equals("grandchildren")) {
-                    pool.createAndQueueTask(TestTasksB.spawnDetachedGrandchildrenThenSleep());
+                    pool.createAndQueueTask(TestTasks.spawnDetachedGrandchildrenThenSleep());
                 } else {
-                    pool.createAndQueueTask(TestTasksB.sleepThenReturn(), 60_000L);
+                    pool.createAndQueueTask(TestTasks.sleepThenReturn(), 60_000L);
                 }
             }
         }
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        List<WorkingProcess> workers = pool.getWorkers();
-        while (!(workers.size() == 2 && workers.stream().allMatch(w -> w.state() == wanted && w.pid() > 0))) {
-            if (System.nanoTime() > deadline) {
-                System.out.println("FAILED: workers did not become " + wanted + ": " + workers);
-                System.exit(1);
-            }
-            Thread.sleep(20);
-            workers = pool.getWorkers();
+        List<WorkingProcess> workers;
+        try {
+            workers = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+                    .until(pool::getWorkers, ws -> ws.size() == 2
+                            && ws.stream().allMatch(w -> w.state() == wanted && w.pid() > 0));
+        } catch (ConditionTimeoutException e) {
+            System.out.println("FAILED: workers did not become " + wanted + ": " + pool.getWorkers());
+            System.exit(1);
+            return;
         }
         for (WorkingProcess w : workers) {
             System.out.println(w.pid());
         }
         System.out.println("READY");
         System.out.flush();
-        while (true) {
-            Thread.sleep(Long.MAX_VALUE);
-        }
+        new CountDownLatch(1).await(); // until it is killed
     }
 }

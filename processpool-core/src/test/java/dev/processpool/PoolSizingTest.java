@@ -1,6 +1,5 @@
 package dev.processpool;
 
-import dev.processpool.testing.Processes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -11,14 +10,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
-import static dev.processpool.TestTasksA.awaitIdleWorkers;
+import static dev.processpool.testing.Workers.awaitIdleWorkers;
 import static dev.processpool.testing.Processes.isRunning;
-import static dev.processpool.TestTasksA.workerChildren;
+import static dev.processpool.testing.Workers.workerChildren;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -83,7 +83,7 @@ class PoolSizingTest {
             assertThat(workerChildren().stream().map(ProcessHandle::pid).collect(Collectors.toSet())).isEqualTo(now);
 
             // and the replacement works
-            ProcessTask t = pool.createAndQueueTask(TestTasksA.echo(), "after replacement");
+            ProcessTask t = pool.createAndQueueTask(TestTasks.echo(), "after replacement");
             assertThat(t.future()).succeedsWithin(AWAIT).isEqualTo("after replacement");
         }
     }
@@ -93,7 +93,7 @@ class PoolSizingTest {
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(3).build())) {
             awaitIdleWorkers(pool, 1);
             for (int i = 0; i < 5; i++) {
-                ProcessTask t = pool.createAndQueueTask(TestTasksA.echo(), i);
+                ProcessTask t = pool.createAndQueueTask(TestTasks.echo(), i);
                 assertThat(t.future()).succeedsWithin(AWAIT).isEqualTo(i);
                 assertThat(pool.getNumProcesses()).as("a worker was idle each time").isEqualTo(1);
             }
@@ -107,13 +107,12 @@ class PoolSizingTest {
                 .idleTimeout(Duration.ofMillis(500)).build();
         AtomicInteger maxProcesses = new AtomicInteger();
         AtomicInteger maxChildren = new AtomicInteger();
-        AtomicBoolean sampling = new AtomicBoolean(true);
         try (ProcessPool pool = new ProcessPool(config)) {
-            Thread sampler = startSampler(pool, sampling, maxProcesses, maxChildren);
+            ScheduledExecutorService sampler = startSampler(pool, maxProcesses, maxChildren);
             try {
                 List<ProcessTask> tasks = new ArrayList<>();
                 for (int i = 0; i < 5; i++) {
-                    ProcessTask t = ProcessTask.builder(TestTasksA.waitForGate())
+                    ProcessTask t = ProcessTask.builder(TestTasks.waitForGate())
                             .args(gate.toString(), 60_000, i).build();
                     assertThat(pool.queueTask(t)).isTrue();
                     tasks.add(t);
@@ -139,11 +138,11 @@ class PoolSizingTest {
                         .satisfies(w -> assertThat(w.state()).isEqualTo(WorkerState.IDLE));
                 // the minimum stays for several idle timeouts
                 await().during(Duration.ofMillis(1500)).atMost(AWAIT).until(() -> pool.getNumProcesses() == 1);
-                ProcessTask after = pool.createAndQueueTask(TestTasksA.echo(), "still here");
+                ProcessTask after = pool.createAndQueueTask(TestTasks.echo(), "still here");
                 assertThat(after.future()).succeedsWithin(AWAIT).isEqualTo("still here");
             } finally {
-                sampling.set(false);
-                sampler.join(10_000);
+                sampler.shutdown();
+                sampler.awaitTermination(10, TimeUnit.SECONDS);
             }
             assertThat(maxProcesses.get()).as("most processes the pool reported").isEqualTo(3);
             assertThat(maxChildren.get()).as("most worker processes seen").isLessThanOrEqualTo(3);
@@ -160,7 +159,7 @@ class PoolSizingTest {
             await().atMost(AWAIT).until(() -> workerChildren().isEmpty());
             assertThat(pool.getWorkers()).isEmpty();
 
-            ProcessTask t = pool.createAndQueueTask(TestTasksA.workerPid());
+            ProcessTask t = pool.createAndQueueTask(TestTasks.workerPid());
             assertThat(pool.getNumProcesses()).as("a worker is started when a task is queued").isEqualTo(1);
             Object pid = t.future().get(30, TimeUnit.SECONDS);
             assertThat(pid).isInstanceOf(Long.class);
@@ -170,7 +169,7 @@ class PoolSizingTest {
             await().atMost(AWAIT).until(() -> pool.getNumProcesses() == 0);
             await().atMost(AWAIT).until(() -> !isRunning((Long) pid));
 
-            ProcessTask again = pool.createAndQueueTask(TestTasksA.echo(), "again");
+            ProcessTask again = pool.createAndQueueTask(TestTasks.echo(), "again");
             assertThat(again.future()).succeedsWithin(AWAIT).isEqualTo("again");
         }
     }
@@ -180,10 +179,9 @@ class PoolSizingTest {
         PoolConfig config = PoolConfig.builder().minSize(2).maxSize(2).strictLimits(true).maxQueuedRequests(0).build();
         AtomicInteger maxProcesses = new AtomicInteger();
         AtomicInteger maxChildren = new AtomicInteger();
-        AtomicBoolean sampling = new AtomicBoolean(true);
         try (ProcessPool pool = new ProcessPool(config)) {
             awaitIdleWorkers(pool, 2);
-            Thread sampler = startSampler(pool, sampling, maxProcesses, maxChildren);
+            ScheduledExecutorService sampler = startSampler(pool, maxProcesses, maxChildren);
             try {
                 // both workers time out at about the same moment, with more work waiting
                 List<ProcessTask> tasks = new ArrayList<>();
@@ -191,11 +189,11 @@ class PoolSizingTest {
                     tasks.add(timingOut(pool));
                 }
                 for (int i = 0; i < 4; i++) {
-                    tasks.add(pool.createAndQueueTask(TestTasksA.echo(), i));
+                    tasks.add(pool.createAndQueueTask(TestTasks.echo(), i));
                 }
                 // then one killed from outside while running
                 tasks.add(killedFromOutside(pool));
-                tasks.add(pool.createAndQueueTask(TestTasksA.echo(), "last"));
+                tasks.add(pool.createAndQueueTask(TestTasks.echo(), "last"));
                 awaitAll(tasks);
                 assertThat(tasks.get(0).taskException()).isInstanceOf(TaskTimeoutException.class);
                 assertThat(tasks.get(1).taskException()).isInstanceOf(TaskTimeoutException.class);
@@ -206,8 +204,8 @@ class PoolSizingTest {
                 assertThat(tasks.get(7).taskResults()).isEqualTo("last");
                 awaitIdleWorkers(pool, 2);
             } finally {
-                sampling.set(false);
-                sampler.join(10_000);
+                sampler.shutdown();
+                sampler.awaitTermination(10, TimeUnit.SECONDS);
             }
             assertThat(maxProcesses.get()).as("most processes the pool reported").isLessThanOrEqualTo(2);
             assertThat(maxChildren.get()).as("most worker processes alive at once").isLessThanOrEqualTo(2);
@@ -220,15 +218,14 @@ class PoolSizingTest {
                 .build();
         AtomicInteger maxProcesses = new AtomicInteger();
         AtomicInteger maxChildren = new AtomicInteger();
-        AtomicBoolean sampling = new AtomicBoolean(true);
         try (ProcessPool pool = new ProcessPool(config)) {
             awaitIdleWorkers(pool, 2);
-            Thread sampler = startSampler(pool, sampling, maxProcesses, maxChildren);
+            ScheduledExecutorService sampler = startSampler(pool, maxProcesses, maxChildren);
             try {
                 // one worker killed at a time: the over-commit is at most one
                 for (int round = 0; round < 2; round++) {
                     ProcessTask timedOut = timingOut(pool);
-                    ProcessTask normal = pool.createAndQueueTask(TestTasksA.echo(), round);
+                    ProcessTask normal = pool.createAndQueueTask(TestTasks.echo(), round);
                     awaitAll(List.of(timedOut, normal));
                     assertThat(timedOut.taskException()).isInstanceOf(TaskTimeoutException.class);
                     assertThat(normal.taskResults()).isEqualTo(round);
@@ -240,11 +237,11 @@ class PoolSizingTest {
                 List<WorkingProcess> last = awaitIdleWorkers(pool, 2);
                 long deadPid = killed.taskException().getWorkerPid();
                 assertThat(last).extracting(WorkingProcess::pid).doesNotContain(deadPid);
-                ProcessTask after = pool.createAndQueueTask(TestTasksA.echo(), "after");
+                ProcessTask after = pool.createAndQueueTask(TestTasks.echo(), "after");
                 assertThat(after.future()).succeedsWithin(AWAIT).isEqualTo("after");
             } finally {
-                sampling.set(false);
-                sampler.join(10_000);
+                sampler.shutdown();
+                sampler.awaitTermination(10, TimeUnit.SECONDS);
             }
             assertThat(maxProcesses.get()).as("most processes the pool reported").isLessThanOrEqualTo(3);
             assertThat(maxChildren.get()).as("most worker processes alive at once").isLessThanOrEqualTo(3);
@@ -253,14 +250,14 @@ class PoolSizingTest {
 
     /** Queues a task that sleeps forever with a 300 ms timeout. */
     private static ProcessTask timingOut(ProcessPool pool) {
-        ProcessTask t = ProcessTask.builder(TestTasksA.sleepForever()).timeout(Duration.ofMillis(300)).build();
+        ProcessTask t = ProcessTask.builder(TestTasks.sleepForever()).timeout(Duration.ofMillis(300)).build();
         assertThat(pool.queueTask(t)).isTrue();
         return t;
     }
 
     /** Queues a task that sleeps forever, waits until a worker runs it and kills that worker by pid. */
     private static ProcessTask killedFromOutside(ProcessPool pool) {
-        ProcessTask t = ProcessTask.builder(TestTasksA.printThenSleepForever()).args("sizing-victim-").build();
+        ProcessTask t = ProcessTask.builder(TestTasks.printThenSleepForever()).args("sizing-victim-").build();
         assertThat(pool.queueTask(t)).isTrue();
         long[] pid = new long[1];
         await().atMost(Duration.ofSeconds(60)).until(() -> {
@@ -286,21 +283,18 @@ class PoolSizingTest {
         assertThat(tasks).allMatch(ProcessTask::isDone);
     }
 
-    private static Thread startSampler(ProcessPool pool, AtomicBoolean sampling, AtomicInteger maxProcesses,
-                                       AtomicInteger maxChildren) {
-        Thread t = new Thread(() -> {
-            while (sampling.get()) {
-                maxProcesses.accumulateAndGet(pool.getNumProcesses(), Math::max);
-                maxChildren.accumulateAndGet(workerChildren().size(), Math::max);
-                try {
-                    Thread.sleep(5); // sampling period of this background sampler, not synchronisation
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "sizing-sampler");
-        t.setDaemon(true);
-        t.start();
-        return t;
+    /** Samples the pool's process count and the worker processes alive every 5 ms until shut down. */
+    private static ScheduledExecutorService startSampler(ProcessPool pool, AtomicInteger maxProcesses,
+                                                         AtomicInteger maxChildren) {
+        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sizing-sampler");
+            t.setDaemon(true);
+            return t;
+        });
+        sampler.scheduleAtFixedRate(() -> {
+            maxProcesses.accumulateAndGet(pool.getNumProcesses(), Math::max);
+            maxChildren.accumulateAndGet(workerChildren().size(), Math::max);
+        }, 0, 5, TimeUnit.MILLISECONDS);
+        return sampler;
     }
 }

@@ -107,7 +107,7 @@ class ProcessPoolExecutorTest {
     }
 
     static SerializableCallable<Object> unserialisableResult() {
-        return () -> new FaultTasks.NotSerializableThing();
+        return () -> new TestTasks.NotSerializableThing();
     }
 
     /** Something a task may not capture. */
@@ -197,7 +197,7 @@ class ProcessPoolExecutorTest {
             Throwable transfer = catchThrowable(() -> executor.submit(unserialisableResult()).get(45, TimeUnit.SECONDS));
             assertThat(transfer).isInstanceOf(ExecutionException.class).cause()
                     .isInstanceOf(ResultTransferException.class)
-                    .hasMessageContaining(FaultTasks.NotSerializableThing.class.getName());
+                    .hasMessageContaining(TestTasks.NotSerializableThing.class.getName());
 
             // the view's task timeout
             Throwable timedOut = catchThrowable(() -> timed.submit(announcePidThenSleep(file("timed.pid")))

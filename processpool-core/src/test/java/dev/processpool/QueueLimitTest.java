@@ -1,5 +1,6 @@
 package dev.processpool;
 
+import dev.processpool.testing.Workers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static dev.processpool.TestTasksA.awaitIdleWorkers;
+import static dev.processpool.testing.Workers.awaitIdleWorkers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.awaitility.Awaitility.await;
@@ -30,7 +31,7 @@ class QueueLimitTest {
     private static final Duration PROMPTLY = Duration.ofSeconds(5);
 
     private static ProcessTask gated(Path gate, Object value) {
-        return ProcessTask.builder(TestTasksA.waitForGate()).args(gate.toString(), 60_000, value).build();
+        return ProcessTask.builder(TestTasks.waitForGate()).args(gate.toString(), 60_000, value).build();
     }
 
     /** A pool of one worker that is busy with a gated task (so it does not count as waiting). */
@@ -63,7 +64,7 @@ class QueueLimitTest {
             assertThat(pool.getFreeSlots()).isZero();
 
             // a non-blocking call on the full queue returns false at once and queues nothing
-            ProcessTask refused = ProcessTask.builder(TestTasksA.echo()).args("later").build();
+            ProcessTask refused = ProcessTask.builder(TestTasks.echo()).args("later").build();
             boolean queued = assertTimeoutPreemptively(PROMPTLY, () -> pool.queueTask(refused, false, false));
             assertThat(queued).isFalse();
             assertThat(pool.getNumPendingTasks()).isEqualTo(2);
@@ -71,7 +72,7 @@ class QueueLimitTest {
             assertThat(refused.isDone()).isFalse();
             assertThat(refused.future()).isNotDone();
             // createAndQueueTask, non-blocking, says so with an empty Optional
-            assertThat(assertTimeoutPreemptively(PROMPTLY, () -> pool.createAndQueueTask(TestTasksA.echo(),
+            assertThat(assertTimeoutPreemptively(PROMPTLY, () -> pool.createAndQueueTask(TestTasks.echo(),
                     List.of("x"), null, null, null, null, false, false, Duration.ZERO))).isEmpty();
 
             Files.createFile(gate);
@@ -95,7 +96,7 @@ class QueueLimitTest {
             ProcessTask running = occupyTheWorker(pool, gate);
             List<ProcessTask> tasks = new ArrayList<>();
             for (int i = 0; i < 40; i++) {
-                ProcessTask t = ProcessTask.builder(TestTasksA.echo()).args(i).build();
+                ProcessTask t = ProcessTask.builder(TestTasks.echo()).args(i).build();
                 assertThat(pool.queueTask(t, false, false)).as("task %d queued without blocking", i).isTrue();
                 tasks.add(t);
             }
@@ -118,7 +119,7 @@ class QueueLimitTest {
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1).maxQueuedRequests(1).build())) {
             awaitIdleWorkers(pool, 1);
             // a finished task whose callback waits for processResults()
-            ProcessTask done = ProcessTask.builder(TestTasksA.echo()).args("done")
+            ProcessTask done = ProcessTask.builder(TestTasks.echo()).args("done")
                     .callback((t, r) -> callbacks.incrementAndGet()).build();
             pool.queueTask(done);
             assertThat(done.future()).succeedsWithin(AWAIT);
@@ -128,7 +129,7 @@ class QueueLimitTest {
             assertThat(pool.queueTask(waiting, false, false)).isTrue();
             assertThat(pool.isFull()).isTrue();
 
-            ProcessTask blocked = ProcessTask.builder(TestTasksA.echo()).args("blocked").build();
+            ProcessTask blocked = ProcessTask.builder(TestTasks.echo()).args("blocked").build();
             AtomicReference<Thread> producer = new AtomicReference<>();
             Future<Boolean> blockedResult = producers.submit(() -> {
                 producer.set(Thread.currentThread());
@@ -156,7 +157,7 @@ class QueueLimitTest {
             assertThat(assertTimeoutPreemptively(PROMPTLY, pool::processResults)).isEqualTo(1);
             assertThat(callbacks.get()).isEqualTo(1);
             // another, non-blocking, producer is refused at once (from this thread and from another)
-            ProcessTask other = ProcessTask.builder(TestTasksA.echo()).args("other").build();
+            ProcessTask other = ProcessTask.builder(TestTasks.echo()).args("other").build();
             assertThat(assertTimeoutPreemptively(PROMPTLY, () -> pool.queueTask(other, false, false))).isFalse();
             Future<Boolean> otherThread = producers.submit(() -> pool.queueTask(other, false, false));
             assertThat(otherThread.get(PROMPTLY.toMillis(), TimeUnit.MILLISECONDS)).isFalse();
@@ -190,7 +191,7 @@ class QueueLimitTest {
             ProcessTask running = occupyTheWorker(pool, gate);
             ProcessTask waiting = gated(gate, "waiting");
             assertThat(pool.queueTask(waiting, false, false)).isTrue();
-            ProcessTask late = ProcessTask.builder(TestTasksA.echo()).args("late").build();
+            ProcessTask late = ProcessTask.builder(TestTasks.echo()).args("late").build();
             AtomicReference<Thread> producer = new AtomicReference<>();
             Future<Boolean> result = producers.submit(() -> {
                 producer.set(Thread.currentThread());
@@ -217,7 +218,7 @@ class QueueLimitTest {
             ProcessTask running = occupyTheWorker(pool, gate);
             ProcessTask waiting = gated(gate, "waiting");
             assertThat(pool.queueTask(waiting, false, false)).isTrue();
-            ProcessTask blocked = ProcessTask.builder(TestTasksA.echo()).args("blocked").build();
+            ProcessTask blocked = ProcessTask.builder(TestTasks.echo()).args("blocked").build();
             AtomicReference<Thread> producer = new AtomicReference<>();
             Future<Throwable> outcome = producers.submit(() -> {
                 producer.set(Thread.currentThread());

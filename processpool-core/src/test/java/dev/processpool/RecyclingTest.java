@@ -3,14 +3,9 @@ package dev.processpool;
 import static dev.processpool.testing.Processes.isRunning;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -28,58 +23,7 @@ class RecyclingTest {
     private static final Duration AWAIT = Duration.ofSeconds(45);
     private static final long MIB = 1 << 20;
 
-    // ============================================================================================ tasks
-
-    /** Memory a task keeps in its worker after it returns. */
-    public static final class Kept {
-        static final List<byte[]> CHUNKS = new ArrayList<>();
-
-        private Kept() {
-        }
-    }
-
-    /** Returns the worker's pid. */
-    static TaskFunction workerPid() {
-        return (args, kwargs) -> ProcessHandle.current().pid();
-    }
-
-    /**
-     * Allocates args[0] MiB in 1 MiB chunks, touching every page, and keeps them in a static list; then sleeps
-     * args[1] ms (forever if negative) and returns the worker's pid.
-     */
-    static TaskFunction allocateAndKeep() {
-        return (args, kwargs) -> {
-            int mib = (Integer) args.get(0);
-            for (int i = 0; i < mib; i++) {
-                byte[] chunk = new byte[1 << 20];
-                Arrays.fill(chunk, (byte) 1);
-                Kept.CHUNKS.add(chunk);
-            }
-            long sleep = ((Number) args.get(1)).longValue();
-            Thread.sleep(sleep < 0 ? Long.MAX_VALUE : sleep);
-            return ProcessHandle.current().pid();
-        };
-    }
-
-    /** The worker JVM's maximum heap. */
-    static TaskFunction maxHeap() {
-        return (args, kwargs) -> Runtime.getRuntime().maxMemory();
-    }
-
-    /** Keeps allocating 16 MiB chunks up to args[0] MiB. */
-    static TaskFunction exhaustHeap() {
-        return (args, kwargs) -> {
-            List<long[]> hog = new ArrayList<>();
-            for (int i = 0; i < (Integer) args.get(0) / 16; i++) {
-                hog.add(new long[2 << 20]);
-            }
-            return hog.size();
-        };
-    }
-
     // ========================================================================================== helpers
-
-
 
     private static long run(ProcessPool pool, ProcessTask task) {
         pool.queueTask(task);
@@ -103,7 +47,7 @@ class RecyclingTest {
         try (ProcessPool pool = new ProcessPool(config)) {
             List<ProcessTask> tasks = new ArrayList<>();
             for (int i = 0; i < 9; i++) {
-                ProcessTask t = ProcessTask.builder(workerPid()).build();
+                ProcessTask t = ProcessTask.builder(TestTasks.workerPid()).build();
                 tasks.add(t);
                 pool.queueTask(t);
             }
@@ -129,11 +73,11 @@ class RecyclingTest {
         PoolConfig config = PoolConfig.builder().minSize(1).maxSize(1).addJvmOptions("-Xmx512m")
                 .workerMemoryLimit(100 * MIB).build();
         try (ProcessPool pool = new ProcessPool(config)) {
-            long light = run(pool, ProcessTask.builder(workerPid()).build());
+            long light = run(pool, ProcessTask.builder(TestTasks.workerPid()).build());
             // the worker stayed: its footprint was under the limit
-            long hog = run(pool, ProcessTask.builder(allocateAndKeep()).args(150, 0).build());
+            long hog = run(pool, ProcessTask.builder(TestTasks.allocateAndKeep()).args(150, 0).build());
             assertThat(hog).as("a light worker is kept").isEqualTo(light);
-            long next = run(pool, ProcessTask.builder(workerPid()).build());
+            long next = run(pool, ProcessTask.builder(TestTasks.workerPid()).build());
             assertThat(next).as("the worker that went over the limit was replaced").isNotEqualTo(hog);
             await().atMost(AWAIT).until(() -> !isRunning(hog));
         }
@@ -144,8 +88,8 @@ class RecyclingTest {
         PoolConfig config = PoolConfig.builder().minSize(1).maxSize(1).addJvmOptions("-Xmx512m")
                 .heartbeatInterval(Duration.ofMillis(200)).workerMemoryHardLimit(120 * MIB).build();
         try (ProcessPool pool = new ProcessPool(config)) {
-            long before = run(pool, ProcessTask.builder(workerPid()).build());
-            ProcessTask grows = ProcessTask.builder(allocateAndKeep()).args(250, -1).build();
+            long before = run(pool, ProcessTask.builder(TestTasks.workerPid()).build());
+            ProcessTask grows = ProcessTask.builder(TestTasks.allocateAndKeep()).args(250, -1).build();
             pool.queueTask(grows);
             Throwable failure = failureOf(grows);
             assertThat(failure).isInstanceOfSatisfying(ResourceLimitException.class, e -> {
@@ -155,7 +99,7 @@ class RecyclingTest {
                 assertThat(e.getMessage()).contains("over the hard limit of 120 MiB").contains(grows.getTaskID());
             });
             await().atMost(AWAIT).until(() -> !isRunning(before));
-            long after = run(pool, ProcessTask.builder(workerPid()).build());
+            long after = run(pool, ProcessTask.builder(TestTasks.workerPid()).build());
             assertThat(after).isNotEqualTo(before);
         }
     }
@@ -166,18 +110,18 @@ class RecyclingTest {
         PoolConfig config = PoolConfig.builder().minSize(1).maxSize(1).build();
         assertThat(config.getJvmOptions()).containsAll(PoolConfig.DEFAULT_JVM_OPTIONS);
         try (ProcessPool pool = new ProcessPool(config)) {
-            ProcessTask heap = pool.createAndQueueTask(maxHeap());
+            ProcessTask heap = pool.createAndQueueTask(TestTasks.maxHeap());
             assertThat(heap.future()).succeedsWithin(AWAIT)
                     .satisfies(max -> assertThat((Long) max).isLessThanOrEqualTo(256 * MIB));
 
-            ProcessTask hog = ProcessTask.builder(exhaustHeap()).args(1024).build();
+            ProcessTask hog = ProcessTask.builder(TestTasks.exhaustHeap()).args(1024).build();
             pool.queueTask(hog);
             Throwable failure = failureOf(hog);
             assertThat(failure).isInstanceOfAny(TaskExecutionException.class, WorkerDiedException.class);
             if (failure instanceof TaskExecutionException e) {
                 assertThat(e.getRemoteType()).isEqualTo("java.lang.OutOfMemoryError");
             }
-            ProcessTask after = pool.createAndQueueTask(maxHeap());
+            ProcessTask after = pool.createAndQueueTask(TestTasks.maxHeap());
             assertThat(after.future()).succeedsWithin(AWAIT);
         }
     }

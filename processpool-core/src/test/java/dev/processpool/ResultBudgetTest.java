@@ -2,9 +2,6 @@ package dev.processpool;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.ObjectInputStream;
-import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,35 +17,11 @@ class ResultBudgetTest {
 
     private static final Duration AWAIT = Duration.ofSeconds(60);
 
-    /** A result of some MiB whose decoding in the parent takes {@code readMillis} (its readObject sleeps). */
-    static final class SlowToRead implements Serializable {
-        private static final long serialVersionUID = 1L;
-        final byte[] data;
-        final long readMillis;
-
-        SlowToRead(int bytes, long readMillis) {
-            this.data = new byte[bytes];
-            this.readMillis = readMillis;
-        }
-
-        private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
-            in.defaultReadObject();
-            try {
-                Thread.sleep(readMillis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    static TaskFunction slowToRead() {
-        return (args, kwargs) -> new SlowToRead(((Number) args.get(0)).intValue(), ((Number) args.get(1)).longValue());
-    }
-
     @Test
     void answersThatWaitForTheBudgetAreNeitherSilenceNorRunningTime() throws Exception {
-        // one 10 MiB answer fits at a time; each takes 1.5 s to decode, so the third waits about 3 s, three times
-        // the unresponsive timeout and the tasks' own timeout
+        // one 10 MiB answer fits at a time; each takes 2.5 s to decode, so the third waits about 5 s: five times
+        // the unresponsive timeout and well over the tasks' own timeout of 3 s (which leaves room for making and
+        // sending 10 MiB on a loaded machine)
         PoolConfig cfg = PoolConfig.builder().minSize(3).maxSize(3).maxQueuedRequests(0)
                 .resultMemoryBudget(12L << 20).heartbeatInterval(Duration.ofMillis(400))
                 .unresponsiveTimeout(Duration.ofSeconds(1)).outputListener((pid, taskId, stream, line) -> { })
@@ -57,13 +30,13 @@ class ResultBudgetTest {
             assertThat(pool.awaitReady(AWAIT)).isTrue();
             List<ProcessTask> tasks = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                ProcessTask t = ProcessTask.builder(slowToRead()).args(10 << 20, 1500L)
-                        .timeout(Duration.ofSeconds(1)).build();
+                ProcessTask t = ProcessTask.builder(TestTasks.slowToRead()).args(10 << 20, 2500L)
+                        .timeout(Duration.ofSeconds(3)).build();
                 tasks.add(t);
                 pool.queueTask(t);
             }
             for (ProcessTask t : tasks) {
-                assertThat(t.future()).succeedsWithin(AWAIT).isInstanceOf(SlowToRead.class);
+                assertThat(t.future()).succeedsWithin(AWAIT).isInstanceOf(TestTasks.SlowToRead.class);
             }
             // the same three workers: none was killed
             assertThat(tasks.stream().map(ProcessTask::getWorkerPid).distinct()).hasSize(3);
@@ -77,8 +50,8 @@ class ResultBudgetTest {
         PoolConfig cfg = PoolConfig.builder().minSize(1).maxSize(1).maxQueuedRequests(0)
                 .resultMemoryBudget(4L << 20).outputListener((pid, taskId, stream, line) -> { }).build();
         try (ProcessPool pool = new ProcessPool(cfg)) {
-            ProcessTask big = pool.createAndQueueTask(FaultTasks.bigResult(), 8);
-            ProcessTask fits = pool.createAndQueueTask(FaultTasks.bigResult(), 3);
+            ProcessTask big = pool.createAndQueueTask(TestTasks.bigResult(), 8);
+            ProcessTask fits = pool.createAndQueueTask(TestTasks.bigResult(), 3);
             Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() -> big.future().get());
             assertThat(failure.getCause()).isInstanceOf(ResultTransferException.class)
                     .hasMessageContaining(big.getTaskID()).hasMessageContaining("8 MiB")

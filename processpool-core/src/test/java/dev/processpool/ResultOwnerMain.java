@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code huge-error}: one worker played by {@link HostileWorkerMain} (mode file in
  *       {@code HOSTILE_MODE_FILE}), one victim task and two later ones;</li>
  *   <li>{@code endless-decode}: one worker, a task whose result hashes forever when decoded
- *       ({@link HostileTasks#hashOfASharedListDag()}), and three later ones.</li>
+ *       ({@link TestTasks#hashOfASharedListDag()}), and three later ones.</li>
  * </ul>
  */
 public final class ResultOwnerMain {
@@ -46,18 +46,18 @@ public final class ResultOwnerMain {
         switch (scenario) {
             case "big-results":
                 for (int i = 0; i < 16; i++) {
-                    queue(pool, "big-" + i, FaultTasks.bigResult(), i % 4 == 3 ? 100 : 40);
+                    queue(pool, "big-" + i, TestTasks.bigResult(), i % 4 == 3 ? 100 : 40);
                 }
                 break;
             case "huge-error":
-                queue(pool, "victim", TestTasksA.echo(), "victim");
-                queue(pool, "after-1", TestTasksA.echo(), "after-1");
-                queue(pool, "after-2", TestTasksA.echo(), "after-2");
+                queue(pool, "victim", TestTasks.echo(), "victim");
+                queue(pool, "after-1", TestTasks.echo(), "after-1");
+                queue(pool, "after-2", TestTasks.echo(), "after-2");
                 break;
             default:
-                queue(pool, "endless", HostileTasks.hashOfASharedListDag(), 100);
+                queue(pool, "endless", TestTasks.hashOfASharedListDag(), 100);
                 for (int i = 1; i <= 3; i++) {
-                    queue(pool, "after-" + i, TestTasksA.echo(), "after-" + i);
+                    queue(pool, "after-" + i, TestTasks.echo(), "after-" + i);
                 }
                 break;
         }

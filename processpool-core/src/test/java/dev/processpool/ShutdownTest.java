@@ -44,9 +44,9 @@ class ShutdownTest {
             assertThat(pool.shutdown(LONG)).isTrue();
             assertThat(pool.isShutdown()).isTrue();
             assertThat(pool.isTerminated()).isTrue();
-            assertThatThrownBy(() -> pool.createAndQueueTask(TestTasksB.echo(), "late"))
+            assertThatThrownBy(() -> pool.createAndQueueTask(TestTasks.echo(), "late"))
                     .isInstanceOf(RejectedExecutionException.class).hasMessageContaining("shut down");
-            ProcessTask t = ProcessTask.builder(TestTasksB.echo()).args(1).build();
+            ProcessTask t = ProcessTask.builder(TestTasks.echo()).args(1).build();
             assertThatThrownBy(() -> pool.queueTask(t, false, false))
                     .isInstanceOf(RejectedExecutionException.class).hasMessageContaining("shut down");
             assertThat(t.isDone()).isFalse();
@@ -65,12 +65,12 @@ class ShutdownTest {
         try (pool) {
             pids = awaitIdleWorkers(pool, 2);
             for (int i = 0; i < 6; i++) {
-                ProcessTask t = ProcessTask.builder(TestTasksB.sleepThenReturn()).args(150L, "r" + i)
+                ProcessTask t = ProcessTask.builder(TestTasks.sleepThenReturn()).args(150L, "r" + i)
                         .callback((task, r) -> {
                             delivered.add((String) r);
                             // Shutdown is in progress while callbacks run: new work is refused.
                             try {
-                                pool.createAndQueueTask(TestTasksB.echo(), "during shutdown");
+                                pool.createAndQueueTask(TestTasks.echo(), "during shutdown");
                             } catch (RuntimeException e) {
                                 lateSubmission.compareAndSet(null, e);
                             }
@@ -98,7 +98,7 @@ class ShutdownTest {
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1).build())) {
             pids = awaitIdleWorkers(pool, 1);
             for (int i = 0; i < 3; i++) {
-                pool.queueTask(ProcessTask.builder(TestTasksB.sleepThenReturn()).args(100L)
+                pool.queueTask(ProcessTask.builder(TestTasks.sleepThenReturn()).args(100L)
                         .callback((t, r) -> calls.incrementAndGet()).build());
             }
         } // close()
@@ -124,7 +124,7 @@ class ShutdownTest {
         AtomicReference<TaskException> failure = new AtomicReference<>();
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1)
                 .terminationGrace(Duration.ofMillis(500)).build())) {
-            ProcessTask slow = ProcessTask.builder(TestTasksB.sleepThenReturn()).args(60_000L)
+            ProcessTask slow = ProcessTask.builder(TestTasks.sleepThenReturn()).args(60_000L)
                     .callback((t, r) -> failure.set(null))
                     .exceptionCallback((t, e) -> failure.set(e)).build();
             pool.queueTask(slow);
@@ -145,7 +145,7 @@ class ShutdownTest {
     void aWorkerThatIgnoresSigtermIsKilledAfterTheTerminationGrace() {
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1)
                 .terminationGrace(Duration.ofMillis(500)).build())) {
-            ProcessTask stubborn = ProcessTask.builder(TestTasksB.hangingShutdownHookThenSleep()).args(60_000L).build();
+            ProcessTask stubborn = ProcessTask.builder(TestTasks.hangingShutdownHookThenSleep()).args(60_000L).build();
             pool.queueTask(stubborn);
             await().atMost(LONG).until(() -> pool.getNumWorkingProcesses() == 1);
             List<Long> pids = pool.getWorkers().stream().map(WorkingProcess::pid).toList();
@@ -165,7 +165,7 @@ class ShutdownTest {
                 .terminationGrace(Duration.ofMillis(500)).build())) {
             // The task returns at once but leaves a shutdown hook that never returns: the polite stop request
             // (System.exit in the worker) hangs.
-            ProcessTask t = ProcessTask.builder(TestTasksB.hangingShutdownHookThenSleep()).args(0L).build();
+            ProcessTask t = ProcessTask.builder(TestTasks.hangingShutdownHookThenSleep()).args(0L).build();
             pool.queueTask(t);
             assertThat(pool.processAllResults(LONG)).isTrue();
             long pid = (Long) t.taskResults();
@@ -190,7 +190,7 @@ class ShutdownTest {
 
             List<ProcessTask> tasks = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                tasks.add(pool.createAndQueueTask(TestTasksB.echo(), "q" + i));
+                tasks.add(pool.createAndQueueTask(TestTasks.echo(), "q" + i));
             }
             assertThat(pool.getNumPendingTasks()).isEqualTo(3);
             // While stopped nothing runs and no worker is started.
@@ -209,7 +209,7 @@ class ShutdownTest {
     void stopProcessingCancelsATaskThatOutlivesItsTimeout() {
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1)
                 .terminationGrace(Duration.ofMillis(500)).build())) {
-            ProcessTask slow = ProcessTask.builder(TestTasksB.sleepThenReturn()).args(60_000L).build();
+            ProcessTask slow = ProcessTask.builder(TestTasks.sleepThenReturn()).args(60_000L).build();
             pool.queueTask(slow);
             await().atMost(LONG).until(() -> pool.getNumWorkingProcesses() == 1);
             List<Long> pids = pool.getWorkers().stream().map(WorkingProcess::pid).toList();
@@ -218,7 +218,7 @@ class ShutdownTest {
             assertThat(pool.getWorkers()).isEmpty();
             assertAllDead(pids);
             pool.startProcessing();
-            ProcessTask after = pool.createAndQueueTask(TestTasksB.echo(), "after restart");
+            ProcessTask after = pool.createAndQueueTask(TestTasks.echo(), "after restart");
             assertThat(pool.processAllResults(LONG)).isTrue();
             assertThat(after.taskResults()).isEqualTo("after restart");
         }

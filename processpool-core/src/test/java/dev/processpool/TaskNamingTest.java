@@ -11,7 +11,7 @@ class TaskNamingTest {
 
     @Test
     void theJavaNamesAndDiracsAliasesAgree() {
-        ProcessTask t = ProcessTask.builder(TestTasksB.echo()).taskId("a").timeout(Duration.ofSeconds(2)).build();
+        ProcessTask t = ProcessTask.builder(TestTasks.echo()).taskId("a").timeout(Duration.ofSeconds(2)).build();
         assertThat(t.getTaskId()).isEqualTo("a");
         assertThat(t.getTaskID()).isEqualTo("a");
         assertThat(t.getTimeout()).isEqualTo(Duration.ofSeconds(2));

@@ -1,5 +1,6 @@
 package dev.processpool;
 
+import dev.processpool.testing.Workers;
 import dev.processpool.testing.WorkerOnlyClasses;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.processpool.TestTasksA.awaitIdleWorkers;
+import static dev.processpool.testing.Workers.awaitIdleWorkers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
@@ -89,10 +90,10 @@ class TaskOutcomeTest {
         Seen seen = new Seen();
         List<ProcessTask> tasks = new ArrayList<>();
         for (Object v : values) {
-            tasks.add(seen.build(ProcessTask.builder(TestTasksA.constant(v))));
+            tasks.add(seen.build(ProcessTask.builder(TestTasks.constant(v))));
         }
         // and the same through a task argument
-        ProcessTask echoedNull = seen.build(ProcessTask.builder(TestTasksA.echo()).args((Object) null));
+        ProcessTask echoedNull = seen.build(ProcessTask.builder(TestTasks.echo()).args((Object) null));
         tasks.add(echoedNull);
         try (ProcessPool pool = smallPool()) {
             runAll(pool, tasks);
@@ -118,8 +119,8 @@ class TaskOutcomeTest {
     @Test
     void aTaskExceptionArrivesWithTypeMessageCauseChainAndRemoteStackTrace() throws Exception {
         Seen seen = new Seen();
-        ProcessTask chain = seen.build(ProcessTask.builder(TestTasksA.throwChain()).args("outer message"));
-        ProcessTask custom = seen.build(ProcessTask.builder(TestTasksA.throwCustom()).args("custom message"));
+        ProcessTask chain = seen.build(ProcessTask.builder(TestTasks.throwChain()).args("outer message"));
+        ProcessTask custom = seen.build(ProcessTask.builder(TestTasks.throwCustom()).args("custom message"));
         try (ProcessPool pool = smallPool()) {
             runAll(pool, List.of(chain, custom));
         }
@@ -139,15 +140,15 @@ class TaskOutcomeTest {
         assertThat(e.getCause().getCause()).isInstanceOf(IOException.class).hasMessage("middle cause");
         assertThat(e.getCause().getCause().getCause()).isInstanceOf(ArithmeticException.class).hasMessage("root cause");
         assertThat(e.getCause().getStackTrace())
-                .anyMatch(el -> el.getMethodName().equals("throwingMethodOfTestTasksA"));
-        assertThat(e.getRemoteStackTrace()).contains("throwingMethodOfTestTasksA")
+                .anyMatch(el -> el.getMethodName().equals("throwingMethodOfTestTasks"));
+        assertThat(e.getRemoteStackTrace()).contains("throwingMethodOfTestTasks")
                 .contains("outer message").contains("middle cause").contains("root cause");
         Throwable viaFuture = catchThrowable(() -> chain.future().get());
         assertThat(viaFuture).isInstanceOf(ExecutionException.class).cause().isSameAs(e);
 
         TaskException c = seen.onlyFailure(custom);
         assertThat(c).isInstanceOf(TaskExecutionException.class);
-        assertThat(c.getCause()).isInstanceOfSatisfying(TestTasksA.CustomTaskException.class, ce -> {
+        assertThat(c.getCause()).isInstanceOfSatisfying(TestTasks.CustomTaskException.class, ce -> {
             assertThat(ce).hasMessage("custom message");
             assertThat(ce.getCode()).isEqualTo(42);
         });
@@ -156,27 +157,27 @@ class TaskOutcomeTest {
     @Test
     void anExceptionThatCannotBeSerialisedArrivesAsRemoteException() throws Exception {
         Seen seen = new Seen();
-        ProcessTask task = seen.build(ProcessTask.builder(TestTasksA.throwUnserializable()).args("no serial"));
+        ProcessTask task = seen.build(ProcessTask.builder(TestTasks.throwUnserializable()).args("no serial"));
         try (ProcessPool pool = smallPool()) {
             runAll(pool, List.of(task));
         }
         TaskException f = seen.onlyFailure(task);
         assertThat(f).isInstanceOf(TaskExecutionException.class);
         TaskExecutionException e = (TaskExecutionException) f;
-        String type = TestTasksA.UnserializableTaskException.class.getName();
+        String type = TestTasks.UnserializableTaskException.class.getName();
         assertThat(e.getRemoteType()).isEqualTo(type);
         assertThat(e.getRemoteMessage()).isEqualTo("no serial");
         assertThat(e.getCause()).isInstanceOfSatisfying(RemoteException.class, r -> {
             assertThat(r.getRemoteType()).isEqualTo(type);
             assertThat(r.getMessage()).contains(type).contains("no serial");
-            assertThat(r.getStackTrace()).anyMatch(el -> el.getMethodName().equals("unserializableThrowingMethodOfTestTasksA"));
+            assertThat(r.getStackTrace()).anyMatch(el -> el.getMethodName().equals("unserializableThrowingMethodOfTestTasks"));
         });
         assertThat(e.getCause().getCause()).isInstanceOfSatisfying(RemoteException.class, r -> {
             assertThat(r.getRemoteType()).isEqualTo(IllegalArgumentException.class.getName());
             assertThat(r.getMessage()).contains("inner reason");
         });
         assertThat(e.getRemoteCauseTypes()).containsExactly(type, IllegalArgumentException.class.getName());
-        assertThat(e.getRemoteStackTrace()).contains("unserializableThrowingMethodOfTestTasksA").contains("inner reason");
+        assertThat(e.getRemoteStackTrace()).contains("unserializableThrowingMethodOfTestTasks").contains("inner reason");
     }
 
     @Test
@@ -201,7 +202,7 @@ class TaskOutcomeTest {
         // not on the parent's class path
         assertThatThrownBy(() -> Class.forName("wonly.WorkerOnlyException")).isInstanceOf(ClassNotFoundException.class);
 
-        List<String> cp = new ArrayList<>(TestTasksA.thisClassPath());
+        List<String> cp = new ArrayList<>(Workers.thisClassPath());
         cp.add(classes.toString());
         Seen seen = new Seen();
         ProcessTask task = seen.build(ProcessTask.builderForClassName("wonly.WorkerOnlyTask").args("boom"));
@@ -226,17 +227,17 @@ class TaskOutcomeTest {
     @Test
     void callableClassesGetArgsAndKwargsInTheirConstructor() throws Exception {
         Seen seen = new Seen();
-        ProcessTask byClass = seen.build(ProcessTask.builder(TestTasksA.Repeat.class).args(3, "ab"));
-        ProcessTask byName = seen.build(ProcessTask.builderForClassName(TestTasksA.Repeat.class.getName()).args(2, "xy"));
+        ProcessTask byClass = seen.build(ProcessTask.builder(TestTasks.Repeat.class).args(3, "ab"));
+        ProcessTask byName = seen.build(ProcessTask.builderForClassName(TestTasks.Repeat.class.getName()).args(2, "xy"));
         Map<String, Object> kwargs = new LinkedHashMap<>();
         kwargs.put("prefix", "<");
         kwargs.put("suffix", ">");
-        ProcessTask withKwargs = seen.build(ProcessTask.builder(TestTasksA.RepeatWithKwargs.class)
+        ProcessTask withKwargs = seen.build(ProcessTask.builder(TestTasks.RepeatWithKwargs.class)
                 .args(2, "k").kwargs(kwargs));
-        ProcessTask notCallable = seen.build(ProcessTask.builderForClassName(TestTasksA.NotCallable.class.getName()));
+        ProcessTask notCallable = seen.build(ProcessTask.builderForClassName(TestTasks.NotCallable.class.getName()));
         ProcessTask missing = seen.build(ProcessTask.builderForClassName("dev.processpool.NoSuchTaskClassA"));
         // kwargs for a class whose constructor takes no Map
-        ProcessTask noMap = seen.build(ProcessTask.builder(TestTasksA.Repeat.class).args(1, "z")
+        ProcessTask noMap = seen.build(ProcessTask.builder(TestTasks.Repeat.class).args(1, "z")
                 .kwargs(Map.of("unexpected", 1)));
         try (ProcessPool pool = smallPool()) {
             awaitIdleWorkers(pool, 1);
@@ -250,7 +251,7 @@ class TaskOutcomeTest {
 
         TaskException nc = seen.onlyFailure(notCallable);
         assertThat(nc).isInstanceOf(TaskExecutionException.class);
-        assertThat(nc.getMessage()).contains(TestTasksA.NotCallable.class.getName()).containsIgnoringCase("callable");
+        assertThat(nc.getMessage()).contains(TestTasks.NotCallable.class.getName()).containsIgnoringCase("callable");
         assertThat(((TaskExecutionException) nc).getRemoteMessage()).contains("not callable");
 
         TaskException m = seen.onlyFailure(missing);
@@ -259,20 +260,20 @@ class TaskOutcomeTest {
 
         TaskException nm = seen.onlyFailure(noMap);
         assertThat(nm).isInstanceOf(TaskExecutionException.class);
-        assertThat(nm.getMessage()).contains(TestTasksA.Repeat.class.getName()).contains("unexpected");
+        assertThat(nm.getMessage()).contains(TestTasks.Repeat.class.getName()).contains("unexpected");
     }
 
     @Test
     void kwargsMayBeGivenAsAnImmutableMap() throws Exception {
         // Map.of cannot hold a null key and throws on containsKey(null): that must not reject valid kwargs
         Seen seen = new Seen();
-        ProcessTask function = seen.build(ProcessTask.builder(TestTasksA.kwarg()).args("k")
+        ProcessTask function = seen.build(ProcessTask.builder(TestTasks.kwargAndCount()).args("k")
                 .kwargs(Map.of("k", "v", "other", 2)));
-        ProcessTask callable = seen.build(ProcessTask.builder(TestTasksA.RepeatWithKwargs.class).args(3, "o")
+        ProcessTask callable = seen.build(ProcessTask.builder(TestTasks.RepeatWithKwargs.class).args(3, "o")
                 .kwargs(Map.of("suffix", "!")));
-        ProcessTask dirac = new ProcessTask(TestTasksA.kwarg(), List.of("a"), Map.of("a", 1), null, null, null,
+        ProcessTask dirac = new ProcessTask(TestTasks.kwargAndCount(), List.of("a"), Map.of("a", 1), null, null, null,
                 false, Duration.ZERO);
-        assertThatThrownBy(() -> ProcessTask.builder(TestTasksA.kwarg()).kwargs(java.util.Collections.singletonMap(null, 1)))
+        assertThatThrownBy(() -> ProcessTask.builder(TestTasks.kwargAndCount()).kwargs(java.util.Collections.singletonMap(null, 1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not be null");
         try (ProcessPool pool = smallPool()) {
             runAll(pool, List.of(function, callable, dirac));

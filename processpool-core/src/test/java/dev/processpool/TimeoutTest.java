@@ -1,5 +1,6 @@
 package dev.processpool;
 
+import dev.processpool.testing.Workers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,9 +13,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static dev.processpool.TestTasksA.awaitIdleWorkers;
+import static dev.processpool.testing.Workers.awaitIdleWorkers;
 import static dev.processpool.testing.Processes.isRunning;
-import static dev.processpool.TestTasksA.killIfRunning;
+import static dev.processpool.testing.Workers.killIfRunning;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
@@ -30,7 +31,7 @@ class TimeoutTest {
         List<TaskException> failures = new CopyOnWriteArrayList<>();
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1).build())) {
             long pid = awaitIdleWorkers(pool, 1).get(0).pid();
-            ProcessTask task = ProcessTask.builder(TestTasksA.sleepForever())
+            ProcessTask task = ProcessTask.builder(TestTasks.sleepForever())
                     .timeout(Duration.ofMillis(300))
                     .callback((t, r) -> resultCalls.incrementAndGet())
                     .exceptionCallback((t, f) -> failures.add(f))
@@ -65,7 +66,7 @@ class TimeoutTest {
     void aSubSecondTimeoutIsNotTruncated() throws Exception {
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1).build())) {
             awaitIdleWorkers(pool, 1);
-            ProcessTask task = ProcessTask.builder(TestTasksA.sleepThenReturn()).args(10_000, "slept 10 s")
+            ProcessTask task = ProcessTask.builder(TestTasks.sleepThenReturn()).args(10_000, "slept 10 s")
                     .timeout(Duration.ofMillis(500)).build();
             long start = System.nanoTime();
             pool.queueTask(task);
@@ -82,7 +83,7 @@ class TimeoutTest {
     void aTaskThatFinishesWithinItsTimeoutSucceeds() throws Exception {
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1).build())) {
             awaitIdleWorkers(pool, 1);
-            ProcessTask task = ProcessTask.builder(TestTasksA.sleepThenReturn()).args(100, "in time")
+            ProcessTask task = ProcessTask.builder(TestTasks.sleepThenReturn()).args(100, "in time")
                     .timeout(Duration.ofSeconds(2)).build();
             pool.queueTask(task);
             assertThat(task.future()).succeedsWithin(AWAIT).isEqualTo("in time");
@@ -98,7 +99,7 @@ class TimeoutTest {
         long grandchild = -1;
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1).build())) {
             long workerPid = awaitIdleWorkers(pool, 1).get(0).pid();
-            ProcessTask task = ProcessTask.builder(TestTasksA.spawnSleepChildThenSleep()).args(pidFile.toString())
+            ProcessTask task = ProcessTask.builder(TestTasks.spawnSleepChildThenSleep()).args(pidFile.toString())
                     .timeout(Duration.ofSeconds(4)).build();
             try {
                 pool.queueTask(task);
@@ -114,7 +115,7 @@ class TimeoutTest {
                 await().atMost(AWAIT).until(() -> !isRunning(workerPid));
 
                 // a replacement worker runs later tasks
-                ProcessTask later = pool.createAndQueueTask(TestTasksA.workerPid());
+                ProcessTask later = pool.createAndQueueTask(TestTasks.workerPid());
                 assertThat(later.future()).succeedsWithin(Duration.ofSeconds(60))
                         .isInstanceOf(Long.class).isNotEqualTo(workerPid);
                 assertThat(pool.getNumProcesses()).isEqualTo(1);

@@ -1,5 +1,6 @@
 package dev.processpool;
 
+import dev.processpool.testing.Workers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -17,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
-import static dev.processpool.TestTasksA.awaitIdleWorkers;
+import static dev.processpool.testing.Workers.awaitIdleWorkers;
 import static dev.processpool.testing.Processes.isRunning;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -63,7 +64,7 @@ class WorkerDeathTest {
         ProcessTask victim = outcomes.callbacks(dying).build();
         tasks.add(victim);
         for (int i = 0; i < OTHERS; i++) {
-            ProcessTask t = outcomes.callbacks(ProcessTask.builder(TestTasksA.sleepThenReturn()).args(150, i)).build();
+            ProcessTask t = outcomes.callbacks(ProcessTask.builder(TestTasks.sleepThenReturn()).args(150, i)).build();
             tasks.add(t);
         }
         assertThat(pool.queueTask(tasks.get(1))).isTrue();
@@ -116,7 +117,7 @@ class WorkerDeathTest {
         Set<Long> pids = now.stream().map(WorkingProcess::pid).collect(Collectors.toSet());
         assertThat(pids).doesNotContain(deadPid).hasSize(2);
         assertThat(pids).allMatch(dev.processpool.testing.Processes::isRunning);
-        ProcessTask after = pool.createAndQueueTask(TestTasksA.echo(), "after");
+        ProcessTask after = pool.createAndQueueTask(TestTasks.echo(), "after");
         assertThat(after.future()).succeedsWithin(Duration.ofSeconds(30)).isEqualTo("after");
     }
 
@@ -125,7 +126,7 @@ class WorkerDeathTest {
     void aWorkerThatExitsMidTaskFailsOnlyThatTaskWithItsExitCodeAndStderr(String how, int code) throws Exception {
         Outcomes outcomes = new Outcomes();
         String marker = "dying-by-" + how + "-in-worker-";
-        TaskFunction dying = how.equals("exit") ? TestTasksA.printThenExit() : TestTasksA.printThenHalt();
+        TaskFunction dying = how.equals("exit") ? TestTasks.printThenExit() : TestTasks.printThenHalt();
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(2).maxSize(2).maxQueuedRequests(0).build())) {
             awaitIdleWorkers(pool, 2);
             List<ProcessTask> tasks = queueDyingAmidOthers(pool, outcomes, ProcessTask.builder(dying).args(marker, code));
@@ -153,7 +154,7 @@ class WorkerDeathTest {
         try (ProcessPool pool = new ProcessPool(config)) {
             awaitIdleWorkers(pool, 2);
             List<ProcessTask> tasks = queueDyingAmidOthers(pool, outcomes,
-                    ProcessTask.builder(TestTasksA.printThenSleepForever()).args(marker));
+                    ProcessTask.builder(TestTasks.printThenSleepForever()).args(marker));
             ProcessTask victim = tasks.get(0);
             await().atMost(AWAIT).until(() -> stderrLines.stream().anyMatch(l -> l.startsWith(marker)));
             WorkingProcess running = pool.getWorkers().stream()

@@ -29,7 +29,7 @@ class WorkerOutputTest {
                 .outputListener(listener).build())) {
             List<ProcessTask> tasks = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
-                ProcessTask t = ProcessTask.builder(TestTasksB.noisy()).args("M" + i + ":").taskId("noisy-" + i).build();
+                ProcessTask t = ProcessTask.builder(TestTasks.noisy()).args("M" + i + ":").taskId("noisy-" + i).build();
                 pool.queueTask(t);
                 tasks.add(t);
             }
@@ -50,7 +50,7 @@ class WorkerOutputTest {
             // The junk bytes arrived as lines too, not as protocol frames.
             assertThat(lines).filteredOn(l -> l.stream() == Stream.STDERR && l.text().contains("\u0000")).hasSize(6);
             // The workers are still the same, healthy processes.
-            ProcessTask after = pool.createAndQueueTask(TestTasksB.echo(), "still fine");
+            ProcessTask after = pool.createAndQueueTask(TestTasks.echo(), "still fine");
             assertThat(after.future().get(30, TimeUnit.SECONDS)).isEqualTo("still fine");
         }
     }
@@ -62,7 +62,7 @@ class WorkerOutputTest {
                 .outputListener((pid, taskId, stream, line) -> lines.add(new Line(pid, taskId, stream, line)))
                 .build())) {
             int n = 20_000; // ~2 MB, far more than a pipe buffer
-            ProcessTask t = ProcessTask.builder(TestTasksB.flood()).args(n).taskId("flood").build();
+            ProcessTask t = ProcessTask.builder(TestTasks.flood()).args(n).taskId("flood").build();
             pool.queueTask(t);
             assertThat(t.future().get(60, TimeUnit.SECONDS)).isEqualTo("flooded");
             await().atMost(LONG).until(() -> lines.size() >= n + n / 10);

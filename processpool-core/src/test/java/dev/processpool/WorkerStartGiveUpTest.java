@@ -1,5 +1,6 @@
 package dev.processpool;
 
+import dev.processpool.testing.Workers;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,7 +61,7 @@ class WorkerStartGiveUpTest {
         try (ProcessPool pool = new ProcessPool(cfg)) {
             List<ProcessTask> waiting = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
-                waiting.add(pool.createAndQueueTask(TestTasksA.echo(), "w" + i));
+                waiting.add(pool.createAndQueueTask(TestTasks.echo(), "w" + i));
             }
             for (ProcessTask t : waiting) {
                 assertThat(failureOf(t)).isInstanceOf(WorkerStartException.class)
@@ -70,7 +71,7 @@ class WorkerStartGiveUpTest {
             assertThat(launched).isBetween(PoolConfig.START_FAILURES_TO_GIVE_UP, PoolConfig.START_FAILURES_TO_GIVE_UP + 1);
             // given up: later tasks end at once, with the start error, and nothing more is launched
             for (int i = 0; i < 5; i++) {
-                ProcessTask later = pool.createAndQueueTask(TestTasksA.echo(), "later" + i);
+                ProcessTask later = pool.createAndQueueTask(TestTasks.echo(), "later" + i);
                 assertThat(later.isDone()).as("ended within queueTask").isTrue();
                 assertThat(failureOf(later)).isInstanceOf(WorkerStartException.class)
                         .hasMessageContaining("Unrecognized option: -Xfoo");
@@ -81,7 +82,7 @@ class WorkerStartGiveUpTest {
             // startProcessing() tries again (and, the option being still wrong, gives up again)
             pool.startProcessing();
             await().atMost(AWAIT).until(() -> launches(dir) >= launched + PoolConfig.START_FAILURES_TO_GIVE_UP);
-            ProcessTask again = pool.createAndQueueTask(TestTasksA.echo(), "again");
+            ProcessTask again = pool.createAndQueueTask(TestTasks.echo(), "again");
             assertThat(failureOf(again)).isInstanceOf(WorkerStartException.class);
         }
     }
@@ -92,25 +93,25 @@ class WorkerStartGiveUpTest {
         PoolConfig cfg = PoolConfig.builder().minSize(1).maxSize(1).maxQueuedRequests(0)
                 .javaExecutable(wrapper(dir)).build();
         try (ProcessPool pool = new ProcessPool(cfg)) {
-            ProcessTask first = pool.createAndQueueTask(TestTasksA.workerPid());
+            ProcessTask first = pool.createAndQueueTask(TestTasks.workerPid());
             long pid = (Long) first.future().get(AWAIT.toSeconds(), TimeUnit.SECONDS);
             Files.createFile(dir.resolve("broken"));
             int before = launches(dir);
-            FaultTasks.signal(pid, "-KILL");
+            Workers.signal(pid, "-KILL");
             await().atMost(AWAIT).until(() -> !isRunning(pid));
-            ProcessTask waiting = pool.createAndQueueTask(TestTasksA.echo(), "waiting");
+            ProcessTask waiting = pool.createAndQueueTask(TestTasks.echo(), "waiting");
             assertThat(failureOf(waiting)).isInstanceOf(WorkerStartException.class)
                     .hasMessageContaining("broken on purpose");
             int launched = launches(dir);
             assertThat(launched - before).isEqualTo(PoolConfig.START_FAILURES_TO_GIVE_UP);
-            ProcessTask later = pool.createAndQueueTask(TestTasksA.echo(), "later");
+            ProcessTask later = pool.createAndQueueTask(TestTasks.echo(), "later");
             assertThat(failureOf(later)).isInstanceOf(WorkerStartException.class)
                     .hasMessageContaining("broken on purpose");
             assertThat(launches(dir)).as("launches after giving up").isEqualTo(launched);
             // put right outside the pool: startProcessing() makes it try again, and it recovers
             Files.delete(dir.resolve("broken"));
             pool.startProcessing();
-            assertThat(pool.createAndQueueTask(TestTasksA.echo(), "after").future()).succeedsWithin(AWAIT)
+            assertThat(pool.createAndQueueTask(TestTasks.echo(), "after").future()).succeedsWithin(AWAIT)
                     .isEqualTo("after");
         }
     }

@@ -1,6 +1,6 @@
 package dev.processpool.cli;
 
-import dev.processpool.internal.Logs;
+import dev.processpool.logging.Logs;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.IMarkerFactory;
 import org.slf4j.event.Level;
@@ -27,9 +27,10 @@ import java.util.function.Consumer;
  *
  * <p>Two moments change what is shown. Until a worker has started, warnings (and what starting workers
  * print) are held: if the pool then gives up starting workers, the run says so once, with the start error,
- * and they are dropped; once a worker has started they are shown, each once. And when the run stops (Ctrl-C,
- * SIGTERM, {@code --fail-fast}, a broken output), the pool's warnings about the workers that the stop
- * cancels and kills are its own doing and are dropped; errors are always shown.
+ * and they are dropped; once a worker has started they are shown, each once ({@code run --cluster} holds
+ * nothing: its workers are the members', and what its client pool says is shown at once). And when the run
+ * stops (Ctrl-C, SIGTERM, {@code --fail-fast}, a broken output), the pool's warnings about the workers that
+ * the stop cancels and kills are its own doing and are dropped; errors are always shown.
  */
 final class CliLog {
 
@@ -129,9 +130,12 @@ final class CliLog {
         out.accept(line);
     }
 
-    /** The pool's words in the command's: no pool name (there is one), tasks by their input line. */
+    /**
+     * The pool's words in the command's: no pool name (there is one: the local pool, or with {@code --cluster}
+     * the client pool), tasks by their input line.
+     */
     static String plain(String text) {
-        return text.replaceFirst("^processpool-\\d+: ", "")
+        return text.replaceFirst("^(?:processpool|clusterpool)-\\d+: ", "")
                 .replaceAll("\\btask line-(\\d+)", "the task of line $1");
     }
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.processpool.ProcessPool;
+import dev.processpool.TaskPool;
 import dev.processpool.ProcessTask;
 import dev.processpool.ResourceLimitException;
 import dev.processpool.TaskCancelledException;
@@ -55,13 +55,16 @@ final class LineTasks {
     private final AtomicInteger reruns = new AtomicInteger();
     private final ExecutorService rerunner = Executors.newSingleThreadExecutor(r -> Runner.daemon("processpool-rerun", r));
     private final Object submitLock = new Object();
-    private volatile ProcessPool pool;
+    /** With --cluster: where each task ran; else null. */
+    private final ClusterSupport.Client cluster;
+    private volatile TaskPool pool;
 
     /**
      * @param chunks how lines are put into chunks; null to run every line as a task of its own
      */
     LineTasks(Outcomes out, RunStop stop, Run run, InputParser parser, ClassLoader taskLoader, AllowedTasks allowed,
-              Chunks chunks) {
+              Chunks chunks, ClusterSupport.Client cluster) {
+        this.cluster = cluster;
         this.out = out;
         this.stop = stop;
         this.run = run;
@@ -71,7 +74,7 @@ final class LineTasks {
         this.chunks = chunks;
     }
 
-    void pool(ProcessPool pool) {
+    void pool(TaskPool pool) {
         this.pool = pool;
     }
 
@@ -80,12 +83,14 @@ final class LineTasks {
         return outstanding.isEmpty() && chunksOut.isEmpty() && reruns.get() == 0;
     }
 
-    /** Parses and checks a line in the parent and queues it as a task of its own, or writes why it cannot run. */
+    /** Parses and checks a line in the parent (its class and arguments only without --cluster) and queues it as a task of its own, or writes why it cannot run. */
     void submitLine(long seq, long line, JsonNode id, String text) {
         InputParser.Request request;
         try {
             request = parser.parse(text);
-            Invoker.check(request.target(), taskLoader, request.args(), request.kwargs());
+            if (taskLoader != null) { // on a cluster, the members' class path decides
+                Invoker.check(request.target(), taskLoader, request.args(), request.kwargs());
+            }
         } catch (InputParser.LineException | BadInputException e) {
             out.badInput(seq, line, id, e.getMessage());
             return;
@@ -405,15 +410,23 @@ final class LineTasks {
 
     private void writeError(Pending p, String type, String message, String stackTrace, Long pid, Long ms,
                             boolean workerGone, long runNanos) {
-        outstanding.remove("line-" + p.line());
-        out.error(p.seq(), p.line(), p.id(), type, message, stackTrace, pid, ms, workerGone, p.queuedNanos()[0],
-                runNanos);
-        stop.wake();
+        ObjectNode rec = out.record(p.line(), p.id(), Status.ERROR);
+        rec.set("error", out.error(type, message, stackTrace));
+        Outcomes.putPidAndDuration(rec, pid, ms);
+        done(p, rec, Status.ERROR, ms, pid, workerGone, runNanos);
     }
 
     private void done(Pending p, ObjectNode rec, Status status, Long ms, Long pid, boolean workerGone,
                       long runNanos) {
         outstanding.remove("line-" + p.line());
+        if (cluster != null) {
+            String member = cluster.member(p.task());
+            rec.put("member", member);
+            rec.put("attempts", cluster.attempts(p.task()));
+            if (member != null && rec.get("error") instanceof ObjectNode error && error.hasNonNull("message")) {
+                error.put("message", error.get("message").asText() + " (on member " + member + ")");
+            }
+        }
         out.ended(p.seq(), p.line(), rec, status, ms, pid, workerGone, p.queuedNanos()[0], runNanos);
         stop.wake();
     }

@@ -9,10 +9,13 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
-/** The {@code processpool} command line: {@code processpool run ...}, {@code --help}, {@code --version}. */
+/**
+ * The {@code processpool} command line: {@code processpool run ...}, {@code processpool member ...},
+ * {@code --help}, {@code --version}.
+ */
 @Command(name = "processpool", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         usageHelpAutoWidth = true,
-        subcommands = {RunCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, MemberCommand.class, CommandLine.HelpCommand.class},
         headerHeading = "%n",
         header = "Runs Java tasks in a pool of worker JVMs, with hard timeouts and crash isolation.",
         synopsisHeading = "%nUsage: ",

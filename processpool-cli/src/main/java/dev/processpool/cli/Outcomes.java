@@ -123,15 +123,6 @@ final class Outcomes {
         }
     }
 
-    /** An error line for a task that ended in error. */
-    void error(long seq, long line, JsonNode id, String type, String message, String stackTrace, Long pid, Long ms,
-               boolean workerGone, long queuedNanos, long runNanos) {
-        ObjectNode rec = record(line, id, Status.ERROR);
-        rec.set("error", error(type, message, stackTrace));
-        putPidAndDuration(rec, pid, ms);
-        ended(seq, line, rec, Status.ERROR, ms, pid, workerGone, queuedNanos, runNanos);
-    }
-
     /** A line that cannot be run: an error line, and a message on stderr. */
     void badInput(long seq, long line, JsonNode id, String message) {
         inputMessage(line, message);

@@ -2,6 +2,7 @@ package dev.processpool.cli;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
@@ -9,12 +10,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
-import java.io.File;
 import java.io.IOException;
-import java.net.MalformedURLException;
-import java.net.URL;
-import java.net.URLClassLoader;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -91,11 +87,6 @@ final class RunCommand implements Callable<Integer> {
                     + " Without it a line's \"task\" is an error: an input file cannot choose the code it runs.")
     private List<String> allowTask = new ArrayList<>();
 
-    @Option(names = {"-cp", "--classpath", "--class-path"}, paramLabel = "PATH",
-            description = "Jars or class directories holding the task classes (repeatable, or joined with '"
-                    + "${sys:path.separator}'); dir/* takes every jar in dir. The processpool jar is always included.")
-    private List<String> classPath = new ArrayList<>();
-
     @Option(names = {"-i", "--input"}, required = true, paramLabel = "FILE|-",
             description = "The JSON Lines input; - for standard input.")
     private String input;
@@ -104,9 +95,9 @@ final class RunCommand implements Callable<Integer> {
             description = "Where the output lines go; - for standard output (default).")
     private String output;
 
-    @Option(names = "--min", paramLabel = "N", defaultValue = "0",
-            description = "Workers kept alive even when idle (default: ${DEFAULT-VALUE}; others start on demand).")
-    private int min;
+    /** --classpath, --min, --max-tasks-per-worker, --worker-heap, --jvm-opt, --class-data-cache. */
+    @Mixin
+    private WorkerOptions workers;
 
     @Option(names = "--max", paramLabel = "N",
             description = "Most workers at once (default: the number of CPUs, here ${DEFAULT-VALUE}).")
@@ -121,10 +112,6 @@ final class RunCommand implements Callable<Integer> {
                     + " The worker of a task that overruns is killed.")
     private Duration timeout = Duration.ZERO;
 
-    @Option(names = "--max-tasks-per-worker", paramLabel = "N", defaultValue = "0",
-            description = "Replace a worker after this many tasks (default: never).")
-    private int maxTasksPerWorker;
-
     @Option(names = "--chunk", paramLabel = "N|auto", defaultValue = "auto",
             description = "Lines sent to a worker as one task: parsed, checked, run and written as output lines"
                     + " there (default: ${DEFAULT-VALUE}: lines alone while they are slow, up to "
@@ -132,19 +119,6 @@ final class RunCommand implements Callable<Integer> {
                     + " outcome and timeout: a chunk that times out or loses its worker has its lines run again"
                     + " one by one.")
     private String chunk;
-
-    @Option(names = "--worker-heap", paramLabel = "SIZE",
-            description = "Each worker's heap limit, e.g. 512m or 2g (default: 256m).")
-    private String workerHeap;
-
-    @Option(names = "--jvm-opt", paramLabel = "OPTION",
-            description = "An extra option for each worker JVM, e.g. --jvm-opt=-Dkey=value (repeatable).")
-    private List<String> jvmOptions = new ArrayList<>();
-
-    @Option(names = "--class-data-cache", paramLabel = "DIR",
-            description = "Keep class-data archives of the worker JVMs in DIR: the first run trains one in the"
-                    + " background, later runs start their workers from it, faster (default: none).")
-    private Path classDataCache;
 
     @Option(names = "--ordered", description = "Write results in input order (default: as they finish).")
     private boolean ordered;
@@ -189,6 +163,15 @@ final class RunCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE}).")
     private Duration shutdownTimeout;
 
+    @Option(names = "--cluster", paramLabel = "HOST:PORT", split = ",",
+            description = "Run the tasks on the workers of a cluster of 'processpool member's instead of local"
+                    + " workers (this command then runs none); needs --cluster-name. --min, --max and the worker"
+                    + " options are the members'; --queue bounds the tasks waiting in the cluster.")
+    private List<String> cluster;
+
+    @Option(names = "--cluster-name", paramLabel = "NAME", description = "The members' cluster name.")
+    private String clusterName;
+
     @Override
     public Integer call() {
         Runner.Settings settings = settings();
@@ -206,21 +189,10 @@ final class RunCommand implements Callable<Integer> {
                 throw usage("Invalid value for option '--task': " + e.getMessage());
             }
         }
-        if (min < 0) {
-            throw usage("--min must be 0 or more, was " + min);
-        }
-        if (max < 1) {
-            throw usage("--max must be 1 or more, was " + max);
-        }
-        if (max < min) {
-            throw usage("--max (" + max + ") must not be less than --min (" + min + ")");
-        }
+        workers.checkSizes(max);
         int q = queue == null ? 2 * max : queue;
         if (q < 1) {
             throw usage("--queue must be 1 or more, was " + q);
-        }
-        if (maxTasksPerWorker < 0) {
-            throw usage("--max-tasks-per-worker must be 0 (never) or more, was " + maxTasksPerWorker);
         }
         int chunkLines;
         if ("auto".equals(chunk)) {
@@ -234,7 +206,7 @@ final class RunCommand implements Callable<Integer> {
             if (chunkLines < 1 || chunkLines > 1_000_000) {
                 throw usage("--chunk must be auto or a number of lines from 1 to 1000000, was " + chunk);
             }
-            if (chunkLines > 1 && maxTasksPerWorker > 0) {
+            if (chunkLines > 1 && workers.maxTasksPerWorker > 0) {
                 throw usage("--chunk " + chunk + " cannot go with --max-tasks-per-worker: a worker counts lines as"
                         + " tasks; leave --chunk out (lines then run alone)");
             }
@@ -249,43 +221,18 @@ final class RunCommand implements Callable<Integer> {
             throw usage("--max-string-length must be 1 or more, was " + maxStringLength);
         }
         checkFiles();
-        List<String> jvm = new ArrayList<>();
-        if (workerHeap != null) {
-            if (!workerHeap.matches("\\d+[kKmMgGtT]?") || workerHeap.matches("0+[kKmMgGtT]?")) {
-                throw usage("Invalid value for option '--worker-heap': '" + workerHeap
-                        + "' is not a heap size; e.g. 512m, 2g");
-            }
-            jvm.add("-Xmx" + workerHeap);
+        List<String> jvm = workers.jvmOptions();
+        WorkerOptions.TaskClassPath tasks = workers.taskClassPath();
+        if ((cluster == null) != (clusterName == null)) {
+            throw usage(cluster == null ? "--cluster-name needs --cluster HOST:PORT" : "--cluster needs --cluster-name NAME");
         }
-        for (String o : jvmOptions) {
-            if (o.isBlank()) {
-                throw usage("--jvm-opt must not be blank");
-            }
-            jvm.add(o.strip());
-        }
-        if (classDataCache != null && Files.exists(classDataCache) && !Files.isDirectory(classDataCache)) {
-            throw usage("--class-data-cache must name a directory (or one to create), not a file: " + classDataCache);
-        }
-        List<String> extra = new ArrayList<>();
-        List<URL> urls = new ArrayList<>();
-        for (String value : classPath) {
-            for (String entry : value.split(File.pathSeparator)) {
-                if (entry.isBlank()) {
-                    continue;
-                }
-                addClassPathEntry(entry, extra, urls);
-            }
-        }
-        List<String> workerClassPath = new ArrayList<>(ownClassPath());
-        workerClassPath.addAll(extra);
-        URLClassLoader loader = new URLClassLoader("processpool-tasks", urls.toArray(URL[]::new),
-                RunCommand.class.getClassLoader());
         // a line may hold a string of maxStringLength characters, each up to 6 bytes as a \\u escape
         long maxLineBytes = Math.min(Integer.MAX_VALUE - 16L, 6L * maxStringLength + (1 << 20));
-        return new Runner.Settings(target, allowed, workerClassPath, loader, input, output, min, max, q, timeout,
-                maxTasksPerWorker, jvm, ordered, failFast, quiet,
-                progress != null ? progress : !quiet && Console.stderrIsTerminal(), shutdownTimeout, classDataCache,
-                maxLineBytes, resume, jobLog, report, commandLine(), givenOptions(), chunkLines);
+        return new Runner.Settings(target, allowed, tasks.workerClassPath(), tasks.loader(), input, output,
+                workers.min, max, q, timeout, workers.maxTasksPerWorker, jvm, ordered, failFast, quiet,
+                progress != null ? progress : !quiet && Console.stderrIsTerminal(), shutdownTimeout,
+                workers.classDataCache, maxLineBytes, resume, jobLog, cluster, clusterName, report, commandLine(),
+                givenOptions(), chunkLines);
     }
 
     /** The command as given, for the report's title. */
@@ -338,48 +285,6 @@ final class RunCommand implements Callable<Integer> {
         } catch (IOException e) {
             return false;
         }
-    }
-
-    private void addClassPathEntry(String entry, List<String> extra, List<URL> urls) {
-        try {
-            if (entry.endsWith("/*") || entry.equals("*")) {
-                Path dir = Path.of(entry.length() == 1 ? "." : entry.substring(0, entry.length() - 2));
-                if (!Files.isDirectory(dir)) {
-                    throw usage("Invalid value for option '--classpath': no such directory: " + dir);
-                }
-                try (DirectoryStream<Path> jars = Files.newDirectoryStream(dir, "*.{jar,JAR}")) {
-                    for (Path jar : jars) {
-                        urls.add(jar.toAbsolutePath().toUri().toURL());
-                    }
-                }
-                extra.add(dir.toAbsolutePath() + File.separator + "*");
-                return;
-            }
-            Path p = Path.of(entry);
-            if (!Files.exists(p)) {
-                throw usage("Invalid value for option '--classpath': no such file or directory: " + entry);
-            }
-            urls.add(p.toAbsolutePath().toUri().toURL());
-            extra.add(p.toAbsolutePath().toString());
-        } catch (MalformedURLException | RuntimeException e) {
-            if (e instanceof ParameterException pe) {
-                throw pe;
-            }
-            throw usage("Invalid value for option '--classpath': " + entry + ": " + e.getMessage());
-        } catch (IOException e) {
-            throw usage("Invalid value for option '--classpath': cannot list " + entry + ": " + e.getMessage());
-        }
-    }
-
-    /** This JVM's class path: the processpool jar, which holds the core, the CLI and the examples. */
-    private static List<String> ownClassPath() {
-        List<String> entries = new ArrayList<>();
-        for (String e : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
-            if (!e.isEmpty()) {
-                entries.add(Path.of(e).toAbsolutePath().toString());
-            }
-        }
-        return entries;
     }
 
     private ParameterException usage(String message) {

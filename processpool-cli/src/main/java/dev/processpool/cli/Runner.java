@@ -2,6 +2,7 @@ package dev.processpool.cli;
 
 import dev.processpool.PoolConfig;
 import dev.processpool.ProcessPool;
+import dev.processpool.TaskPool;
 import dev.processpool.WorkerOutputListener;
 import dev.processpool.WorkerState;
 import dev.processpool.WorkingProcess;
@@ -46,8 +47,9 @@ final class Runner {
                     String input, String output, int min, int max, int queue, Duration timeout,
                     int maxTasksPerWorker, List<String> jvmOptions, boolean ordered, boolean failFast,
                     boolean quiet, boolean progress, Duration shutdownTimeout, java.nio.file.Path classDataCache,
-                    long maxLineBytes, boolean resume, java.nio.file.Path jobLog, java.nio.file.Path report,
-                    String commandLine, Map<String, String> options, int chunk) {
+                    long maxLineBytes, boolean resume, java.nio.file.Path jobLog, List<String> cluster,
+                    String clusterName, java.nio.file.Path report, String commandLine, Map<String, String> options,
+                    int chunk) {
     }
 
     static final int EXIT_OK = 0;
@@ -67,7 +69,9 @@ final class Runner {
     private ReportFile reportFile;
     private boolean reportWarned;
     private Resume resume;
-    private ProcessPool pool;
+    private TaskPool pool;
+    /** With --cluster: the client pool's cluster side (where each task ran); else null. */
+    private ClusterSupport.Client cluster;
     private Progress progress;
 
     Runner(Settings settings, PrintStream stderr) {
@@ -131,24 +135,38 @@ final class Runner {
                 return EXIT_USAGE;
             }
         }
+        if (s.cluster() != null) {
+            try {
+                cluster = ClusterSupport.load().connect(s.clusterName(), s.cluster(), s.queue());
+            } catch (RuntimeException e) {
+                closeQuietly(in);
+                sink.close();
+                closeQuietly(jobLog);
+                stderr.println("processpool: " + e.getMessage());
+                return EXIT_USAGE;
+            }
+        }
         out = new Outcomes(s, sink, jobLog, report, stats, console, stop, this::requestStop);
-        // lines go in chunks unless --chunk 1, or a worker must count its lines (--max-tasks-per-worker)
-        Chunks chunks = s.chunk() == 1 || s.maxTasksPerWorker() > 0 ? null
+        // lines go in chunks unless --chunk 1, a worker must count its lines (--max-tasks-per-worker), or each
+        // line's output names the cluster member it ran on
+        Chunks chunks = s.chunk() == 1 || s.maxTasksPerWorker() > 0 || cluster != null ? null
                 : new Chunks(s.task(), s.allowed(), s.timeout(), s.chunk(), s.jobLog() != null || s.report() != null);
         tasks = new LineTasks(out, stop, this::workersCannotStart, new InputParser(s.task(), s.timeout(), s.allowed()),
-                s.taskLoader(), s.allowed(), chunks);
+                cluster == null ? s.taskLoader() : null, s.allowed(), chunks, cluster);
         Thread syncAtExit = new Thread(out::sync, "processpool-sync-at-exit");
         Runtime.getRuntime().addShutdownHook(syncAtExit);
         Signals.onInterrupt(this::interrupted);
         Signals.onTerminate(this::terminated);
         CliLog.to(console::message);
-        CliLog.hold();
+        if (cluster == null) {
+            CliLog.hold(); // until a local worker has started; a client of a cluster starts none
+        }
         if (s.progress()) {
             progress = new Progress(console, stats);
             System.setErr(console.asPrintStream());
             countInputLinesAhead();
         }
-        pool = new ProcessPool(poolConfig());
+        pool = cluster != null ? cluster.pool() : new ProcessPool(poolConfig());
         pool.daemonize();
         tasks.pool(pool);
         Thread monitor = daemon("processpool-monitor", this::monitor);
@@ -238,8 +256,16 @@ final class Runner {
     }
 
     private PoolConfig poolConfig() {
+        return workerPool(s.min(), s.max(), s.queue(), s.maxTasksPerWorker(), s.workerClassPath(), s.jvmOptions(),
+                s.classDataCache(), s.quiet(), console).build();
+    }
+
+    /** The settings of the CLI's worker pools: of a local run, and of {@code processpool member}. */
+    static PoolConfig.Builder workerPool(int min, int max, int queue, int maxTasksPerWorker, List<String> classPath,
+                                         List<String> jvmOptions, java.nio.file.Path classDataCache, boolean quiet,
+                                         Console console) {
         WorkerOutputListener forward = (pid, taskId, stream, text) -> {
-            if (s.quiet()) {
+            if (quiet) {
                 return;
             }
             String line = "[worker " + (pid > 0 ? String.valueOf(pid) : "starting")
@@ -254,17 +280,16 @@ final class Runner {
             }
         };
         return PoolConfig.builder()
-                .minSize(s.min())
-                .maxSize(s.max())
-                .maxQueuedRequests(s.queue())
-                .maxTasksPerWorker(s.maxTasksPerWorker())
-                .classPath(s.workerClassPath())
-                .addJvmOptions(s.jvmOptions().toArray(String[]::new))
-                .classDataCache(s.classDataCache())
+                .minSize(min)
+                .maxSize(max)
+                .maxQueuedRequests(queue)
+                .maxTasksPerWorker(maxTasksPerWorker)
+                .classPath(classPath)
+                .addJvmOptions(jvmOptions.toArray(String[]::new))
+                .classDataCache(classDataCache)
                 .terminationGrace(Duration.ofSeconds(1))
                 .outputListener(forward)
-                .workerMainClass(CliWorkerMain.class.getName())
-                .build();
+                .workerMainClass(CliWorkerMain.class.getName());
     }
 
     // ======================================================================================== stopping
@@ -330,8 +355,10 @@ final class Runner {
         }
         CliLog.drop();
         console.message("processpool: no worker could be started: " + startError + "\n"
-                + "processpool: check the workers' options (--jvm-opt, --worker-heap, --classpath) and the java"
-                + " they run on ($JAVA_HOME or the PATH)");
+                + (cluster == null ? "processpool: check the workers' options (--jvm-opt, --worker-heap, --classpath)"
+                + " and the java they run on ($JAVA_HOME or the PATH)"
+                : "processpool: check the members (processpool member): their workers' options (--jvm-opt,"
+                + " --worker-heap, --classpath), the java they run on, and that --cluster reaches them"));
         if (stop.reason() == RunStop.Reason.NO_WORKERS) {
             daemon("processpool-stop", tasks::cancelOutstanding).start();
         }
@@ -399,10 +426,12 @@ final class Runner {
     private void monitor() {
         while (!Thread.currentThread().isInterrupted()) {
             try {
-                for (WorkingProcess w : pool.getWorkers()) {
-                    stats.sawWorker(w.pid());
-                    if (w.pid() > 0 && (w.state() == WorkerState.IDLE || w.state() == WorkerState.WORKING)) {
-                        CliLog.release();
+                if (pool instanceof ProcessPool local) {
+                    for (WorkingProcess w : local.getWorkers()) {
+                        stats.sawWorker(w.pid());
+                        if (w.pid() > 0 && (w.state() == WorkerState.IDLE || w.state() == WorkerState.WORKING)) {
+                            CliLog.release();
+                        }
                     }
                 }
                 if (progress != null) {
@@ -427,7 +456,7 @@ final class Runner {
         if (reportFile == null) {
             return;
         }
-        report.observeWorkers(pool.getWorkers(), System.nanoTime());
+        report.observeWorkers(pool instanceof ProcessPool local ? local.getWorkers() : List.of(), System.nanoTime());
         try {
             reportFile.checkpointIfDue();
         } catch (IOException | RuntimeException e) {

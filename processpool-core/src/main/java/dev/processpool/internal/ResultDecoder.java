@@ -5,12 +5,13 @@ import dev.processpool.RemoteException;
 import dev.processpool.ResultTransferException;
 import dev.processpool.TaskException;
 import dev.processpool.TaskExecutionException;
+import dev.processpool.logging.Logs;
 import dev.processpool.protocol.Frame;
 import dev.processpool.protocol.JavaSerialization;
+import dev.processpool.protocol.Protocol;
 import dev.processpool.protocol.ProtocolException;
 import dev.processpool.protocol.RemoteFailure;
 import dev.processpool.protocol.ValueCodec;
-import org.slf4j.Logger;
 
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -24,12 +25,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+
+import static dev.processpool.internal.PoolEngine.LOG;
 
 /**
  * Turns tasks' answers (RESULT and ERROR frames) into outcomes, in one place, off the channels' reader
@@ -41,19 +42,21 @@ import java.util.function.Function;
  *       {@code hashCode} and {@code equals} code while they are rebuilt, which may take forever ("SerialDOS":
  *       hash sets nested in one another that share their elements). They are decoded on decoding threads (at
  *       most one per core at a time), through the deserialisation filter, an allocation budget per stream,
- *       and a bound on the CPU time the rebuilding may take: {@code resultDecodeTimeout} plus 1 s per 16 MiB of
- *       the frame. The filter checks the bound whenever the stream reads a class, an array or a reference,
+ *       and a bound on the CPU time the rebuilding may take: {@code resultDecodeTimeout} plus 1 s per
+ *       {@value Tuning#DECODE_MIB_PER_EXTRA_SECOND} MiB of the frame. The filter checks the bound whenever the stream reads a class, an array or a reference,
  *       and stops the decoding there. A graph whose costly part runs without reading anything (one hash of a
- *       huge structure) cannot be stopped in a JVM: at twice the bound plus 10 s its task fails all the same,
- *       and its thread is abandoned (it spins until it ends, if ever; logged).</li>
+ *       huge structure) cannot be stopped in a JVM: at twice the bound plus
+ *       {@value Tuning#DECODE_WALL_EXTRA_SECONDS} s its task fails all the same, and its thread is abandoned
+ *       (it spins until it ends, if ever; logged).</li>
  * </ul>
- * Each answer's reservation of the {@link ResultMemoryBudget} is released once it is decoded.
+ * Each answer's reservation of the {@link ResultMemoryBudget} is released once it is decoded. An answer is
+ * first {@linkplain #read read} (an ERROR frame's fields are parsed, and a malformed one is the worker's
+ * protocol violation), then {@linkplain #decode decoded} into its task's outcome.
  */
 final class ResultDecoder {
 
-    private static final Logger LOG = Logs.logger("dev.processpool.ProcessPool", org.slf4j.event.Level.WARN);
     /** Extra CPU time allowed per this many bytes of the frame. */
-    static final long BYTES_PER_EXTRA_SECOND = 16L << 20;
+    static final long BYTES_PER_EXTRA_SECOND = (long) Tuning.DECODE_MIB_PER_EXTRA_SECOND << 20;
 
     /** Reports a task's outcome (once: later calls for the same task do nothing). */
     interface Outcomes {
@@ -64,8 +67,9 @@ final class ResultDecoder {
     private final ClassLoader loader;
     private final ObjectInputFilter filter;
     private final long cpuBoundNanos;
-    private final ScheduledExecutorService timer;
+    private final Scheduler timer;
     private final Outcomes outcomes;
+    private final Events events;
     private final ExecutorService threads;
     private final int parallelism = Math.max(1, Runtime.getRuntime().availableProcessors());
     /** Decodings waiting for a thread. Guarded by {@code this}. */
@@ -74,11 +78,13 @@ final class ResultDecoder {
     private int running;
     private final Set<Job> unfinished = ConcurrentHashMap.newKeySet();
 
-    ResultDecoder(String pool, PoolConfig config, ClassLoader loader, ScheduledExecutorService timer, Outcomes outcomes) {
+    ResultDecoder(String pool, PoolConfig config, ClassLoader loader, Scheduler timer, Outcomes outcomes,
+                  Events events) {
         this.pool = pool;
         this.loader = loader;
         this.timer = timer;
         this.outcomes = outcomes;
+        this.events = events;
         this.cpuBoundNanos = config.getResultDecodeTimeout().toNanos();
         long limit = config.getMaxFrameBytes();
         String user = config.getDeserializationFilter();
@@ -93,10 +99,33 @@ final class ResultDecoder {
         });
     }
 
-    // ========================================================================================= results
+    // ========================================================================================= answers
+
+    /** A task's answer, read whole and checked: a RESULT frame, or the parsed failure of an ERROR frame. */
+    record Answer(Frame result, RemoteFailure failure) {
+    }
+
+    /**
+     * Reads an answer's frame: a RESULT as it is, an ERROR parsed into its failure (linear work: its counts
+     * are checked against the bytes).
+     *
+     * @throws ProtocolException if an ERROR frame is malformed
+     */
+    static Answer read(Frame frame) throws ProtocolException {
+        return frame.type() == Protocol.FRAME_ERROR ? new Answer(null, parseFailure(frame)) : new Answer(frame, null);
+    }
+
+    /** Gives an answer's task its outcome: now when the answer is plain, else from a decoding thread. */
+    void decode(Submission s, long pid, Answer answer, ResultMemoryBudget.Reservation r) {
+        if (answer.failure() == null) {
+            result(s, pid, answer.result(), r);
+        } else {
+            failure(s, pid, answer.failure(), r);
+        }
+    }
 
     /** A RESULT frame: its task's outcome, now when the value is plain, else from a decoding thread. */
-    void result(Submission s, long pid, Frame frame, ResultMemoryBudget.Reservation r) {
+    private void result(Submission s, long pid, Frame frame, ResultMemoryBudget.Reservation r) {
         byte[] direct = frame.bytesValue();
         byte[] body = frame.body();
         if (direct != null || !isJavaStream(body, 8)) {
@@ -115,7 +144,7 @@ final class ResultDecoder {
     }
 
     /** Parses an ERROR frame's body; its counts are checked against the bytes, so this is linear work. */
-    static RemoteFailure parseFailure(Frame frame) throws ProtocolException {
+    private static RemoteFailure parseFailure(Frame frame) throws ProtocolException {
         try {
             DataInputStream in = frame.fields();
             in.skipNBytes(8);
@@ -128,7 +157,7 @@ final class ResultDecoder {
     }
 
     /** A parsed ERROR: its task's outcome, with the worker's exception rebuilt here when possible. */
-    void failure(Submission s, long pid, RemoteFailure failure, ResultMemoryBudget.Reservation r) {
+    private void failure(Submission s, long pid, RemoteFailure failure, ResultMemoryBudget.Reservation r) {
         if (failure.serialized() == null) {
             try {
                 outcomes.finish(s, null, outcome(s, pid, failure, textForm(failure)));
@@ -236,7 +265,7 @@ final class ResultDecoder {
         /** The job's decoding slot has been given back (its thread ended, or it was abandoned). */
         private final AtomicBoolean slotReleased = new AtomicBoolean();
         private volatile boolean expired;
-        private volatile ScheduledFuture<?> watchdog;
+        private volatile Scheduler.Timer watchdog;
         private volatile Thread thread;
 
         Job(Submission s, long pid, byte[] bytes, RemoteFailure failure, ResultMemoryBudget.Reservation r) {
@@ -249,7 +278,7 @@ final class ResultDecoder {
         }
 
         long wallBoundNanos() {
-            return 2 * boundNanos + TimeUnit.SECONDS.toNanos(10);
+            return 2 * boundNanos + TimeUnit.SECONDS.toNanos(Tuning.DECODE_WALL_EXTRA_SECONDS);
         }
 
         @Override
@@ -265,11 +294,8 @@ final class ResultDecoder {
         }
 
         private void decode() {
-            try {
-                watchdog = timer.schedule(this::abandon, wallBoundNanos(), TimeUnit.NANOSECONDS);
-            } catch (RejectedExecutionException shutDown) {
-                // no watchdog once the pool is gone: the CPU bound still applies
-            }
+            // null once the pool is gone: the CPU bound still applies
+            watchdog = timer.schedule(this::abandon, wallBoundNanos());
             StreamFilter f = new StreamFilter(this);
             Object value = null;
             Throwable problem = null;
@@ -295,9 +321,9 @@ final class ResultDecoder {
                 return;
             }
             unfinished.remove(this);
-            ScheduledFuture<?> w = watchdog;
+            Scheduler.Timer w = watchdog;
             if (w != null) {
-                w.cancel(false);
+                w.cancel();
             }
             reservation.release();
             outcomes.finish(s, value, outcome);
@@ -316,8 +342,11 @@ final class ResultDecoder {
                 return;
             }
             long ms = TimeUnit.NANOSECONDS.toMillis(wallBoundNanos());
+            if (events.on) {
+                events.emit(l -> l.timeoutFired(EngineListener.Timeout.DECODE, s.taskId, pid));
+            }
             Thread t = thread;
-            ResultDelivery.logQuietly(() -> LOG.error("{}: decoding the answer of {} ({} bytes) did not end within {} ms;"
+            Logs.quietly(() -> LOG.error("{}: decoding the answer of {} ({} bytes) did not end within {} ms;"
                     + " its task fails and the decoding thread {} is abandoned (a JVM cannot stop it). A"
                     + " deserializationFilter allow-list keeps such graphs out.", pool, s, bytes.length, ms,
                     t == null ? "-" : t.getName()));

@@ -1,8 +1,7 @@
 package dev.processpool.internal;
 
 import dev.processpool.TaskException;
-import org.slf4j.Logger;
-import org.slf4j.event.Level;
+import dev.processpool.logging.Logs;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -10,6 +9,9 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+
+import static dev.processpool.internal.PoolEngine.LOG;
 
 /**
  * The results queue: finished tasks wait here until their callbacks run, in the thread that calls
@@ -20,8 +22,6 @@ import java.util.concurrent.locks.ReentrantLock;
  * scheduler, so a callback may queue tasks and read getters.
  */
 public final class ResultDelivery {
-
-    private static final Logger LOG = Logs.logger("dev.processpool.ProcessPool", Level.WARN);
 
     private final ConcurrentSkipListMap<Long, Submission> unsettled = new ConcurrentSkipListMap<>();
     private final ConcurrentLinkedQueue<Submission> ready = new ConcurrentLinkedQueue<>();
@@ -37,22 +37,38 @@ public final class ResultDelivery {
     private final java.util.concurrent.atomic.AtomicBoolean wakePending = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile Thread daemon;
     private volatile boolean daemonStopping;
+    /** The engine's clock, for tasks' run times. */
+    private final LongSupplier nanoClock;
+
+    /** Delivery on {@link System#nanoTime()}. */
+    public ResultDelivery() {
+        this(System::nanoTime);
+    }
+
+    /**
+     * Delivery on the engine's clock (see {@link Scheduler#nanoTime()}).
+     *
+     * @param nanoClock the clock that tasks' start times are taken from
+     */
+    public ResultDelivery(LongSupplier nanoClock) {
+        this.nanoClock = nanoClock;
+    }
 
     /** Registers an accepted task, before it can possibly finish. */
-    void track(Submission s) {
+    public void track(Submission s) {
         unsettled.put(s.sequence, s);
     }
 
     /** Records the outcome of a task; called exactly once per task, from any thread. */
-    void completed(Submission s, Object result, TaskException failure) {
+    public void completed(Submission s, Object result, TaskException failure) {
         boolean callbacks;
         try {
             long started = s.startedNanos;
             callbacks = s.completion.complete(result, failure, s.workerPid,
-                    started == 0 ? 0 : System.nanoTime() - started);
+                    started == 0 ? 0 : nanoClock.getAsLong() - started);
         } catch (Throwable e) {
             // e.g. a dependent stage of the task's future that the user attached throws
-            logQuietly(() -> LOG.error("recording the outcome of {} failed", s, e));
+            Logs.quietly(() -> LOG.error("recording the outcome of {} failed", s, e));
             callbacks = false;
         }
         if (callbacks) {
@@ -92,7 +108,7 @@ public final class ResultDelivery {
                     s.completion.runCallbacks();
                 } catch (Throwable e) {
                     Submission failed = s;
-                    logQuietly(() -> LOG.error("callback of {} failed", failed, e));
+                    Logs.quietly(() -> LOG.error("callback of {} failed", failed, e));
                 } finally {
                     settle(s);
                 }
@@ -164,25 +180,13 @@ public final class ResultDelivery {
         return daemon != null;
     }
 
-    /**
-     * Logs, and survives the logging failing too (an OutOfMemoryError while formatting the message): the
-     * threads that deliver results never die of a callback.
-     */
-    public static void logQuietly(Runnable log) {
-        try {
-            log.run();
-        } catch (Throwable ignored) {
-            // nothing left to tell it with
-        }
-    }
-
     private void daemonLoop() {
         while (!daemonStopping) {
             try {
                 processResults();
             } catch (Throwable e) {
                 // processResults contains every callback's failure; this is the last line of defence
-                logQuietly(() -> LOG.error("result delivery failed; the callback thread goes on", e));
+                Logs.quietly(() -> LOG.error("result delivery failed; the callback thread goes on", e));
             }
             waiters.incrementAndGet();
             signalLock.lock();

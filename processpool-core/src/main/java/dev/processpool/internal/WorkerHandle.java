@@ -3,21 +3,32 @@ package dev.processpool.internal;
 import dev.processpool.WorkerOutputListener;
 import dev.processpool.WorkerState;
 import dev.processpool.WorkingProcess;
+import dev.processpool.logging.Logs;
 import dev.processpool.protocol.Frame;
 import dev.processpool.protocol.ProtocolException;
 import dev.processpool.transport.WorkerChannel;
 import dev.processpool.transport.WorkerEvents;
+import org.slf4j.Logger;
+import org.slf4j.event.Level;
 
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * The parent-side handle of one worker: its state machine (see {@link WorkerState}) and the task it runs.
- * State changes happen under the scheduler's lock; the volatile fields may be read without it. Events from
- * the transport are passed straight to the scheduler.
+ * The parent-side handle of one worker: its state (see {@link WorkerState}; it changes only through
+ * {@link PoolEngine#moveLocked}) and the tasks it holds. Fields are guarded by the engine's lock unless they
+ * say otherwise; the volatile ones may be read without it. Events from the transport go straight to the part
+ * of the engine whose business they are.
  */
 final class WorkerHandle implements WorkingProcess, WorkerEvents {
+
+    private static final Logger OUTPUT_LOG = Logs.logger("dev.processpool.worker.output", Level.INFO);
 
     final int number;
     private final PoolEngine engine;
@@ -29,27 +40,28 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     volatile Submission current;
     volatile long tasksProcessed;
 
-    /** Tasks given to this worker, in the order it runs them; the head is running or next. Scheduler lock. */
-    final java.util.ArrayDeque<Submission> inflight = new java.util.ArrayDeque<>();
-    /** Tasks given to this worker and not yet written to its channel, in order. */
-    final java.util.concurrent.ConcurrentLinkedQueue<Submission> outbox = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Tasks given to this worker, in the order it runs them; the head is running or next. */
+    final ArrayDeque<Submission> inflight = new ArrayDeque<>();
+    /** Tasks given to this worker and not yet written to its channel, in order (thread-safe). */
+    final ConcurrentLinkedQueue<Submission> outbox = new ConcurrentLinkedQueue<>();
     /** Held while writing to the channel, so frames leave in the order tasks were given. */
     final Object sendLock = new Object();
 
     /** The id of the last task that ended on this worker, for output read after its result. */
     volatile String lastEndedTaskId;
-    /** Recently given tasks by sequence number, to name the task in output markers. */
-    private final java.util.Map<Long, String> recentTaskIds = java.util.Collections.synchronizedMap(
-            new java.util.LinkedHashMap<>(64, 0.75f, false) {
+    /** Recently given tasks by wire number, to name the task in output markers (thread-safe). */
+    private final Map<Long, String> recentTaskIds = Collections.synchronizedMap(
+            new LinkedHashMap<>(64, 0.75f, false) {
                 @Override
-                protected boolean removeEldestEntry(java.util.Map.Entry<Long, String> eldest) {
+                protected boolean removeEldestEntry(Map.Entry<Long, String> eldest) {
                     return size() > 256;
                 }
             });
 
-    // guarded by the scheduler's lock
-    /** Replace the worker once its in-flight tasks are done (memory limit crossed). */
+    /** Replace the worker once its in-flight tasks are done (memory limit crossed, or enough tasks run). */
     boolean draining;
+    /** Why it is draining (the first reason counts), or null. */
+    EngineListener.WorkerEnd drainCause;
     /** A RECLAIM went to the worker for the task it runs now (reset when it starts another). */
     boolean reclaimSent;
     /** Moving average of its tasks' run times; 0 until one has finished. */
@@ -58,6 +70,12 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     boolean idleCheckScheduled;
     /** Whether the pool meant to stop it (retire, shutdown, timeout, cancel), as opposed to a crash. */
     boolean stopIntended;
+    /** Why the pool stopped it, first reason first; null while it has not (see {@link EngineListener.WorkerEnd}). */
+    EngineListener.WorkerEnd endCause;
+    /** When its launch began (the transport was asked), or 0. */
+    long launchStartedNanos;
+    /** Its exit code once its process has exited, else -1. */
+    int exitCode = -1;
     /** The worker's side of the protocol, as its frames show it. */
     final WorkerProtocol protocol = new WorkerProtocol();
     /** The task whose answer's body is being read (admitted, not yet whole), or null. */
@@ -65,7 +83,7 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     /** The reader is skipping the body of an answer (too large, or late) until the worker's next frame. */
     volatile boolean skippingAnswer;
 
-    /** Since when the reader has waited for the result memory budget (System.nanoTime), or 0. */
+    /** Since when the reader has waited for the result memory budget, or 0. */
     volatile long budgetWaitSinceNanos;
     /** When the last such wait ended, or 0: silence is counted from then at the earliest. */
     volatile long budgetWaitEndedNanos;
@@ -114,44 +132,87 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     @Override
     public void taskStarted(long sequence) {
         skippingAnswer = false;
-        engine.onTaskStarted(this, sequence);
+        engine.traffic.onTaskStarted(this, sequence);
     }
 
     @Override
     public void taskProgress(long sequence) {
         skippingAnswer = false;
-        engine.onTaskProgress(this, sequence);
+        engine.traffic.onTaskProgress(this, sequence);
     }
 
     @Override
     public void heartbeat() {
         skippingAnswer = false;
-        engine.onHeartbeat(this);
+        engine.watchdog.onHeartbeat(this);
     }
 
     @Override
     public void tasksGivenBack(long[] sequences) {
         skippingAnswer = false;
-        engine.onTasksGivenBack(this, sequences);
+        engine.traffic.onTasksGivenBack(this, sequences);
     }
 
     @Override
     public boolean answerArriving(byte type, long sequence, int valueBytes)
             throws ProtocolException, InterruptedException {
         skippingAnswer = false;
-        boolean read = engine.answerArriving(this, type, sequence, valueBytes);
+        boolean read = engine.answers.arriving(this, type, sequence, valueBytes);
         skippingAnswer = !read;
         return read;
     }
 
     @Override
     public void answer(Frame frame) {
-        engine.onAnswer(this, frame);
+        engine.answers.arrived(this, frame);
     }
 
     @Override
     public void channelBroken(String reason) {
-        engine.onChannelBroken(this, reason);
+        engine.stopper.onChannelBroken(this, reason);
+    }
+
+    /** A line of the worker's output: to the configured listener, else to the log. */
+    @Override
+    public void output(WorkerOutputListener.Stream stream, String line, long sequence) {
+        String taskId = outputTaskId(sequence);
+        WorkerOutputListener listener = engine.config.getOutputListener();
+        if (listener != null) {
+            listener.onLine(pid, taskId, stream, line);
+        } else if (stream == WorkerOutputListener.Stream.STDOUT) {
+            OUTPUT_LOG.info("[worker {} task {}] {}", pid, taskId == null ? "-" : taskId, line);
+        } else {
+            OUTPUT_LOG.warn("[worker {} task {} stderr] {}", pid, taskId == null ? "-" : taskId, line);
+        }
+    }
+
+    @Override
+    public void exited(int exitCode, List<String> stderrTail) {
+        engine.onExited(this, exitCode, stderrTail);
+    }
+
+    // ---- the tasks it holds ----------------------------------------------------------------------------
+
+    /** The task ends on this worker, or leaves it: it is no longer its running one, and its timers are off. */
+    void detach(Submission s) {
+        current = null;
+        s.worker = null;
+        if (s.deadline != null) {
+            s.deadline.cancel();
+            s.deadline = null;
+        }
+        if (s.progressCheck != null) {
+            s.progressCheck.cancel();
+            s.progressCheck = null;
+        }
+    }
+
+    /** The worker is to be replaced once the tasks it holds are done; the first reason counts. */
+    void drain(EngineListener.WorkerEnd why) {
+        draining = true;
+        if (drainCause == null) {
+            drainCause = why;
+        }
     }
 
     /** Notes a task given to this worker, so output markers can name it. */
@@ -159,7 +220,7 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
         recentTaskIds.put(s.wire, s.taskId);
     }
 
-    /** The task this worker holds or runs with this wire number, or null. Under the scheduler's lock. */
+    /** The task this worker holds or runs with this wire number, or null. Under the engine's lock. */
     Submission find(long wire) {
         Submission c = current;
         if (c != null && c.wire == wire) {
@@ -186,16 +247,6 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
         }
         Submission s = current;
         return s != null ? s.taskId : lastEndedTaskId;
-    }
-
-    @Override
-    public void output(WorkerOutputListener.Stream stream, String line, long sequence) {
-        engine.onOutput(this, stream, line, outputTaskId(sequence));
-    }
-
-    @Override
-    public void exited(int exitCode, List<String> stderrTail) {
-        engine.onExited(this, exitCode, stderrTail);
     }
 
     @Override

@@ -94,6 +94,17 @@ public final class Protocol {
     /** Length in characters of the hex token the parent hands each worker. */
     public static final int TOKEN_LENGTH = 64;
 
+    /** The binary name of the worker JVMs' main class. */
+    public static final String WORKER_MAIN_CLASS = "dev.processpool.worker.WorkerMain";
+    /** The worker main class's argument for its class-data training mode. */
+    public static final String TRAIN_ARGUMENT = "--train";
+    /** The worker main class's argument that only checks the JVM starts (with its class-data archive). */
+    public static final String CHECK_ARGUMENT = "--check";
+    /** A training JVM halts itself after this many seconds. */
+    public static final int TRAINING_LIMIT_SECONDS = 120;
+    /** A worker reports a running task's progress at most once per this many milliseconds. */
+    public static final int PROGRESS_INTERVAL_MILLIS = 20;
+
     private Protocol() {
     }
 

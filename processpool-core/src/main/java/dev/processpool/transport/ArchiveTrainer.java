@@ -1,5 +1,7 @@
 package dev.processpool.transport;
 
+import dev.processpool.protocol.Protocol;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +29,7 @@ public final class ArchiveTrainer {
     static final int MOVE_FAILED = 3;
     static final int USAGE = 4;
 
-    private static final String WORKER_MAIN = "dev.processpool.worker.WorkerMain";
+    private static final String WORKER_MAIN = Protocol.WORKER_MAIN_CLASS;
 
     private ArchiveTrainer() {
     }
@@ -78,9 +80,9 @@ public final class ArchiveTrainer {
         train.add("-cp");
         train.add(classPath);
         train.add(WORKER_MAIN);
-        train.add(ClassDataCache.TRAIN_ARGUMENT);
+        train.add(Protocol.TRAIN_ARGUMENT);
         // The training JVM halts itself after TRAINING_LIMIT_SECONDS; the margin covers writing the archive.
-        if (runTo(train, archive.getParent(), ClassDataCache.TRAINING_LIMIT_SECONDS + 60) != 0 || !nonEmpty(temp)) {
+        if (runTo(train, archive.getParent(), Protocol.TRAINING_LIMIT_SECONDS + 60) != 0 || !nonEmpty(temp)) {
             return TRAINING_FAILED;
         }
         List<String> check = new ArrayList<>();
@@ -96,7 +98,7 @@ public final class ArchiveTrainer {
         check.add("-cp");
         check.add(classPath);
         check.add(WORKER_MAIN);
-        check.add(ClassDataCache.CHECK_ARGUMENT);
+        check.add(Protocol.CHECK_ARGUMENT);
         if (runTo(check, archive.getParent(), 60) != 0) {
             return CHECK_FAILED;
         }

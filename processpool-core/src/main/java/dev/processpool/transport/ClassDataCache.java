@@ -54,12 +54,6 @@ public final class ClassDataCache {
     /** Why caches were off or failed, each logged once per JVM. */
     private static final Set<String> LOGGED = ConcurrentHashMap.newKeySet();
 
-    /** The worker main class's argument for its training mode. */
-    public static final String TRAIN_ARGUMENT = "--train";
-    /** The worker main class's argument that only checks the JVM starts (with the archive, strictly). */
-    public static final String CHECK_ARGUMENT = "--check";
-    /** A training JVM halts itself after this many seconds. */
-    public static final int TRAINING_LIMIT_SECONDS = 120;
     /** A lock file this old belongs to a training that died: take it over. */
     static final Duration STALE_LOCK = Duration.ofMinutes(10);
     /** Bumped when the training or the way archives are used changes, to leave old archives alone. */

@@ -16,9 +16,10 @@ import java.util.concurrent.Callable;
 
 /**
  * Runs one task payload inside the worker: calls a function with (args, kwargs), or instantiates a callable
- * class with the arguments and calls it with none, as DIRAC does.
+ * class with the arguments and calls it with none, as DIRAC does. Public for task functions that relay a
+ * payload they carry (processpool-hazelcast's members run a client's task this way, in their own workers).
  */
-final class TaskInvoker {
+public final class TaskInvoker {
 
     private TaskInvoker() {
     }
@@ -26,7 +27,8 @@ final class TaskInvoker {
     private static final FunctionCache FUNCTIONS = new FunctionCache();
 
     @SuppressWarnings("unchecked")
-    static Object invoke(TaskPayload payload) throws Exception {
+    /** Runs the payload in this (worker) JVM with the context class loader; returns the task's result. */
+    public static Object invoke(TaskPayload payload) throws Exception {
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
         Object[] both = payload.decodeArguments(loader);
         List<Object> args = (List<Object>) both[0];

@@ -9,7 +9,6 @@ import dev.processpool.protocol.FrameWriter;
 import dev.processpool.protocol.JavaSerialization;
 import dev.processpool.protocol.Protocol;
 import dev.processpool.protocol.TaskPayload;
-import dev.processpool.transport.ClassDataCache;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -29,8 +28,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * The worker's training mode, for {@link ClassDataCache}: the JVM runs {@link WorkerMain}'s real start-up
- * and task loop against a parent played by a thread of its own, over a Unix-domain socket in a private
+ * The worker's training mode, for the parent's class-data cache ({@code transport.ClassDataCache}): the JVM
+ * runs {@link WorkerMain}'s real start-up and task loop against a parent played by a thread of its own, over a Unix-domain socket in a private
  * temporary directory, and then exits normally, which is when the JVM writes the class-data archive it was
  * told to. The tasks cover what a worker does around its first results: the handshake, function tasks
  * (a compact lambda with no and with plain arguments, a Java-serialised one with keyword arguments), a
@@ -157,7 +156,7 @@ final class Training {
         @Override
         public void run() {
             try {
-                Thread.sleep(ClassDataCache.TRAINING_LIMIT_SECONDS * 1000L);
+                Thread.sleep(Protocol.TRAINING_LIMIT_SECONDS * 1000L);
             } catch (InterruptedException ignored) {
                 // halt anyway
             }

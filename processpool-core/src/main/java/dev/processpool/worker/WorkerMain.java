@@ -7,6 +7,7 @@ import dev.processpool.protocol.Protocol;
 import dev.processpool.protocol.ProtocolException;
 import dev.processpool.protocol.RemoteFailure;
 import dev.processpool.protocol.TaskPayload;
+import dev.processpool.protocol.TaskProgress;
 import dev.processpool.protocol.ValueCodec;
 
 import java.io.ByteArrayOutputStream;
@@ -19,6 +20,7 @@ import dev.processpool.protocol.ChannelStreams;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The main class of a worker JVM. Started by the pool as
@@ -50,11 +52,6 @@ public final class WorkerMain {
     /** How often the watcher checks that the parent is still there. */
     static final int PARENT_CHECK_MILLIS = 100;
 
-    /** The argument for the training mode (see {@link dev.processpool.transport.ClassDataCache}). */
-    static final String TRAIN_ARGUMENT = dev.processpool.transport.ClassDataCache.TRAIN_ARGUMENT;
-    /** The argument that only starts the JVM and exits (checks that a JVM accepts a class-data archive). */
-    static final String CHECK_ARGUMENT = dev.processpool.transport.ClassDataCache.CHECK_ARGUMENT;
-
     /** Exit code after a VirtualMachineError other than StackOverflowError (the JVM may be unusable). */
     static final int EXIT_AFTER_VM_ERROR = 5;
 
@@ -62,10 +59,10 @@ public final class WorkerMain {
     }
 
     public static void main(String[] argv) {
-        if (argv.length == 1 && argv[0].equals(CHECK_ARGUMENT)) {
+        if (argv.length == 1 && argv[0].equals(Protocol.CHECK_ARGUMENT)) {
             return; // the JVM started (with whatever class-data archive it was told to map): that is all
         }
-        if (argv.length == 1 && argv[0].equals(TRAIN_ARGUMENT)) {
+        if (argv.length == 1 && argv[0].equals(Protocol.TRAIN_ARGUMENT)) {
             try {
                 Training.run();
             } catch (Throwable t) {
@@ -336,24 +333,15 @@ public final class WorkerMain {
         }
     }
 
-    /** The worker's end of {@link dev.processpool.TaskContext}; null until the handshake, and outside workers. */
-    private static volatile Runnable progressReporter;
-
     /**
-     * For {@link dev.processpool.TaskContext} only, not an API: this JVM's progress reporter, or null when it
-     * is not a worker (or not connected yet). TaskContext asks here rather than the worker setting its fields
-     * by reflection at start-up, which cost the first result a few milliseconds.
+     * Connects {@code TaskContext} to this worker's channel, through {@link TaskProgress} (rather than setting
+     * TaskContext's fields by reflection at start-up, which cost the first result a few milliseconds).
      */
-    public static Runnable progressReporter() {
-        return progressReporter;
-    }
-
-    /** Connects {@link dev.processpool.TaskContext} to this worker's channel. */
     private static void installTaskContext(FrameWriter writer) {
-        progressReporter = new ProgressReporter(writer);
+        TaskProgress.install(new ProgressReporter(writer));
     }
 
-    /** Sends a PROGRESS frame for the running task, at most one per 20 ms. */
+    /** Sends a PROGRESS frame for the running task, at most one per {@value Protocol#PROGRESS_INTERVAL_MILLIS} ms. */
     private static final class ProgressReporter implements Runnable {
         private final FrameWriter writer;
 
@@ -365,7 +353,7 @@ public final class WorkerMain {
         public void run() {
             long now = System.nanoTime();
             long seq = currentSequence;
-            if (seq < 0 || now - lastProgressNanos < 20_000_000L) {
+            if (seq < 0 || now - lastProgressNanos < TimeUnit.MILLISECONDS.toNanos(Protocol.PROGRESS_INTERVAL_MILLIS)) {
                 return;
             }
             lastProgressNanos = now;

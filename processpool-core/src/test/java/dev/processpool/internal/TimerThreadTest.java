@@ -3,12 +3,14 @@ package dev.processpool.internal;
 import dev.processpool.PoolConfig;
 import dev.processpool.TaskException;
 import dev.processpool.TaskTimeoutException;
-import dev.processpool.protocol.TaskPayload;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -24,11 +26,19 @@ class TimerThreadTest {
 
     @Test
     void everyTimeoutHasItsOutcomeWhileKillsAreStillUnderWayAndNoKillRunsOnTheTimer() throws Exception {
-        FakeTransport transport = new FakeTransport();
+        ExecutorService readers = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "fake-workers-channel");
+            t.setDaemon(true);
+            return t;
+        });
+        FakeTransport transport = new FakeTransport(readers, System::nanoTime);
+        transport.autoStart = true;
+        transport.killGate = new CountDownLatch(1);
         ResultDelivery delivery = new ResultDelivery();
         PoolConfig config = PoolConfig.builder().minSize(WORKERS).maxSize(WORKERS).maxQueuedRequests(0)
                 .pipelineDepth(1).heartbeatInterval(Duration.ZERO).terminationGrace(Duration.ZERO).build();
-        PoolEngine engine = new PoolEngine("timer-test", config, transport, delivery, getClass().getClassLoader());
+        PoolEngine engine = new PoolEngine("timer-test", config, transport, new ThreadScheduler("timer-test"), delivery,
+                getClass().getClassLoader(), EngineListener.NONE);
         Map<Long, TaskException> outcomes = new ConcurrentHashMap<>();
         try {
             engine.start();
@@ -36,7 +46,7 @@ class TimerThreadTest {
             for (long seq = 1; seq <= WORKERS; seq++) {
                 long id = seq;
                 Submission s = new Submission(seq, "t" + seq,
-                        new TaskPayload(new byte[] {1}, null, new byte[0]),
+                        FakeTransport.payload(),
                         () -> Duration.ofMillis(200), () -> Duration.ZERO, new TaskCompletion() {
                             @Override
                             public boolean complete(Object result, TaskException failure, long pid, long runNanos) {
@@ -63,6 +73,7 @@ class TimerThreadTest {
             engine.beginShutdown(); // as ProcessPool.shutdown does: no replacements from now on
             engine.stopWorkers("test over", true);
             engine.terminate();
+            readers.shutdownNow();
         }
     }
 }

@@ -1,4 +1,4 @@
-package dev.processpool.internal;
+package dev.processpool.logging;
 
 import org.slf4j.ILoggerFactory;
 import org.slf4j.Logger;
@@ -16,6 +16,9 @@ import java.io.PrintStream;
  * would drop everything, so a user with only {@code slf4j-api} (as the README's first library example has)
  * would lose what the tasks print and every warning of the pool without a trace; then these loggers write to
  * this JVM's standard error instead, from {@code fallbackLevel} up.
+ *
+ * <p>Every room of the parent side that logs uses these (see {@code package-info}); the CLI's provider builds
+ * on {@link LevelLogger}.
  */
 public final class Logs {
 
@@ -36,6 +39,20 @@ public final class Logs {
             return new StderrLogger(name, fallbackLevel);
         }
         return factory.getLogger(name);
+    }
+
+    /**
+     * Logs, and survives the logging failing too (an OutOfMemoryError while formatting the message): the
+     * threads that deliver results, read workers or run timers never die of logging.
+     *
+     * @param log the logging call
+     */
+    public static void quietly(Runnable log) {
+        try {
+            log.run();
+        } catch (Throwable ignored) {
+            // nothing left to tell it with
+        }
     }
 
     /**

@@ -1,0 +1,161 @@
+package dev.processpool.cli;
+
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The worker options that {@code run} and {@code member} share (a picocli mixin): the workers kept alive,
+ * their class path, JVM options, heap, recycling and class-data cache. Each command declares its own
+ * {@code --max} (a default for {@code run}, required for {@code member}).
+ */
+final class WorkerOptions {
+
+    @Spec(Spec.Target.MIXEE)
+    private CommandSpec command;
+
+    @Option(names = {"-cp", "--classpath", "--class-path"}, paramLabel = "PATH",
+            description = "Jars or class directories holding the task classes (repeatable, or joined with '"
+                    + "${sys:path.separator}'); dir/* takes every jar in dir. The processpool jar is always included.")
+    private List<String> classPath = new ArrayList<>();
+
+    @Option(names = "--min", paramLabel = "N", defaultValue = "0",
+            description = "Workers kept alive even when idle (default: ${DEFAULT-VALUE}; others start on demand).")
+    int min;
+
+    @Option(names = "--max-tasks-per-worker", paramLabel = "N", defaultValue = "0",
+            description = "Replace a worker after this many tasks (default: never).")
+    int maxTasksPerWorker;
+
+    @Option(names = "--worker-heap", paramLabel = "SIZE",
+            description = "Each worker's heap limit, e.g. 512m or 2g (default: 256m).")
+    private String workerHeap;
+
+    @Option(names = "--jvm-opt", paramLabel = "OPTION",
+            description = "An extra option for each worker JVM, e.g. --jvm-opt=-Dkey=value (repeatable).")
+    private List<String> jvmOptions = new ArrayList<>();
+
+    @Option(names = "--class-data-cache", paramLabel = "DIR",
+            description = "Keep class-data archives of the worker JVMs in DIR: the first run trains one in the"
+                    + " background, later runs start their workers from it, faster (default: none).")
+    Path classDataCache;
+
+    /** The workers' class path (this JVM's plus --classpath) and a loader over --classpath for checks here. */
+    record TaskClassPath(List<String> workerClassPath, URLClassLoader loader) {
+    }
+
+    /** Checks --min against the command's {@code max}, and --max-tasks-per-worker. */
+    void checkSizes(int max) {
+        if (min < 0) {
+            throw usage("--min must be 0 or more, was " + min);
+        }
+        if (max < 1) {
+            throw usage("--max must be 1 or more, was " + max);
+        }
+        if (max < min) {
+            throw usage("--max (" + max + ") must not be less than --min (" + min + ")");
+        }
+        if (maxTasksPerWorker < 0) {
+            throw usage("--max-tasks-per-worker must be 0 (never) or more, was " + maxTasksPerWorker);
+        }
+    }
+
+    /** The worker JVM options of --worker-heap and --jvm-opt, checked; also checks --class-data-cache. */
+    List<String> jvmOptions() {
+        List<String> jvm = new ArrayList<>();
+        if (workerHeap != null) {
+            if (!workerHeap.matches("\\d+[kKmMgGtT]?") || workerHeap.matches("0+[kKmMgGtT]?")) {
+                throw usage("Invalid value for option '--worker-heap': '" + workerHeap
+                        + "' is not a heap size; e.g. 512m, 2g");
+            }
+            jvm.add("-Xmx" + workerHeap);
+        }
+        for (String o : jvmOptions) {
+            if (o.isBlank()) {
+                throw usage("--jvm-opt must not be blank");
+            }
+            jvm.add(o.strip());
+        }
+        if (classDataCache != null && Files.exists(classDataCache) && !Files.isDirectory(classDataCache)) {
+            throw usage("--class-data-cache must name a directory (or one to create), not a file: " + classDataCache);
+        }
+        return jvm;
+    }
+
+    /** Reads the --classpath values. */
+    TaskClassPath taskClassPath() {
+        List<String> extra = new ArrayList<>();
+        List<URL> urls = new ArrayList<>();
+        for (String value : classPath) {
+            for (String entry : value.split(File.pathSeparator)) {
+                if (entry.isBlank()) {
+                    continue;
+                }
+                addClassPathEntry(entry, extra, urls);
+            }
+        }
+        List<String> workerClassPath = new ArrayList<>(ownClassPath());
+        workerClassPath.addAll(extra);
+        URLClassLoader loader = new URLClassLoader("processpool-tasks", urls.toArray(URL[]::new),
+                WorkerOptions.class.getClassLoader());
+        return new TaskClassPath(workerClassPath, loader);
+    }
+
+    private void addClassPathEntry(String entry, List<String> extra, List<URL> urls) {
+        try {
+            if (entry.endsWith("/*") || entry.equals("*")) {
+                Path dir = Path.of(entry.length() == 1 ? "." : entry.substring(0, entry.length() - 2));
+                if (!Files.isDirectory(dir)) {
+                    throw usage("Invalid value for option '--classpath': no such directory: " + dir);
+                }
+                try (DirectoryStream<Path> jars = Files.newDirectoryStream(dir, "*.{jar,JAR}")) {
+                    for (Path jar : jars) {
+                        urls.add(jar.toAbsolutePath().toUri().toURL());
+                    }
+                }
+                extra.add(dir.toAbsolutePath() + File.separator + "*");
+                return;
+            }
+            Path p = Path.of(entry);
+            if (!Files.exists(p)) {
+                throw usage("Invalid value for option '--classpath': no such file or directory: " + entry);
+            }
+            urls.add(p.toAbsolutePath().toUri().toURL());
+            extra.add(p.toAbsolutePath().toString());
+        } catch (MalformedURLException | RuntimeException e) {
+            if (e instanceof ParameterException pe) {
+                throw pe;
+            }
+            throw usage("Invalid value for option '--classpath': " + entry + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw usage("Invalid value for option '--classpath': cannot list " + entry + ": " + e.getMessage());
+        }
+    }
+
+    /** This JVM's class path: the processpool jar, which holds the core, the CLI and the examples. */
+    private static List<String> ownClassPath() {
+        List<String> entries = new ArrayList<>();
+        for (String e : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
+            if (!e.isEmpty()) {
+                entries.add(Path.of(e).toAbsolutePath().toString());
+            }
+        }
+        return entries;
+    }
+
+    private ParameterException usage(String message) {
+        return new ParameterException(command.commandLine(), message);
+    }
+}

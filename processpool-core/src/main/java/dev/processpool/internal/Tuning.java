@@ -1,0 +1,69 @@
+package dev.processpool.internal;
+
+/**
+ * The numbers the pool works by, in one place: the defaults of {@link dev.processpool.PoolConfig} and the
+ * engine's own timings. The public javadoc quotes them with {@code {@value}}, so that it cannot drift from
+ * them. (The worker's own number, how often it may report progress, is the protocol's:
+ * {@link dev.processpool.protocol.Protocol#PROGRESS_INTERVAL_MILLIS}.)
+ */
+public final class Tuning {
+
+    private Tuning() {
+    }
+
+    // ============================================================================ PoolConfig defaults
+
+    /** Default {@code minSize}. */
+    public static final int DEFAULT_MIN_SIZE = 2;
+    /** Default {@code maxQueuedRequests}. */
+    public static final int DEFAULT_MAX_QUEUED_REQUESTS = 10;
+    /** Default {@code idleTimeout}, in seconds. */
+    public static final int DEFAULT_IDLE_TIMEOUT_SECONDS = 60;
+    /** Default {@code workerStartTimeout}, in seconds. */
+    public static final int DEFAULT_WORKER_START_TIMEOUT_SECONDS = 30;
+    /** Default {@code terminationGrace}, in seconds. */
+    public static final int DEFAULT_TERMINATION_GRACE_SECONDS = 2;
+    /** Default {@code maxFrameBytes}, in MiB. */
+    public static final int DEFAULT_MAX_FRAME_MIB = 512;
+    /** Default {@code heartbeatInterval}, in milliseconds. */
+    public static final int DEFAULT_HEARTBEAT_MILLIS = 1000;
+    /**
+     * Default {@code unresponsiveTimeout}, in seconds; also how long a worker may hold tasks without starting
+     * the next one after its last answer when the unresponsive timeout is turned off.
+     */
+    public static final int DEFAULT_UNRESPONSIVE_TIMEOUT_SECONDS = 15;
+    /** Default {@code pipelineDepth}. */
+    public static final int DEFAULT_PIPELINE_DEPTH = 8;
+    /** Default {@code resultDecodeTimeout}, in seconds. */
+    public static final int DEFAULT_RESULT_DECODE_TIMEOUT_SECONDS = 2;
+    /** The extra CPU time allowed for decoding an answer: one second per this many MiB of it. */
+    public static final int DECODE_MIB_PER_EXTRA_SECOND = 16;
+    /** A decoding still running at twice its CPU bound plus this many seconds of wall time is abandoned. */
+    public static final int DECODE_WALL_EXTRA_SECONDS = 10;
+    /** What {@code ProcessPool.close()} gives {@code shutdown}, in seconds. */
+    public static final int CLOSE_TIMEOUT_SECONDS = 60;
+
+    // ================================================================================ engine timings
+
+    /** Tasks shorter than this on average, in milliseconds, are pipelined. */
+    public static final int PIPELINE_TASK_MILLIS = 5;
+    /**
+     * A worker whose running task has run this long, in milliseconds, gives back the tasks it holds behind
+     * it, so that they run elsewhere instead of waiting for it.
+     */
+    public static final int RECLAIM_AFTER_MILLIS = 25;
+    /** How often, in milliseconds, workers that hold tasks are looked at for {@link #RECLAIM_AFTER_MILLIS}. */
+    public static final int RECLAIM_SWEEP_MILLIS = 10;
+    /** The back-off after a first failed launch, in milliseconds; it doubles with each further failure. */
+    public static final int FIRST_LAUNCH_BACKOFF_MILLIS = 100;
+    /** The longest back-off between failed launches, in milliseconds. */
+    public static final int MAX_LAUNCH_BACKOFF_MILLIS = 5000;
+    /** A task whose workers died before starting it this many times ends with their death instead. */
+    public static final int MAX_HAND_BACKS = 3;
+    /** A worker asked to stop politely is killed if still alive after the grace, but never before this, in ms. */
+    public static final int MIN_POLITE_STOP_MILLIS = 500;
+    /** Stopping every worker waits at least this long, in milliseconds, before it kills what is left. */
+    public static final int MIN_STOP_GRACE_MILLIS = 100;
+    /** The per-worker watch never looks again sooner than this, in milliseconds. */
+    public static final int MIN_WATCH_MILLIS = 10;
+}

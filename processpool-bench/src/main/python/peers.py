@@ -108,6 +108,52 @@ def worker_pids(impl, pool):
     return [p.pid for p in pool._pool]
 
 
+def cpu_ns(pid):
+    """Time on CPU of a process so far, from /proc/PID/schedstat (nanoseconds); 0 if unknown."""
+    try:
+        with open("/proc/%d/schedstat" % pid) as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+class CpuMeter:
+    """CPU of this process (all its threads) and of a pool's workers between start() and stop()."""
+
+    def __init__(self, impl, pool):
+        self.impl, self.pool = impl, pool
+        self.parent_s = 0.0
+        self.workers_s = 0.0
+
+    def start(self):
+        self.p0 = time.process_time()
+        self.w0 = {pid: cpu_ns(pid) for pid in worker_pids(self.impl, self.pool)}
+
+    def stop(self):
+        self.parent_s += time.process_time() - self.p0
+        for pid, t0 in self.w0.items():
+            t1 = cpu_ns(pid)
+            if t0 and t1:
+                self.workers_s += (t1 - t0) / 1e9
+
+    def per(self, n):
+        return {"parent_cpu_us_per_task": [self.parent_s / n * 1e6], "workers_cpu_us_per_task": [self.workers_s / n * 1e6]}
+
+
+def warm_up(a, impl, pool):
+    """The same rule as the Java side: batches of no-op tasks for --warmup-seconds (at least one)."""
+    end = time.perf_counter() + a.warmup_seconds
+    while True:
+        if impl == "ppe":
+            cf.wait([pool.submit(noop) for _ in range(a.tp_warmup)])
+        else:
+            rs = [pool.apply_async(noop) for _ in range(a.tp_warmup)]
+            for r in rs:
+                r.get()
+        if time.perf_counter() >= end:
+            return
+
+
 # ---------------------------------------------------------------------------------------------------- workloads
 
 def w1_round_trip(a):
@@ -117,19 +163,25 @@ def w1_round_trip(a):
         pool = make_ppe(a.workers) if impl == "ppe" else make_mp(a.workers)
         try:
             call = (lambda: pool.submit(noop).result()) if impl == "ppe" else (lambda: pool.apply(noop))
+            warm_up(a, impl, pool)
             for _ in range(a.rt_warmup):
                 call()
-            medians, p99s = [], []
+            medians, p99s, all_samples = [], [], []
+            cpu = CpuMeter(impl, pool)
             for _ in range(a.reps):
                 samples = []
+                cpu.start()
                 for _ in range(a.rt_tasks):
                     t0 = time.perf_counter()
                     call()
                     samples.append((time.perf_counter() - t0) * 1e6)
+                cpu.stop()
+                all_samples.extend(samples)
                 samples.sort()
                 medians.append(statistics.median(samples))
                 p99s.append(percentile(samples, 99))
-            out[impl] = {"median_us": medians, "p99_us": p99s}
+            out[impl] = {"median_us": medians, "p99_us": p99s, "samples_us": all_samples}
+            out[impl].update(cpu.per(a.reps * a.rt_tasks))
         finally:
             close(impl, pool)
     return out
@@ -164,8 +216,15 @@ def w2_throughput(a):
                         raise RuntimeError("mp.Pool throughput run did not finish")
                 return n / (time.perf_counter() - t0)
 
-            run(a.tp_warmup)
-            out[impl] = {"tasks_per_s": [run(a.tp_tasks) for _ in range(a.reps)]}
+            warm_up(a, impl, pool)
+            cpu = CpuMeter(impl, pool)
+            rates = []
+            for _ in range(a.reps):
+                cpu.start()
+                rates.append(run(a.tp_tasks))
+                cpu.stop()
+            out[impl] = {"tasks_per_s": rates}
+            out[impl].update(cpu.per(a.reps * a.tp_tasks))
         finally:
             close(impl, pool)
     return out
@@ -191,12 +250,19 @@ def w3_batched(a):
                         ("imap_tasks_per_s", lambda: pool.imap(inc, range(n), chunksize=chunk))):
             progress("w3 batched, mp.Pool %s" % key)
             rates = []
+            cpu = CpuMeter("mp_pool", pool)
             for _ in range(a.reps):
+                cpu.start()
                 t0 = time.perf_counter()
                 count = sum(1 for _ in fn())
                 rates.append(count / (time.perf_counter() - t0))
+                cpu.stop()
                 assert count == n
             out["mp_pool"][key] = rates
+            if key == "imap_unordered_tasks_per_s":
+                chunks = a.reps * (n // chunk)
+                out["mp_pool"]["parent_cpu_us_per_chunk"] = [cpu.parent_s / chunks * 1e6]
+                out["mp_pool"]["workers_cpu_us_per_chunk"] = [cpu.workers_s / chunks * 1e6]
     finally:
         close("mp_pool", pool)
     return out
@@ -247,7 +313,14 @@ def w5_payload(a):
                 return time.perf_counter() - t0
 
             run(10)
-            out[impl] = {"mib_per_s_one_way": [total_mib / run(a.payload_tasks) for _ in range(a.reps)]}
+            cpu = CpuMeter(impl, pool)
+            rates = []
+            for _ in range(a.reps):
+                cpu.start()
+                rates.append(total_mib / run(a.payload_tasks))
+                cpu.stop()
+            out[impl] = {"mib_per_s_one_way": rates}
+            out[impl].update(cpu.per(a.reps * a.payload_tasks))
         finally:
             close(impl, pool)
     return out
@@ -377,6 +450,7 @@ def main():
     p.add_argument("--rt-warmup", type=int, default=200)
     p.add_argument("--tp-tasks", type=int, default=20000)
     p.add_argument("--tp-warmup", type=int, default=2000)
+    p.add_argument("--warmup-seconds", type=float, default=2.5, help="w1, w2: batches of no-op tasks this long first")
     p.add_argument("--map-n", type=int, default=1_000_000)
     p.add_argument("--chunk", type=int, default=1000)
     p.add_argument("--payload-tasks", type=int, default=500)

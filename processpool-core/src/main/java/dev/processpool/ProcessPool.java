@@ -4,6 +4,7 @@ import dev.processpool.internal.EngineListener;
 import dev.processpool.internal.PoolEngine;
 import dev.processpool.internal.ResultDelivery;
 import dev.processpool.internal.Submission;
+import dev.processpool.internal.TaskAccess;
 import dev.processpool.internal.TaskCompletion;
 import dev.processpool.internal.ThreadScheduler;
 import dev.processpool.internal.Tuning;
@@ -269,7 +270,7 @@ public class ProcessPool implements TaskPool {
         String id = null;
         boolean accepted = false;
         try {
-            id = dev.processpool.internal.TaskAccess.get().reserveId(task, idsInUse, autoIds);
+            id = TaskAccess.get().reserveId(task, idsInUse, autoIds);
             TaskPayload payload = TaskPayloads.of(task);
             if (usePoolCallbacks) {
                 task.enablePoolCallbacks();

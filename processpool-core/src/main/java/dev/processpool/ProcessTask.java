@@ -1,6 +1,7 @@
 package dev.processpool;
 
 import dev.processpool.internal.TaskAccess;
+import dev.processpool.protocol.TaskPayload;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,7 +62,7 @@ public final class ProcessTask {
         }
 
         @Override
-        public dev.processpool.protocol.TaskPayload payload(ProcessTask task) {
+        public TaskPayload payload(ProcessTask task) {
             return TaskPayloads.of(task);
         }
 

@@ -388,6 +388,15 @@ public final class HostileWorkerMain {
                         true);
                 // then it hangs on the real task, heartbeats going
                 return false;
+            case "flood-frames": {
+                // heartbeats and output as fast as the channel takes them, for good, the task never answered
+                writer.writeSequenced(Protocol.FRAME_STARTED, seq, null, true);
+                byte[] text = "flood\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                while (true) {
+                    writer.writeEmpty(Protocol.FRAME_HEARTBEAT);
+                    writer.writeOutput(seq, Protocol.STDOUT, text, 0, text.length);
+                }
+            }
             case "unknown-frame":
                 writer.writeSequenced(Protocol.FRAME_STARTED, seq, null, true);
                 writer.writeRaw((byte) 77, new byte[] {1, 2, 3});

@@ -18,8 +18,10 @@ import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -282,15 +284,17 @@ class HostileWorkerTest {
         try (ProcessPool pool = new ProcessPool(h.config().maxFrameBytes(1 << 20).build())) {
             assertThat(pool.awaitReady(AWAIT)).isTrue();
             long pid = pool.getWorkers().get(0).pid();
-            // this pool's only worker is number 1; the newest thread of that name is its channel reader
-            Thread reader = await().atMost(AWAIT).until(() -> Thread.getAllStackTraces().keySet().stream()
-                    .filter(t -> t.getName().equals("processpool-worker-1-channel"))
-                    .max(java.util.Comparator.comparingLong(Thread::getId)), Optional::isPresent).get();
-            long before = threads.getThreadAllocatedBytes(reader.getId());
+            // Frames are read by the transports' channel threads (a shared selector and the threads it hands
+            // turns to; new ones start on demand): what each allocated from here on counts, in full for a
+            // thread started meanwhile.
+            Map<Long, Long> before = channelThreadAllocations(threads);
             ProcessTask victim = outcomes.task(TestTasks.echo(), "victim");
             pool.queueTask(victim);
             Throwable failure = failureOf(victim);
-            long allocated = threads.getThreadAllocatedBytes(reader.getId()) - before;
+            long allocated = 0;
+            for (Map.Entry<Long, Long> now : channelThreadAllocations(threads).entrySet()) {
+                allocated += now.getValue() - before.getOrDefault(now.getKey(), 0L);
+            }
             // Java-serialised results are decoded on the pool's decoding threads (fresh ones: what they
             // allocated, they allocated for this result)
             String poolName = pool.toString().substring(0, pool.toString().indexOf('['));
@@ -309,6 +313,17 @@ class HostileWorkerTest {
             assertSingleFailure(pool, outcomes, victim, failure);
             assertStillUsable(pool);
         }
+    }
+
+    /** Bytes allocated so far by each live channel thread of any transport, by thread id. */
+    private static Map<Long, Long> channelThreadAllocations(com.sun.management.ThreadMXBean threads) {
+        Map<Long, Long> bytes = new HashMap<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("processpool-transport-") && t.getName().contains("-channels-")) {
+                bytes.put(t.getId(), threads.getThreadAllocatedBytes(t.getId()));
+            }
+        }
+        return bytes;
     }
 
     // ================================================================================ held tasks

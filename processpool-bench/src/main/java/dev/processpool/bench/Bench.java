@@ -41,9 +41,9 @@ import java.util.stream.Stream;
 public final class Bench {
 
     /** The workloads of a default run. */
-    static final List<String> ALL = List.of("w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8");
+    static final List<String> ALL = List.of("w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "w10", "w11");
     /** Those and w9, the timeout storm (up to 100 worker JVMs at once), which runs only when named. */
-    static final List<String> KNOWN = List.of("w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "w9");
+    static final List<String> KNOWN = List.of("w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "w9", "w10", "w11");
     private static final long START = System.nanoTime();
 
     private Bench() {
@@ -108,6 +108,7 @@ public final class Bench {
         }
 
         Workloads w = new Workloads(sizes, o.reps, o.scalingReps, peers, work, java25, o.workerOptions);
+        PoolScale scale = new PoolScale(sizes, o.scalingReps, o.quick, o.workerOptions, w.extra());
         List<Row> rows = new ArrayList<>();
         Map<String, String> failures = new LinkedHashMap<>();
         Map<String, Double> loads = new LinkedHashMap<>();
@@ -126,6 +127,8 @@ public final class Bench {
                     case "w7": got = w.w7(); break;
                     case "w8": got = w.w8(); break;
                     case "w9": got = w.w9(); break;
+                    case "w10": got = scale.w10(); break;
+                    case "w11": got = scale.w11(); break;
                     default: throw new IllegalStateException("unknown workload " + name);
                 }
                 for (Row r : got) {
@@ -197,6 +200,9 @@ public final class Bench {
         m.put("timeout_ms", s.timeoutMillis);
         m.put("storm_tasks", s.stormTasks);
         m.put("storm_timeout_ms", s.stormTimeoutMillis);
+        m.put("large_pool_workers", s.largePool);
+        m.put("large_pool_tasks", s.largePoolTasks);
+        m.put("idle_seconds", s.idleSeconds);
         return m;
     }
 
@@ -301,7 +307,7 @@ public final class Bench {
                 "usage: java -cp <jars> dev.processpool.bench.Bench [options]",
                 "  --quick          a smoke run: 2 repetitions (w6, w7: 1), 5,000-task warm-ups, 0.25 s busy tasks",
                 "  --reps N         repetitions of every workload (default 5; w6 and w7: 3)",
-                "  --only w1,w3     run only these workloads (w1..w8; and w9, the timeout storm, only when named)",
+                "  --only w1,w3     run only these workloads (w1..w8, w10, w11; and w9, the timeout storm, only when named)",
                 "  --out DIR        output directory (default processpool-bench/target/bench)",
                 "  --chunk N        chunk size of workload 3 (default 1000)",
                 "  --python PATH    the python3 to run the peers with (default: python3 on PATH)",
@@ -340,11 +346,11 @@ public final class Bench {
                         Set<String> set = new LinkedHashSet<>();
                         for (String w : value(argv, ++i, a).split(",")) {
                             String n = w.trim().toLowerCase(Locale.ROOT);
-                            if (n.matches("[1-9]")) {
+                            if (n.matches("[1-9][0-9]?")) {
                                 n = "w" + n;
                             }
                             if (!KNOWN.contains(n)) {
-                                throw new IllegalArgumentException("unknown workload '" + w + "' (w1..w9)");
+                                throw new IllegalArgumentException("unknown workload '" + w + "' (w1..w11)");
                             }
                             set.add(n);
                         }

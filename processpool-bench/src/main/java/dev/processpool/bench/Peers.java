@@ -91,13 +91,49 @@ final class Peers {
      * Runs one workload; returns its JSON object ({@code {"ppe": {...}, "mp_pool": {...}}}), or an empty map
      * on failure (recorded in {@link #errors()}).
      */
-    @SuppressWarnings("unchecked")
     Map<String, Object> run(String workload) {
+        return run(workload, List.of());
+    }
+
+    /**
+     * One repetition of a workload (a fresh pool per peer, warmed up by the same rule as processpool's), merged
+     * into {@code into}: called once per repetition between processpool's, so that both halves of a workload
+     * run interleaved (ABAB) and a change of the machine's load hits both alike.
+     */
+    void rep(String workload, Map<String, Object> into) {
+        merge(into, run(workload, List.of("--reps", "1", "--scaling-reps", "1")));
+    }
+
+    /** Appends every list of {@code from} to the same list of {@code into} (maps merged alike). */
+    @SuppressWarnings("unchecked")
+    static void merge(Map<String, Object> into, Map<String, Object> from) {
+        for (Map.Entry<String, Object> e : from.entrySet()) {
+            Object have = into.get(e.getKey());
+            Object add = e.getValue();
+            if (have instanceof Map && add instanceof Map) {
+                merge((Map<String, Object>) have, (Map<String, Object>) add);
+            } else if (have instanceof List && add instanceof List) {
+                List<Object> joined = new ArrayList<>((List<Object>) have);
+                joined.addAll((List<Object>) add);
+                into.put(e.getKey(), joined);
+            } else if (add instanceof Map) {
+                Map<String, Object> copy = new java.util.LinkedHashMap<>();
+                merge(copy, (Map<String, Object>) add);
+                into.put(e.getKey(), copy);
+            } else {
+                into.put(e.getKey(), add);
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> run(String workload, List<String> overrides) {
         if (python == null) {
             return Collections.emptyMap();
         }
         List<String> cmd = new ArrayList<>(List.of(python.toString(), script.toString(), "--only", workload));
         cmd.addAll(sizeArgs);
+        cmd.addAll(overrides);
         try {
             Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
             p.getOutputStream().close();
@@ -120,7 +156,17 @@ final class Peers {
             if (w == null) {
                 return Collections.emptyMap();
             }
-            raw.put(workload, w);
+            Map<String, Object> seen = new java.util.LinkedHashMap<>();
+            if (raw.get(workload) instanceof Map) {
+                seen.putAll((Map<String, Object>) raw.get(workload));
+            }
+            merge(seen, w);
+            for (Object impl : seen.values()) {
+                if (impl instanceof Map) {
+                    ((Map<String, Object>) impl).remove("samples_us"); // summarised by the caller, not kept
+                }
+            }
+            raw.put(workload, seen);
             return w;
         } catch (IOException | InterruptedException | RuntimeException e) {
             errors.put(workload, e.toString());
@@ -155,6 +201,13 @@ final class Peers {
             }
         }
         return nums.isEmpty() ? null : Stats.of(nums);
+    }
+
+    /** Removes and returns {@code w[impl][metric]} (raw samples that only feed a summary), or null. */
+    @SuppressWarnings("unchecked")
+    static Object remove(Map<String, Object> w, String impl, String metric) {
+        Object m = w.get(impl);
+        return m instanceof Map ? ((Map<String, Object>) m).remove(metric) : null;
     }
 
     private static byte[] readAll(InputStream in) throws IOException {

@@ -328,6 +328,9 @@ final class Report {
             case "w7": return "timeout precision";
             case "w8": return "idle worker memory";
             case "w9": return "timeout storm";
+            case "w10": return "large pool";
+            case "w11": return "idle pool CPU";
+            case "w12": return "spin on busy cores";
             default: return r.title;
         }
     }

@@ -57,6 +57,11 @@ final class Workloads {
         /** Workload 9: tasks timing out at once, one per worker (fewer when memory is short: see w9). */
         int stormTasks = 100;
         long stormTimeoutMillis = 500;
+        /** Workload 10: the large pool's workers and its sleep-10 ms tasks (2 workers run 2,000). */
+        int largePool = 64;
+        int largePoolTasks = 100_000;
+        /** Workload 11: how long the idle pools are watched. */
+        double idleSeconds = 10;
 
         /** The same sizes as options of peers.py. */
         List<String> pythonArgs(int reps, int scalingReps) {
@@ -65,7 +70,9 @@ final class Workloads {
                     "--tp-tasks", Integer.toString(tpTasks), "--map-n", Integer.toString(mapN),
                     "--chunk", Integer.toString(chunk), "--payload-tasks", Integer.toString(payloadTasks),
                     "--payload-mib", Integer.toString(payloadMiB), "--busy-tasks", Integer.toString(busyTasks),
-                    "--busy-seconds", Double.toString(busySeconds), "--timeout-tasks", Integer.toString(timeoutTasks));
+                    "--busy-seconds", Double.toString(busySeconds), "--timeout-tasks", Integer.toString(timeoutTasks),
+                    "--rt-warmup", Integer.toString(rtWarmup), "--tp-warmup", Integer.toString(tpWarmup),
+                    "--warmup-seconds", Double.toString(WARMUP_SECONDS));
         }
     }
 
@@ -164,46 +171,111 @@ final class Workloads {
 
     // ====================================================================================== 1 round trip
 
+    /**
+     * Workload 1 in two regimes of the machine, each with the Java and Python halves interleaved (ABAB): as it
+     * is, and with every core kept awake by a busy loop at the lowest scheduling class (SCHED_IDLE, which
+     * yields to any other thread at once). On a VM an idle virtual CPU sleeps deeply and takes a long time to
+     * wake, which a round trip that hands off between processes pays at every step; the awake regime shows
+     * what the same code does when the cores are not idle.
+     */
     List<Row> w1() throws Exception {
+        List<Row> rows = new ArrayList<>(w1(false));
+        if (Spinners.available()) {
+            rows.addAll(w1(true));
+        }
+        return rows;
+    }
+
+    private List<Row> w1(boolean awake) throws Exception {
         double[] med = new double[reps];
         double[] p99 = new double[reps];
+        double[] all = new double[reps * sizes.rtTasks];
         CpuMeter cpu;
-        try (ProcessPool pool = new ProcessPool(base(sizes.workers).build())) {
+        Map<String, Object> py = new LinkedHashMap<>();
+        String regime = awake ? "cores kept awake" : "as is";
+        try (Spinners spin = awake ? Spinners.start() : null;
+             ProcessPool pool = new ProcessPool(base(sizes.workers).build())) {
             cpu = new CpuMeter(pool);
             ready(pool);
-            log("w1 round trip: warm-up (batches of %,d tasks for %.1f s, then %d one at a time)", sizes.tpWarmup,
-                    WARMUP_SECONDS, sizes.rtWarmup);
+            log("w1 round trip (%s): warm-up (batches of %,d tasks for %.1f s, then %d one at a time)", regime,
+                    sizes.tpWarmup, WARMUP_SECONDS, sizes.rtWarmup);
             int warmed = warmUp(pool);
             TaskFunction noop = Tasks.noop();
-            for (int i = 0; i < sizes.rtWarmup; i++) {
-                roundTripNanos(pool, noop);
-            }
             rtWarmedUp = warmed + sizes.rtWarmup;
             for (int r = 0; r < reps; r++) {
-                log("w1 round trip: rep %d of %d (%,d tasks one at a time)", r + 1, reps, sizes.rtTasks);
+                for (int i = 0; i < sizes.rtWarmup; i++) {
+                    roundTripNanos(pool, noop);
+                }
+                log("w1 round trip (%s): rep %d of %d (%,d tasks one at a time), then the Python peers' rep", regime,
+                        r + 1, reps, sizes.rtTasks);
                 double[] us = new double[sizes.rtTasks];
                 cpu.start();
                 for (int i = 0; i < us.length; i++) {
                     us[i] = roundTripNanos(pool, noop) / 1e3;
                 }
                 cpu.stop();
+                System.arraycopy(us, 0, all, r * us.length, us.length);
                 med[r] = Stats.median(us);
                 p99[r] = Stats.percentile(us, 99);
+                peers.rep("w1", py);
             }
         }
-        extra.put("w1_cpu", cpu.json((long) reps * sizes.rtTasks));
-        Map<String, Object> py = peers.run("w1");
-        Row m = new Row("w1", "warm round trip", "median", "µs", false).pp(new Stats(med))
+        String key = awake ? "w1_awake" : "w1";
+        extra.put(key + "_cpu", cpu.json((long) reps * sizes.rtTasks));
+        Map<String, Object> modes = new LinkedHashMap<>();
+        modes.put("processpool", Stats.bimodality(all));
+        String title = "warm round trip" + (awake ? ", cores kept awake" : "");
+        Row m = new Row("w1", title, "median", "µs", false).pp(new Stats(med))
                 .peer(PPE, Peers.stats(py, PPE, "median_us"), null)
-                .peer(MP, Peers.stats(py, MP, "median_us"), null)
-                .target("≤ 20 µs; ≤ ½ mp.Pool; ≤ ¼ PPE",
-                        r -> and(le(r.ppMedian(), 20), le(r.ratioTo(MP), 0.5), le(r.ratioTo(PPE), 0.25)));
-        Row p = new Row("w1", "warm round trip", "p99", "µs", false).pp(new Stats(p99))
+                .peer(MP, Peers.stats(py, MP, "median_us"), null);
+        if (!awake) {
+            m.target("≤ 20 µs; ≤ ½ mp.Pool; ≤ ¼ PPE",
+                    r -> and(le(r.ppMedian(), 20), le(r.ratioTo(MP), 0.5), le(r.ratioTo(PPE), 0.25)));
+        }
+        Row p = new Row("w1", title, "p99", "µs", false).pp(new Stats(p99))
                 .peer(PPE, Peers.stats(py, PPE, "p99_us"), null)
                 .peer(MP, Peers.stats(py, MP, "p99_us"), null);
-        m.note(String.format("%,d no-op tasks one at a time (future().get()) per rep, after a %,d-task warm-up; %s",
-                sizes.rtTasks, rtWarmedUp, cpu.perTask((long) reps * sizes.rtTasks, "task")));
+        m.note(String.format("%,d no-op tasks one at a time (future().get()) per rep, after a %,d-task warm-up (%d "
+                        + "more before each rep), each rep followed by one of the Python peers (the same warm-up rule: "
+                        + "%.1f s of batches, then %d one at a time); %s",
+                sizes.rtTasks, rtWarmedUp, sizes.rtWarmup, WARMUP_SECONDS, sizes.rtWarmup,
+                cpu.perTask((long) reps * sizes.rtTasks, "task")));
+        m.note(peerCpu(py, "task"));
+        if (awake) {
+            m.note("one busy loop per core at SCHED_IDLE (chrt --idle) runs throughout both halves: it takes only "
+                    + "CPU time no other thread wants, and keeps the virtual CPUs from sleeping between hand-offs");
+        }
+        for (String impl : List.of(PPE, MP)) {
+            Object samples = Peers.remove(py, impl, "samples_us");
+            if (samples instanceof List) {
+                double[] v = ((List<?>) samples).stream().mapToDouble(x -> ((Number) x).doubleValue()).toArray();
+                modes.put(impl, Stats.bimodality(v));
+            }
+        }
+        extra.put(key + "_modes", modes);
+        StringBuilder bi = new StringBuilder();
+        modes.forEach((who, d) -> {
+            if (d != null) {
+                bi.append(bi.length() == 0 ? "" : "; ").append(who).append(": ").append(d);
+            }
+        });
+        m.note(bi.length() == 0 ? "no figure is bimodal (per-task samples of every rep)"
+                : "BIMODAL (per-task samples of every rep): " + bi);
         return List.of(m, p);
+    }
+
+    /** The Python peers' CPU per operation, from their figures of the same run. */
+    private static String peerCpu(Map<String, Object> py, String what) {
+        StringBuilder sb = new StringBuilder();
+        for (String impl : List.of(PPE, MP)) {
+            Stats parent = Peers.stats(py, impl, "parent_cpu_us_per_" + what);
+            Stats workers = Peers.stats(py, impl, "workers_cpu_us_per_" + what);
+            if (parent != null && workers != null) {
+                sb.append(sb.length() == 0 ? "" : "; ").append(String.format(Locale.ROOT,
+                        "%s: parent %.1f µs + workers %.1f µs", impl, parent.median(), workers.median()));
+            }
+        }
+        return sb.length() == 0 ? "Python peers' CPU: not measured" : "Python peers' CPU per " + what + ": " + sb;
     }
 
     // ===================================================================================== 2 throughput
@@ -227,20 +299,21 @@ final class Workloads {
     List<Row> w2() {
         double[] rate = new double[reps];
         CpuMeter cpu;
+        Map<String, Object> py = new LinkedHashMap<>();
         try (ProcessPool pool = new ProcessPool(base(sizes.workers).build())) {
             cpu = new CpuMeter(pool);
             ready(pool);
             log("w2 throughput: warm-up, batches of %,d tasks for at least %.1f s", sizes.tpWarmup, WARMUP_SECONDS);
             warmUpTasks = warmUp(pool);
             for (int r = 0; r < reps; r++) {
-                log("w2 throughput: rep %d of %d (%,d tasks)", r + 1, reps, sizes.tpTasks);
+                log("w2 throughput: rep %d of %d (%,d tasks), then the Python peers' rep", r + 1, reps, sizes.tpTasks);
                 cpu.start();
                 rate[r] = sizes.tpTasks / batch(pool, sizes.tpTasks);
                 cpu.stop();
+                peers.rep("w2", py);
             }
         }
         extra.put("w2_cpu", cpu.json((long) reps * sizes.tpTasks));
-        Map<String, Object> py = peers.run("w2");
         Row row = new Row("w2", "single-task throughput", "no-op tasks/s", "tasks/s", true).pp(new Stats(rate))
                 .peer(PPE, Peers.stats(py, PPE, "tasks_per_s"), null)
                 .peer(MP, Peers.stats(py, MP, "tasks_per_s"), null)
@@ -250,6 +323,8 @@ final class Workloads {
                 + "workers are done by then; the first batches run at half speed); PPE: submit + wait; mp.Pool: "
                 + "apply_async with a callback; %s", sizes.tpTasks, warmUpTasks, WARMUP_SECONDS,
                 cpu.perTask((long) reps * sizes.tpTasks, "task")));
+        row.note(peerCpu(py, "task") + "; the peers warm up by the same rule, and each rep of processpool is followed by"
+                + " one of the peers (ABAB)");
         return List.of(row);
     }
 
@@ -266,6 +341,7 @@ final class Workloads {
         double[] ordered = new double[reps];
         double[] lazy = new double[reps];
         CpuMeter cpu;
+        Map<String, Object> py = new LinkedHashMap<>();
         try (ProcessPool pool = new ProcessPool(base(sizes.workers).build())) {
             ready(pool);
             log("w3 batched: warm-up (map, imap, imapUnordered over %,d inputs)", Math.min(n, 200_000));
@@ -290,16 +366,16 @@ final class Workloads {
                 t0 = System.nanoTime();
                 drain(pool.imap(Tasks.inc(), inputs, chunk), n);
                 lazy[r] = n / ((System.nanoTime() - t0) / 1e9);
+                peers.rep("w3", py);
             }
         }
         extra.put("w3_imap_unordered_cpu", cpu.json((long) reps * n / chunk));
-        Map<String, Object> py = peers.run("w3");
         String what = String.format("%,d Integer inputs, x -> x + 1, chunk %,d", n, chunk);
         Row u = new Row("w3", "batched (imapUnordered)", "inputs/s", "inputs/s", true).pp(new Stats(unordered))
                 .peer(MP, Peers.stats(py, MP, "imap_unordered_tasks_per_s"), null)
                 .target("≥ mp.Pool imap_unordered", r -> ge(r.ratioTo(MP), 1.0))
                 .note(what + "; peers run the same call (imap_unordered; PPE has none); "
-                        + cpu.perTask((long) reps * n / chunk, "chunk of " + chunk));
+                        + cpu.perTask((long) reps * n / chunk, "chunk of " + chunk) + "; " + peerCpu(py, "chunk"));
         Row o = new Row("w3", "batched (map)", "inputs/s", "inputs/s", true).pp(new Stats(ordered))
                 .peer(PPE, Peers.stats(py, PPE, "map_tasks_per_s"), null)
                 .peer(MP, Peers.stats(py, MP, "map_tasks_per_s"), null)
@@ -374,6 +450,7 @@ final class Workloads {
         // times one bare JVM of the same kind (start, a trivial main, exit): the part no pool can avoid.
         double[][] ms = new double[configs.size()][reps];
         double[][] bareMs = new double[configs.size()][reps];
+        Map<String, Object> py = new LinkedHashMap<>();
         for (int r = -1; r < reps; r++) {
             for (int v = 0; v < configs.size(); v++) {
                 PoolConfig c = configs.get(v);
@@ -388,9 +465,11 @@ final class Workloads {
                     bareMs[v][r] = b;
                 }
             }
+            if (r >= 0) {
+                peers.rep("w4", py);
+            }
         }
 
-        Map<String, Object> py = peers.run("w4");
         List<Row> rows = new ArrayList<>();
         Stats plain = null;
         for (int v = 0; v < configs.size(); v++) {
@@ -472,6 +551,7 @@ final class Workloads {
         double[] rawJava = new double[reps];
         Path binary = pipeCopyBinary();
         CpuMeter cpu;
+        Map<String, Object> py = new LinkedHashMap<>();
         try (ProcessPool pool = new ProcessPool(base(sizes.workers).maxQueuedRequests(4 * sizes.workers).build())) {
             ready(pool);
             log("w5 payload: warm-up");
@@ -487,10 +567,10 @@ final class Workloads {
                 cpu.stop();
                 rawC[r] = binary == null ? Double.NaN : totalMiB / runPipeCopy(binary);
                 rawJava[r] = totalMiB / PipeCopy.measure(java17.toString(), classPath(), sizes.payloadTasks, bytes);
+                peers.rep("w5", py);
             }
         }
         extra.put("w5_cpu", cpu.json((long) reps * sizes.payloadTasks));
-        Map<String, Object> py = peers.run("w5");
         Row row = new Row("w5", "payload (1 MiB in, 1 MiB out)", "MiB/s one way", "MiB/s", true).pp(new Stats(rate))
                 .peer(PPE, Peers.stats(py, PPE, "mib_per_s_one_way"), null)
                 .peer(MP, Peers.stats(py, MP, "mib_per_s_one_way"), null);
@@ -510,7 +590,11 @@ final class Workloads {
                         + " %d × %d MiB one way through a pipe between two processes, same run",
                 sizes.payloadTasks, sizes.payloadMiB, 4 * sizes.workers, sizes.payloadTasks * sizes.payloadMiB,
                 sizes.payloadTasks, sizes.payloadMiB));
-        row.note(cpu.perTask((long) reps * sizes.payloadTasks, "1 MiB task"));
+        row.note(cpu.perTask((long) reps * sizes.payloadTasks, "1 MiB task") + "; " + peerCpu(py, "task"));
+        String pipeModes = Stats.bimodality(binary != null ? rawC : rawJava);
+        if (pipeModes != null) {
+            row.note("BIMODAL raw pipe baseline across reps: " + pipeModes);
+        }
         return List.of(row);
     }
 
@@ -588,6 +672,7 @@ final class Workloads {
         List<Double> seqs = new ArrayList<>();
         List<Double> concs = new ArrayList<>();
         TaskFunction busy = Tasks.busy();
+        Map<String, Object> py = new LinkedHashMap<>();
         try (ProcessPool one = new ProcessPool(base(1).build());
              ProcessPool two = new ProcessPool(base(2).build())) {
             ready(one);
@@ -609,6 +694,7 @@ final class Workloads {
                 t2s.add(t2);
                 seqs.add(seq);
                 concs.add(conc);
+                peers.rep("w6", py);
             }
         }
         Map<String, Object> times = new LinkedHashMap<>();
@@ -617,7 +703,6 @@ final class Workloads {
         times.put("bare_sequential_s", seqs);
         times.put("bare_concurrent_s", concs);
         extra.put("w6_times", times);
-        Map<String, Object> py = peers.run("w6");
         Row row = new Row("w6", "CPU scaling (" + sizes.busyTasks + " × " + sizes.busySeconds + " s)",
                 "speed-up 1 → 2 workers", "×", true).pp(new Stats(speedup))
                 .peer(PPE, Peers.stats(py, PPE, "speedup"), null)
@@ -706,6 +791,7 @@ final class Workloads {
             }
         }).build();
         int fallbacks = 0;
+        Map<String, Object> py = new LinkedHashMap<>();
         try (ProcessPool pool = new ProcessPool(cfg)) {
             ready(pool);
             batch(pool, 1000);
@@ -746,6 +832,7 @@ final class Workloads {
                 med[r] = Stats.median(d);
                 max[r] = new Stats(d).max();
                 all.addAll(delays);
+                peers.rep("w7", py);
             }
         }
         Map<String, Object> details = new LinkedHashMap<>();
@@ -756,7 +843,6 @@ final class Workloads {
         extra.put("w7_delays", details);
         double worst = all.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
         double[] sub = fromSubmit.stream().mapToDouble(Double::doubleValue).toArray();
-        Map<String, Object> py = peers.run("w7");
         String waiter = "waiter";
         Row m = new Row("w7", "timeout 100 ms, task overruns", "deadline → outcome, median", "ms", false)
                 .pp(new Stats(med))
@@ -963,15 +1049,16 @@ final class Workloads {
     List<Row> w8() throws Exception {
         double[] mib = new double[reps];
         double[] mib25 = java25 == null ? null : new double[reps];
+        Map<String, Object> py = new LinkedHashMap<>();
         for (int r = 0; r < reps; r++) {
             log("w8 idle worker RSS: rep %d of %d", r + 1, reps);
             mib[r] = idleRss(base(sizes.workers).build());
             if (java25 != null) {
                 mib25[r] = idleRss(base(sizes.workers).javaExecutable(java25).build());
             }
+            peers.rep("w8", py);
         }
         extra.put("w8_rss_parts_mib", rssParts);
-        Map<String, Object> py = peers.run("w8");
         List<Row> rows = new ArrayList<>();
         Row row = new Row("w8", "idle worker, JDK " + Runtime.version().feature(), "resident memory (VmRSS)", "MiB",
                 false).pp(new Stats(mib))

@@ -89,6 +89,24 @@ public final class FrameWriter {
         }
     }
 
+    /**
+     * {@link Protocol#FRAME_OUTPUT} frames for {@code b[off, off+len)}, written by task {@code sequence}
+     * (-1: none) on {@code stream}; as many frames as {@link Protocol#MAX_OUTPUT_BYTES} requires, flushed.
+     */
+    public synchronized void writeOutput(long sequence, byte stream, byte[] b, int off, int len) throws IOException {
+        do {
+            int n = Math.min(len, Protocol.MAX_OUTPUT_BYTES);
+            out.writeInt(1 + 9 + n);
+            out.writeByte(Protocol.FRAME_OUTPUT);
+            out.writeLong(sequence);
+            out.writeByte(stream);
+            out.write(b, off, n);
+            off += n;
+            len -= n;
+        } while (len > 0);
+        out.flush();
+    }
+
     /** Sends whatever frames wait in the buffer. */
     public synchronized void flush() throws IOException {
         out.flush();

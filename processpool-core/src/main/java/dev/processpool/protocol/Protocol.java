@@ -8,7 +8,9 @@ package dev.processpool.protocol;
  * Each worker has its own channel: a Unix domain socket whose file lives in a directory only the pool's
  * user can open, connected once and then deleted. No TCP listener is ever opened. The worker's stdin carries
  * one line, a random per-worker token, and nothing else. The channel's end-of-file tells the worker that the
- * parent is gone. The worker's stdout and stderr are not used by the protocol, so task code may print.
+ * parent is gone. What task code prints through {@code System.out} and {@code System.err} travels on the
+ * channel as {@link #FRAME_OUTPUT} frames; the worker's stdout and stderr pipes carry only raw writes to the
+ * file descriptors (native code, child processes) and what the worker prints before its handshake.
  *
  * <h2>Frames</h2>
  * Every message is one length-prefixed frame (integers big-endian):
@@ -44,6 +46,10 @@ package dev.processpool.protocol;
  *       so a worker that stops answering (hung, stopped, swapped out) is noticed even while it runs a task
  *       with no timeout;</li>
  *   <li>parent → worker {@link #FRAME_SHUTDOWN}: empty; the worker exits normally (shutdown hooks run).</li>
+ *   <li>worker → parent {@link #FRAME_OUTPUT}: int64 sequence of the task that was running when the bytes
+ *       were written (-1: none), byte stream ({@link #STDOUT} or {@link #STDERR}), then up to
+ *       {@link #MAX_OUTPUT_BYTES} bytes written through {@code System.out} or {@code System.err}, as written
+ *       (lines may span frames).</li>
  * </ul>
  * <ul>
  *   <li>parent → worker {@link #FRAME_CANCEL}: int64 sequence; drop that task if it has not started (if it
@@ -63,8 +69,11 @@ public final class Protocol {
     /** "PPOL": first field of the worker's hello. */
     public static final int MAGIC = 0x50504F4C;
 
-    /** The protocol version this build speaks (2: function bytes may be a {@link CompactLambda}). */
-    public static final short VERSION = 3;
+    /**
+     * The protocol version this build speaks (2: function bytes may be a {@link CompactLambda}; 4: task
+     * output on the channel, {@link #FRAME_OUTPUT}).
+     */
+    public static final short VERSION = 4;
 
     public static final byte FRAME_HELLO = 1;
     public static final byte FRAME_WELCOME = 2;
@@ -79,14 +88,23 @@ public final class Protocol {
     public static final byte FRAME_CANCEL = 11;
     public static final byte FRAME_RECLAIM = 12;
     public static final byte FRAME_RECLAIMED = 13;
+    public static final byte FRAME_OUTPUT = 14;
+
+    /** The stream byte of a {@link #FRAME_OUTPUT} frame: stdout. */
+    public static final byte STDOUT = 1;
+    /** The stream byte of a {@link #FRAME_OUTPUT} frame: stderr. */
+    public static final byte STDERR = 2;
+    /** Most output bytes in one {@link #FRAME_OUTPUT} frame (larger writes are sent in several). */
+    public static final int MAX_OUTPUT_BYTES = 32 * 1024;
+
     /**
-     * Output markers. Output is not part of the protocol, but the parent tags each line with the task that
-     * wrote it, and it reads the pipes independently of the channel. So when a task first writes through
-     * {@code System.out} or {@code System.err}, the worker writes {@link #OUTPUT_START_MARKER} + sequence +
-     * newline on that stream first, and after the task {@link #OUTPUT_END_MARKER} + sequence + newline. The
-     * parent strips the markers and tags the lines between them exactly; tasks that print nothing pay
-     * nothing. Lines outside markers (raw writes to the file descriptors) are tagged with the task the
-     * parent believes is running, or the last one that ended.
+     * Output markers on the pipes. Raw writes to the file descriptors travel on the worker's stdout and stderr
+     * pipes, which the parent reads independently of the channel. So when a task first writes through
+     * {@code System.out} or {@code System.err}, the worker also writes {@link #OUTPUT_START_MARKER} + sequence
+     * + newline on that stream's pipe, and after the task {@link #OUTPUT_END_MARKER} + sequence + newline: raw
+     * lines between them are the task's. The parent strips the markers; tasks that print nothing pay nothing.
+     * Raw lines outside markers are tagged with the task the parent believes is running, or the last one
+     * that ended.
      */
     public static final String OUTPUT_START_MARKER = "\u0000processpool:start:";
     public static final String OUTPUT_END_MARKER = "\u0000processpool:end:";
@@ -151,6 +169,10 @@ public final class Protocol {
                 min = 4;
                 max = MAX_RECLAIMED_BYTES;
                 break;
+            case FRAME_OUTPUT:
+                min = 9;
+                max = 9 + MAX_OUTPUT_BYTES;
+                break;
             case FRAME_RESULT:
             case FRAME_ERROR:
                 min = 8;
@@ -181,6 +203,7 @@ public final class Protocol {
             case FRAME_CANCEL: return "CANCEL";
             case FRAME_RECLAIM: return "RECLAIM";
             case FRAME_RECLAIMED: return "RECLAIMED";
+            case FRAME_OUTPUT: return "OUTPUT";
             default: return "unknown frame type " + type;
         }
     }

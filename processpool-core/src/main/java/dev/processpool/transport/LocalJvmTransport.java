@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import dev.processpool.protocol.ChannelStreams;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -58,6 +57,8 @@ public final class LocalJvmTransport implements WorkerTransport {
     private volatile boolean closing;
     /** Every process this transport started that has not exited yet: the last line of defence in close(). */
     private final java.util.Set<Process> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The threads every worker of this transport shares (see {@link LocalJvmWorker}). */
+    private final LocalJvmWorker.Shared shared;
 
     public LocalJvmTransport(Settings settings) throws IOException {
         this.settings = settings;
@@ -65,7 +66,34 @@ public final class LocalJvmTransport implements WorkerTransport {
         this.socketDir = createPrivateDirectory();
         this.cache = ClassDataCache.open(settings.classDataCache(), settings.javaExecutable(),
                 settings.classPath(), settings.jvmOptions());
+        String name = "processpool-transport-" + TRANSPORTS.incrementAndGet();
+        java.util.concurrent.atomic.AtomicInteger exitThreads = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ThreadPoolExecutor exits = new java.util.concurrent.ThreadPoolExecutor(0,
+                Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
+                    Thread t = new Thread(r, name + "-exit-" + exitThreads.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.shared = new LocalJvmWorker.Shared(new ChannelHub(name), new PipeDrainer(name), exits,
+                new ProcessTrees.GroupSignaller());
     }
+
+    private static final java.util.concurrent.atomic.AtomicInteger TRANSPORTS = new java.util.concurrent.atomic.AtomicInteger();
+
+    /**
+     * How many worker JVMs of one transport boot at once (from their start to their handshake), by default half
+     * the cores, at least one; {@code -Dprocesspool.transport.concurrentBoots=N} sets it. A JVM's start-up
+     * keeps more than one core busy for tens of milliseconds (class loading and linking, the JIT's threads), so
+     * on a small machine two JVMs booting at once each take nearly twice as long: one after the other, the
+     * first worker is ready, and takes the first task, sooner. A launch waits for a boot slot at most
+     * {@link #BOOT_SLOT_WAIT_MILLIS}, then boots anyway: a worker that is slow to start (a long static
+     * initialiser, an agent, a hung main) must not hold back the pool's other launches for its start timeout.
+     */
+    static final int CONCURRENT_BOOTS = Math.max(1, Integer.getInteger("processpool.transport.concurrentBoots",
+            Runtime.getRuntime().availableProcessors() / 2));
+    /** The longest a launch waits for a boot slot: about two JVM boots' time on a small machine. */
+    static final long BOOT_SLOT_WAIT_MILLIS = 250;
+    private final java.util.concurrent.Semaphore boots = new java.util.concurrent.Semaphore(CONCURRENT_BOOTS, true);
 
     /** Prefix of the private directories: {@code processpool-<owner pid>-<random>}. */
     static final String DIRECTORY_PREFIX = "processpool-";
@@ -132,12 +160,25 @@ public final class LocalJvmTransport implements WorkerTransport {
 
     @Override
     public WorkerChannel launch(int workerNumber, WorkerEvents events) throws IOException, InterruptedException {
+        boolean slot = boots.tryAcquire(BOOT_SLOT_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        try {
+            return boot(workerNumber, events);
+        } finally {
+            if (slot) {
+                boots.release();
+            }
+        }
+    }
+
+    /** Starts a worker JVM and completes its handshake (see {@link #CONCURRENT_BOOTS}). */
+    private WorkerChannel boot(int workerNumber, WorkerEvents events) throws IOException {
         Path socketPath = socketDir.resolve("w" + workerNumber + ".sock");
         Files.deleteIfExists(socketPath);
         String token = newToken();
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         Process process = null;
         SocketChannel channel = null;
+        ChannelIo io = null;
         LocalJvmWorker worker = null;
         AtomicBoolean settled = new AtomicBoolean();
         AtomicBoolean timedOut = new AtomicBoolean();
@@ -158,7 +199,7 @@ public final class LocalJvmTransport implements WorkerTransport {
             Process started = process;
             live.add(started);
             process.onExit().thenRun(() -> live.remove(started));
-            worker = new LocalJvmWorker(workerNumber, process, ProcessTrees.setsid() != null, events);
+            worker = new LocalJvmWorker(workerNumber, process, ProcessTrees.setsid() != null, events, shared);
             OutputStream stdin = process.getOutputStream();
             stdin.write((token + "\n").getBytes(StandardCharsets.US_ASCII));
             stdin.flush();
@@ -194,9 +235,9 @@ public final class LocalJvmTransport implements WorkerTransport {
                         }
                     });
 
-            FrameReader reader = new FrameReader(worker.trackActivity(ChannelStreams.input(channel)),
-                    settings.maxFrameBytes());
-            FrameWriter writer = new FrameWriter(ChannelStreams.output(channel));
+            io = new ChannelIo(channel);
+            FrameReader reader = new FrameReader(worker.trackActivity(io.input()), settings.maxFrameBytes());
+            FrameWriter writer = new FrameWriter(io.output());
             reader.setGate(LocalJvmTransport::admitHello);
             Frame hello = reader.read();
             String problem = checkHello(hello, token, process.pid());
@@ -218,7 +259,7 @@ public final class LocalJvmTransport implements WorkerTransport {
             if (!settled.compareAndSet(false, true)) {
                 throw new IOException("start-up timed out");
             }
-            worker.connected(channel, reader, writer);
+            worker.connected(io, reader, writer);
             if (cache != null) {
                 cache.workerStarted();
             }
@@ -226,6 +267,7 @@ public final class LocalJvmTransport implements WorkerTransport {
         } catch (IOException | RuntimeException e) {
             settled.set(true);
             closeQuietly(server);
+            closeQuietly(io);
             closeQuietly(channel);
             Files.deleteIfExists(socketPath);
             if (cache != null && !closing && !timedOut.get() && !(e instanceof ProtocolException)
@@ -319,11 +361,11 @@ public final class LocalJvmTransport implements WorkerTransport {
         return HexFormat.of().formatHex(bytes);
     }
 
-    static void closeQuietly(java.io.Closeable c) {
+    static void closeQuietly(AutoCloseable c) {
         if (c != null) {
             try {
                 c.close();
-            } catch (IOException ignored) {
+            } catch (Exception ignored) {
                 // nothing to do
             }
         }
@@ -334,7 +376,7 @@ public final class LocalJvmTransport implements WorkerTransport {
         closing = true;
         for (Process p : live) {
             if (p.isAlive()) {
-                ProcessTrees.signal(p.toHandle(), ProcessTrees.setsid() != null, true);
+                ProcessTrees.signal(p.toHandle(), ProcessTrees.setsid() != null, true, shared.groups());
             }
         }
     }
@@ -356,5 +398,9 @@ public final class LocalJvmTransport implements WorkerTransport {
             // already gone
         }
         socketDir.toFile().delete();
+        shared.hub().close();
+        shared.pipes().close();
+        shared.exits().shutdown();
+        shared.groups().close();
     }
 }

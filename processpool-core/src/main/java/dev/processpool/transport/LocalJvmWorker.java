@@ -10,100 +10,82 @@ import dev.processpool.protocol.ProtocolException;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.Reader;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One child JVM seen from the parent: its process, its channel and three threads: the channel reader,
- * which turns frames into {@link WorkerEvents} and, when the channel ends, waits for the process and reports
- * its exit; and one reader each for stdout and stderr.
+ * One child JVM seen from the parent: its process, its channel and its pipes, with no thread of its own. Its
+ * frames are read by the transport's {@link ChannelHub} (one thread for all workers), which calls
+ * {@link #turn()} when the channel is readable; what its tasks print through {@code System.out} and
+ * {@code System.err} arrives on the channel, tagged with the task. The stdout and stderr pipes (raw writes
+ * to the file descriptors) are drained by the transport's {@link PipeDrainer}. When the channel ends, the
+ * exit is waited for and reported on one of the transport's exit threads.
  */
-final class LocalJvmWorker implements WorkerChannel {
+final class LocalJvmWorker implements WorkerChannel, ChannelHub.Endpoint {
 
     private static final int STDERR_TAIL_LINES = 40;
-    private static final int MAX_LINE_CHARS = 8192;
+    /** Frames read in one turn before the other channels get theirs. */
+    static final int FRAMES_PER_TURN = 32;
+
+    /** What the workers of one transport share: the hub, the pipe drainer, the exit threads, group signals. */
+    record Shared(ChannelHub hub, PipeDrainer pipes, ExecutorService exits, ProcessTrees.GroupSignaller groups) {
+    }
 
     private final int number;
     private final Process process;
     private final boolean groupLeader;
     private final WorkerEvents events;
+    private final Shared shared;
     private final ArrayDeque<String> stderrTail = new ArrayDeque<>();
-    /** Per stream, the task between whose output markers the pump is (each pump touches its own slot). */
+    /** Per stream, the task between whose output markers the pipe is (each pipe's splitter touches its own slot). */
     private final long[] markedTask = {-1, -1};
-    private final Thread stdoutPump;
-    private final Thread stderrPump;
-    private volatile SocketChannel channel;
+    /** Lines from the pipes (raw writes, with markers), one splitter per stream. */
+    private final LineSplitter[] pipeLines = new LineSplitter[2];
+    /** Lines from OUTPUT frames, one splitter per stream; touched only by the turn that holds the channel. */
+    private final LineSplitter[] channelLines = new LineSplitter[2];
+    private final PipeDrainer.Source[] pipes = new PipeDrainer.Source[2];
+    private volatile ChannelIo io;
     private volatile FrameWriter writer;
     private volatile boolean shutdownRequested;
     private volatile long lastActivityNanos = System.nanoTime();
 
-    LocalJvmWorker(int number, Process process, boolean groupLeader, WorkerEvents events) {
+    LocalJvmWorker(int number, Process process, boolean groupLeader, WorkerEvents events, Shared shared) {
         this.number = number;
         this.process = process;
         this.groupLeader = groupLeader;
         this.events = events;
-        this.stdoutPump = pump(process.getInputStream(), Stream.STDOUT);
-        this.stderrPump = pump(process.getErrorStream(), Stream.STDERR);
+        this.shared = shared;
+        for (Stream stream : Stream.values()) {
+            int i = stream.ordinal();
+            pipeLines[i] = new LineSplitter((text, seq) -> emitRaw(stream, text));
+            channelLines[i] = new LineSplitter((text, seq) -> deliver(stream, text, seq));
+            InputStream in = stream == Stream.STDOUT ? process.getInputStream() : process.getErrorStream();
+            LineSplitter lines = pipeLines[i];
+            pipes[i] = shared.pipes().add(in, (b, off, len) -> lines.feed(b, off, len, -1));
+        }
     }
 
-    private Thread pump(InputStream in, Stream stream) {
-        Thread t = new Thread(() -> pumpLines(in, stream),
-                "processpool-worker-" + number + "-" + stream.name().toLowerCase());
-        t.setDaemon(true);
-        t.start();
-        return t;
-    }
-
-    private void pumpLines(InputStream in, Stream stream) {
-        try (Reader r = new InputStreamReader(in, StandardCharsets.UTF_8)) {
-            StringBuilder line = new StringBuilder();
-            char[] buf = new char[4096];
-            int n;
-            while ((n = r.read(buf)) != -1) {
-                for (int i = 0; i < n; i++) {
-                    char c = buf[i];
-                    if (c == '\n' || line.length() >= MAX_LINE_CHARS) {
-                        emit(stream, line);
-                        if (c == '\n') {
-                            continue;
-                        }
-                    }
-                    if (c != '\r') {
-                        line.append(c);
-                    }
+    /** Reads what the pipes hold now and, when {@code last} (the process has exited), their last lines. */
+    private void drainPipes(boolean last) {
+        for (Stream stream : Stream.values()) {
+            int i = stream.ordinal();
+            shared.pipes().drainNow(pipes[i], last);
+            if (last) {
+                synchronized (pipes[i]) {
+                    pipeLines[i].finish();
                 }
             }
-            if (line.length() > 0) {
-                emit(stream, line);
-            }
-        } catch (IOException ignored) {
-            // the stream closes when the process dies
-        } catch (Throwable e) {
-            // whatever went wrong here, the pipe must still be drained, or the worker blocks on its next write
-            drain(in);
         }
     }
 
-    private static void drain(InputStream in) {
-        byte[] sink = new byte[4096];
-        try {
-            while (in.read(sink) != -1) {
-                // discarded
-            }
-        } catch (Throwable ignored) {
-            // the stream closes when the process dies
-        }
-    }
-
-    private void emit(Stream stream, StringBuilder line) {
-        String text = line.toString();
-        line.setLength(0);
+    /** A line from a pipe: an output marker (stripped; it tags the raw lines after it), or a raw line. */
+    private void emitRaw(Stream stream, String text) {
         int at = text.indexOf('\u0000');
         if (at >= 0 && (text.startsWith(Protocol.OUTPUT_START_MARKER, at) || text.startsWith(Protocol.OUTPUT_END_MARKER, at))) {
             boolean start = text.startsWith(Protocol.OUTPUT_START_MARKER, at);
@@ -116,13 +98,18 @@ final class LocalJvmWorker implements WorkerChannel {
             }
             if (sequence >= 0) {
                 if (at > 0) {
-                    line.append(text, 0, at); // the preceding line had no line terminator
-                    emit(stream, line);
+                    // the preceding line had no line terminator
+                    deliver(stream, text.substring(0, at), markedTask[stream.ordinal()]);
                 }
                 markedTask[stream.ordinal()] = start ? sequence : -1;
                 return;
             }
         }
+        deliver(stream, text, markedTask[stream.ordinal()]);
+    }
+
+    /** A line for the pool (and, from stderr, for the tail kept for death reports). */
+    private void deliver(Stream stream, String text, long sequence) {
         if (stream == Stream.STDERR) {
             synchronized (stderrTail) {
                 if (stderrTail.size() == STDERR_TAIL_LINES) {
@@ -132,9 +119,9 @@ final class LocalJvmWorker implements WorkerChannel {
             }
         }
         try {
-            events.output(stream, text, markedTask[stream.ordinal()]);
+            events.output(stream, text, sequence);
         } catch (Throwable e) {
-            // a listener's failure must not stop the pump (the pipe would fill and block the worker)
+            // a listener's failure must not stop the reading
         }
     }
 
@@ -193,33 +180,33 @@ final class LocalJvmWorker implements WorkerChannel {
         return java.util.OptionalLong.empty();
     }
 
-    /** The handshake succeeded: start reading frames. */
-    void connected(SocketChannel channel, FrameReader reader, FrameWriter writer) {
-        this.channel = channel;
+    /** The handshake succeeded: from now on the hub reads the channel's frames. */
+    void connected(ChannelIo io, FrameReader reader, FrameWriter writer) throws IOException {
+        this.io = io;
         this.writer = writer;
-        reader.setGate(this::admit);
-        Thread t = new Thread(() -> readLoop(reader), "processpool-worker-" + number + "-channel");
-        t.setDaemon(true);
-        readerThread = t;
         this.reader = reader;
-        t.start();
+        reader.setGate(this::admit);
+        shared.hub().register(io.channel(), this, reader.hasBufferedInput());
     }
 
-    /** The thread that reads this worker's frames, and its reader. */
-    private volatile Thread readerThread;
+    /** This worker's frame reader; read only by the thread whose turn it is. */
     private volatile FrameReader reader;
-    /** Tasks were written, unflushed, by the reader thread while it had more frames in hand. */
+    /** The thread whose turn it is (null between turns). */
+    private volatile Thread turnThread;
+    /** Tasks were written, unflushed, during a turn that had more frames in hand. Touched only in turns. */
     private boolean flushDeferred;
+    /** The channel has ended and its end was handed to an exit thread. Touched only in turns. */
+    private boolean ended;
 
     /** The launch failed: kill what was started, and describe why it failed. */
     String abortLaunch(String reason) {
         kill();
         try {
             process.waitFor(2, TimeUnit.SECONDS);
-            stderrPump.join(500);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        drainPipes(!process.isAlive());
         List<String> tail = stderrTail();
         StringBuilder sb = new StringBuilder("worker ").append(number).append(" (pid ").append(process.pid())
                 .append(") failed to start: ").append(reason);
@@ -255,46 +242,82 @@ final class LocalJvmWorker implements WorkerChannel {
         }
     }
 
-    /** The reader thread is in the pool's hands (waiting for memory): a kill interrupts it. */
+    /** The turn's thread is in the pool's hands (waiting for memory): a kill interrupts it. */
     private volatile boolean waitingForPool;
     /** The pool found a protocol violation itself and has dealt with it. */
     private volatile boolean violationReported;
 
     /**
-     * Reads frames until the channel ends, then waits for the process and reports its exit. Whatever it hits,
-     * an error included, the worker is killed and its exit reported: this thread never dies silently.
+     * One turn of the hub: reads and reports up to {@link #FRAMES_PER_TURN} frames (the first read may wait
+     * for the rest of a frame; the hub hands the other channels to another thread meanwhile). Whatever it
+     * hits, an error included, the channel's end is handled: the worker is killed if it broke the protocol,
+     * and its exit is reported. Never throws.
+     *
+     * @return whether frames are left in the buffer for another turn
      */
-    private void readLoop(FrameReader reader) {
+    @Override
+    public boolean turn() {
+        if (ended) {
+            return false;
+        }
         String broken = null;
+        boolean ends = false;
+        turnThread = Thread.currentThread();
         try {
-            Frame frame;
-            while ((frame = reader.read()) != null) {
+            FrameReader r = reader;
+            int frames = 0;
+            do {
+                Frame frame = r.read();
+                if (frame == null) {
+                    ends = true;
+                    break;
+                }
                 dispatch(frame);
-                if (flushDeferred && !reader.hasBufferedInput()) {
+            } while (++frames < FRAMES_PER_TURN && r.hasBufferedInput());
+            if (!ends) {
+                if (flushDeferred) {
                     flushDeferred = false;
                     writer.flush();
                 }
+                return r.hasBufferedInput();
             }
         } catch (ProtocolException e) {
+            ends = true;
             broken = violationReported ? null : e.getMessage();
         } catch (java.io.InterruptedIOException e) {
-            // killed while the pool made the reader wait: judged below like an end of stream
+            ends = true; // killed while the pool made the reader wait: judged like an end of stream
         } catch (IOException e) {
-            // connection reset and the like: the worker is going away; judged below like an end of stream
+            ends = true; // connection reset and the like: the worker is going away; judged like an end of stream
         } catch (OutOfMemoryError e) {
+            ends = true;
             broken = "the parent ran out of memory reading the worker's frames (" + e.getMessage() + ")";
         } catch (Throwable e) {
+            ends = true;
             broken = "channel reader failed: " + e;
+        } finally {
+            turnThread = null;
         }
-        finish(broken);
+        ended = true;
+        io.close(); // deregisters it from the hub
+        for (LineSplitter lines : channelLines) {
+            lines.finish();
+        }
+        String reason = broken;
+        try {
+            shared.exits().execute(() -> finish(reason));
+        } catch (RejectedExecutionException closing) {
+            finish(reason);
+        }
+        return false;
     }
 
-    /** The channel has ended: kill the worker if it broke the protocol, wait for it, report its exit. */
+    /**
+     * The channel has ended (on an exit thread): kill the worker if it broke the protocol, wait for it, report
+     * its exit.
+     */
     private void finish(String broken) {
         int exitCode = -1;
-        Thread.interrupted(); // an interrupt that stopped a wait in the pool has done its work
         try {
-            LocalJvmTransport.closeQuietly(channel);
             if (broken == null && !shutdownRequested && !violationReported && !process.waitFor(1, TimeUnit.SECONDS)) {
                 broken = "worker closed its channel but kept running";
             }
@@ -309,10 +332,9 @@ final class LocalJvmWorker implements WorkerChannel {
             waitUninterruptibly();
             if (groupLeader) {
                 // Whatever the worker's tasks started and left behind in its process group goes too.
-                ProcessTrees.signalGroup(process.pid(), true);
+                shared.groups().signal(process.pid(), true);
             }
-            stderrPump.join(500);
-            stdoutPump.join(500);
+            drainPipes(true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Throwable e) {
@@ -372,6 +394,16 @@ final class LocalJvmWorker implements WorkerChannel {
             case Protocol.FRAME_ERROR:
                 events.answer(frame);
                 break;
+            case Protocol.FRAME_OUTPUT: {
+                byte[] body = frame.body();
+                long sequence = frame.sequence();
+                byte stream = body[8];
+                if (stream != Protocol.STDOUT && stream != Protocol.STDERR) {
+                    throw new ProtocolException("OUTPUT frame for an unknown stream " + stream);
+                }
+                channelLines[stream == Protocol.STDOUT ? 0 : 1].feed(body, 9, body.length - 9, sequence);
+                break;
+            }
             case Protocol.FRAME_RECLAIMED: {
                 java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(frame.body());
                 int n = frame.body().length < 4 ? -1 : in.getInt();
@@ -401,10 +433,10 @@ final class LocalJvmWorker implements WorkerChannel {
         if (w == null) {
             throw new IOException("worker " + number + " is not connected");
         }
-        // A result makes the pool send this worker its next task from this worker's reader thread. When more
-        // frames (more results) already wait in the reader's buffer, their tasks follow at once: one write
-        // for them all, made before the reader next blocks.
-        if (flush && Thread.currentThread() == readerThread && reader.hasBufferedInput()) {
+        // A result makes the pool send this worker its next task from this worker's turn. When more frames
+        // (more results) already wait in the reader's buffer, their tasks follow at once: one write for them
+        // all, made before the turn ends.
+        if (flush && Thread.currentThread() == turnThread && reader.hasBufferedInput()) {
             flush = false;
             flushDeferred = true;
         }
@@ -452,19 +484,19 @@ final class LocalJvmWorker implements WorkerChannel {
     public void terminate() {
         shutdownRequested = true;
         if (process.isAlive()) {
-            ProcessTrees.signal(process.toHandle(), groupLeader, false);
+            ProcessTrees.signal(process.toHandle(), groupLeader, false, shared.groups());
         }
     }
 
     @Override
     public void kill() {
         shutdownRequested = true;
-        Thread reading = readerThread;
+        Thread reading = turnThread;
         if (waitingForPool && reading != null && reading != Thread.currentThread()) {
             reading.interrupt(); // it waits in the pool (for memory), not on the channel
         }
         if (process.isAlive()) {
-            ProcessTrees.signal(process.toHandle(), groupLeader, true);
+            ProcessTrees.signal(process.toHandle(), groupLeader, true, shared.groups());
         }
     }
 

@@ -1,20 +1,40 @@
 package dev.processpool.transport;
 
+import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Signals a worker and everything it started. Workers are launched through {@code setsid} where the
- * machine has it, so each leads its own process group and {@code kill -SIG -- -pgid} also reaches
- * grandchildren that were re-parented after their parent died. {@link ProcessHandle#descendants()} is a
- * snapshot of living links only, so it is taken before anything is signalled.
+ * machine has it, so each leads its own process group and a signal to the group also reaches grandchildren
+ * that were re-parented after their parent died. Processes that left the group (their own {@code setsid})
+ * are reached while they are still linked to the worker: their pids are read from
+ * {@code /proc/<pid>/task/<tid>/children} before anything is signalled, a walk over the worker's own
+ * descendants only (not over every process of the machine, as {@link ProcessHandle#descendants()} does).
+ *
+ * <p>A signal to a process group needs {@code kill(2)} with a negative pid, which Java does not offer. Each
+ * {@link GroupSignaller} keeps one shell for that, started on first use, that runs its built-in {@code kill}
+ * for each request: no process is forked per signal. Where no shell can be had, {@code kill(1)} is run
+ * once per signal, as a fallback.
  */
 public final class ProcessTrees {
 
     private static final String SETSID = find("setsid");
     private static final String KILL = find("kill");
+    private static final String SH = find("sh");
+    /** Whether this kernel lists each thread's children under /proc (CONFIG_PROC_CHILDREN). */
+    private static final boolean PROC_CHILDREN = Files.isReadable(Paths.get("/proc/self/task",
+            Long.toString(ProcessHandle.current().pid()), "children"));
 
     private ProcessTrees() {
     }
@@ -40,7 +60,12 @@ public final class ProcessTrees {
      * signalled.
      */
     public static void signal(ProcessHandle worker, boolean groupLeader, boolean force) {
-        List<ProcessHandle> descendants = worker.descendants().toList();
+        signal(worker, groupLeader, force, null);
+    }
+
+    /** As {@link #signal(ProcessHandle, boolean, boolean)}, the group signalled through {@code groups}. */
+    static void signal(ProcessHandle worker, boolean groupLeader, boolean force, GroupSignaller groups) {
+        List<ProcessHandle> descendants = descendants(worker);
         // The worker first (a deadline is waiting on it), then what it started.
         if (force) {
             worker.destroyForcibly();
@@ -50,13 +75,69 @@ public final class ProcessTrees {
             descendants.forEach(ProcessHandle::destroy);
         }
         if (groupLeader) {
-            signalGroup(worker.pid(), force);
+            if (groups != null) {
+                groups.signal(worker.pid(), force);
+            } else {
+                signalGroup(worker.pid(), force);
+            }
         }
     }
 
     /**
-     * Signals the process group led by {@code pgid}. Called while the group still has members (the worker,
-     * or processes it left behind), so the group id cannot have been reused.
+     * The living descendants of a process, read from {@code /proc/<pid>/task/<tid>/children} (each thread's
+     * children, then theirs); {@link ProcessHandle#descendants()} where the kernel does not list children.
+     */
+    static List<ProcessHandle> descendants(ProcessHandle root) {
+        if (!PROC_CHILDREN) {
+            return root.descendants().toList();
+        }
+        List<ProcessHandle> found = new ArrayList<>();
+        List<Long> frontier = new ArrayList<>(List.of(root.pid()));
+        for (int depth = 0; !frontier.isEmpty() && depth < 64; depth++) {
+            List<Long> next = new ArrayList<>();
+            for (long pid : frontier) {
+                for (long child : children(pid)) {
+                    ProcessHandle.of(child).ifPresent(h -> {
+                        found.add(h);
+                        next.add(h.pid());
+                    });
+                }
+            }
+            frontier = next;
+        }
+        return found;
+    }
+
+    /** The children of every thread of {@code pid}; empty when it is gone. */
+    private static List<Long> children(long pid) {
+        List<Long> out = new ArrayList<>();
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Paths.get("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks) {
+                String list;
+                try {
+                    list = Files.readString(task.resolve("children"), StandardCharsets.ISO_8859_1);
+                } catch (IOException | RuntimeException threadGone) {
+                    continue;
+                }
+                for (String p : list.trim().split(" ")) {
+                    if (!p.isEmpty()) {
+                        try {
+                            out.add(Long.parseLong(p));
+                        } catch (NumberFormatException ignored) {
+                            // not a pid
+                        }
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException gone) {
+            // exited meanwhile
+        }
+        return out;
+    }
+
+    /**
+     * Signals the process group led by {@code pgid} with one {@code kill(1)} process. Called while the group
+     * still has members (the worker, or processes it left behind), so the group id cannot have been reused.
      */
     public static void signalGroup(long pgid, boolean force) {
         if (KILL == null) {
@@ -73,6 +154,92 @@ public final class ProcessTrees {
             // best effort: the worker itself is signalled directly as well
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Signals process groups through one long-lived shell: a request is a line on its stdin ({@code kill -9
+     * -<pgid>; echo}), its answer the empty line that follows the kill, so that a caller knows its signal was
+     * sent. The shell exits when its stdin closes: at {@link #close()}, or when this JVM dies. A shell that
+     * cannot be started, or that broke, is replaced by one {@code kill(1)} process per signal.
+     */
+    static final class GroupSignaller implements AutoCloseable {
+        /** Guards the shell and its streams: one request at a time. */
+        private final Object lock = new Object();
+        private Process shell;
+        private OutputStream requests;
+        private BufferedReader answers;
+        private boolean closed;
+        private boolean broken;
+
+        /** Signals the group {@code pgid}; returns once the signal was sent. */
+        void signal(long pgid, boolean force) {
+            if (pgid <= 1) {
+                return;
+            }
+            synchronized (lock) {
+                if (!closed && !broken && ensureShell()) {
+                    try {
+                        requests.write(("kill -" + (force ? 9 : 15) + " -" + pgid + " 2>/dev/null; echo\n")
+                                .getBytes(StandardCharsets.US_ASCII));
+                        requests.flush();
+                        if (answers.readLine() != null) {
+                            return;
+                        }
+                    } catch (IOException e) {
+                        // fall through to kill(1)
+                    }
+                    broken = true;
+                    shell.destroyForcibly();
+                }
+            }
+            signalGroup(pgid, force);
+        }
+
+        /** Under the lock: the shell, started on first use; false where there is none. */
+        private boolean ensureShell() {
+            if (shell != null) {
+                return true;
+            }
+            if (SH == null) {
+                broken = true;
+                return false;
+            }
+            try {
+                shell = new ProcessBuilder(SH).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                requests = shell.getOutputStream();
+                answers = new BufferedReader(new InputStreamReader(shell.getInputStream(), StandardCharsets.US_ASCII));
+                return true;
+            } catch (IOException e) {
+                broken = true;
+                return false;
+            }
+        }
+
+        /** Ends the shell (its stdin closed, then waited for; killed if it dawdles). */
+        @Override
+        public void close() {
+            Process p;
+            synchronized (lock) {
+                closed = true;
+                p = shell;
+                if (p == null) {
+                    return;
+                }
+                try {
+                    requests.close();
+                } catch (IOException ignored) {
+                    // it is going anyway
+                }
+            }
+            try {
+                if (!p.waitFor(1, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.processpool.worker;
 
+import dev.processpool.protocol.FrameWriter;
 import dev.processpool.protocol.Protocol;
 
 import java.io.FileDescriptor;
@@ -12,25 +13,28 @@ import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Lets the parent tag output lines with the task that wrote them (see {@link Protocol#OUTPUT_START_MARKER}).
- * {@code System.out} and {@code System.err} are wrapped: the first write of a task on a stream is preceded
- * by a start marker line, and after the task the stream is flushed and an end marker line follows. Tasks
- * that print nothing cost nothing.
+ * Sends what tasks print through {@code System.out} and {@code System.err} to the parent on the channel, as
+ * {@link Protocol#FRAME_OUTPUT} frames tagged with the task that was running when it was written: the parent
+ * tags each line exactly, however the streams interleave, and no pipe to the parent can fill and block the
+ * worker. Raw writes to the file descriptors still go to the pipes; so that the parent can tag those too,
+ * a task's first write on a stream also puts a start marker on that stream's pipe, and after the task an end
+ * marker follows (see {@link Protocol#OUTPUT_START_MARKER}). Tasks that print nothing cost nothing.
  */
 final class OutputMarks {
 
-    private static final Marked OUT = new Marked(new FileOutputStream(FileDescriptor.out));
-    private static final Marked ERR = new Marked(new FileOutputStream(FileDescriptor.err));
+    private static final Marked OUT = new Marked(new FileOutputStream(FileDescriptor.out), Protocol.STDOUT);
+    private static final Marked ERR = new Marked(new FileOutputStream(FileDescriptor.err), Protocol.STDERR);
     /** The sequence number of the running task, or -1 between tasks. */
     private static volatile long running = -1;
 
     private OutputMarks() {
     }
 
-    static void install() throws UnsupportedEncodingException {
+    /** From now on, {@code System.out} and {@code System.err} go to the parent through {@code writer}. */
+    static void install(FrameWriter writer) throws UnsupportedEncodingException {
         String encoding = System.getProperty("sun.stdout.encoding", Charset.defaultCharset().name());
-        OUT.target = System.out;
-        ERR.target = System.err;
+        OUT.writer = writer;
+        ERR.writer = writer;
         System.setOut(new PrintStream(OUT, true, encoding));
         System.setErr(new PrintStream(ERR, true, encoding));
     }
@@ -39,41 +43,33 @@ final class OutputMarks {
         running = sequence;
     }
 
-    /** The task is over: close its output with end markers where it printed. */
+    /** The task is over: its output is sent; the end markers follow on the pipes where it printed. */
     static void taskEnds(long sequence) {
         running = -1;
-        OUT.end(sequence, System.out);
-        ERR.end(sequence, System.err);
+        System.out.flush();
+        System.err.flush();
+        OUT.end(sequence);
+        ERR.end(sequence);
     }
 
-    /** Passes bytes on to the original stream, behind a start marker for the first bytes of a task. */
+    /** Sends bytes as OUTPUT frames; puts a start marker on the pipe at a task's first bytes. */
     private static final class Marked extends OutputStream {
         private final FileOutputStream raw;
-        private PrintStream target;
-        /** The task whose start marker was written and whose end marker was not, or -1. */
+        private final byte stream;
+        private volatile FrameWriter writer;
+        /** The task whose start marker was written to the pipe and whose end marker was not, or -1. */
         private long open = -1;
 
-        Marked(FileOutputStream raw) {
+        Marked(FileOutputStream raw, byte stream) {
             this.raw = raw;
+            this.stream = stream;
         }
 
-        private void startIfNeeded() {
-            long seq = running;
-            if (seq >= 0 && open != seq) {
-                target.flush();
-                writeRaw(Protocol.OUTPUT_START_MARKER + seq + "\n");
-                open = seq;
+        synchronized void end(long sequence) {
+            if (open == sequence) {
+                writeRaw(Protocol.OUTPUT_END_MARKER + sequence + "\n");
+                open = -1;
             }
-        }
-
-        synchronized void end(long sequence, PrintStream wrapper) {
-            if (open != sequence) {
-                return;
-            }
-            wrapper.flush();
-            target.flush();
-            writeRaw(Protocol.OUTPUT_END_MARKER + sequence + "\n");
-            open = -1;
         }
 
         private void writeRaw(String marker) {
@@ -85,20 +81,28 @@ final class OutputMarks {
         }
 
         @Override
-        public synchronized void write(int b) {
-            startIfNeeded();
-            target.write(b);
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
         }
 
         @Override
-        public synchronized void write(byte[] b, int off, int len) {
-            startIfNeeded();
-            target.write(b, off, len);
-        }
-
-        @Override
-        public void flush() {
-            target.flush();
+        public synchronized void write(byte[] b, int off, int len) throws IOException {
+            if (len <= 0) {
+                return;
+            }
+            long seq = running;
+            if (seq >= 0 && open != seq) {
+                if (open >= 0) {
+                    writeRaw(Protocol.OUTPUT_END_MARKER + open + "\n"); // a late write of an earlier task
+                }
+                writeRaw(Protocol.OUTPUT_START_MARKER + seq + "\n");
+                open = seq;
+            }
+            try {
+                writer.writeOutput(seq, stream, b, off, len);
+            } catch (IOException channelGone) {
+                raw.write(b, off, len); // the worker is going away: the pipe still reaches the parent
+            }
         }
     }
 }

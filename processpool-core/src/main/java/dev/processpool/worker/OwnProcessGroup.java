@@ -23,8 +23,13 @@ final class OwnProcessGroup {
     /**
      * SIGKILLs this JVM's descendants and, when this JVM leads its process group, the whole group (this JVM
      * included: the call may not return). Never throws.
+     *
+     * <p>Several of the worker's threads may find the parent gone at once (the channel's end, standard input's
+     * end, the parent watcher). Only the first does the killing; the others wait here until it has ended, so
+     * that none of them halts the JVM while the group's kill is still being started, and none kills the first
+     * one's {@code kill} process as a descendant before it has signalled the group.
      */
-    static void killAll() {
+    static synchronized void killAll() {
         try {
             // Descendants first: a child that left the group (its own setsid) is still reached while linked.
             ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);

@@ -76,7 +76,13 @@ public final class WorkerMain {
             System.exit(2);
         }
         try {
-            run(Path.of(argv[0]), readTokenLine(System.in), true);
+            // The socket is opened on a thread of its own while this one reads the token: the JDK's first
+            // Unix-domain socket initialises a SecureRandom and the security providers, some 30 ms of class
+            // loading on a cold JVM, which need not wait for the token, nor the token for it.
+            Opener opener = new Opener();
+            opener.start();
+            String token = readTokenLine(System.in);
+            run(Path.of(argv[0]), token, true, opener);
         } catch (Throwable t) {
             System.err.println("processpool worker failed: " + t);
             t.printStackTrace();
@@ -89,6 +95,12 @@ public final class WorkerMain {
      * Without {@code watchParent} (training), only the channel tells that the parent is gone.
      */
     static void run(Path socketPath, String token, boolean watchParent) throws Exception {
+        Opener opener = new Opener();
+        opener.run();
+        run(socketPath, token, watchParent, opener);
+    }
+
+    private static void run(Path socketPath, String token, boolean watchParent, Opener opener) throws Exception {
         if (watchParent) {
             Thread watcher = new Thread(new Loop(Loop.WATCH_PARENT, null, 0, null, null, null),
                     "processpool-parent-watch");
@@ -96,11 +108,7 @@ public final class WorkerMain {
             watcher.start();
         }
 
-        boolean named = nameTheSelectorProvider();
-        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-        if (named) {
-            System.clearProperty(SELECTOR_PROVIDER); // read once, just now: leave the task code none
-        }
+        SocketChannel channel = opener.channel();
         channel.connect(UnixDomainSocketAddress.of(socketPath));
         Protocol.tuneSocket(channel);
         // Smaller buffers than the parent's: a worker receives a few tasks and sends a few results at a time,
@@ -138,7 +146,7 @@ public final class WorkerMain {
             heartbeat.start();
         }
         installTaskContext(writer);
-        OutputMarks.install();
+        OutputMarks.install(writer);
 
         // The reader thread takes frames off the channel while the main thread runs tasks, so that the pool
         // can keep the next tasks waiting here (pipelining) and cancel them before they start.
@@ -154,6 +162,44 @@ public final class WorkerMain {
                 task = tasks.take();
             }
             runTask(task, writer, tasks);
+        }
+    }
+
+    /** Opens the worker's socket (unconnected), on a thread of its own or, through {@link #run()}, in the caller's. */
+    private static final class Opener extends Thread {
+        private volatile SocketChannel channel;
+        private volatile Throwable failure;
+
+        Opener() {
+            super("processpool-open");
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            try {
+                boolean named = nameTheSelectorProvider();
+                channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+                if (named) {
+                    System.clearProperty(SELECTOR_PROVIDER); // read once, just now: leave the task code none
+                }
+            } catch (Throwable t) {
+                failure = t;
+            }
+        }
+
+        /** The socket, once open; what opening it threw, if it failed. */
+        SocketChannel channel() throws Exception {
+            if (getState() != State.NEW) {
+                join(); // started as a thread: wait for it (a thread never started has run in the caller)
+            }
+            if (failure instanceof Exception) {
+                throw (Exception) failure;
+            }
+            if (failure != null) {
+                throw new IOException("opening the channel failed", failure);
+            }
+            return channel;
         }
     }
 

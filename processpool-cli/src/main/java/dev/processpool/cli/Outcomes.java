@@ -186,16 +186,13 @@ final class Outcomes {
         }
         if (jobLog != null) {
             JsonNode type = rec.path("error").path("type");
+            String idJson;
             try {
-                jobLog.record(rec.path("line").asLong(), rec.get("id"), status, ms, pid,
-                        type.isTextual() ? type.asText() : null);
+                idJson = mapper.writeValueAsString(rec.get("id"));
             } catch (IOException e) {
-                if (stop.reason() == null) {
-                    console.message("processpool: the job log " + s.jobLog() + " could not be written: "
-                            + Runner.describe(e));
-                    stopper.stop(RunStop.Reason.OUTPUT_BROKEN, "the job log could not be written");
-                }
+                idJson = null;
             }
+            logJob(rec.path("line").asLong(), idJson, status, ms, pid, type.isTextual() ? type.asText() : null);
         }
     }
 
@@ -257,21 +254,29 @@ final class Outcomes {
                 if (!a.done(i)) {
                     continue;
                 }
-                try {
-                    jobLog.record(c.line(i), a.idJson(i), a.status(i), a.ran(i) ? a.nanos[i] / 1_000_000 : null,
-                            a.ran(i) ? a.pid : null, a.errorType(i));
-                } catch (IOException e) {
-                    if (stop.reason() == null) {
-                        console.message("processpool: the job log " + s.jobLog() + " could not be written: "
-                                + Runner.describe(e));
-                        stopper.stop(RunStop.Reason.OUTPUT_BROKEN, "the job log could not be written");
-                    }
+                if (!logJob(c.line(i), a.idJson(i), a.status(i), a.ran(i) ? a.nanos[i] / 1_000_000 : null,
+                        a.ran(i) ? a.pid : null, a.errorType(i))) {
                     break;
                 }
             }
         }
         if (failed >= 0 && s.failFast()) {
             stopper.stop(RunStop.Reason.FAIL_FAST, "--fail-fast: line " + failed + " failed");
+        }
+    }
+
+    /** A job log line; a job log that cannot be written stops the run, said once. Returns whether it was written. */
+    private boolean logJob(long line, String idJson, Status status, Long ms, Long pid, String errorType) {
+        try {
+            jobLog.record(line, idJson, status, ms, pid, errorType);
+            return true;
+        } catch (IOException e) {
+            if (stop.reason() == null) {
+                console.message("processpool: the job log " + s.jobLog() + " could not be written: "
+                        + Runner.describe(e));
+                stopper.stop(RunStop.Reason.OUTPUT_BROKEN, "the job log could not be written");
+            }
+            return false;
         }
     }
 

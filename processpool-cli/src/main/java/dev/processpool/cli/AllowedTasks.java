@@ -22,10 +22,12 @@ import java.util.regex.Pattern;
  *
  * <p>Immutable and thread-safe.
  */
-final class AllowedTasks {
+final class AllowedTasks implements java.io.Serializable {
+
+    private static final long serialVersionUID = 1L;
 
     /** One pattern: its text (for messages) and the class and method name expressions it stands for. */
-    private record Rule(String text, Pattern classPattern, Pattern methodPattern) {
+    private record Rule(String text, Pattern classPattern, Pattern methodPattern) implements java.io.Serializable {
     }
 
     static final AllowedTasks NONE = new AllowedTasks(List.of());

@@ -104,7 +104,23 @@ final class InputLines implements Closeable {
         return decode(offset, terminated, from, length);
     }
 
+    /** Whether a line can be had without waiting: bytes are buffered here or ready in the input. */
+    boolean ready() throws IOException {
+        return position < limit || !eof && in.available() > 0;
+    }
+
     private Line decode(long offset, boolean terminated, int from, int to) {
+        boolean ascii = true;
+        for (int i = from; i < to; i++) {
+            if (line[i] < 0) {
+                ascii = false;
+                break;
+            }
+        }
+        if (ascii) {
+            return new Line(number, offset, terminated, new String(line, from, to - from, StandardCharsets.ISO_8859_1),
+                    null, null);
+        }
         ByteBuffer bytes = ByteBuffer.wrap(line, from, to - from);
         CharBuffer chars = CharBuffer.allocate(to - from);
         decoder.reset();

@@ -3,6 +3,7 @@ package dev.processpool.cli;
 import dev.processpool.worker.ArgumentConversion;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Array;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Executable;
@@ -116,7 +117,23 @@ final class Invoker {
 
     // ========================================================================================== shared
 
+    /** Classes loaded (and initialised) before, by loader and name: a chunk loads the same class many times. */
+    private static final Map<List<Object>, Class<?>> LOADED = new java.util.concurrent.ConcurrentHashMap<>();
+
     private static Class<?> load(TaskTarget target, ClassLoader loader, boolean initialize) throws BadInputException {
+        List<Object> key = java.util.Arrays.asList(loader, target.className(), initialize);
+        Class<?> known = LOADED.get(key);
+        if (known != null) {
+            return known;
+        }
+        Class<?> cls = forName(target, loader, initialize);
+        if (LOADED.size() < 1_000) {
+            LOADED.put(key, cls);
+        }
+        return cls;
+    }
+
+    private static Class<?> forName(TaskTarget target, ClassLoader loader, boolean initialize) throws BadInputException {
         try {
             return Class.forName(target.className(), initialize, loader);
         } catch (ClassNotFoundException | NoClassDefFoundError e) {
@@ -130,7 +147,34 @@ final class Invoker {
         }
     }
 
+    /**
+     * The candidates of a class and target, found once (reflection copies every method it returns, and a
+     * chunk calls the same target thousands of times): a list, or the BadInputException's message.
+     */
+    private static final Map<List<Object>, Object> CANDIDATES = new java.util.concurrent.ConcurrentHashMap<>();
+
     private static List<Executable> candidates(Class<?> cls, TaskTarget target) throws BadInputException {
+        List<Object> key = List.of(cls, target);
+        Object known = CANDIDATES.get(key);
+        if (known == null) {
+            try {
+                known = List.copyOf(findCandidates(cls, target));
+            } catch (BadInputException e) {
+                known = e;
+            }
+            if (CANDIDATES.size() < 1_000) {
+                CANDIDATES.put(key, known);
+            }
+        }
+        if (known instanceof BadInputException e) {
+            throw new BadInputException(e.getMessage(), e.getCause());
+        }
+        @SuppressWarnings("unchecked")
+        List<Executable> list = (List<Executable>) known;
+        return list;
+    }
+
+    private static List<Executable> findCandidates(Class<?> cls, TaskTarget target) throws BadInputException {
         List<Executable> found = new ArrayList<>();
         if (target.isStaticMethod()) {
             boolean instanceMethod = false;
@@ -314,22 +358,27 @@ final class Invoker {
                 + signature(e) + (m.reason() == null ? "" : ": " + m.reason());
     }
 
-    /** Fits one JSON-born value to a parameter type, or returns a {@link Mismatch}. */
+    /**
+     * Fits one JSON-born value to a parameter type, or returns a {@link Mismatch}. Numbers fit numeric types
+     * exactly or not at all ({@link #convertNumber}); what the core's {@link ArgumentConversion} fits (the
+     * value as it is, boxing, a one-letter string for {@code char}) fits here too, except a list or map for a
+     * parameterized type, whose elements Jackson converts; the rest is Jackson's in the worker.
+     */
     static Object convert(Object value, Type type, ObjectMapper mapper) {
         Class<?> raw = rawClass(type);
-        if (value == null) {
-            return raw.isPrimitive() ? NO_MATCH : null;
-        }
         Class<?> boxed = box(raw);
-        boolean container = value instanceof Collection || value instanceof Map;
-        if (boxed.isInstance(value) && !(container && type instanceof ParameterizedType)) {
-            return value;
-        }
-        if (value instanceof Number n && isNumeric(boxed)) {
+        if (value instanceof Number n && isNumeric(boxed) && !boxed.isInstance(n)) {
             return convertNumber(n, boxed);
         }
-        if (value instanceof String s && boxed == Character.class) {
-            return s.length() == 1 ? s.charAt(0) : NO_MATCH;
+        boolean container = value instanceof Collection || value instanceof Map;
+        if (!(container && type instanceof ParameterizedType)) {
+            Object fitted = ArgumentConversion.convert(value, raw);
+            if (fitted != ArgumentConversion.NO_MATCH) {
+                return fitted;
+            }
+            if (value == null) {
+                return NO_MATCH;
+            }
         }
         if (isNumeric(boxed) || boxed == String.class || boxed == Boolean.class || boxed == Character.class) {
             return NO_MATCH;
@@ -398,28 +447,9 @@ final class Invoker {
         return Object.class; // type variables and wildcards
     }
 
+    /** The wrapper class of a primitive type (the type itself otherwise). */
     private static Class<?> box(Class<?> c) {
-        if (!c.isPrimitive()) {
-            return c;
-        }
-        if (c == int.class) {
-            return Integer.class;
-        } else if (c == long.class) {
-            return Long.class;
-        } else if (c == double.class) {
-            return Double.class;
-        } else if (c == float.class) {
-            return Float.class;
-        } else if (c == short.class) {
-            return Short.class;
-        } else if (c == byte.class) {
-            return Byte.class;
-        } else if (c == boolean.class) {
-            return Boolean.class;
-        } else if (c == char.class) {
-            return Character.class;
-        }
-        return Void.class;
+        return c.isPrimitive() ? MethodType.methodType(c).wrap().returnType() : c;
     }
 
     static String signature(Executable e) {

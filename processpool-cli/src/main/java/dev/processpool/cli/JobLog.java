@@ -24,7 +24,7 @@ import java.util.Locale;
  * only into an empty file, and a line cut short by a killed run is removed first. Lines are forced to the
  * disk like the output's. Thread-safe.
  */
-final class JobLog {
+final class JobLog implements java.io.Closeable {
 
     static final String HEADER = "line\tid\tstart\truntime\tworker\tstatus\terror";
 
@@ -53,14 +53,21 @@ final class JobLog {
      */
     void record(long line, JsonNode id, Status status, Long runMillis, Long pid, String errorType)
             throws IOException {
-        long ran = runMillis == null ? 0 : runMillis;
-        long startMillis = System.currentTimeMillis() - ran;
         String idText;
         try {
-            idText = id == null ? Long.toString(line) : Json.mapper().writeValueAsString(id);
+            idText = id == null ? null : Json.mapper().writeValueAsString(id);
         } catch (JsonProcessingException e) {
-            idText = Long.toString(line);
+            idText = null;
         }
+        record(line, idText, status, runMillis, pid, errorType);
+    }
+
+    /** As {@link #record(long, JsonNode, Status, Long, Long, String)}, with the id as JSON (null: the line number). */
+    void record(long line, String idJson, Status status, Long runMillis, Long pid, String errorType)
+            throws IOException {
+        long ran = runMillis == null ? 0 : runMillis;
+        long startMillis = System.currentTimeMillis() - ran;
+        String idText = idJson == null ? Long.toString(line) : idJson;
         file.write(line + "\t" + idText + "\t" + seconds(startMillis) + "\t" + seconds(ran) + "\t"
                 + (pid == null ? "-" : pid.toString()) + "\t" + status.label + "\t"
                 + (errorType == null ? "-" : errorType.replaceAll("\\s", "_")));
@@ -74,7 +81,8 @@ final class JobLog {
         file.sync();
     }
 
-    void close() throws IOException {
+    @Override
+    public void close() throws IOException {
         file.close();
     }
 

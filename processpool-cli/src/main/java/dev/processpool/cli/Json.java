@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -86,8 +87,19 @@ final class Json {
      * as written, so that one out of range for {@code double} is seen rather than silently infinite.
      */
     static JsonNode readInputLine(String text) throws IOException {
-        return mapper().reader().with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).readTree(text);
+        ObjectMapper m = mapper();
+        ObjectReader r = inputReader;
+        if (r == null || inputReaderOf != m) {
+            r = m.reader().with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+            inputReader = r;
+            inputReaderOf = m;
+        }
+        return r.readTree(text);
     }
+
+    /** The reader of input lines, made once per mapper. */
+    private static volatile ObjectReader inputReader;
+    private static volatile ObjectMapper inputReaderOf;
 
     /**
      * The {@code "id"} of a line that cannot be parsed as a whole (malformed, or over a limit), when it can

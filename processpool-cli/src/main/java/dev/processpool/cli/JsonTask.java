@@ -13,7 +13,8 @@ import java.util.Set;
 /**
  * The function every CLI task runs in its worker: constructs and calls the task class (or calls the static
  * method) through {@link Invoker}, writes the result as JSON and reports whatever the task threw as data, so
- * the parent gets type, message and the task's own stack trace.
+ * the parent gets type, message and the task's own stack trace. A target an input line named is run only if
+ * {@code --allow-task} allows it, checked here as well as in the parent.
  *
  * <p>Except a {@link VirtualMachineError} other than {@link StackOverflowError} (out of memory, an internal
  * error): it goes on to the core's worker, which reports it and exits, since its JVM may be in a bad state.
@@ -21,7 +22,7 @@ import java.util.Set;
  * where the task's own frames end, as every other one is; one that struck while the result was written as
  * JSON says so, since the task itself had returned.
  */
-record JsonTask(TaskTarget target) implements TaskFunction {
+record JsonTask(TaskTarget target, AllowedTasks allowed) implements TaskFunction {
 
     private static final long serialVersionUID = 1L;
 
@@ -33,6 +34,11 @@ record JsonTask(TaskTarget target) implements TaskFunction {
         Json.mapper(); // set up once per worker, not counted in the task's duration
         long start = System.nanoTime();
         long pid = ProcessHandle.current().pid();
+        String refusal = target.declaredOnly() ? allowed.refusal(target) : null;
+        if (refusal != null) {
+            // the parent refused it already; a task that came another way is refused here too
+            return TaskOutcome.failed(BadInputException.class.getName(), refusal, null, pid, 0);
+        }
         Object result;
         try {
             result = Invoker.invoke(target, args, kwargs);

@@ -24,7 +24,13 @@ abstract class LineFile implements Closeable {
     static final long SYNC_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** Writes one line and its {@code \n}. */
-    abstract void write(String line) throws IOException;
+    void write(String line) throws IOException {
+        byte[] b = bytes(line);
+        write(b, 0, b.length);
+    }
+
+    /** Writes whole lines, each with its {@code \n}, in one write to the operating system. */
+    abstract void write(byte[] lines, int offset, int length) throws IOException;
 
     /** Forces what was written to the disk, if it is a file and something was written since the last time. */
     abstract void sync() throws IOException;
@@ -97,8 +103,8 @@ abstract class LineFile implements Closeable {
         }
 
         @Override
-        synchronized void write(String line) throws IOException {
-            ByteBuffer b = ByteBuffer.wrap(bytes(line));
+        synchronized void write(byte[] lines, int offset, int length) throws IOException {
+            ByteBuffer b = ByteBuffer.wrap(lines, offset, length);
             while (b.hasRemaining()) {
                 channel.write(b);
             }
@@ -141,8 +147,8 @@ abstract class LineFile implements Closeable {
         }
 
         @Override
-        synchronized void write(String line) throws IOException {
-            out.write(bytes(line));
+        synchronized void write(byte[] lines, int offset, int length) throws IOException {
+            out.write(lines, offset, length);
             out.flush();
         }
 

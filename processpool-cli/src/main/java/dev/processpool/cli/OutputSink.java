@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.TreeMap;
 
 /**
@@ -16,7 +17,8 @@ final class OutputSink {
     private final LineFile out;
     private final boolean ordered;
     private final ObjectMapper mapper = Json.mapper();
-    private final TreeMap<Long, String> waiting = new TreeMap<>();
+    private final TreeMap<Long, byte[]> waiting = new TreeMap<>();
+    private final LineChunk.Bytes batch = new LineChunk.Bytes(1 << 16);
     private long nextSeq;
     private long written;
     private boolean closed;
@@ -39,14 +41,56 @@ final class OutputSink {
             line = "{\"line\":" + record.path("line").asLong() + ",\"status\":\"error\",\"error\":{\"type\":\""
                     + e.getClass().getName() + "\",\"message\":\"the output record could not be written\"}}";
         }
+        byte[] bytes = LineFile.bytes(line);
         if (!ordered) {
-            write(line);
+            write(bytes, 0, bytes.length, 1);
             return;
         }
-        waiting.put(seq, line);
+        waiting.put(seq, bytes);
+        drain();
+    }
+
+    /** Emits the output lines a chunk's answer holds for the lines the worker ran. */
+    synchronized void emit(Chunks.Chunk c, Chunks.Answer a) {
+        if (closed) {
+            return;
+        }
+        if (!ordered) {
+            int lines = a.count - a.alone().length;
+            if (lines > 0) {
+                write(a.bytes, a.outputStart, a.bytes.length - a.outputStart, lines);
+            }
+            return;
+        }
+        for (int i = 0; i < a.count; i++) {
+            if (a.done(i)) {
+                waiting.put(c.seq(i), Arrays.copyOfRange(a.bytes, a.outputOffset[i],
+                        a.outputOffset[i] + a.outputLength[i]));
+            }
+        }
+        drain();
+    }
+
+    /** Writes the lines that are next in order, as few writes as it takes. */
+    private void drain() {
+        int lines = 0;
+        batch.size = 0;
         while (!waiting.isEmpty() && waiting.firstKey() == nextSeq) {
-            write(waiting.pollFirstEntry().getValue());
+            byte[] b = waiting.pollFirstEntry().getValue();
+            batch.put(b, 0, b.length);
+            lines++;
             nextSeq++;
+            if (batch.size >= 1 << 16) {
+                write(batch.data, 0, batch.size, lines);
+                batch.size = 0;
+                lines = 0;
+            }
+        }
+        if (lines > 0) {
+            write(batch.data, 0, batch.size, lines);
+        }
+        if (batch.data.length > 1 << 20) {
+            batch.data = new byte[1 << 16]; // one long line need not be held for the rest of the run
         }
     }
 
@@ -87,7 +131,8 @@ final class OutputSink {
             return;
         }
         while (!waiting.isEmpty()) {
-            write(waiting.pollFirstEntry().getValue());
+            byte[] b = waiting.pollFirstEntry().getValue();
+            write(b, 0, b.length, 1);
         }
         closed = true;
         try {
@@ -103,13 +148,13 @@ final class OutputSink {
         }
     }
 
-    private void write(String line) {
+    private void write(byte[] lines, int offset, int length, int count) {
         if (failure != null) {
             return;
         }
         try {
-            out.write(line);
-            written++;
+            out.write(lines, offset, length);
+            written += count;
         } catch (IOException e) {
             failure = e;
         }

@@ -4,6 +4,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -14,7 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code processpool run}: the options, checked, handed to a {@link Runner}. */
@@ -125,6 +128,14 @@ final class RunCommand implements Callable<Integer> {
                     + " e.g. 4g; tasks wait for the workers alive (default: none; Linux).")
     private String memoryBudget;
 
+    @Option(names = "--chunk", paramLabel = "N|auto", defaultValue = "auto",
+            description = "Lines sent to a worker as one task: parsed, checked, run and written as output lines"
+                    + " there (default: ${DEFAULT-VALUE}: lines alone while they are slow, up to "
+                    + Chunks.MAX_AUTO + " at a time for quick ones; 1: every line alone). Each line keeps its own"
+                    + " outcome and timeout: a chunk that times out or loses its worker has its lines run again"
+                    + " one by one. With --retries or --soft-timeout every line runs alone.")
+    private String chunk;
+
     @Option(names = "--ordered", description = "Write results in input order (default: as they finish).")
     private boolean ordered;
 
@@ -137,6 +148,13 @@ final class RunCommand implements Callable<Integer> {
             description = "Append one tab-separated line per finished input line to FILE: line, id, start, runtime,"
                     + " worker, status, error.")
     private Path jobLog;
+
+    @Option(names = "--report", paramLabel = "FILE",
+            description = "Write a report of the run to FILE, one self-contained HTML page: a timeline of the tasks"
+                    + " on their workers, the workers' lives, task durations, the slowest tasks, every failure and"
+                    + " the summary. Rewritten every few seconds while the run goes on, and at its end, also when"
+                    + " it is interrupted.")
+    private Path report;
 
     @Option(names = "--max-string-length", paramLabel = "N",
             description = "The longest string, in characters, an input line or a result may hold"
@@ -192,6 +210,23 @@ final class RunCommand implements Callable<Integer> {
         if (q < 1) {
             throw usage("--queue must be 1 or more, was " + q);
         }
+        int chunkLines;
+        if ("auto".equals(chunk)) {
+            chunkLines = 0;
+        } else {
+            try {
+                chunkLines = Integer.parseInt(chunk);
+            } catch (NumberFormatException e) {
+                chunkLines = -1;
+            }
+            if (chunkLines < 1 || chunkLines > 1_000_000) {
+                throw usage("--chunk must be auto or a number of lines from 1 to 1000000, was " + chunk);
+            }
+            if (chunkLines > 1 && workers.maxTasksPerWorker > 0) {
+                throw usage("--chunk " + chunk + " cannot go with --max-tasks-per-worker: a worker counts lines as"
+                        + " tasks; leave --chunk out (lines then run alone)");
+            }
+        }
         AllowedTasks allowed;
         try {
             allowed = AllowedTasks.parse(allowTask);
@@ -220,8 +255,29 @@ final class RunCommand implements Callable<Integer> {
         return new Runner.Settings(target, allowed, tasks.workerClassPath(), tasks.loader(), input, output,
                 workers.min, max, q, timeout, workers.maxTasksPerWorker, jvm, ordered, failFast, quiet,
                 progress != null ? progress : !quiet && Console.stderrIsTerminal(), shutdownTimeout,
-                workers.classDataCache, maxLineBytes, resume, jobLog, cluster, clusterName, retries, softTimeout,
-                budget);
+                workers.classDataCache, maxLineBytes, resume, jobLog, cluster, clusterName, report, commandLine(),
+                givenOptions(), chunkLines, retries, softTimeout, budget);
+    }
+
+    /** The command as given, for the report's title. */
+    private String commandLine() {
+        StringBuilder sb = new StringBuilder("processpool");
+        for (String a : spec.commandLine().getParseResult().originalArgs()) {
+            sb.append(' ').append(a.isEmpty() || a.matches(".*[\\s'\"\\\\$`*?].*")
+                    ? "'" + a.replace("'", "'\\''") + "'" : a);
+        }
+        return sb.toString();
+    }
+
+    /** The options given (option → value), in the order given, for the report. */
+    private Map<String, String> givenOptions() {
+        Map<String, String> given = new LinkedHashMap<>();
+        for (OptionSpec o : spec.commandLine().getParseResult().matchedOptions()) {
+            List<String> values = o.stringValues();
+            given.merge(o.longestName(), values.isEmpty() ? "" : String.join(" ", values),
+                    (a, b) -> a.isEmpty() ? b : a + ", " + b);
+        }
+        return given;
     }
 
     /** --memory-budget in bytes (0: none): a number with an optional k, m, g or t. */
@@ -249,6 +305,11 @@ final class RunCommand implements Callable<Integer> {
         if (jobLog != null && (!"-".equals(input) && sameFile(Path.of(input), jobLog)
                 || !"-".equals(output) && sameFile(Path.of(output), jobLog))) {
             throw usage("--joblog " + jobLog + " is the input or the output file; give a file of its own");
+        }
+        if (report != null && (!"-".equals(input) && sameFile(Path.of(input), report)
+                || !"-".equals(output) && sameFile(Path.of(output), report)
+                || jobLog != null && sameFile(jobLog, report))) {
+            throw usage("--report " + report + " is the input, the output or the job log; give a file of its own");
         }
     }
 

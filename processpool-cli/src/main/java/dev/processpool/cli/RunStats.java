@@ -1,15 +1,14 @@
 package dev.processpool.cli;
 
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /** Counts for the progress line and the closing summary. Thread-safe. */
 final class RunStats {
@@ -17,7 +16,12 @@ final class RunStats {
     private final long startNanos = System.nanoTime();
     private final int maxTasksPerWorker;
     private final Map<Status, AtomicLong> counts = new EnumMap<>(Status.class);
-    private final List<Long> durations = Collections.synchronizedList(new ArrayList<>());
+    /**
+     * How many lines ran for each whole number of milliseconds (the exact percentiles of the summary in
+     * memory that does not grow with the number of lines): an array up to a minute, a map beyond.
+     */
+    private final AtomicLongArray shortDurations = new AtomicLongArray(60_000);
+    private final Map<Long, AtomicLong> longDurations = new ConcurrentHashMap<>();
     private final Set<Long> workerPids = ConcurrentHashMap.newKeySet();
     private final Map<Long, AtomicInteger> tasksByWorker = new ConcurrentHashMap<>();
     private final AtomicLong replaced = new AtomicLong();
@@ -80,7 +84,12 @@ final class RunStats {
         counts.get(status).incrementAndGet();
         done.incrementAndGet();
         if (durationMs != null) {
-            durations.add(durationMs);
+            long ms = Math.max(0, durationMs);
+            if (ms < shortDurations.length()) {
+                shortDurations.incrementAndGet((int) ms);
+            } else {
+                longDurations.computeIfAbsent(ms, k -> new AtomicLong()).incrementAndGet();
+            }
         }
         if (workerPid != null && workerPid > 0) {
             sawWorker(workerPid);
@@ -131,26 +140,37 @@ final class RunStats {
             sb.append(first ? "" : ", ").append(s.label).append(' ').append(count(s));
             first = false;
         }
-        List<Long> sorted;
-        synchronized (durations) {
-            sorted = new ArrayList<>(durations);
+        TreeMap<Long, Long> counts = new TreeMap<>();
+        for (int ms = 0; ms < shortDurations.length(); ms++) {
+            long lines = shortDurations.get(ms);
+            if (lines > 0) {
+                counts.put((long) ms, lines);
+            }
         }
-        Collections.sort(sorted);
+        longDurations.forEach((ms, lines) -> counts.put(ms, lines.get()));
+        long total = counts.values().stream().mapToLong(Long::longValue).sum();
         sb.append("\n  duration ");
-        if (sorted.isEmpty()) {
+        if (total == 0) {
             sb.append("-");
         } else {
-            sb.append("p50 ").append(Durations.formatMillis(percentile(sorted, 50)))
-                    .append(", p95 ").append(Durations.formatMillis(percentile(sorted, 95)))
-                    .append(", max ").append(Durations.formatMillis(sorted.get(sorted.size() - 1)));
+            sb.append("p50 ").append(Durations.formatMillis(percentile(counts, total, 50)))
+                    .append(", p95 ").append(Durations.formatMillis(percentile(counts, total, 95)))
+                    .append(", max ").append(Durations.formatMillis(counts.lastKey()));
         }
         sb.append("\n  workers started ").append(workerPids.size()).append(", replaced ").append(replaced.get());
         return sb.toString();
     }
 
-    /** Nearest-rank percentile of a sorted, non-empty list. */
-    static long percentile(List<Long> sorted, int p) {
-        int rank = (int) Math.ceil(p / 100.0 * sorted.size());
-        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
+    /** Nearest-rank percentile of {@code total} values, given as value → how many (sorted, not empty). */
+    static long percentile(TreeMap<Long, Long> counts, long total, int p) {
+        long rank = Math.max(1, Math.min(total, (long) Math.ceil(p / 100.0 * total)));
+        long seen = 0;
+        for (Map.Entry<Long, Long> e : counts.entrySet()) {
+            seen += e.getValue();
+            if (seen >= rank) {
+                return e.getKey();
+            }
+        }
+        return counts.lastKey();
     }
 }

@@ -5,20 +5,14 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 
 import static dev.processpool.cli.report.SyntheticRun.allMatches;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,9 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * or a parse problem), and the DOM's lanes, per-lane task counts, status counts and failure rows must be
  * the model's. The hostile task id must be text in the DOM, not an element. Without Chromium the test is
  * skipped, saying so.
- *
- * <p>Chromium is ended by pid: its processes are collected while it runs and any left when it exits, or
- * when it overruns its time, are killed.
+ * ({@link Chromium} runs it and ends it by pid.)
  */
 class HtmlReportBrowserTest {
 
@@ -46,7 +38,7 @@ class HtmlReportBrowserTest {
     @ParameterizedTest(name = "{0} tasks")
     @ValueSource(ints = {1_000, 100_000})
     void chromiumRendersTheReportAsTheModelSaysWithoutConsoleMessages(int tasks) throws Exception {
-        Optional<Path> chromium = chromium();
+        Optional<Path> chromium = Chromium.find();
         if (chromium.isEmpty()) {
             System.out.println("SKIPPED HtmlReportBrowserTest: no Chromium found (install Debian's chromium, as "
                     + ".ci/run does, or set -Dprocesspool.chromium=/path/to/chromium)");
@@ -91,59 +83,5 @@ class HtmlReportBrowserTest {
         byte[] png = Files.readAllBytes(screenshot);
         assertThat(png.length).isGreaterThan(10_000);
         assertThat(new String(png, 1, 3, StandardCharsets.US_ASCII)).isEqualTo("PNG");
-    }
-
-    /** Chromium from {@code -Dprocesspool.chromium}, {@code $CHROMIUM}, or the usual places. */
-    static Optional<Path> chromium() {
-        List<String> candidates = new ArrayList<>();
-        Optional.ofNullable(System.getProperty("processpool.chromium")).ifPresent(candidates::add);
-        Optional.ofNullable(System.getenv("CHROMIUM")).ifPresent(candidates::add);
-        candidates.addAll(List.of("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome",
-                "/snap/bin/chromium"));
-        return candidates.stream().filter(c -> !c.isBlank()).map(Paths::get).filter(Files::isExecutable).findFirst();
-    }
-
-    /** Runs headless Chromium on one page. */
-    static final class Chromium {
-
-        record Result(int exitCode, String dom, List<String> consoleMessages, String log) {
-        }
-
-        static Result load(Path chromium, Path page, Path screenshot, Path profile, Duration timeout)
-                throws IOException, InterruptedException {
-            Path dom = profile.resolveSibling("dom.html");
-            Path log = profile.resolveSibling("chromium.log");
-            List<String> command = List.of(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-                    "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                    "--disable-sync", "--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0",
-                    "--hide-scrollbars", "--window-size=1400,1700", "--screenshot=" + screenshot, "--dump-dom",
-                    page.toUri().toString());
-            Process p = new ProcessBuilder(command).redirectOutput(dom.toFile()).redirectError(log.toFile()).start();
-            Set<ProcessHandle> seen = new LinkedHashSet<>();
-            long deadline = System.nanoTime() + timeout.toNanos();
-            boolean exited = false;
-            try {
-                while (!(exited = p.waitFor(200, TimeUnit.MILLISECONDS)) && System.nanoTime() < deadline) {
-                    p.descendants().forEach(seen::add);
-                }
-            } finally {
-                p.descendants().forEach(seen::add);
-                List<ProcessHandle> left = seen.stream().filter(ProcessHandle::isAlive).collect(Collectors.toList());
-                left.forEach(ProcessHandle::destroyForcibly);
-                if (!exited) {
-                    p.destroyForcibly();
-                    p.waitFor(10, TimeUnit.SECONDS);
-                }
-                for (ProcessHandle h : left) {
-                    h.onExit().completeOnTimeout(h, 10, TimeUnit.SECONDS).join();
-                }
-            }
-            String logText = Files.readString(log, StandardCharsets.UTF_8);
-            if (!exited) {
-                throw new AssertionError("Chromium did not finish within " + timeout + " (killed); its log:\n" + logText);
-            }
-            List<String> console = logText.lines().filter(l -> l.contains(":CONSOLE")).collect(Collectors.toList());
-            return new Result(p.exitValue(), Files.readString(dom, StandardCharsets.UTF_8), console, logText);
-        }
     }
 }

@@ -1,0 +1,165 @@
+package dev.processpool.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Reads the input, in its own thread: skips blank lines and (with {@code --resume}) lines done before, gives
+ * every other line its sequence number in the output, and hands it to {@link LineTasks}, which blocks while
+ * the pool's queue is full, so input is read only as fast as it is worked off. With {@code --ordered},
+ * reading also pauses while {@value #ORDER_WINDOW} results wait for an earlier one.
+ *
+ * <p>Once the run stops, lines still read are reported as not run: all of a file; of stdin, what keeps
+ * coming ({@link #awaitEnd}).
+ */
+final class Feeder implements Runnable {
+
+    /** Past this many finished results waiting for a slower earlier one, --ordered pauses reading. */
+    static final int ORDER_WINDOW = 10_000;
+
+    private final Runner.Settings s;
+    private final InputLines in;
+    private final Resume resume;
+    private final RunStats stats;
+    private final Outcomes out;
+    private final LineTasks tasks;
+    private final RunStop stop;
+    private final Chunks chunks;
+    private Chunks.Chunk chunk;
+    private long seqs;
+    private volatile boolean done;
+    private volatile boolean failed;
+    private volatile long lastLineNanos = System.nanoTime();
+
+    /**
+     * @param chunks how lines go into chunks, or null for a line per task
+     */
+    Feeder(Runner.Settings s, InputLines in, Resume resume, RunStats stats, Outcomes out, LineTasks tasks,
+           RunStop stop, Chunks chunks) {
+        this.s = s;
+        this.in = in;
+        this.resume = resume;
+        this.stats = stats;
+        this.out = out;
+        this.tasks = tasks;
+        this.stop = stop;
+        this.chunks = chunks;
+    }
+
+    /** Whether the input has been read to its end (or reading failed). */
+    boolean done() {
+        return done;
+    }
+
+    /** Whether reading the input failed. */
+    boolean failed() {
+        return failed;
+    }
+
+    @Override
+    public void run() {
+        long line = 0;
+        try (in) {
+            for (InputLines.Line l; (l = in.next()) != null; ) {
+                line = l.number();
+                lastLineNanos = System.nanoTime();
+                if (l.text() != null && l.text().isBlank()) {
+                    continue;
+                }
+                // the id is read here only when it is needed here: in chunks, the worker reads it
+                JsonNode id = null;
+                boolean idRead = false;
+                if (resume != null) {
+                    id = InputParser.outputId(l);
+                    idRead = true;
+                    if (resume.skip(id, line)) {
+                        stats.lineSkipped();
+                        continue;
+                    }
+                }
+                awaitOrderWindow();
+                long seq = seqs++;
+                stats.lineRead();
+                if (stop.stopping() || l.text() == null) {
+                    queueChunk();
+                    if (!idRead) {
+                        id = InputParser.outputId(l);
+                    }
+                    if (stop.stopping()) {
+                        out.notRun(seq, line, id);
+                    } else {
+                        out.badInput(seq, line, id, l.problem());
+                    }
+                    continue;
+                }
+                int size = chunks == null ? 1 : chunks.size();
+                if (size > 1 || chunk != null) {
+                    if (chunk == null) {
+                        chunk = new Chunks.Chunk();
+                    }
+                    chunk.add(seq, line, l.text());
+                    if (chunk.size() >= size || chunk.bytes() >= Chunks.MAX_BYTES || !in.ready()) {
+                        queueChunk();
+                    }
+                    continue;
+                }
+                tasks.submitLine(seq, line, idRead ? id : InputParser.outputId(l), l.text());
+            }
+            queueChunk();
+        } catch (Throwable e) {
+            if (!stop.finishing()) {
+                failed = true;
+                out.console().message("processpool: reading the input failed after line " + line + ": "
+                        + Runner.describe(e));
+            }
+            queueChunk();
+        } finally {
+            done = true;
+            stop.wake();
+        }
+    }
+
+    /** Queues the chunk being filled, if there is one (a chunk of one line is queued as that line alone). */
+    private void queueChunk() {
+        Chunks.Chunk c = chunk;
+        chunk = null;
+        if (c == null) {
+            return;
+        }
+        if (c.size() == 1) {
+            tasks.submitLine(c.seq(0), c.line(0), c.id(0), c.text(0));
+        } else {
+            tasks.submit(c);
+        }
+    }
+
+    /** With --ordered, waits while {@value #ORDER_WINDOW} finished results wait for an earlier one. */
+    private void awaitOrderWindow() {
+        if (s.ordered()) {
+            if (out.waitingCount() >= ORDER_WINDOW) {
+                queueChunk(); // the results that wait may wait for a line in it
+            }
+            stop.await(() -> stop.stopping() || out.waitingCount() < ORDER_WINDOW, 50, Long.MAX_VALUE);
+        }
+    }
+
+    /**
+     * Lets the feeder report the lines it has not run: all of a file; of stdin, what keeps coming (it is
+     * waited for while lines arrive, not once a second passes without one: the pipe may stay open).
+     */
+    void awaitEnd(Thread feeder) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        try {
+            while (feeder.isAlive() && System.nanoTime() < deadline) {
+                feeder.join(100);
+                if (stop.stopping() && "-".equals(s.input())
+                        && System.nanoTime() - lastLineNanos > TimeUnit.SECONDS.toNanos(1)) {
+                    break;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,226 @@
+package dev.processpool.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.processpool.TaskContext;
+import dev.processpool.TaskFunction;
+
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The task function of a chunk of input lines (see {@code --chunk}): runs in a worker, and does there
+ * what the parent does for a line of its own: parses the line, refuses a {@code "task"} that
+ * {@code --allow-task} does not allow, checks the arguments, runs the task through {@link JsonTask} and
+ * writes the line's output line, byte for byte the one the parent would have written. The parent only
+ * copies those bytes to the output.
+ *
+ * <p>A line is handed back to be run alone, as a task of its own with its own exact timeout, when it
+ * names a timeout other than the run's, or when it ran for the run's timeout or longer (alone it might have
+ * timed out). A line is not run at all but handed back once the chunk's output passes
+ * {@value #MAX_OUTPUT_BYTES} bytes. An error that takes the worker down (out of memory, a crash, an exit)
+ * fails the whole chunk, and the parent runs each of its lines alone.
+ *
+ * <p>The request, one {@code byte[]}: per line, its number (8 bytes), its length (4) and its UTF-8 bytes.
+ * The answer, one {@code byte[]}: a count (4), then per line its number (8), {@link #DONE} or
+ * {@link #ALONE} (1), its {@link Status} ordinal (1), flags (1: {@link #INPUT_MESSAGE}, {@link #HAS_PID}),
+ * its run time in nanoseconds or -1 (8), its id, error type and error message as length-prefixed UTF-8
+ * (4 + n each, -1 for none) and the length of its output line (4); then every output line, in order,
+ * each with its {@code \n}.
+ */
+final class LineChunk implements TaskFunction {
+
+    private static final long serialVersionUID = 1L;
+
+    static final byte DONE = 0;
+    static final byte ALONE = 1;
+    static final int INPUT_MESSAGE = 1;
+    static final int HAS_PID = 2;
+    /** Past this much output, the chunk's remaining lines are handed back unrun. */
+    static final int MAX_OUTPUT_BYTES = 4 << 20;
+
+    private final TaskTarget target;
+    private final AllowedTasks allowed;
+    private final Duration timeout;
+    private final int maxStringLength;
+    private final boolean ids;
+    private transient volatile InputParser parser;
+
+    /**
+     * @param ids whether the parent needs each line's id apart from its output line (for the job log and
+     *            the report)
+     */
+    LineChunk(TaskTarget target, AllowedTasks allowed, Duration timeout, int maxStringLength, boolean ids) {
+        this.target = target;
+        this.allowed = allowed;
+        this.timeout = timeout;
+        this.maxStringLength = maxStringLength;
+        this.ids = ids;
+    }
+
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        if (allowed == null || timeout == null || maxStringLength < 1) {
+            throw new java.io.InvalidObjectException("a chunk's settings are missing");
+        }
+    }
+
+    @Override
+    public Object call(List<Object> args, Map<String, Object> kwargs) throws Exception {
+        if (Json.maxStringLength() != maxStringLength) {
+            Json.setMaxStringLength(maxStringLength);
+        }
+        InputParser p = parser;
+        if (p == null) {
+            p = parser = new InputParser(target, timeout, allowed);
+        }
+        ObjectMapper mapper = Json.mapper();
+        ByteBuffer in = ByteBuffer.wrap((byte[]) args.get(0));
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        long pid = ProcessHandle.current().pid();
+        Answer answer = new Answer(ids);
+        while (in.hasRemaining()) {
+            long line = in.getLong();
+            int length = in.getInt();
+            String text = new String(in.array(), in.position(), length, StandardCharsets.UTF_8);
+            in.position(in.position() + length);
+            if (answer.outputBytes() > MAX_OUTPUT_BYTES) {
+                answer.alone(line);
+                continue;
+            }
+            TaskContext.reportProgress();
+            JsonNode id = null;
+            InputParser.Request r;
+            try {
+                r = p.parse(text);
+                // the id as the parent reads it (InputParser.outputId); a string or an integer reads the same
+                id = r.id() == null || r.id().isTextual() || r.id().isIntegralNumber() ? r.id() : Json.readableId(text);
+                Invoker.check(r.target(), loader, r.args(), r.kwargs());
+            } catch (InputParser.LineException | BadInputException e) {
+                if (id == null) {
+                    id = Json.readableId(text);
+                }
+                ObjectNode rec = Outcomes.record(mapper, line, id, Status.ERROR);
+                rec.set("error", Outcomes.error(mapper, BadInputException.class.getName(), e.getMessage(), null));
+                Outcomes.putPidAndDuration(rec, null, null);
+                answer.done(line, Status.ERROR, INPUT_MESSAGE, -1, id, BadInputException.class.getName(),
+                        e.getMessage(), mapper.writeValueAsBytes(rec));
+                continue;
+            }
+            if (!r.timeout().equals(timeout)) {
+                answer.alone(line);
+                continue;
+            }
+            TaskOutcome o = (TaskOutcome) new JsonTask(r.target(), allowed).call(r.args(), r.kwargs());
+            if (!timeout.isZero() && o.durationNanos >= timeout.toNanos()) {
+                answer.alone(line);
+                continue;
+            }
+            ObjectNode rec = LineTasks.outcomeRecord(mapper, line, id, o);
+            boolean ok = rec.path("status").textValue().equals(Status.OK.label);
+            JsonNode error = rec.path("error");
+            int flags = HAS_PID | (BadInputException.class.getName().equals(o.errorType) ? INPUT_MESSAGE : 0);
+            answer.done(line, ok ? Status.OK : Status.ERROR, flags, o.durationNanos, id,
+                    ok ? null : error.path("type").textValue(), ok ? null : error.path("message").textValue(),
+                    mapper.writeValueAsBytes(rec));
+        }
+        return answer.toBytes(pid);
+    }
+
+    /** The answer as it is built: the entries and the output lines, in two growing buffers. */
+    private static final class Answer {
+        private final Bytes entries = new Bytes(1024);
+        private final Bytes output = new Bytes(4096);
+        private final boolean ids;
+        private int count;
+
+        Answer(boolean ids) {
+            this.ids = ids;
+        }
+
+        int outputBytes() {
+            return output.size;
+        }
+
+        void alone(long line) {
+            entries.putLong(line).put(ALONE).put((byte) 0).put((byte) 0).putLong(-1);
+            entries.putString(null).putString(null).putString(null).putInt(0);
+            count++;
+        }
+
+        void done(long line, Status status, int flags, long nanos, JsonNode id, String errorType,
+                  String errorMessage, byte[] record) throws IOException {
+            entries.putLong(line).put(DONE).put((byte) status.ordinal()).put((byte) flags).putLong(nanos);
+            entries.putString(id == null || !ids ? null : Json.mapper().writeValueAsString(id)).putString(errorType)
+                    .putString(errorMessage).putInt(record.length + 1);
+            output.put(record, 0, record.length).put((byte) '\n');
+            count++;
+        }
+
+        byte[] toBytes(long pid) {
+            byte[] b = new byte[4 + 8 + entries.size + output.size];
+            ByteBuffer.wrap(b).putInt(count).putLong(pid);
+            System.arraycopy(entries.data, 0, b, 12, entries.size);
+            System.arraycopy(output.data, 0, b, 12 + entries.size, output.size);
+            return b;
+        }
+    }
+
+    /** A growing byte buffer, big-endian like {@link ByteBuffer}. */
+    static final class Bytes {
+        byte[] data;
+        int size;
+
+        Bytes(int capacity) {
+            data = new byte[capacity];
+        }
+
+        private void room(int n) {
+            if (size + n > data.length) {
+                data = java.util.Arrays.copyOf(data, Math.max(data.length * 2, size + n));
+            }
+        }
+
+        Bytes put(byte b) {
+            room(1);
+            data[size++] = b;
+            return this;
+        }
+
+        Bytes put(byte[] b, int off, int len) {
+            room(len);
+            System.arraycopy(b, off, data, size, len);
+            size += len;
+            return this;
+        }
+
+        Bytes putInt(int v) {
+            room(4);
+            ByteBuffer.wrap(data, size, 4).putInt(v);
+            size += 4;
+            return this;
+        }
+
+        Bytes putLong(long v) {
+            room(8);
+            ByteBuffer.wrap(data, size, 8).putLong(v);
+            size += 8;
+            return this;
+        }
+
+        Bytes putString(String s) {
+            if (s == null) {
+                return putInt(-1);
+            }
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            putInt(b.length);
+            return put(b, 0, b.length);
+        }
+    }
+}

@@ -11,6 +11,7 @@ import dev.processpool.internal.ThreadScheduler;
 import dev.processpool.internal.Tuning;
 import dev.processpool.logging.Logs;
 import dev.processpool.protocol.TaskPayload;
+import dev.processpool.protocol.TaskProgress;
 import dev.processpool.transport.LocalJvmTransport;
 import dev.processpool.transport.WorkerTransport;
 import org.slf4j.Logger;
@@ -30,6 +31,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs Java tasks in a pool of worker JVMs (child processes) fed from a bounded queue: the Java counterpart
@@ -332,8 +334,7 @@ public class ProcessPool implements TaskPool {
         /** The engine's view of the task: its attempts. Set before the task is queued. */
         Submission submission;
         /** The task's progress report that its listener has not heard yet. */
-        private final java.util.concurrent.atomic.AtomicReference<dev.processpool.protocol.TaskProgress.Report>
-                progressWaiting = new java.util.concurrent.atomic.AtomicReference<>();
+        private final AtomicReference<TaskProgress.Report> progressWaiting = new AtomicReference<>();
 
         Completion(ProcessTask task) {
             this.task = task;

@@ -84,7 +84,8 @@ class FlightEventsTest {
                 .as("the fake transport's workers start the moment they are launched")
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(40001L, Duration.ZERO),
                         org.assertj.core.groups.Tuple.tuple(40002L, Duration.ZERO));
-        RecordedEvent killed = named(events, "WorkerEnded").get(0);
+        RecordedEvent killed = named(events, "WorkerEnded").stream().filter(e -> e.getLong("pid") == 40001)
+                .findFirst().orElseThrow();
         assertThat(killed.getLong("pid")).isEqualTo(40001);
         assertThat(killed.getString("cause")).isEqualTo("TIMEOUT");
         assertThat(killed.getBoolean("byPool")).isTrue();

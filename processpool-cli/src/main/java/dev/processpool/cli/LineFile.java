@@ -46,8 +46,15 @@ abstract class LineFile implements Closeable {
         return b;
     }
 
-    /** A file, created if need be; emptied first unless {@code append}. */
+    /**
+     * A file, created if need be; emptied first unless {@code append}. Something that exists and is not a
+     * regular file ({@code /dev/null}, a named pipe, a terminal) is written as a stream: it can be neither
+     * emptied nor forced to a disk.
+     */
     static LineFile open(Path path, boolean append) throws IOException {
+        if (Files.exists(path) && !Files.isRegularFile(path) && !Files.isDirectory(path)) {
+            return new Stream(new FileOutputStream(path.toFile(), true));
+        }
         FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
         return new OnDisk(ch);

@@ -77,6 +77,9 @@ public final class Bench {
         if (o.chunk > 0) {
             sizes.chunk = o.chunk;
         }
+        if (o.stormWorkers > 0) {
+            sizes.stormTasks = o.stormWorkers;
+        }
         if (o.quick) {
             // A smoke run: shorter warm-ups and busy tasks; every other size as in the issue.
             sizes.tpWarmup = 5_000;
@@ -313,7 +316,8 @@ public final class Bench {
                 "  --python PATH    the python3 to run the peers with (default: python3 on PATH)",
                 "  --no-python      skip the Python peers",
                 "  --jdk25 HOME     a JDK 25 for the AOT-cache variant of workload 4 (default: detected)",
-                "  --worker-opt OPT append a JVM option to every worker (repeatable; e.g. to profile with JFR)");
+                "  --worker-opt OPT append a JVM option to every worker (repeatable; e.g. to profile with JFR)",
+                "  --storm-workers N  workers (and tasks) of w9, the timeout storm (default 100, fewer when memory is short)");
 
         boolean quick;
         boolean help;
@@ -321,6 +325,7 @@ public final class Bench {
         int reps = 5;
         int scalingReps = 3;
         int chunk;
+        int stormWorkers;
         String python;
         String jdk25;
         List<String> only = ALL;
@@ -338,6 +343,7 @@ public final class Bench {
                     case "--no-python": o.noPython = true; break;
                     case "--reps": reps = positive(value(argv, ++i, a), a); break;
                     case "--chunk": o.chunk = positive(value(argv, ++i, a), a); break;
+                    case "--storm-workers": o.stormWorkers = positive(value(argv, ++i, a), a); break;
                     case "--python": o.python = value(argv, ++i, a); break;
                     case "--jdk25": o.jdk25 = value(argv, ++i, a); break;
                     case "--worker-opt": o.workerOptions.add(value(argv, ++i, a)); break;

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /** The bench's own plumbing: statistics, JSON, the table and the chart. No timings are asserted. */
@@ -80,5 +81,13 @@ class ReportTest {
         assertThat(o.reps).isEqualTo(7);
         assertThat(o.scalingReps).isEqualTo(7);
         assertThat(o.only).containsExactlyElementsOf(Bench.ALL).hasSize(10).doesNotContain("w9");
+    }
+
+    @Test
+    void stormWorkersOption() {
+        assertThat(Bench.Options.parse(new String[] {"--storm-workers", "16"}).stormWorkers).isEqualTo(16);
+        assertThat(Bench.Options.parse(new String[0]).stormWorkers).as("unset: w9's default").isZero();
+        assertThatThrownBy(() -> Bench.Options.parse(new String[] {"--storm-workers", "0"}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--storm-workers");
     }
 }

@@ -38,6 +38,49 @@ class EngineTimeoutTest {
         }
     }
 
+    /**
+     * Issue 9, item 7, the timeout storm: a hundred tasks on a hundred workers time out at the same instant.
+     * Every outcome is decided at its deadline, to the millisecond, with every killed worker still alive (a
+     * dying worker's exit, and the reading of its last frames, come when they come); the worker's exit changes
+     * nothing about its task's outcome, and every killed worker is replaced.
+     */
+    @Test
+    void aHundredTasksTimingOutAtOnceEndAtTheirDeadlineWithoutWaitingForTheirWorkersExits() {
+        int n = 100;
+        try (FakeEngine f = new FakeEngine(FakeEngine.config().minSize(n).maxSize(n).build()).start()) {
+            assertThat(f.engine.numIdle()).isEqualTo(n);
+            f.transport.exitWhenStopped = false; // a killed worker exits when the test says so
+            for (int i = 1; i <= n; i++) {
+                f.submit("t" + i, 1_000, 0);
+            }
+            for (int i = 1; i <= n; i++) {
+                f.worker(i).start();
+            }
+            f.run();
+            f.advance(999);
+            assertThat(f.events("ended")).isEmpty();
+            f.advance(1);
+            for (int i = 1; i <= n; i++) {
+                String id = "t" + i;
+                assertThat(f.failure(id)).as(id).isInstanceOf(TaskTimeoutException.class);
+                assertThat(f.events).as(id).contains("ended " + id + " TIMED_OUT in 1000 ms on "
+                        + f.failure(id).getWorkerPid());
+                assertThat(f.worker(i).killed).as("worker %d killed", i).isTrue();
+                assertThat(f.worker(i).exitReported()).as("worker %d still alive", i).isFalse();
+            }
+            for (int i = 1; i <= n; i++) {
+                f.worker(i).exit(137);
+            }
+            f.advance(1);
+            for (int i = 1; i <= n; i++) {
+                assertThat(f.outcomes("t" + i)).as("outcomes of t%d", i).isEqualTo(1);
+            }
+            assertThat(f.events("worker ")).filteredOn(e -> e.contains("ended TIMEOUT 137")).hasSize(n);
+            assertThat(f.engine.numIdle()).as("every killed worker replaced").isEqualTo(n);
+            assertThat(f.engine.numProcesses()).as("the killed workers are gone").isEqualTo(n);
+        }
+    }
+
     @Test
     void progressPutsTheProgressTimeoutOffAndItsAbsenceEndsTheTask() {
         try (FakeEngine f = new FakeEngine(FakeEngine.config().minSize(1).maxSize(1).build()).start()) {

@@ -5,6 +5,7 @@ import dev.processpool.TaskException;
 import dev.processpool.internal.EngineListener.Outcome;
 import dev.processpool.protocol.TaskPayload;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import static dev.processpool.internal.PoolEngine.LOG;
@@ -14,7 +15,8 @@ import static dev.processpool.internal.PoolEngine.LOG;
  * and it has a {@link Splitter}, or queued again while retries are left (see {@link Submission#retries}), or
  * neither, and its failure is its outcome (marked quarantined after its last retry). It decides under the
  * engine's lock and asks the engine to act outside it ({@link PoolEngine#planLocked}, {@link PoolEngine#act}).
- * Also the end of a split task: cancelling it cancels its items.
+ * Also the end of a split task (cancelling it cancels its items), and the tasks a dead worker held but had
+ * not started: queued again, or ended with its death when their workers keep dying before starting them.
  */
 final class Attempts {
 
@@ -61,6 +63,46 @@ final class Attempts {
             engine.traffic.cancel(item, reason);
         }
         return done;
+    }
+
+    /**
+     * Under the engine's lock: the tasks a dead worker held but never started go back to the head of the
+     * queue, in order (they did not run, so they run elsewhere), except one whose workers died before starting
+     * it more than {@value Tuning#MAX_HAND_BACKS} times: it is added to {@code given}, to end with their death
+     * ({@link #handedBack}), as it may be what kills them.
+     *
+     * @return how many tasks were queued again
+     */
+    int handBackLocked(WorkerHandle w, List<Submission> given) {
+        int requeued = 0;
+        for (Submission held; (held = w.inflight.pollLast()) != null; ) {
+            held.worker = null;
+            if (held.isFinished()) {
+                continue;
+            }
+            // Only deaths the pool did not cause count: a worker killed for another task's timeout, a
+            // cancellation or silence says nothing about the tasks it held.
+            if (!w.stopIntended && ++held.handBacks > Tuning.MAX_HAND_BACKS) {
+                given.add(held);
+            } else {
+                engine.pending.addFirst(held);
+                requeued++;
+            }
+        }
+        return requeued;
+    }
+
+    /** Outside the lock, after {@link #handBackLocked}: says what was queued again and ends what was given up. */
+    void handedBack(WorkerHandle w, int requeued, List<Submission> given, int exitCode, List<String> stderrTail) {
+        if (requeued > 0) {
+            LOG.info("{}: {} task(s) that worker {} held but had not started were queued again", engine.name,
+                    requeued, w.number);
+        }
+        for (Submission held : given) {
+            List<String> why = new ArrayList<>(stderrTail);
+            why.add("(given to " + held.handBacks + " workers in turn, each of which died before starting it)");
+            engine.finish(held, null, w.died(held.taskId, exitCode, why));
+        }
     }
 
     /**

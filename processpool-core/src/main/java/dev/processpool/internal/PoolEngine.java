@@ -333,8 +333,8 @@ public final class PoolEngine {
         Submission s;
         Actions a;
         boolean unexpected;
-        int requeued = 0;
-        List<Submission> given = null;
+        int requeued;
+        List<Submission> given = new ArrayList<>(0);
         List<Submission> startFailures;
         ResultMemoryBudget.Reservation lost = w.inTransit;
         w.inTransit = null;
@@ -349,23 +349,7 @@ public final class PoolEngine {
                 w.detach(s);
             }
             w.outbox.clear();
-            for (Submission held; (held = w.inflight.pollLast()) != null; ) {
-                held.worker = null;
-                if (held.isFinished()) {
-                    continue;
-                }
-                // Only deaths the pool did not cause count: a worker killed for another task's timeout, a
-                // cancellation or silence says nothing about the tasks it held.
-                if (!w.stopIntended && ++held.handBacks > Tuning.MAX_HAND_BACKS) {
-                    if (given == null) {
-                        given = new ArrayList<>();
-                    }
-                    given.add(held);
-                } else {
-                    pending.addFirst(held);
-                    requeued++;
-                }
-            }
+            requeued = attempts.handBackLocked(w, given);
             unexpected = !w.stopIntended;
             w.exitCode = exitCode;
             moveLocked(w, WorkerState.DEAD, exitCode > 128 && exitCode < 128 + 65 ? WorkerEnd.SIGNALLED : WorkerEnd.EXITED);
@@ -384,17 +368,7 @@ public final class PoolEngine {
         } else {
             LOG.debug("{}: worker {} (pid {}) exited with code {}", name, w.number, w.pid, exitCode);
         }
-        if (requeued > 0) {
-            LOG.info("{}: {} task(s) that worker {} held but had not started were queued again", name, requeued,
-                    w.number);
-        }
-        if (given != null) {
-            for (Submission held : given) {
-                List<String> why = new ArrayList<>(stderrTail);
-                why.add("(given to " + held.handBacks + " workers in turn, each of which died before starting it)");
-                finish(held, null, w.died(held.taskId, exitCode, why));
-            }
-        }
+        attempts.handedBack(w, requeued, given, exitCode, stderrTail);
         a.run();
     }
 

@@ -1,7 +1,6 @@
 package dev.processpool.internal;
 
 import dev.processpool.PoolConfig;
-import dev.processpool.TaskCancelledException;
 import dev.processpool.TaskException;
 import dev.processpool.WorkerDiedException;
 import dev.processpool.WorkerState;
@@ -9,7 +8,6 @@ import dev.processpool.WorkingProcess;
 import dev.processpool.internal.EngineListener.Outcome;
 import dev.processpool.internal.EngineListener.WorkerEnd;
 import dev.processpool.logging.Logs;
-import dev.processpool.protocol.TaskPayload;
 import dev.processpool.transport.WorkerTransport;
 import org.slf4j.Logger;
 import org.slf4j.event.Level;
@@ -27,7 +25,8 @@ import java.util.function.Supplier;
  * plan (which task goes to which worker, which workers to start or stop), task completion, worker exit and
  * the pool's run state. Everything is event-driven: a task is dispatched when it is queued or when a worker
  * becomes free, a timer fires ({@link Watchdog}), a worker reports ({@link TaskTraffic}, {@link Answers}) or
- * exits. Starting workers is the {@link Launcher}'s job, ending them the {@link Stopper}'s.
+ * exits. Starting workers is the {@link Launcher}'s job, ending them the {@link Stopper}'s, running a failed
+ * task again (or splitting it into its items) the {@link Attempts}'.
  *
  * <p>Locking: {@link #lock} guards the queue, the workers' states and every field marked as guarded by the
  * engine's lock, here and in the parts. It is never held while talking to a worker, running user code or
@@ -73,6 +72,7 @@ public final class PoolEngine {
     final TaskTraffic traffic;
     final Answers answers;
     final Stopper stopper;
+    final Attempts attempts;
 
     /**
      * An engine, idle until {@link #start()}.
@@ -99,6 +99,7 @@ public final class PoolEngine {
         this.watchdog = new Watchdog(this);
         this.traffic = new TaskTraffic(this);
         this.stopper = new Stopper(this);
+        this.attempts = new Attempts(this);
         this.answers = new Answers(this, new ResultMemoryBudget(config.getResultMemoryBudget()),
                 new ResultDecoder(name, config, resultLoader, clock, this::finish, events));
     }
@@ -176,22 +177,7 @@ public final class PoolEngine {
      * {@link TaskTraffic#cancel}).
      */
     public boolean cancel(Submission s, String reason) {
-        Split split;
-        lock.lock();
-        try {
-            split = s.split;
-        } finally {
-            lock.unlock();
-        }
-        if (split == null) {
-            return traffic.cancel(s, reason);
-        }
-        // split into items: it ends now, and its items that have not ended are cancelled
-        boolean done = finish(s, null, new TaskCancelledException(s.taskId, -1, reason));
-        for (Submission item : split.items) {
-            traffic.cancel(item, reason);
-        }
-        return done;
+        return attempts.cancel(s, reason);
     }
 
     // ========================================================================================= planning
@@ -308,18 +294,17 @@ public final class PoolEngine {
      * Reports a task's outcome, once: false if it had one already. A failure that the task may be retried for
      * (see {@link Submission#retries}) is not an outcome while attempts are left: the task goes back to the
      * head of the queue, to run on another worker, and nobody is told. After the last attempt the outcome
-     * carries the attempts before it.
+     * carries the attempts before it. Whether a failure runs again is the {@link Attempts}' decision.
      */
     boolean finish(Submission s, Object value, TaskException failure) {
-        if (failure != null && (s.splitter != null && Submission.isWorkerFailure(failure) && split(s, failure)
-                || s.retriedFor(failure) && retry(s, failure))) {
+        if (failure != null && attempts.runAgain(s, failure)) {
             return true;
         }
         if (!s.markFinished()) {
             return false;
         }
-        if (failure != null && s.attempt > 1) {
-            s.quarantined = s.retriedFor(failure) && !s.attemptsLeft();
+        if (failure != null) {
+            attempts.failed(s, failure);
         }
         if (events.on()) {
             long now = clock.nanoTime();
@@ -336,86 +321,6 @@ public final class PoolEngine {
         return true;
     }
 
-    /**
-     * Cuts a task whose worker ended under it into one task per item (see {@link Splitter}), queued at the
-     * head of the queue in its place, in order; false when it is not split (one item, or the pool is past
-     * running it), and its failure goes on as it would have.
-     */
-    private boolean split(Submission s, TaskException failure) {
-        List<TaskPayload> items;
-        try {
-            items = s.splitter.items();
-        } catch (Throwable e) {
-            LOG.warn("{}: {} could not be split into its items: {}", name, s, e.toString());
-            return false;
-        }
-        if (items.size() < 2) {
-            return false;
-        }
-        Actions a;
-        lock.lock();
-        try {
-            if (!mayRunAgainLocked(s)) {
-                return false;
-            }
-            Split split = new Split(s, items.size());
-            for (int i = 0; i < items.size(); i++) {
-                split.items[i] = new Submission(split, i, items.get(i));
-            }
-            for (int i = items.size() - 1; i >= 0; i--) {
-                pending.addFirst(split.items[i]);
-            }
-            s.split = split;
-            if (events.on()) {
-                events.emit(l -> l.taskSplit(s.taskId, items.size(), Outcome.of(failure)));
-            }
-            a = planLocked();
-        } finally {
-            lock.unlock();
-        }
-        LOG.info("{}: {} failed ({}); its {} items run one by one", name, s, failure.getMessage(), items.size());
-        act(a);
-        return true;
-    }
-
-    /** Whether a task whose attempt failed can still run again: nobody ended it, and the pool can run it. */
-    private boolean mayRunAgainLocked(Submission s) {
-        return !s.isFinished() && !retriesOver && state != RunState.TERMINATED
-                && !(launcher.givenUpLocked() && workers.active() == 0);
-    }
-
-    /**
-     * Queues a task whose attempt failed again, at the head of the queue, when another attempt is left and the
-     * pool can still run it; false when its failure is its outcome. The caller has taken it off its worker.
-     */
-    private boolean retry(Submission s, TaskException failure) {
-        Actions a;
-        int attempt;
-        lock.lock();
-        try {
-            if (!s.attemptsLeft() || !mayRunAgainLocked(s)) {
-                return false;
-            }
-            s.earlierFailures.add(failure);
-            attempt = ++s.attempt;
-            s.payload = s.payload.with(attempt, s.payload.softTimeoutNanos());
-            s.startedNanos = 0;
-            s.lastProgressNanos = 0;
-            s.pausedNanos = 0;
-            s.deadlineDue = false;
-            pending.addFirst(s);
-            if (events.on()) {
-                events.emit(l -> l.taskRetried(s.taskId, attempt, Outcome.of(failure)));
-            }
-            a = planLocked();
-        } finally {
-            lock.unlock();
-        }
-        LOG.info("{}: {} failed ({}); attempt {} queued", name, s, failure.getMessage(), attempt);
-        act(a);
-        return true;
-    }
-
     // ===================================================================================== worker exit
 
     /**
@@ -428,8 +333,8 @@ public final class PoolEngine {
         Submission s;
         Actions a;
         boolean unexpected;
-        int requeued = 0;
-        List<Submission> given = null;
+        int requeued;
+        List<Submission> given = new ArrayList<>(0);
         List<Submission> startFailures;
         ResultMemoryBudget.Reservation lost = w.inTransit;
         w.inTransit = null;
@@ -444,23 +349,7 @@ public final class PoolEngine {
                 w.detach(s);
             }
             w.outbox.clear();
-            for (Submission held; (held = w.inflight.pollLast()) != null; ) {
-                held.worker = null;
-                if (held.isFinished()) {
-                    continue;
-                }
-                // Only deaths the pool did not cause count: a worker killed for another task's timeout, a
-                // cancellation or silence says nothing about the tasks it held.
-                if (!w.stopIntended && ++held.handBacks > Tuning.MAX_HAND_BACKS) {
-                    if (given == null) {
-                        given = new ArrayList<>();
-                    }
-                    given.add(held);
-                } else {
-                    pending.addFirst(held);
-                    requeued++;
-                }
-            }
+            requeued = attempts.handBackLocked(w, given);
             unexpected = !w.stopIntended;
             w.exitCode = exitCode;
             moveLocked(w, WorkerState.DEAD, exitCode > 128 && exitCode < 128 + 65 ? WorkerEnd.SIGNALLED : WorkerEnd.EXITED);
@@ -479,17 +368,7 @@ public final class PoolEngine {
         } else {
             LOG.debug("{}: worker {} (pid {}) exited with code {}", name, w.number, w.pid, exitCode);
         }
-        if (requeued > 0) {
-            LOG.info("{}: {} task(s) that worker {} held but had not started were queued again", name, requeued,
-                    w.number);
-        }
-        if (given != null) {
-            for (Submission held : given) {
-                List<String> why = new ArrayList<>(stderrTail);
-                why.add("(given to " + held.handBacks + " workers in turn, each of which died before starting it)");
-                finish(held, null, w.died(held.taskId, exitCode, why));
-            }
-        }
+        attempts.handedBack(w, requeued, given, exitCode, stderrTail);
         a.run();
     }
 

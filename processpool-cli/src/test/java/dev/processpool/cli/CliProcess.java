@@ -67,10 +67,36 @@ final class CliProcess implements AutoCloseable {
      * Starts the CLI with extra environment variables; with {@code pipeStdout} its standard output is a pipe
      * that the test reads (and may close) through {@link #stdoutPipe()}, instead of a file.
      */
+    /**
+     * A prefix that gives the CLI the default dispositions of SIGINT and SIGQUIT. A suite started in the
+     * background by a non-interactive shell (as some CI runners do) ignores SIGINT, the processes it starts
+     * inherit that, and a JVM that starts with SIGINT ignored keeps it so: Ctrl-C tests would then test nothing.
+     * {@code env --default-signal} (GNU coreutils 8.31+) resets them and executes the command in place (same pid);
+     * where it is missing, the command runs as it is.
+     */
+    private static final List<String> DEFAULT_SIGNALS = defaultSignals();
+
+    private static List<String> defaultSignals() {
+        List<String> prefix = List.of("env", "--default-signal=INT,QUIT");
+        try {
+            List<String> probe = new ArrayList<>(prefix);
+            probe.add("true");
+            Process p = new ProcessBuilder(probe).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0 ? prefix : List.of();
+        } catch (IOException e) {
+            return List.of();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of();
+        }
+    }
+
     static CliProcess start(Path dir, Path stdin, Map<String, String> env, boolean pipeStdout, String... args)
             throws IOException {
         String marker = UUID.randomUUID().toString();
-        List<String> cmd = new ArrayList<>(List.of(
+        List<String> cmd = new ArrayList<>(DEFAULT_SIGNALS);
+        cmd.addAll(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dprocesspool.it=" + marker, "-jar", JAR.toAbsolutePath().toString()));
         cmd.addAll(Arrays.asList(args));

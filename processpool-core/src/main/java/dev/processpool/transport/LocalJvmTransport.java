@@ -357,11 +357,28 @@ public final class LocalJvmTransport implements WorkerTransport {
         if (e instanceof ProtocolException) {
             return String.valueOf(e.getMessage());
         }
-        if (process != null && !process.isAlive()) {
+        if (process != null && exitedOnItsOwn(process)) {
             return "worker exited during start-up with exit code " + process.exitValue();
         }
         return String.valueOf(e.getMessage());
     }
+
+    /**
+     * Whether the worker has exited, allowing it a moment: a worker that exits at once makes the parent's
+     * write of its token fail ("Broken pipe") before its exit is reaped, and the same start error must read the
+     * same whichever the parent saw first (the start give-up counts launches that failed with the same error).
+     */
+    private static boolean exitedOnItsOwn(Process process) {
+        try {
+            return process.waitFor(EXIT_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !process.isAlive();
+        }
+    }
+
+    /** How long a failed launch waits for its worker's exit before it says why it failed. */
+    private static final long EXIT_GRACE_MILLIS = 500;
 
     private List<String> command(int workerNumber, Path socketPath, List<String> jvmOptions,
                                  WorkerCgroups.Group cgroup) {

@@ -55,36 +55,39 @@ final class Launcher {
     // ==================================================================================== decisions
 
     /**
-     * Whether one more worker may be launched now. With strict limits every process still alive counts,
-     * also one that is being killed; without, only the workers that can take tasks. After a failed launch
-     * none is launched before its back-off has passed, nor while another is starting; a retry is scheduled.
-     */
-    /**
      * Why no worker may start for the memory budget, as the last plan found it, or null. Guarded by the
      * engine's lock.
      */
     String memoryHold;
 
-    boolean mayLaunchLocked() {
-        if (givenUp) {
-            return false;
-        }
-        int counted = engine.config.isStrictLimits() ? engine.workers.size() : engine.workers.active();
-        if (counted >= engine.config.getMaxSize()) {
-            return false;
-        }
+    /** Why the memory budget holds worker starts back now, from the workers' last measures, or null. */
+    String memoryHoldNowLocked() {
         long budget = engine.config.getMemoryBudget();
-        if (budget > 0) {
-            long used = 0;
-            for (WorkerHandle w : engine.workers) {
-                used += w.residentBytes;
-            }
-            if (used > budget) {
-                memoryHold = "the workers use " + (used >> 20) + " MiB of resident memory, over the pool's memory"
-                        + " budget of " + (budget >> 20) + " MiB: no further worker starts until they use less";
-                return false;
-            }
-            memoryHold = null;
+        if (budget <= 0) {
+            return null;
+        }
+        long used = 0;
+        for (WorkerHandle w : engine.workers) {
+            used += w.residentBytes;
+        }
+        return used <= budget ? null : "the workers use " + (used >> 20) + " MiB of resident memory, over the pool's"
+                + " memory budget of " + (budget >> 20) + " MiB: no further worker starts until they use less";
+    }
+
+    /**
+     * Whether one more worker may be launched now. With strict limits every process still alive counts,
+     * also one that is being killed; without, only the workers that can take tasks. After a failed launch
+     * none is launched before its back-off has passed, nor while another is starting; a retry is scheduled.
+     */
+    boolean mayLaunchLocked() {
+        int counted = engine.config.isStrictLimits() ? engine.workers.size() : engine.workers.active();
+        if (givenUp || counted >= engine.config.getMaxSize()) {
+            memoryHold = null; // the budget is not what holds a start back
+            return false;
+        }
+        memoryHold = memoryHoldNowLocked();
+        if (memoryHold != null) {
+            return false;
         }
         if (consecutiveFailures > 0) {
             long wait = notBeforeNanos - engine.clock.nanoTime();
@@ -229,11 +232,15 @@ final class Launcher {
             failed(w, e);
             return;
         }
+        // counted in the memory budget from the start, not from its first heartbeat: a burst of tasks at start
+        // must not launch workers the budget has no room for
+        long rss = engine.config.getMemoryBudget() > 0 ? channel.residentBytes().orElse(0) : 0;
         Actions a;
         engine.lock.lock();
         try {
             w.channel = channel;
             w.pid = channel.pid();
+            w.residentBytes = rss;
             consecutiveFailures = 0;
             sameErrors = 0;
             lastErrorKey = null;

@@ -469,7 +469,8 @@ public final class PoolEngine {
      * null otherwise.
      */
     public String startHold() {
-        return read(() -> launcher.memoryHold != null && !pending.isEmpty() ? launcher.memoryHold : null);
+        // a task held by a busy worker waits too; the reason is read afresh, as measures may have fallen since
+        return read(() -> launcher.memoryHold != null && pending.waiting() > 0 ? launcher.memoryHoldNowLocked() : null);
     }
 
     public RunState runState() {

@@ -62,4 +62,32 @@ class EngineMemoryBudgetTest {
             assertThat(f.engine.startHold()).isNull();
         }
     }
+    @Test
+    void aTaskHeldBehindARunningOneStillWaitsForTheBudgetAndTheGetterSaysSo() {
+        try (FakeEngine f = new FakeEngine(FakeEngine.config().minSize(1).maxSize(2).memoryBudget(100 * MIB).build())
+                .start()) {
+            FakeTransport.Worker w1 = f.worker(1);
+            w1.rss(150 * MIB).heartbeat();
+            f.run();
+            f.submitAll("a", "b"); // b may be pipelined to the one worker: it still waits, and the budget is why
+            assertThat(f.transport.launched).hasSize(1);
+            assertThat(f.engine.numPending()).isEqualTo(1);
+            assertThat(f.engine.startHold()).contains("150 MiB").contains("budget of 100 MiB");
+            w1.rss(40 * MIB).heartbeat(); // under the budget again: the reason is read afresh
+            f.run();
+            assertThat(f.engine.startHold()).isNull();
+        }
+    }
+    @Test
+    void aWorkerCountsFromItsLaunchNotFromItsFirstHeartbeat() {
+        FakeEngine f = new FakeEngine(FakeEngine.config().minSize(1).maxSize(3).memoryBudget(100 * MIB).build());
+        f.transport.launchRss = 150 * MIB;
+        try (f) {
+            f.start();
+            f.run();
+            f.submitAll("a", "b", "c"); // no heartbeat yet: the launch's own measure holds the others back
+            assertThat(f.transport.launched).hasSize(1);
+            assertThat(f.engine.startHold()).contains("150 MiB");
+        }
+    }
 }

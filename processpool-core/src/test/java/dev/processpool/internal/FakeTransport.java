@@ -87,6 +87,9 @@ final class FakeTransport implements WorkerTransport {
         throw new AssertionError("no worker " + number + " was launched; launched: " + launched);
     }
 
+    /** The resident memory each worker launched from now on has at once (0: none readable). */
+    volatile long launchRss;
+
     @Override
     public WorkerChannel launch(int workerNumber, WorkerEvents handler) throws IOException {
         launchAttempts++;
@@ -95,6 +98,7 @@ final class FakeTransport implements WorkerTransport {
             throw new IOException(failure);
         }
         Worker w = new Worker(workerNumber, handler);
+        w.rss = launchRss;
         launched.add(w);
         return w;
     }

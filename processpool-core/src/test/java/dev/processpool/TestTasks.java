@@ -653,7 +653,7 @@ public final class TestTasks {
     }
 
     private static long ownSequence() throws Exception {
-        Field f = Class.forName("dev.processpool.worker.WorkerMain").getDeclaredField("currentSequence");
+        Field f = Class.forName("dev.processpool.worker.ProgressReporter").getDeclaredField("currentSequence");
         f.setAccessible(true);
         return (Long) f.get(null);
     }

@@ -1,38 +1,40 @@
 package dev.processpool.worker;
 
+import dev.processpool.protocol.ChannelStreams;
 import dev.processpool.protocol.Frame;
 import dev.processpool.protocol.FrameReader;
 import dev.processpool.protocol.FrameWriter;
 import dev.processpool.protocol.Protocol;
 import dev.processpool.protocol.ProtocolException;
-import dev.processpool.protocol.RemoteFailure;
-import dev.processpool.protocol.TaskPayload;
-import dev.processpool.protocol.TaskProgress;
-import dev.processpool.protocol.ValueCodec;
 
 import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import dev.processpool.protocol.ChannelStreams;
+import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingDeque;
+import java.util.concurrent.LinkedBlockingDeque;
 
 /**
  * The main class of a worker JVM. Started by the pool as
  * {@code java <options> -cp <class path> dev.processpool.worker.WorkerMain <socket path>}; reads its token
  * from stdin, connects to the socket, completes the handshake (see {@link Protocol}) and then runs the
- * tasks it receives one at a time, in order, until the parent says stop or goes away. A reader thread takes
- * frames off the channel while the main thread runs tasks.
+ * tasks it receives one at a time, in order ({@link TaskRunner}), until the parent says stop or goes away. A
+ * reader thread takes frames off the channel while the main thread runs tasks; a heartbeat thread also sends
+ * the progress reports that came too soon ({@link ProgressReporter}).
  *
  * <p>Parent death is noticed twice over: the reader thread sees the channel's end-of-file at once, and a
- * watcher thread sees the worker re-parented (checked every {@value #PARENT_CHECK_MILLIS} ms). Either way
- * the worker kills the processes its tasks started (its whole process group, when it leads one) and halts.
+ * watcher thread sees the worker re-parented (checked every {@value ParentWatch#PARENT_CHECK_MILLIS} ms).
+ * Either way the worker kills the processes its tasks started (its whole process group, when it leads one)
+ * and halts (see {@link ParentWatch}).
  *
  * <p>With the single argument {@code --train} it runs a training session instead, against a parent inside
  * the same JVM (see {@link Training}), to have the JVM write a class-data archive when it exits.
@@ -46,15 +48,8 @@ public final class WorkerMain {
     /** Buffer size of the worker's end of the channel, each way. */
     static final int WORKER_BUFFER_BYTES = 16 * 1024;
 
-    /** Exit code when the parent went away. */
-    static final int EXIT_PARENT_GONE = 3;
     /** Exit code when the handshake failed. */
     static final int EXIT_HANDSHAKE_FAILED = 4;
-    /** How often the watcher checks that the parent is still there. */
-    static final int PARENT_CHECK_MILLIS = 100;
-
-    /** Exit code after a VirtualMachineError other than StackOverflowError (the JVM may be unusable). */
-    static final int EXIT_AFTER_VM_ERROR = 5;
 
     private WorkerMain() {
     }
@@ -103,9 +98,7 @@ public final class WorkerMain {
 
     private static void run(Path socketPath, String token, boolean watchParent, Opener opener) throws Exception {
         OwnProcessGroup.rememberCgroup();
-        String dumps = System.getProperty(Protocol.HEAP_DUMP_PROPERTY);
-        heapDump = dumps == null || dumps.isEmpty() ? null
-                : Path.of(dumps, Protocol.heapDumpName(ProcessHandle.current().pid()));
+        TaskRunner.init();
         if (watchParent) {
             Thread watcher = new Thread(new Loop(Loop.WATCH_PARENT, null, 0, null, null, null),
                     "processpool-parent-watch");
@@ -132,7 +125,7 @@ public final class WorkerMain {
 
         Frame answer = reader.read();
         if (answer == null) {
-            parentGone();
+            ParentWatch.parentGone();
         }
         if (answer.type() == Protocol.FRAME_REJECT) {
             System.err.println("processpool worker rejected by the pool: " + FrameWriter.readString(answer.fields()));
@@ -141,7 +134,7 @@ public final class WorkerMain {
         if (answer.type() != Protocol.FRAME_WELCOME) {
             throw new ProtocolException("expected WELCOME, got " + answer);
         }
-        java.io.DataInputStream welcome = answer.fields();
+        DataInputStream welcome = answer.fields();
         welcome.readShort();
         int heartbeatMillis = welcome.readInt();
         if (heartbeatMillis > 0) {
@@ -150,12 +143,12 @@ public final class WorkerMain {
             heartbeat.setDaemon(true);
             heartbeat.start();
         }
-        installTaskContext(writer);
+        ProgressReporter.install(writer);
         OutputMarks.install(writer);
 
         // The reader thread takes frames off the channel while the main thread runs tasks, so that the pool
         // can keep the next tasks waiting here (pipelining) and cancel them before they start.
-        java.util.concurrent.LinkedBlockingDeque<Frame> tasks = new java.util.concurrent.LinkedBlockingDeque<>();
+        LinkedBlockingDeque<Frame> tasks = new LinkedBlockingDeque<>();
         Thread readerThread = new Thread(new Loop(Loop.READ_FRAMES, writer, 0, reader, channel, tasks),
                 "processpool-channel-reader");
         readerThread.setDaemon(true);
@@ -166,7 +159,7 @@ public final class WorkerMain {
                 writer.flush(); // a result held back for the next task's STARTED must not wait
                 task = tasks.take();
             }
-            runTask(task, writer, tasks);
+            TaskRunner.run(task, writer, tasks);
         }
     }
 
@@ -223,10 +216,10 @@ public final class WorkerMain {
         private final int heartbeatMillis;
         private final FrameReader reader;
         private final SocketChannel channel;
-        private final java.util.concurrent.BlockingDeque<Frame> tasks;
+        private final BlockingDeque<Frame> tasks;
 
         Loop(int kind, FrameWriter writer, int heartbeatMillis, FrameReader reader,
-             SocketChannel channel, java.util.concurrent.BlockingDeque<Frame> tasks) {
+             SocketChannel channel, BlockingDeque<Frame> tasks) {
             this.kind = kind;
             this.writer = writer;
             this.heartbeatMillis = heartbeatMillis;
@@ -239,7 +232,7 @@ public final class WorkerMain {
         public void run() {
             switch (kind) {
                 case WATCH_PARENT:
-                    watchParent();
+                    ParentWatch.watch();
                     break;
                 case HEARTBEAT:
                     sendHeartbeats(writer, heartbeatMillis);
@@ -253,12 +246,12 @@ public final class WorkerMain {
 
     /** Reads frames until the parent says stop or goes away. */
     private static void readFrames(FrameReader reader, FrameWriter writer, SocketChannel channel,
-                                   java.util.concurrent.BlockingDeque<Frame> tasks) {
+                                   BlockingDeque<Frame> tasks) {
         try {
             while (true) {
                 Frame frame = reader.read();
                 if (frame == null) {
-                    parentGone();
+                    ParentWatch.parentGone();
                     return;
                 }
                 switch (frame.type()) {
@@ -272,9 +265,9 @@ public final class WorkerMain {
                     }
                     case Protocol.FRAME_RECLAIM: {
                         // Atomic against the main thread's take: a task is either given back or started.
-                        java.util.List<Frame> given = new java.util.ArrayList<>();
+                        List<Frame> given = new ArrayList<>();
                         tasks.drainTo(given);
-                        java.nio.ByteBuffer body = java.nio.ByteBuffer.allocate(4 + 8 * given.size());
+                        ByteBuffer body = ByteBuffer.allocate(4 + 8 * given.size());
                         body.putInt(given.size());
                         for (Frame t : given) {
                             body.putLong(sequenceOf(t));
@@ -294,7 +287,7 @@ public final class WorkerMain {
             // the channel failed (or this thread did): the worker can no longer hear the pool, so it goes, with
             // what its tasks started; the pool sees its exit
             System.err.println("processpool worker: channel failed: " + e);
-            parentGone();
+            ParentWatch.parentGone();
         }
     }
 
@@ -306,198 +299,16 @@ public final class WorkerMain {
         }
     }
 
-    private static void runTask(Frame frame, FrameWriter writer, java.util.concurrent.BlockingDeque<Frame> next)
-            throws IOException {
-        long seq = frame.sequence();
-        currentSequence = seq;
-        OutputMarks.taskStarts(seq);
-        writer.writeSequenced(Protocol.FRAME_STARTED, seq, null, true);
-        Object result;
-        try {
-            softEnded = false;
-            TaskPayload payload = TaskPayload.decode(frame.body(), 8);
-            TaskProgress.taskStarts(payload.attempt());
-            SoftDeadline.arm(payload.softTimeoutNanos());
-            try {
-                result = TaskInvoker.invoke(payload);
-            } finally {
-                progress.flush(true); // the task's last report comes before its answer
-                currentSequence = -1;
-                softEnded = SoftDeadline.end();
-            }
-        } catch (Throwable t) {
-            currentSequence = -1;
-            markOutput(writer, seq);
-            sendFailure(writer, seq, softEnded ? RemoteFailure.THREW_AFTER_SOFT_TIMEOUT : RemoteFailure.TASK_THREW,
-                    namingTheHeapDump(t), true);
-            if (t instanceof VirtualMachineError && !(t instanceof StackOverflowError)) {
-                // After an OutOfMemoryError or an InternalError the JVM may be in a bad state: start afresh.
-                System.err.println("processpool worker exits after " + t);
-                Runtime.getRuntime().halt(EXIT_AFTER_VM_ERROR);
-            }
-            return;
-        }
-        if (result instanceof byte[] array) {
-            markOutput(writer, seq);
-            writer.writeBytesResult(seq, array, next.isEmpty());
-            return;
-        }
-        byte[] bytes;
-        try {
-            bytes = ValueCodec.encode(result);
-        } catch (Throwable t) {
-            markOutput(writer, seq);
-            sendFailure(writer, seq, RemoteFailure.RESULT_NOT_SERIALIZABLE, t, next.isEmpty());
-            return;
-        }
-        markOutput(writer, seq);
-        // With the next task already here, its STARTED frame will flush this result too: one write, not two.
-        writer.writeSequenced(Protocol.FRAME_RESULT, seq, bytes, next.isEmpty());
-    }
-
-    /** Where this JVM's heap dump goes on an OutOfMemoryError (-XX:HeapDumpPath), or null for none. */
-    private static Path heapDump;
-
-    /**
-     * An OutOfMemoryError after which the JVM wrote a heap dump, as one whose message names the dump (same
-     * stack trace, same suppressed exceptions); anything else as it is.
-     */
-    private static Throwable namingTheHeapDump(Throwable t) {
-        Path dump = heapDump;
-        if (!(t instanceof OutOfMemoryError) || dump == null || !Files.isRegularFile(dump)) {
-            return t;
-        }
-        try {
-            OutOfMemoryError named = new OutOfMemoryError(t.getMessage() + " (heap dump: " + dump + ")");
-            named.setStackTrace(t.getStackTrace());
-            for (Throwable s : t.getSuppressed()) {
-                named.addSuppressed(s);
-            }
-            return named;
-        } catch (Throwable noMemory) {
-            return t;
-        }
-    }
-
-    /** Marks where the task's output ends, if it printed (see {@link OutputMarks}). */
-    private static void markOutput(FrameWriter writer, long seq) {
-        try {
-            OutputMarks.taskEnds(seq);
-        } catch (RuntimeException | Error markFailed) {
-            // best effort (the heap may be exhausted): lines are then tagged by arrival
-        }
-    }
-
-    private static void sendFailure(FrameWriter writer, long seq, byte kind, Throwable t, boolean flush)
-            throws IOException {
-        byte[] body;
-        try {
-            body = RemoteFailure.of(kind, t).encode();
-        } catch (Throwable describeFailed) {
-            body = RemoteFailure.of(kind, new RuntimeException(t.getClass().getName()
-                    + " (its description failed: " + describeFailed + ")")).encode();
-        }
-        writer.writeSequenced(Protocol.FRAME_ERROR, seq, body, flush);
-    }
-
-    /** Whether the last task's soft timeout had passed when it returned or threw (main thread only). */
-    private static boolean softEnded;
-
-    /** The sequence number of the running task, for progress reports. */
-    private static volatile long currentSequence = -1;
-    private static volatile long lastProgressNanos;
-
     private static void sendHeartbeats(FrameWriter writer, int intervalMillis) {
         while (true) {
             try {
                 Thread.sleep(intervalMillis);
                 writer.writeEmpty(Protocol.FRAME_HEARTBEAT);
-                progress.flush(false); // a report that came too soon after the one before
+                ProgressReporter.flushDue(); // a report that came too soon after the one before
             } catch (InterruptedException | IOException e) {
                 return; // the channel is gone: the main loop notices and leaves
             } catch (Throwable e) {
                 // an error here (the heap exhausted by the task) must not end the heartbeats: try again
-            }
-        }
-    }
-
-    /**
-     * Connects {@code TaskContext} to this worker's channel, through {@link TaskProgress} (rather than setting
-     * TaskContext's fields by reflection at start-up, which cost the first result a few milliseconds).
-     */
-    private static void installTaskContext(FrameWriter writer) {
-        progress = new ProgressReporter(writer);
-        TaskProgress.install(progress);
-        TaskProgress.installDetailed(progress);
-    }
-
-    /** The worker's progress reporter, once its channel is up. */
-    private static volatile ProgressReporter progress = new ProgressReporter(null);
-
-    /**
-     * Sends a PROGRESS frame for the running task, at most one per {@value Protocol#PROGRESS_INTERVAL_MILLIS} ms.
-     * A report with a payload that comes sooner is kept (the latest replaces it) and sent by
-     * {@link #flush}: from the heartbeat thread, and before the task's answer.
-     */
-    private static final class ProgressReporter implements Runnable, java.util.function.BiConsumer<Double, String> {
-        private final FrameWriter writer;
-        /** The report waiting to be sent, and its task's sequence number; guarded by this. */
-        private TaskProgress.Report pending;
-        private long pendingSequence = -1;
-
-        ProgressReporter(FrameWriter writer) {
-            this.writer = writer;
-        }
-
-        @Override
-        public void accept(Double fraction, String message) {
-            long seq = currentSequence;
-            if (seq < 0 || writer == null) {
-                return;
-            }
-            synchronized (this) {
-                pending = new TaskProgress.Report(fraction, message);
-                pendingSequence = seq;
-            }
-            flush(false);
-        }
-
-        /** Sends the waiting report, if its task still runs and (unless {@code now}) it is not too soon. */
-        synchronized void flush(boolean now) {
-            TaskProgress.Report r = pending;
-            if (r == null) {
-                return;
-            }
-            long seq = pendingSequence;
-            long at = System.nanoTime();
-            if (seq != currentSequence) {
-                pending = null; // its task has ended
-                return;
-            }
-            if (!now && at - lastProgressNanos < TimeUnit.MILLISECONDS.toNanos(Protocol.PROGRESS_INTERVAL_MILLIS)) {
-                return;
-            }
-            pending = null;
-            lastProgressNanos = at;
-            try {
-                writer.writeSequenced(Protocol.FRAME_PROGRESS, seq, r.encode(), true);
-            } catch (Throwable e) {
-                // the channel is gone (the main loop notices and leaves), or the heap is exhausted: a report lost
-            }
-        }
-
-        @Override
-        public void run() {
-            long now = System.nanoTime();
-            long seq = currentSequence;
-            if (seq < 0 || writer == null || now - lastProgressNanos < TimeUnit.MILLISECONDS.toNanos(Protocol.PROGRESS_INTERVAL_MILLIS)) {
-                return;
-            }
-            lastProgressNanos = now;
-            try {
-                writer.writeSequenced(Protocol.FRAME_PROGRESS, seq, null, true);
-            } catch (IOException e) {
-                // the channel is gone: the main loop notices and leaves
             }
         }
     }
@@ -538,91 +349,8 @@ public final class WorkerMain {
             sb.append((char) b);
         }
         if (b == -1) {
-            parentGone();
+            ParentWatch.parentGone();
         }
         return new String(sb.toString().getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8).strip();
-    }
-
-    /**
-     * Watches for re-parenting. The first look at the parent happens here, on this thread, not in main():
-     * the JDK's process API sets itself up on first use (an executor and its lambdas, milliseconds on a
-     * fresh JVM), and the handshake need not wait for that.
-     */
-    private static void watchParent() {
-        ProcStat stat = ProcStat.open();
-        long parentPid = stat != null ? stat.parentPid() : parentPid();
-        try {
-            while (true) {
-                Thread.sleep(PARENT_CHECK_MILLIS);
-                long now = stat != null ? stat.parentPid() : parentPid();
-                if (now != parentPid) {
-                    parentGone();
-                }
-            }
-        } catch (InterruptedException e) {
-            parentGone();
-        }
-    }
-
-    /**
-     * The parent pid from {@code /proc/self/stat}, re-read into one buffer: the watch allocates nothing. (The
-     * process API allocates about 100 bytes a call; ten calls a second filled an idle worker's young
-     * generation, and so its resident memory, by some 56 MiB over a day.)
-     */
-    static final class ProcStat {
-        private final java.io.RandomAccessFile file;
-        private final byte[] buf = new byte[1024];
-
-        private ProcStat(java.io.RandomAccessFile file) {
-            this.file = file;
-        }
-
-        /** Null where there is no readable {@code /proc/self/stat} with a parent pid in it. */
-        static ProcStat open() {
-            try {
-                ProcStat stat = new ProcStat(new java.io.RandomAccessFile("/proc/self/stat", "r"));
-                return stat.parentPid() > 0 ? stat : null;
-            } catch (IOException | RuntimeException e) {
-                return null;
-            }
-        }
-
-        /** Field 4 of the stat line, after the command name in parentheses (which may hold anything). */
-        long parentPid() {
-            try {
-                file.seek(0);
-                int n = 0;
-                int r;
-                while (n < buf.length && (r = file.read(buf, n, buf.length - n)) > 0) {
-                    n += r;
-                }
-                int i = n - 1;
-                while (i >= 0 && buf[i] != ')') {
-                    i--;
-                }
-                i += 4; // ") S " : state and its spaces
-                long pid = 0;
-                for (; i < n && buf[i] >= '0' && buf[i] <= '9'; i++) {
-                    pid = pid * 10 + (buf[i] - '0');
-                }
-                return pid;
-            } catch (IOException e) {
-                return -1;
-            }
-        }
-    }
-
-    private static long parentPid() {
-        ProcessHandle parent = ProcessHandle.current().parent().orElse(null);
-        return parent == null ? -1L : parent.pid();
-    }
-
-    /**
-     * The parent is gone: take down what our tasks started, the whole process group included (see
-     * {@link OwnProcessGroup}), and leave at once, without shutdown hooks.
-     */
-    private static void parentGone() {
-        OwnProcessGroup.killAll();
-        Runtime.getRuntime().halt(EXIT_PARENT_GONE);
     }
 }

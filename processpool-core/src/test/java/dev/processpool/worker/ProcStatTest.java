@@ -11,7 +11,7 @@ class ProcStatTest {
 
     @Test
     void readsTheParentPidWithoutAllocating() {
-        WorkerMain.ProcStat stat = WorkerMain.ProcStat.open();
+        ParentWatch.ProcStat stat = ParentWatch.ProcStat.open();
         assumeTrue(stat != null, "no /proc/self/stat here");
         long expected = ProcessHandle.current().parent().orElseThrow().pid();
         assertThat(stat.parentPid()).isEqualTo(expected);

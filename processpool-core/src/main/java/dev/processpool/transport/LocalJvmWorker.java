@@ -1,6 +1,5 @@
 package dev.processpool.transport;
 
-import dev.processpool.WorkerOutputListener.Stream;
 import dev.processpool.protocol.Frame;
 import dev.processpool.protocol.FrameReader;
 import dev.processpool.protocol.FrameWriter;
@@ -11,10 +10,7 @@ import dev.processpool.protocol.TaskProgress;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -25,12 +21,12 @@ import java.util.concurrent.TimeUnit;
  * frames are read by the transport's {@link ChannelHub} (one thread for all workers), which calls
  * {@link #turn()} when the channel is readable; what its tasks print through {@code System.out} and
  * {@code System.err} arrives on the channel, tagged with the task. The stdout and stderr pipes (raw writes
- * to the file descriptors) are drained by the transport's {@link PipeDrainer}. When the channel ends, the
- * exit is waited for and reported on one of the transport's exit threads.
+ * to the file descriptors) are drained by the transport's {@link PipeDrainer}; {@link WorkerOutput} makes
+ * lines of both. When the channel ends, the exit is waited for and reported on one of the transport's exit
+ * threads.
  */
 final class LocalJvmWorker implements WorkerChannel, ChannelHub.Endpoint {
 
-    private static final int STDERR_TAIL_LINES = 40;
     /** Frames read in one turn before the other channels get theirs. */
     static final int FRAMES_PER_TURN = 32;
 
@@ -43,14 +39,8 @@ final class LocalJvmWorker implements WorkerChannel, ChannelHub.Endpoint {
     private final boolean groupLeader;
     private final WorkerEvents events;
     private final Shared shared;
-    private final ArrayDeque<String> stderrTail = new ArrayDeque<>();
-    /** Per stream, the task between whose output markers the pipe is (each pipe's splitter touches its own slot). */
-    private final long[] markedTask = {-1, -1};
-    /** Lines from the pipes (raw writes, with markers), one splitter per stream. */
-    private final LineSplitter[] pipeLines = new LineSplitter[2];
-    /** Lines from OUTPUT frames, one splitter per stream; touched only by the turn that holds the channel. */
-    private final LineSplitter[] channelLines = new LineSplitter[2];
-    private final PipeDrainer.Source[] pipes = new PipeDrainer.Source[2];
+    /** What it prints, from the channel and the pipes, as lines for the pool. */
+    private final WorkerOutput output;
     private volatile ChannelIo io;
     private volatile FrameWriter writer;
     private volatile boolean shutdownRequested;
@@ -73,74 +63,11 @@ final class LocalJvmWorker implements WorkerChannel, ChannelHub.Endpoint {
         this.errorFile = errorFile;
         this.heapDump = heapDump;
         this.shared = shared;
-        for (Stream stream : Stream.values()) {
-            int i = stream.ordinal();
-            pipeLines[i] = new LineSplitter((text, seq) -> emitRaw(stream, text));
-            channelLines[i] = new LineSplitter((text, seq) -> deliver(stream, text, seq));
-            InputStream in = stream == Stream.STDOUT ? process.getInputStream() : process.getErrorStream();
-            LineSplitter lines = pipeLines[i];
-            pipes[i] = shared.pipes().add(in, (b, off, len) -> lines.feed(b, off, len, -1));
-        }
-    }
-
-    /** Reads what the pipes hold now and, when {@code last} (the process has exited), their last lines. */
-    private void drainPipes(boolean last) {
-        for (Stream stream : Stream.values()) {
-            int i = stream.ordinal();
-            shared.pipes().drainNow(pipes[i], last);
-            if (last) {
-                synchronized (pipes[i]) {
-                    pipeLines[i].finish();
-                }
-            }
-        }
-    }
-
-    /** A line from a pipe: an output marker (stripped; it tags the raw lines after it), or a raw line. */
-    private void emitRaw(Stream stream, String text) {
-        int at = text.indexOf('\u0000');
-        if (at >= 0 && (text.startsWith(Protocol.OUTPUT_START_MARKER, at) || text.startsWith(Protocol.OUTPUT_END_MARKER, at))) {
-            boolean start = text.startsWith(Protocol.OUTPUT_START_MARKER, at);
-            int prefix = (start ? Protocol.OUTPUT_START_MARKER : Protocol.OUTPUT_END_MARKER).length();
-            long sequence = -1;
-            try {
-                sequence = Long.parseLong(text.substring(at + prefix).trim());
-            } catch (NumberFormatException notOurs) {
-                // looks like a marker but is not one: plain output
-            }
-            if (sequence >= 0) {
-                if (at > 0) {
-                    // the preceding line had no line terminator
-                    deliver(stream, text.substring(0, at), markedTask[stream.ordinal()]);
-                }
-                markedTask[stream.ordinal()] = start ? sequence : -1;
-                return;
-            }
-        }
-        deliver(stream, text, markedTask[stream.ordinal()]);
-    }
-
-    /** A line for the pool (and, from stderr, for the tail kept for death reports). */
-    private void deliver(Stream stream, String text, long sequence) {
-        if (stream == Stream.STDERR) {
-            synchronized (stderrTail) {
-                if (stderrTail.size() == STDERR_TAIL_LINES) {
-                    stderrTail.removeFirst();
-                }
-                stderrTail.addLast(text);
-            }
-        }
-        try {
-            events.output(stream, text, sequence);
-        } catch (Throwable e) {
-            // a listener's failure must not stop the reading
-        }
+        this.output = new WorkerOutput(process, events, shared.pipes());
     }
 
     List<String> stderrTail() {
-        synchronized (stderrTail) {
-            return new ArrayList<>(stderrTail);
-        }
+        return output.stderrTail();
     }
 
     /** Wraps the channel's input so that every read counts as a sign of life (a large frame takes a while). */
@@ -221,7 +148,7 @@ final class LocalJvmWorker implements WorkerChannel, ChannelHub.Endpoint {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        drainPipes(!process.isAlive());
+        output.drainPipes(!process.isAlive());
         List<String> tail = stderrTail();
         StringBuilder sb = new StringBuilder("worker ").append(number).append(" (pid ").append(process.pid())
                 .append(") failed to start: ").append(reason);
@@ -314,9 +241,7 @@ final class LocalJvmWorker implements WorkerChannel, ChannelHub.Endpoint {
         }
         ended = true;
         io.close(); // deregisters it from the hub
-        for (LineSplitter lines : channelLines) {
-            lines.finish();
-        }
+        output.channelEnded();
         String reason = broken;
         try {
             shared.exits().execute(() -> finish(reason));
@@ -354,7 +279,7 @@ final class LocalJvmWorker implements WorkerChannel, ChannelHub.Endpoint {
                 shared.groups().signal(process.pid(), true);
             }
             crashReport = CrashReport.find(errorFile, heapDump);
-            drainPipes(true);
+            output.drainPipes(true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Throwable e) {
@@ -420,16 +345,9 @@ final class LocalJvmWorker implements WorkerChannel, ChannelHub.Endpoint {
             case Protocol.FRAME_ERROR:
                 events.answer(frame);
                 break;
-            case Protocol.FRAME_OUTPUT: {
-                byte[] body = frame.body();
-                long sequence = frame.sequence();
-                byte stream = body[8];
-                if (stream != Protocol.STDOUT && stream != Protocol.STDERR) {
-                    throw new ProtocolException("OUTPUT frame for an unknown stream " + stream);
-                }
-                channelLines[stream == Protocol.STDOUT ? 0 : 1].feed(body, 9, body.length - 9, sequence);
+            case Protocol.FRAME_OUTPUT:
+                output.channelOutput(frame.body(), frame.sequence());
                 break;
-            }
             case Protocol.FRAME_RECLAIMED: {
                 java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(frame.body());
                 int n = frame.body().length < 4 ? -1 : in.getInt();

@@ -4,14 +4,9 @@ import dev.processpool.internal.EngineListener;
 import dev.processpool.internal.Engines;
 import dev.processpool.internal.PoolEngine;
 import dev.processpool.internal.ResultDelivery;
-import dev.processpool.internal.Submission;
-import dev.processpool.internal.TaskAccess;
-import dev.processpool.internal.TaskCompletion;
 import dev.processpool.internal.ThreadScheduler;
 import dev.processpool.internal.Tuning;
 import dev.processpool.logging.Logs;
-import dev.processpool.protocol.TaskPayload;
-import dev.processpool.protocol.TaskProgress;
 import dev.processpool.transport.LocalJvmTransport;
 import dev.processpool.transport.WorkerTransport;
 import org.slf4j.Logger;
@@ -20,18 +15,12 @@ import org.slf4j.event.Level;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs Java tasks in a pool of worker JVMs (child processes) fed from a bounded queue: the Java counterpart
@@ -150,15 +139,10 @@ public class ProcessPool implements TaskPool {
     private final PoolEngine engine;
     private final ResultDelivery delivery = new ResultDelivery();
     private final ProgressDelivery progress;
-    private final AtomicLong sequences = new AtomicLong();
-    private final AtomicLong autoIds = new AtomicLong();
-    private final Map<String, ProcessTask> idsInUse = new ConcurrentHashMap<>();
-    /** Unfinished tasks and their scheduler records, for {@link #cancel}. */
-    private final Map<ProcessTask, Submission> submissions = new ConcurrentHashMap<>();
+    /** Takes tasks in, keeps the unfinished ones and the pool's callbacks. */
+    private final TaskIntake intake;
     private final Object lifecycle = new Object();
     private final Thread shutdownHook;
-    private volatile ResultCallback poolCallback;
-    private volatile ExceptionCallback poolExceptionCallback;
     private volatile boolean terminated;
     /** The registered MBean, if any; guarded by {@link #jmxLock}. */
     private PoolMBean mbean;
@@ -217,8 +201,6 @@ public class ProcessPool implements TaskPool {
         this.config = Objects.requireNonNull(config, "config");
         int number = POOL_NUMBERS.incrementAndGet();
         this.name = config.getName() != null ? config.getName() : "processpool-" + number;
-        this.poolCallback = config.getPoolCallback();
-        this.poolExceptionCallback = config.getPoolExceptionCallback();
         WorkerTransport transport;
         try {
             transport = new LocalJvmTransport(new LocalJvmTransport.Settings(config.getJavaExecutable(),
@@ -237,6 +219,7 @@ public class ProcessPool implements TaskPool {
         // their children).
         this.shutdownHook = new Thread(engine::killAllNow, name + "-exit");
         this.progress = new ProgressDelivery(name);
+        this.intake = new TaskIntake(name, config, engine, progress);
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         engine.start();
     }
@@ -281,144 +264,7 @@ public class ProcessPool implements TaskPool {
         if (terminated) {
             throw new RejectedExecutionException("pool " + name + " is shut down: " + task + " was not queued");
         }
-        String givenId = task.getTaskID();
-        if (!task.markQueued()) {
-            throw new IllegalStateException(task + " has been queued already; create a new task");
-        }
-        String id = null;
-        boolean accepted = false;
-        try {
-            id = TaskAccess.get().reserveId(task, idsInUse, autoIds);
-            TaskPayload payload = TaskPayloads.of(task);
-            if (usePoolCallbacks) {
-                task.enablePoolCallbacks();
-            }
-            Completion completion = new Completion(task);
-            Submission s = new Submission(sequences.incrementAndGet(), id, payload, task::getTimeOut,
-                    task::getProgressTimeout, completion)
-                    .retries(task.getRetries() < 0 ? config.getRetries() : task.getRetries(), task::retriesOnThrown);
-            completion.submission = s;
-            if (task.getFunction().orElse(null) instanceof MapRunner.ChunkFunction chunk) {
-                s.splitter(chunk.splitter((List<?>) task.getArgs().get(0)));
-            }
-            submissions.put(task, s);
-            try {
-                accepted = engine.submit(s, blocking, maxWaitNanos);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new RejectedExecutionException("interrupted while waiting for a queue slot: " + task
-                        + " was not queued", e);
-            }
-            if (accepted) {
-                task.future().whenComplete((v, ex) -> {
-                    if (ex instanceof CancellationException) {
-                        engine.cancel(s, "its future was cancelled");
-                    }
-                });
-            }
-            return accepted;
-        } finally {
-            if (!accepted) {
-                submissions.remove(task);
-                if (id != null) {
-                    idsInUse.remove(id, task);
-                }
-                task.unmarkQueued(givenId);
-            }
-        }
-    }
-
-    /** Links a task's outcome to its fields, future and callbacks. */
-    private final class Completion implements TaskCompletion {
-        private final ProcessTask task;
-        /** The engine's view of the task: its attempts. Set before the task is queued. */
-        Submission submission;
-        /** The task's progress report that its listener has not heard yet. */
-        private final AtomicReference<TaskProgress.Report> progressWaiting = new AtomicReference<>();
-
-        Completion(ProcessTask task) {
-            this.task = task;
-        }
-
-        @Override
-        public boolean complete(Object result, TaskException failure, long workerPid, long runNanos) {
-            idsInUse.remove(task.getTaskID(), task);
-            submissions.remove(task);
-            if (failure != null) {
-                failure.recordAttempts(submission.earlierFailures(), submission.quarantined());
-            }
-            return record(task, result, failure, workerPid, runNanos, submission.attempts(), poolCallback,
-                    poolExceptionCallback);
-        }
-
-        @Override
-        public void progress(double fraction, String message) {
-            progress.report(task, progressWaiting, fraction, message);
-        }
-
-        @Override
-        public void runCallbacks() {
-            ProcessPool.runCallbacks(task, poolCallback, poolExceptionCallback, name);
-        }
-    }
-
-    /**
-     * Records a task's outcome (exactly one of {@code result} and {@code failure} counts: a null failure
-     * means success); false if it had one already. Otherwise true if callbacks have to run for it.
-     */
-    static boolean record(ProcessTask task, Object result, TaskException failure, long workerPid, long runNanos,
-                          ResultCallback poolCallback, ExceptionCallback poolExceptionCallback) {
-        return record(task, result, failure, workerPid, runNanos, 1, poolCallback, poolExceptionCallback);
-    }
-
-    /** As {@link #record(ProcessTask, Object, TaskException, long, long, ResultCallback, ExceptionCallback)}, after {@code attempts} attempts. */
-    private static boolean record(ProcessTask task, Object result, TaskException failure, long workerPid,
-                                  long runNanos, int attempts, ResultCallback poolCallback,
-                                  ExceptionCallback poolExceptionCallback) {
-        task.recordExecution(workerPid, runNanos, attempts);
-        boolean recorded = failure == null ? task.complete(result) : task.fail(failure);
-        if (!recorded) {
-            return false;
-        }
-        boolean own = failure == null ? task.getCallback() != null : task.getExceptionCallback() != null;
-        boolean pool = task.usePoolCallbacks()
-                && (failure == null ? poolCallback != null : poolExceptionCallback != null);
-        return own || pool;
-    }
-
-    /** Runs a finished task's own callback, then the pool's if the task uses them; logs what they throw. */
-    static void runCallbacks(ProcessTask task, ResultCallback poolCallback, ExceptionCallback poolExceptionCallback,
-                             String poolName) {
-        TaskException failure = task.taskException();
-        if (failure == null) {
-            call(task, task.getCallback(), null, poolName);
-            if (task.usePoolCallbacks()) {
-                call(task, poolCallback, null, poolName);
-            }
-        } else {
-            call(task, null, task.getExceptionCallback(), poolName);
-            if (task.usePoolCallbacks()) {
-                call(task, null, poolExceptionCallback, poolName);
-            }
-        }
-    }
-
-    private static void call(ProcessTask task, ResultCallback onResult, ExceptionCallback onException,
-                             String poolName) {
-        try {
-            if (onResult != null) {
-                onResult.onResult(task, task.taskResults());
-            } else if (onException != null) {
-                onException.onException(task, task.taskException());
-            }
-        } catch (Throwable e) {
-            // Anything: checked exceptions thrown undeclared (Kotlin, Groovy, @SneakyThrows) and Errors too.
-            // A VirtualMachineError here is the callback's own (its allocations are garbage once it has
-            // returned): the thread delivering results must go on; -XX:+ExitOnOutOfMemoryError is there for
-            // applications that would rather stop.
-            Logs.quietly(() -> LOG.error("{}: a callback of {} threw; result processing goes on",
-                    poolName, task, e));
-        }
+        return intake.submit(task, blocking, maxWaitNanos, usePoolCallbacks);
     }
 
     /**
@@ -431,8 +277,7 @@ public class ProcessPool implements TaskPool {
      */
     public boolean cancel(ProcessTask task) {
         Objects.requireNonNull(task, "task");
-        Submission s = submissions.get(task);
-        return s != null && engine.cancel(s, "cancelled by the caller");
+        return intake.cancel(task);
     }
 
     // ================================================================================ result processing
@@ -461,7 +306,7 @@ public class ProcessPool implements TaskPool {
         if (timeout.isNegative()) {
             throw new IllegalArgumentException("timeout must not be negative: " + timeout);
         }
-        long upTo = sequences.get();
+        long upTo = intake.lastSequence();
         try {
             return delivery.awaitSettled(upTo, System.nanoTime() + saturatedNanos(timeout));
         } catch (InterruptedException e) {
@@ -489,7 +334,7 @@ public class ProcessPool implements TaskPool {
      * @param callback the callback, or {@code null} for none
      */
     public void setPoolCallback(ResultCallback callback) {
-        this.poolCallback = callback;
+        intake.setPoolCallback(callback);
     }
 
     /**
@@ -498,7 +343,7 @@ public class ProcessPool implements TaskPool {
      * @param callback the callback, or {@code null} for none
      */
     public void setPoolExceptionCallback(ExceptionCallback callback) {
-        this.poolExceptionCallback = callback;
+        intake.setPoolExceptionCallback(callback);
     }
 
     // ======================================================================================== life cycle

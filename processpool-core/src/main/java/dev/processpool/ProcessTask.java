@@ -69,13 +69,13 @@ public final class ProcessTask {
         @Override
         public boolean record(ProcessTask task, Object result, TaskException failure, long workerPid, long runNanos,
                               ResultCallback poolCallback, ExceptionCallback poolExceptionCallback) {
-            return ProcessPool.record(task, result, failure, workerPid, runNanos, poolCallback, poolExceptionCallback);
+            return TaskCallbacks.record(task, result, failure, workerPid, runNanos, poolCallback, poolExceptionCallback);
         }
 
         @Override
         public void runCallbacks(ProcessTask task, ResultCallback poolCallback, ExceptionCallback poolExceptionCallback,
                                  String poolName) {
-            ProcessPool.runCallbacks(task, poolCallback, poolExceptionCallback, poolName);
+            TaskCallbacks.run(task, poolCallback, poolExceptionCallback, poolName);
         }
     }
 

@@ -342,7 +342,12 @@ class HostileWorkerTest {
         java.util.Arrays.fill(lines, "late-answer");
         Hostility h = new Hostility(lines);
         Outcomes outcomes = new Outcomes();
-        try (ProcessPool pool = new ProcessPool(h.config().pipelineDepth(8).build())) {
+        // A late-answer worker may be left holding a task it never starts (its reader for the held task,
+        // readTaskWithin, can take a later frame after giving up waiting); the pool kills it as unresponsive,
+        // here after 3 s rather than the default 15 s (this test does not measure that timeout).
+        PoolConfig config = h.config().pipelineDepth(8).heartbeatInterval(Duration.ofMillis(500))
+                .unresponsiveTimeout(Duration.ofSeconds(3)).build();
+        try (ProcessPool pool = new ProcessPool(config)) {
             List<String> seen = new ArrayList<>();
             for (int round = 0; round < lateMicros.length; round++) {
                 // quick tasks first: the worker's recent tasks are short, so the held task is pipelined to it

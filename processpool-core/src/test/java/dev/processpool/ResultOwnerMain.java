@@ -36,7 +36,9 @@ public final class ResultOwnerMain {
                         .environment(HostileWorkerMain.MODE_FILE_ENV, System.getenv(HostileWorkerMain.MODE_FILE_ENV));
                 break;
             default:
-                b.minSize(1).maxSize(1);
+                // the decoding never ends: it is abandoned at the wall-time bound, twice this plus 10 s (the
+                // default of 2 s made it 14 s)
+                b.minSize(1).maxSize(1).resultDecodeTimeout(Duration.ofMillis(500));
                 break;
         }
         ProcessPool pool = new ProcessPool(b.build());

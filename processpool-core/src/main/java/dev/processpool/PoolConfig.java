@@ -777,19 +777,18 @@ public final class PoolConfig {
         public Builder workerPidsLimit(long max) { this.workerPidsLimit = max; return this; }
 
         /**
-         * Sets the workers' nice value: their scheduling priority below the pool's own threads, which must keep
-         * time (fire deadlines, read answers, kill) when the workers keep every core busy. On Linux each worker
-         * runs under {@code setsid}, in a session, and so a scheduler autogroup, of its own: at the same
-         * priority, N busy workers each weigh as much as the whole parent JVM, which then gets 1/(N+1) of the
-         * cores; a hundred workers on two cores held a timeout storm's deadlines up by 0.6 s. At nice 10 a
-         * worker weighs about a tenth of the parent. The value is applied to the worker JVM (as {@code nice(1)}
-         * does) and to its autogroup where the kernel has them; a worker being killed drops to 19, so that many
-         * JVMs tearing down at once do not starve the pool either. Raising a nice value needs no privilege.
-         * Workers keep the same priority among themselves; only against the pool's threads and other sessions'
-         * processes do they yield, and only while the cores are all busy. 0 keeps them at the pool's priority.
-         * Elsewhere than Linux, and where no {@code nice} command is installed, it does nothing.
+         * Sets the workers' nice value: their scheduling priority below the pool's own threads (deadlines,
+         * reading answers, kills) and below other processes of the machine, while the cores are all busy. On
+         * Linux each worker runs under {@code setsid}, in a session, and so a scheduler autogroup, of its own:
+         * at the same priority N busy workers each weigh as much as the whole parent JVM, which then gets
+         * 1/(N+1) of the cores. At nice 10 a worker weighs about a tenth of the parent. The value is applied to
+         * the worker JVM (as {@code nice(1)} does) and to its autogroup where the kernel has them. Workers keep
+         * the same priority among themselves. Raising a nice value needs no privilege. Whatever this setting,
+         * a worker being killed drops to 19, so that many JVMs tearing down their heaps at once do not starve
+         * the pool. Elsewhere than Linux, and where no {@code nice} command is installed, it does nothing.
          *
-         * @param nice 0 to 19; the default is {@value Tuning#DEFAULT_WORKER_NICE}
+         * @param nice 0 to 19; the default, {@value Tuning#DEFAULT_WORKER_NICE}, keeps them at the pool's
+         *             priority
          * @return this builder
          */
         public Builder workerNice(int nice) { this.workerNice = nice; return this; }

@@ -930,9 +930,10 @@ final class Workloads {
     /**
      * How long this JVM's threads have waited on a run queue, ready to run but not given a core, in
      * nanoseconds: the sum of {@code /proc/self/task/<tid>/schedstat}'s second field over threads whose name
-     * contains {@code part} (all threads for ""); -1 where the kernel keeps no schedstat.
+     * (as the kernel keeps it: its first 15 characters) starts with {@code prefix} (all threads for ""); -1
+     * where the kernel keeps no schedstat.
      */
-    static long runQueueWaitNanos(String part) {
+    static long runQueueWaitNanos(String prefix) {
         long sum = 0;
         boolean any = false;
         try (java.nio.file.DirectoryStream<java.nio.file.Path> tasks =
@@ -940,7 +941,7 @@ final class Workloads {
             for (java.nio.file.Path t : tasks) {
                 try {
                     String comm = java.nio.file.Files.readString(t.resolve("comm")).strip();
-                    if (!comm.contains(part)) {
+                    if (!comm.startsWith(prefix)) {
                         continue;
                     }
                     String[] f = java.nio.file.Files.readString(t.resolve("schedstat")).strip().split(" ");
@@ -987,7 +988,7 @@ final class Workloads {
         long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(sizes.stormTimeoutMillis);
         TaskFunction sleep = Tasks.sleepReportingStart();
         Map<String, Long> started = new ConcurrentHashMap<>();
-        PoolConfig cfg = base(n).pipelineDepth(1).outputListener((pid, taskId, stream, line) -> {
+        PoolConfig cfg = base(n).name("w9").pipelineDepth(1).outputListener((pid, taskId, stream, line) -> {
             if (taskId != null && line.startsWith("start ")) {
                 started.put(taskId, Long.parseLong(line.substring(6).trim()));
             }
@@ -1023,7 +1024,7 @@ final class Workloads {
                 long[] submitted = new long[n];
                 AtomicLongArray end = new AtomicLongArray(n);
                 long cpu0 = CpuMeter.parentCpuNanos();
-                long timerWait0 = runQueueWaitNanos("-timer");
+                long timerWait0 = runQueueWaitNanos("w9-timer");
                 long parentWait0 = runQueueWaitNanos("");
                 for (int i = 0; i < n; i++) {
                     int k = i;
@@ -1039,7 +1040,7 @@ final class Workloads {
                     }
                 }
                 parentCpuSeconds += (CpuMeter.parentCpuNanos() - cpu0) / 1e9;
-                timerWaitMs[r] = (runQueueWaitNanos("-timer") - timerWait0) / 1e6;
+                timerWaitMs[r] = (runQueueWaitNanos("w9-timer") - timerWait0) / 1e6;
                 parentWaitMs[r] = (runQueueWaitNanos("") - parentWait0) / 1e6;
                 for (int i = 0; i < n; i++) {
                     Long start = started.get(tasks[i].getTaskID());

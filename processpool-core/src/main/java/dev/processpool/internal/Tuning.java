@@ -33,8 +33,8 @@ public final class Tuning {
      */
     public static final int DEFAULT_UNRESPONSIVE_TIMEOUT_SECONDS = 15;
 
-    /** Default {@code workerNice}: the workers' scheduling priority below the pool's own threads. */
-    public static final int DEFAULT_WORKER_NICE = 10;
+    /** Default {@code workerNice}: the workers at the pool's own scheduling priority. */
+    public static final int DEFAULT_WORKER_NICE = 0;
     /** Default {@code pipelineDepth}. */
     public static final int DEFAULT_PIPELINE_DEPTH = 8;
     /** Default {@code resultDecodeTimeout}, in seconds. */

@@ -19,25 +19,25 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 /**
- * Workers yield the cores to the pool's own threads: by default they run at nice
- * {@value Tuning#DEFAULT_WORKER_NICE}, the JVM and its session's autogroup; {@code workerNice(0)} keeps them at the
- * pool's priority, and the pool's own priority never changes. Skipped where there is no {@code /proc} or no
+ * Workers yield the cores to the pool's own threads when asked: at {@code workerNice(10)} the JVM and its
+ * session's autogroup run at nice 10; by default ({@value Tuning#DEFAULT_WORKER_NICE}) they run at the pool's
+ * priority, and the pool's own priority never changes. Skipped where there is no {@code /proc} or no
  * {@code nice} command.
  */
 class WorkerNiceTest {
 
     @Test
-    void byDefaultAWorkerAndItsAutogroupRunAtNiceTenAndThePoolsOwnPriorityIsUntouched() throws Exception {
+    void atNiceTenAWorkerAndItsAutogroupRunAtNiceTenAndThePoolsOwnPriorityIsUntouched() throws Exception {
         assumeThat(ProcessTrees.nice()).as("a nice command is installed").isNotNull();
         assumeThat(Files.isReadable(Paths.get("/proc/self/stat"))).isTrue();
         int ownNice = nice(ProcessHandle.current().pid());
         String ownGroup = Files.exists(Paths.get("/proc/self/autogroup")) ? read("/proc/self/autogroup") : null;
-        try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1).build())) {
+        try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1).workerNice(10).build())) {
             assertThat(pool.awaitReady(Duration.ofSeconds(60))).isTrue();
             WorkingProcess w = awaitIdleWorkers(pool, 1).get(0);
-            assertThat(nice(w.pid())).isEqualTo(Tuning.DEFAULT_WORKER_NICE);
+            assertThat(nice(w.pid())).isEqualTo(10);
             if (autogroupsOn() && ProcessTrees.setsid() != null) {
-                assertThat(read("/proc/" + w.pid() + "/autogroup")).endsWith("nice " + Tuning.DEFAULT_WORKER_NICE);
+                assertThat(read("/proc/" + w.pid() + "/autogroup")).endsWith("nice 10");
             }
             assertThat(nice(ProcessHandle.current().pid())).isEqualTo(ownNice);
             if (ownGroup != null) {
@@ -47,10 +47,10 @@ class WorkerNiceTest {
     }
 
     @Test
-    void niceZeroKeepsTheWorkersAtThePoolsPriority() throws Exception {
+    void byDefaultTheWorkersRunAtThePoolsPriority() throws Exception {
         assumeThat(Files.isReadable(Paths.get("/proc/self/stat"))).isTrue();
         int ownNice = nice(ProcessHandle.current().pid());
-        try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1).workerNice(0).build())) {
+        try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1).build())) {
             assertThat(pool.awaitReady(Duration.ofSeconds(60))).isTrue();
             WorkingProcess w = awaitIdleWorkers(pool, 1).get(0);
             assertThat(nice(w.pid())).isEqualTo(ownNice);

@@ -82,6 +82,9 @@ import java.util.stream.Stream;
  *   <tr><td>{@code workerCgroups}</td><td>true</td><td>run each worker in a cgroup (v2) of its own where the
  *       machine allows it, so that a kill reaches everything the worker started; see
  *       {@link Builder#workerCgroups(boolean)}</td></tr>
+ *   <tr><td>{@code workerNice}</td><td>{@value Tuning#DEFAULT_WORKER_NICE}</td><td>the workers' nice value (0 to
+ *       19): how much less CPU they get than the pool's own threads (deadlines, reading answers) when the cores
+ *       are all busy; see {@link Builder#workerNice(int)}</td></tr>
  *   <tr><td>{@code workerPidsLimit}</td><td>0 (off)</td><td>each worker cgroup's {@code pids.max}: the most
  *       processes and threads a worker and what it starts may have, where workers run in cgroups with the pids
  *       controller; see {@link Builder#workerPidsLimit(long)}</td></tr>
@@ -261,6 +264,9 @@ public final class PoolConfig {
     /** {@return each worker cgroup's {@code pids.max}; 0: none} */
     public long getWorkerPidsLimit() { return values.workerPidsLimit; }
 
+    /** {@return the workers' nice value (Linux): 0 for the same priority as the pool's own threads} */
+    public int getWorkerNice() { return values.workerNice; }
+
     /** {@return the directory where workers that run out of heap write heap dumps (absolute), or {@code null}: none} */
     public Path getHeapDumpDirectory() { return values.heapDumpDirectory; }
 
@@ -326,6 +332,7 @@ public final class PoolConfig {
         private long memoryBudget;
         private boolean workerCgroups = true;
         private long workerPidsLimit;
+        private int workerNice = Tuning.DEFAULT_WORKER_NICE;
         private Path heapDumpDirectory;
         private String deserializationFilter = "";
         private String workerMainClass = Protocol.WORKER_MAIN_CLASS;
@@ -370,6 +377,7 @@ public final class PoolConfig {
             memoryBudget = from.memoryBudget;
             workerCgroups = from.workerCgroups;
             workerPidsLimit = from.workerPidsLimit;
+            workerNice = from.workerNice;
             heapDumpDirectory = from.heapDumpDirectory;
             deserializationFilter = from.deserializationFilter;
             workerMainClass = from.workerMainClass;
@@ -769,6 +777,23 @@ public final class PoolConfig {
         public Builder workerPidsLimit(long max) { this.workerPidsLimit = max; return this; }
 
         /**
+         * Sets the workers' nice value: their scheduling priority below the pool's own threads (deadlines,
+         * reading answers, kills) and below other processes of the machine, while the cores are all busy. On
+         * Linux each worker runs under {@code setsid}, in a session, and so a scheduler autogroup, of its own:
+         * at the same priority N busy workers each weigh as much as the whole parent JVM, which then gets
+         * 1/(N+1) of the cores. At nice 10 a worker weighs about a tenth of the parent. The value is applied to
+         * the worker JVM (as {@code nice(1)} does) and to its autogroup where the kernel has them. Workers keep
+         * the same priority among themselves. Raising a nice value needs no privilege. Whatever this setting,
+         * a worker being killed drops to 19, so that many JVMs tearing down their heaps at once do not starve
+         * the pool. Elsewhere than Linux, and where no {@code nice} command is installed, it does nothing.
+         *
+         * @param nice 0 to 19; the default, {@value Tuning#DEFAULT_WORKER_NICE}, keeps them at the pool's
+         *             priority
+         * @return this builder
+         */
+        public Builder workerNice(int nice) { this.workerNice = nice; return this; }
+
+        /**
          * Has each worker JVM write a heap dump into {@code directory} when it runs out of heap
          * ({@code -XX:+HeapDumpOnOutOfMemoryError -XX:HeapDumpPath=directory}), named
          * {@code java_pid<worker pid>.hprof}. A task that then fails with the {@link OutOfMemoryError} ends with
@@ -902,6 +927,10 @@ public final class PoolConfig {
             if (workerPidsLimit < 0 || workerPidsLimit > 0 && workerPidsLimit < 32) {
                 throw new IllegalArgumentException("workerPidsLimit must be 0 (none) or at least 32 (a worker JVM"
                         + " alone has some twenty threads), was " + workerPidsLimit);
+            }
+            if (workerNice < 0 || workerNice > 19) {
+                throw new IllegalArgumentException("workerNice must be 0 to 19 (a worker can only be given less"
+                        + " priority than the pool, never more), was " + workerNice);
             }
             if (heapDumpDirectory != null && Files.exists(heapDumpDirectory) && !Files.isDirectory(heapDumpDirectory)) {
                 throw new IllegalArgumentException("heapDumpOnOutOfMemory must be a directory (or not exist yet), was "

@@ -207,7 +207,8 @@ public class ProcessPool implements TaskPool {
                     config.getClassPath(), config.getJvmOptions(), config.getEnvironment(),
                     config.getWorkingDirectory(), config.getWorkerStartTimeout(), config.getMaxFrameBytes(),
                     config.getHeartbeatInterval(), config.getWorkerMainClass(), config.getClassDataCache(),
-                    config.isWorkerCgroups(), config.getWorkerMemoryHardLimit(), config.getWorkerPidsLimit(), config.getHeapDumpDirectory()));
+                    config.isWorkerCgroups(), config.getWorkerMemoryHardLimit(), config.getWorkerPidsLimit(), config.getHeapDumpDirectory(),
+                    config.getWorkerNice()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the pool's private channel directory or its heap dump"
                     + " directory: " + e.getMessage(), e);

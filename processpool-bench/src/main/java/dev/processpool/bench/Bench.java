@@ -80,6 +80,7 @@ public final class Bench {
         if (o.stormWorkers > 0) {
             sizes.stormTasks = o.stormWorkers;
         }
+        sizes.workerNice = o.workerNice;
         if (o.quick) {
             // A smoke run: shorter warm-ups and busy tasks; every other size as in the issue.
             sizes.tpWarmup = 5_000;
@@ -317,7 +318,8 @@ public final class Bench {
                 "  --no-python      skip the Python peers",
                 "  --jdk25 HOME     a JDK 25 for the AOT-cache variant of workload 4 (default: detected)",
                 "  --worker-opt OPT append a JVM option to every worker (repeatable; e.g. to profile with JFR)",
-                "  --storm-workers N  workers (and tasks) of w9, the timeout storm (default 100, fewer when memory is short)");
+                "  --storm-workers N  workers (and tasks) of w9, the timeout storm (default 100, fewer when memory is short)",
+                "  --worker-nice N  the pools' workerNice (default: the pool's default)");
 
         boolean quick;
         boolean help;
@@ -326,6 +328,7 @@ public final class Bench {
         int scalingReps = 3;
         int chunk;
         int stormWorkers;
+        int workerNice = -1;
         String python;
         String jdk25;
         List<String> only = ALL;
@@ -344,6 +347,7 @@ public final class Bench {
                     case "--reps": reps = positive(value(argv, ++i, a), a); break;
                     case "--chunk": o.chunk = positive(value(argv, ++i, a), a); break;
                     case "--storm-workers": o.stormWorkers = positive(value(argv, ++i, a), a); break;
+                    case "--worker-nice": o.workerNice = Integer.parseInt(value(argv, ++i, a)); break;
                     case "--python": o.python = value(argv, ++i, a); break;
                     case "--jdk25": o.jdk25 = value(argv, ++i, a); break;
                     case "--worker-opt": o.workerOptions.add(value(argv, ++i, a)); break;

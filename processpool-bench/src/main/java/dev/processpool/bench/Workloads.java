@@ -41,6 +41,8 @@ final class Workloads {
 
     /** Sizes of the workloads: the issue's, shared with the Python peers. */
     static final class Sizes {
+        /** The pools' workerNice; -1 for the pool's default. */
+        int workerNice = -1;
         int workers = 2;
         int rtTasks = 2_000;
         int rtWarmup = 500;
@@ -109,8 +111,9 @@ final class Workloads {
     // ============================================================================================ helpers
 
     private PoolConfig.Builder base(int workers) {
-        return PoolConfig.builder().minSize(workers).maxSize(workers).maxQueuedRequests(0)
+        PoolConfig.Builder b = PoolConfig.builder().minSize(workers).maxSize(workers).maxQueuedRequests(0)
                 .addJvmOptions(extraWorkerOptions.toArray(new String[0]));
+        return sizes.workerNice >= 0 ? b.workerNice(sizes.workerNice) : b;
     }
 
     /** {@code options} followed by the --worker-opt options. */
@@ -925,6 +928,36 @@ final class Workloads {
     // ================================================================================== 9 timeout storm
 
     /**
+     * How long this JVM's threads have waited on a run queue, ready to run but not given a core, in
+     * nanoseconds: the sum of {@code /proc/self/task/<tid>/schedstat}'s second field over threads whose name
+     * (as the kernel keeps it: its first 15 characters) starts with {@code prefix} (all threads for ""); -1
+     * where the kernel keeps no schedstat.
+     */
+    static long runQueueWaitNanos(String prefix) {
+        long sum = 0;
+        boolean any = false;
+        try (java.nio.file.DirectoryStream<java.nio.file.Path> tasks =
+                     java.nio.file.Files.newDirectoryStream(java.nio.file.Path.of("/proc/self/task"))) {
+            for (java.nio.file.Path t : tasks) {
+                try {
+                    String comm = java.nio.file.Files.readString(t.resolve("comm")).strip();
+                    if (!comm.startsWith(prefix)) {
+                        continue;
+                    }
+                    String[] f = java.nio.file.Files.readString(t.resolve("schedstat")).strip().split(" ");
+                    sum += Long.parseLong(f[1]);
+                    any = true;
+                } catch (java.io.IOException | RuntimeException gone) {
+                    // the thread ended
+                }
+            }
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+        return any ? sum : -1;
+    }
+
+    /**
      * As many workers as the machine allows, up to {@code stormTasks}: each takes ~40 MiB resident, so the
      * count is what MemAvailable holds at 128 MiB apiece after 2 GiB are left aside.
      */
@@ -955,7 +988,7 @@ final class Workloads {
         long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(sizes.stormTimeoutMillis);
         TaskFunction sleep = Tasks.sleepReportingStart();
         Map<String, Long> started = new ConcurrentHashMap<>();
-        PoolConfig cfg = base(n).pipelineDepth(1).outputListener((pid, taskId, stream, line) -> {
+        PoolConfig cfg = base(n).name("w9").pipelineDepth(1).outputListener((pid, taskId, stream, line) -> {
             if (taskId != null && line.startsWith("start ")) {
                 started.put(taskId, Long.parseLong(line.substring(6).trim()));
             }
@@ -963,6 +996,8 @@ final class Workloads {
         double[] med = new double[scalingReps];
         double[] p99 = new double[scalingReps];
         double[] max = new double[scalingReps];
+        double[] timerWaitMs = new double[scalingReps];
+        double[] parentWaitMs = new double[scalingReps];
         List<Double> all = new ArrayList<>();
         List<Double> byRunTime = new ArrayList<>();
         double parentCpuSeconds = 0;
@@ -989,6 +1024,8 @@ final class Workloads {
                 long[] submitted = new long[n];
                 AtomicLongArray end = new AtomicLongArray(n);
                 long cpu0 = CpuMeter.parentCpuNanos();
+                long timerWait0 = runQueueWaitNanos("w9-timer");
+                long parentWait0 = runQueueWaitNanos("");
                 for (int i = 0; i < n; i++) {
                     int k = i;
                     tasks[i] = ProcessTask.builder(sleep).args(10_000L).timeout(Duration.ofNanos(timeoutNanos)).build();
@@ -1003,6 +1040,8 @@ final class Workloads {
                     }
                 }
                 parentCpuSeconds += (CpuMeter.parentCpuNanos() - cpu0) / 1e9;
+                timerWaitMs[r] = (runQueueWaitNanos("w9-timer") - timerWait0) / 1e6;
+                parentWaitMs[r] = (runQueueWaitNanos("") - parentWait0) / 1e6;
                 for (int i = 0; i < n; i++) {
                     Long start = started.get(tasks[i].getTaskID());
                     if (start == null) { // its start line was lost: count from the submission (an upper bound)
@@ -1016,8 +1055,9 @@ final class Workloads {
                 med[r] = Stats.median(late);
                 p99[r] = Stats.percentile(late, 99);
                 max[r] = new Stats(late).max();
-                log("w9 timeout storm: rep %d: lateness median %.1f ms, p99 %.1f ms, max %.1f ms", r + 1, med[r], p99[r],
-                        max[r]);
+                log("w9 timeout storm: rep %d: lateness median %.1f ms, p99 %.1f ms, max %.1f ms; run-queue wait:"
+                        + " timer thread %.1f ms, all parent threads %.1f ms", r + 1, med[r], p99[r], max[r],
+                        timerWaitMs[r], parentWaitMs[r]);
             }
         }
         Map<String, Object> details = new LinkedHashMap<>();
@@ -1026,6 +1066,8 @@ final class Workloads {
         details.put("pool_run_time_minus_timeout_ms", byRunTime);
         details.put("start_lines_missing", fallbacks);
         details.put("parent_cpu_s", parentCpuSeconds);
+        details.put("timer_thread_run_queue_wait_ms", timerWaitMs);
+        details.put("parent_threads_run_queue_wait_ms", parentWaitMs);
         details.put("tasks_that_ended_before_their_timeout_fired", missed);
         extra.put("w9_storm", details);
         double worst = all.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
@@ -1039,8 +1081,11 @@ final class Workloads {
                 + " worker (System.nanoTime) + timeout; outcome = its future completing; largest of all %.1f ms;"
                 + " parent CPU per timed-out task %.0f µs (from queueing to the last outcome); %d of %d tasks ended"
                 + " by themselves (10 s) before their timeout fired; no Python peer: its pools have no per-task"
-                + " timeout", n, sizes.stormTimeoutMillis, n, sizes.stormTasks, worst,
-                parentCpuSeconds / ((double) n * scalingReps) * 1e6, missed, n * scalingReps));
+                + " timeout; the pool's timer thread waited %s ms on the run queue during each storm (all parent"
+                + " threads together: %s ms; from /proc/self/task/*/schedstat): how much of the lateness is the"
+                + " cores being busy elsewhere", n, sizes.stormTimeoutMillis, n, sizes.stormTasks, worst,
+                parentCpuSeconds / ((double) n * scalingReps) * 1e6, missed, n * scalingReps,
+                java.util.Arrays.toString(timerWaitMs), java.util.Arrays.toString(parentWaitMs)));
         return List.of(m, p, x);
     }
 

@@ -32,6 +32,9 @@ public final class Tuning {
      * the next one after its last answer when the unresponsive timeout is turned off.
      */
     public static final int DEFAULT_UNRESPONSIVE_TIMEOUT_SECONDS = 15;
+
+    /** Default {@code workerNice}: the workers at the pool's own scheduling priority. */
+    public static final int DEFAULT_WORKER_NICE = 0;
     /** Default {@code pipelineDepth}. */
     public static final int DEFAULT_PIPELINE_DEPTH = 8;
     /** Default {@code resultDecodeTimeout}, in seconds. */

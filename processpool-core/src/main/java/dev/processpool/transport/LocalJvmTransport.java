@@ -59,14 +59,14 @@ public final class LocalJvmTransport implements WorkerTransport {
                            Map<String, String> environment, Path workingDirectory, Duration startTimeout,
                            int maxFrameBytes, Duration heartbeatInterval, String workerMainClass,
                            Path classDataCache, boolean cgroups, long cgroupMemoryMax, long cgroupPidsMax,
-                           Path heapDumpDirectory) {
+                           Path heapDumpDirectory, int workerNice) {
 
         /** Settings with cgroups where possible, without cgroup limits or heap dumps. */
         public Settings(Path javaExecutable, List<String> classPath, List<String> jvmOptions,
                         Map<String, String> environment, Path workingDirectory, Duration startTimeout,
                         int maxFrameBytes, Duration heartbeatInterval, String workerMainClass, Path classDataCache) {
             this(javaExecutable, classPath, jvmOptions, environment, workingDirectory, startTimeout, maxFrameBytes,
-                    heartbeatInterval, workerMainClass, classDataCache, true, 0, 0, null);
+                    heartbeatInterval, workerMainClass, classDataCache, true, 0, 0, null, 0);
         }
     }
 
@@ -320,6 +320,10 @@ public final class LocalJvmTransport implements WorkerTransport {
                 throw new IOException("start-up timed out");
             }
             worker.connected(io, reader, writer);
+            if (settings.workerNice() > 0 && ProcessTrees.setsid() != null) {
+                // its own session by now (it has answered): its autogroup yields to the pool as the JVM does
+                ProcessTrees.setAutogroupNice(process.pid(), settings.workerNice());
+            }
             if (cache != null) {
                 cache.workerStarted();
             }
@@ -385,6 +389,11 @@ public final class LocalJvmTransport implements WorkerTransport {
         List<String> cmd = new ArrayList<>();
         if (ProcessTrees.setsid() != null) {
             cmd.add(ProcessTrees.setsid());
+        }
+        if (settings.workerNice() > 0 && ProcessTrees.nice() != null) {
+            cmd.add(ProcessTrees.nice()); // the JVM and all it starts; its autogroup follows at the handshake
+            cmd.add("-n");
+            cmd.add(Integer.toString(settings.workerNice()));
         }
         cmd.add(settings.javaExecutable().toString());
         cmd.addAll(jvmOptions);

@@ -439,6 +439,9 @@ final class LocalJvmWorker implements WorkerChannel, ChannelHub.Endpoint {
         if (waitingForPool && reading != null && reading != Thread.currentThread()) {
             reading.interrupt(); // it waits in the pool (for memory), not on the channel
         }
+        if (groupLeader && process.isAlive()) {
+            ProcessTrees.deprioritize(process.pid()); // its teardown must not starve the pool (a timeout storm)
+        }
         if (cgroup != null) {
             cgroup.kill(); // one write: every process in the group, those that left the process group included
         }

@@ -353,6 +353,14 @@ final class WorkerCgroups implements AutoCloseable {
 
         /** SIGKILLs every process in the group; never throws. */
         void kill() {
+            Path weight = dir.resolve("cpu.weight"); // only where the cpu controller is on for the group
+            if (Files.exists(weight)) {
+                try {
+                    write(weight, "1"); // its teardown runs on what the pool leaves over (a timeout storm)
+                } catch (IOException | RuntimeException e) {
+                    // the kill matters, not its weight
+                }
+            }
             try {
                 write(dir.resolve("cgroup.kill"), "1");
                 return;

@@ -1,14 +1,10 @@
 package dev.processpool.transport;
 
-import dev.processpool.protocol.Frame;
 import dev.processpool.protocol.FrameReader;
 import dev.processpool.protocol.FrameWriter;
 import dev.processpool.protocol.Protocol;
 import dev.processpool.protocol.ProtocolException;
 
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
@@ -18,13 +14,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -45,7 +36,6 @@ public final class LocalJvmTransport implements WorkerTransport {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LocalJvmTransport.class);
 
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     /**
      * What a worker JVM is launched with.
@@ -89,7 +79,7 @@ public final class LocalJvmTransport implements WorkerTransport {
     public LocalJvmTransport(Settings settings) throws IOException {
         this.settings = settings;
         this.classPathText = String.join(java.io.File.pathSeparator, settings.classPath());
-        this.socketDir = createPrivateDirectory();
+        this.socketDir = PrivateDirectories.create();
         this.cache = ClassDataCache.open(settings.classDataCache(), settings.javaExecutable(),
                 settings.classPath(), settings.jvmOptions());
         if (settings.heapDumpDirectory() != null) {
@@ -136,69 +126,6 @@ public final class LocalJvmTransport implements WorkerTransport {
     static final long BOOT_SLOT_WAIT_MILLIS = 250;
     private final java.util.concurrent.Semaphore boots = new java.util.concurrent.Semaphore(CONCURRENT_BOOTS, true);
 
-    /** Prefix of the private directories: {@code processpool-<owner pid>-<random>}. */
-    static final String DIRECTORY_PREFIX = "processpool-";
-
-    private static Path createPrivateDirectory() throws IOException {
-        // Unix socket paths are limited to ~107 bytes: prefer a short temp directory.
-        Path base = Paths.get(System.getProperty("java.io.tmpdir"));
-        if (base.toString().length() > 60 && Files.isDirectory(Paths.get("/tmp"))) {
-            base = Paths.get("/tmp");
-        }
-        sweepStaleDirectories(base);
-        return Files.createTempDirectory(base, DIRECTORY_PREFIX + ProcessHandle.current().pid() + "-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    }
-
-    /**
-     * Removes the private directories that pools of dead processes left in {@code base}: a pool whose JVM was
-     * SIGKILLed never removes its own. Only directories named for an owner pid that no process has now, owned
-     * by this user, holding nothing but files (stale sockets), are removed; anything else is left alone. A pid
-     * that was reused by another process keeps its dead owner's directory until that process is gone too.
-     */
-    static void sweepStaleDirectories(Path base) {
-        String me = System.getProperty("user.name");
-        try (var entries = Files.newDirectoryStream(base, DIRECTORY_PREFIX + "*")) {
-            for (Path dir : entries) {
-                long owner = ownerPid(dir.getFileName().toString());
-                if (owner <= 0 || ProcessHandle.of(owner).map(ProcessHandle::isAlive).orElse(false)) {
-                    continue;
-                }
-                try {
-                    if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-                            || !Files.getOwner(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS).getName().equals(me)) {
-                        continue;
-                    }
-                    try (var files = Files.list(dir)) {
-                        for (Path f : (Iterable<Path>) files::iterator) {
-                            if (!Files.isDirectory(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                                Files.deleteIfExists(f);
-                            }
-                        }
-                    }
-                    Files.deleteIfExists(dir); // fails, and stays, if anything else is in it
-                } catch (IOException | RuntimeException busy) {
-                    // another pool sweeping at the same time, or not ours to remove
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // an unreadable temp directory: nothing to sweep
-        }
-    }
-
-    /** The owner pid in a private directory's name, or -1 (not a name this version gives). */
-    static long ownerPid(String name) {
-        int end = name.indexOf('-', DIRECTORY_PREFIX.length());
-        if (!name.startsWith(DIRECTORY_PREFIX) || end <= DIRECTORY_PREFIX.length()) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(name.substring(DIRECTORY_PREFIX.length(), end));
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
-
     @Override
     public WorkerChannel launch(int workerNumber, WorkerEvents events) throws IOException, InterruptedException {
         boolean slot = boots.tryAcquire(BOOT_SLOT_WAIT_MILLIS, TimeUnit.MILLISECONDS);
@@ -215,7 +142,7 @@ public final class LocalJvmTransport implements WorkerTransport {
     private WorkerChannel boot(int workerNumber, WorkerEvents events) throws IOException {
         Path socketPath = socketDir.resolve("w" + workerNumber + ".sock");
         Files.deleteIfExists(socketPath);
-        String token = newToken();
+        String token = Handshake.newToken();
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         Process process = null;
         SocketChannel channel = null;
@@ -298,24 +225,7 @@ public final class LocalJvmTransport implements WorkerTransport {
             io = new ChannelIo(channel);
             FrameReader reader = new FrameReader(worker.trackActivity(io.input()), settings.maxFrameBytes());
             FrameWriter writer = new FrameWriter(io.output());
-            reader.setGate(LocalJvmTransport::admitHello);
-            Frame hello = reader.read();
-            String problem = checkHello(hello, token, process.pid());
-            if (problem != null) {
-                ByteArrayOutputStream body = new ByteArrayOutputStream();
-                FrameWriter.writeString(new DataOutputStream(body), problem);
-                try {
-                    writer.writeRaw(Protocol.FRAME_REJECT, body.toByteArray());
-                } catch (IOException ignored) {
-                    // it is being rejected anyway
-                }
-                throw new ProtocolException("handshake failed: " + problem);
-            }
-            ByteArrayOutputStream welcome = new ByteArrayOutputStream();
-            DataOutputStream welcomeFields = new DataOutputStream(welcome);
-            welcomeFields.writeShort(Protocol.VERSION);
-            welcomeFields.writeInt((int) Math.min(Integer.MAX_VALUE, settings.heartbeatInterval().toMillis()));
-            writer.writeRaw(Protocol.FRAME_WELCOME, welcome.toByteArray());
+            Handshake.perform(reader, writer, token, process.pid(), settings.heartbeatInterval());
             if (!settled.compareAndSet(false, true)) {
                 throw new IOException("start-up timed out");
             }
@@ -416,46 +326,6 @@ public final class LocalJvmTransport implements WorkerTransport {
         return cmd;
     }
 
-    /** Most bytes of a HELLO body: magic, version, pid and a token string, with room to spare. */
-    private static final int MAX_HELLO_BYTES = 4096;
-
-    /** Before the handshake a worker may send one small HELLO, nothing else: nothing large is allocated. */
-    private static boolean admitHello(byte type, long sequence, int bodyBytes) throws ProtocolException {
-        if (type != Protocol.FRAME_HELLO || bodyBytes > MAX_HELLO_BYTES) {
-            throw new ProtocolException("expected HELLO, got " + Protocol.frameName(type) + " of " + bodyBytes + " bytes");
-        }
-        return true;
-    }
-
-    private static String checkHello(Frame hello, String token, long pid) throws IOException {
-        if (hello == null) {
-            return "channel closed before the worker's HELLO";
-        }
-        if (hello.type() != Protocol.FRAME_HELLO) {
-            return "expected HELLO, got " + hello;
-        }
-        DataInputStream in = hello.fields();
-        int magic = in.readInt();
-        if (magic != Protocol.MAGIC) {
-            return "bad magic 0x" + Integer.toHexString(magic);
-        }
-        short version = in.readShort();
-        if (version != Protocol.VERSION) {
-            return "worker speaks protocol version " + version + ", the pool speaks " + Protocol.VERSION
-                    + " (mixed processpool versions on the class path?)";
-        }
-        long workerPid = in.readLong();
-        String presented = FrameWriter.readString(in);
-        if (presented == null || !MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8),
-                token.getBytes(StandardCharsets.UTF_8))) {
-            return "wrong token";
-        }
-        if (workerPid != pid) {
-            return "worker reports pid " + workerPid + " but was launched as " + pid;
-        }
-        return null;
-    }
-
     /** How the JVM's fatal error reports in the private directory begin: {@code hs_err_pid<pid>.log}. */
     static final String ERROR_FILE_PREFIX = "hs_err_pid";
 
@@ -468,12 +338,6 @@ public final class LocalJvmTransport implements WorkerTransport {
     private Path heapDump(long pid) {
         Path dir = settings.heapDumpDirectory();
         return dir == null ? null : dir.resolve(Protocol.heapDumpName(pid));
-    }
-
-    private static String newToken() {
-        byte[] bytes = new byte[Protocol.TOKEN_LENGTH / 2];
-        RANDOM.nextBytes(bytes);
-        return HexFormat.of().formatHex(bytes);
     }
 
     static void closeQuietly(AutoCloseable c) {

@@ -363,18 +363,12 @@ public class ProcessPool implements TaskPool {
     }
 
     /**
-     * Records a task's outcome (exactly one of {@code result} and {@code failure} counts: a null failure
-     * means success); false if it had one already. Otherwise true if callbacks have to run for it.
+     * Records a task's outcome after {@code attempts} attempts (exactly one of {@code result} and
+     * {@code failure} counts: a null failure means success); false if it had one already. Otherwise true if
+     * callbacks have to run for it.
      */
     static boolean record(ProcessTask task, Object result, TaskException failure, long workerPid, long runNanos,
-                          ResultCallback poolCallback, ExceptionCallback poolExceptionCallback) {
-        return record(task, result, failure, workerPid, runNanos, 1, poolCallback, poolExceptionCallback);
-    }
-
-    /** As {@link #record(ProcessTask, Object, TaskException, long, long, ResultCallback, ExceptionCallback)}, after {@code attempts} attempts. */
-    private static boolean record(ProcessTask task, Object result, TaskException failure, long workerPid,
-                                  long runNanos, int attempts, ResultCallback poolCallback,
-                                  ExceptionCallback poolExceptionCallback) {
+                          int attempts, ResultCallback poolCallback, ExceptionCallback poolExceptionCallback) {
         task.recordExecution(workerPid, runNanos, attempts);
         boolean recorded = failure == null ? task.complete(result) : task.fail(failure);
         if (!recorded) {

@@ -42,7 +42,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class Runner {
 
-    /** Everything {@code run} was given, checked. */
+    /** Everything {@code run} was given, checked ({@code retries} -1: not given, the pool's default). */
     record Settings(TaskTarget task, AllowedTasks allowed, List<String> workerClassPath, URLClassLoader taskLoader,
                     String input, String output, int min, int max, int queue, Duration timeout,
                     int maxTasksPerWorker, List<String> jvmOptions, boolean ordered, boolean failFast,
@@ -137,7 +137,7 @@ final class Runner {
         }
         if (s.cluster() != null) {
             try {
-                cluster = ClusterSupport.load().connect(s.clusterName(), s.cluster(), s.queue());
+                cluster = ClusterSupport.load().connect(s.clusterName(), s.cluster(), s.queue(), s.retries());
             } catch (RuntimeException e) {
                 closeQuietly(in);
                 sink.close();
@@ -259,7 +259,7 @@ final class Runner {
 
     private PoolConfig poolConfig() {
         return workerPool(s.min(), s.max(), s.queue(), s.maxTasksPerWorker(), s.workerClassPath(), s.jvmOptions(),
-                s.classDataCache(), s.quiet(), console).retries(s.retries()).memoryBudget(s.memoryBudget()).build();
+                s.classDataCache(), s.quiet(), console).retries(Math.max(0, s.retries())).memoryBudget(s.memoryBudget()).build();
     }
 
     /** The settings of the CLI's worker pools: of a local run, and of {@code processpool member}. */

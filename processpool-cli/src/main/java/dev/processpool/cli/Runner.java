@@ -73,6 +73,8 @@ final class Runner {
     /** With --cluster: the client pool's cluster side (where each task ran); else null. */
     private ClusterSupport.Client cluster;
     private Progress progress;
+    /** The progress display's slowest running task, when the display is shown on a local run; else null. */
+    private SlowestTask slowest;
 
     Runner(Settings settings, PrintStream stderr) {
         this.s = settings;
@@ -164,7 +166,11 @@ final class Runner {
             CliLog.hold(); // until a local worker has started; a client of a cluster starts none
         }
         if (s.progress()) {
-            progress = new Progress(console, stats);
+            if (cluster == null) { // a cluster's tasks report their progress to nobody here
+                slowest = new SlowestTask();
+                tasks.progressListener(slowest);
+            }
+            progress = new Progress(console, stats, slowest);
             System.setErr(console.asPrintStream());
             countInputLinesAhead();
         }
@@ -424,16 +430,23 @@ final class Runner {
 
     // ========================================================================================= monitor
 
-    /** Notes the workers' pids (also of those that never ran a task); drives the progress line. */
+    /** Notes the workers' pids (also of those that never ran a task) and their running tasks; drives the progress line. */
     private void monitor() {
         while (!Thread.currentThread().isInterrupted()) {
             try {
                 if (pool instanceof ProcessPool local) {
+                    List<String> running = slowest == null ? null : new java.util.ArrayList<>();
                     for (WorkingProcess w : local.getWorkers()) {
                         stats.sawWorker(w.pid());
                         if (w.pid() > 0 && (w.state() == WorkerState.IDLE || w.state() == WorkerState.WORKING)) {
                             CliLog.release();
                         }
+                        if (running != null) {
+                            w.currentTaskId().ifPresent(running::add);
+                        }
+                    }
+                    if (running != null) {
+                        slowest.observe(running, System.nanoTime());
                     }
                 }
                 if (progress != null) {

@@ -292,7 +292,7 @@ class CliRunIT extends CliTestBase {
     @Test
     void theProgressDisplayShowsTheSlowestTasksLastReportAsPlainText() throws Exception {
         // line 1 runs longest and reports a message meant to take over the terminal
-        List<String> in = List.of("[\"\\u001b[31mr\\u202e\\r\\nx\\u001b]0;t\\u0007\", 800]", "[\"quick\", 50]");
+        List<String> in = List.of("[\"\\u001b[31mr\\u202e\\r\\nx\\u001b]0;t\\u0007\", 1200]", "[\"quick\", 50]");
         Path file = input("in.jsonl", in);
         for (String chunk : new String[] {"1", "100"}) {
             CliProcess p = start(Path.of("/dev/null"), Map.of("COLUMNS", "80"), false, "run", "--task",

@@ -68,8 +68,18 @@ public final class ProcessTask {
 
         @Override
         public boolean record(ProcessTask task, Object result, TaskException failure, long workerPid, long runNanos,
+                              java.util.List<TaskException> earlierFailures, boolean quarantined,
                               ResultCallback poolCallback, ExceptionCallback poolExceptionCallback) {
-            return TaskCallbacks.record(task, result, failure, workerPid, runNanos, poolCallback, poolExceptionCallback);
+            if (failure != null) {
+                failure.recordAttempts(earlierFailures, quarantined);
+            }
+            return TaskCallbacks.record(task, result, failure, workerPid, runNanos, earlierFailures.size() + 1,
+                    poolCallback, poolExceptionCallback);
+        }
+
+        @Override
+        public boolean retriesOnThrown(ProcessTask task, TaskException failure) {
+            return task.retriesOnThrown(failure);
         }
 
         @Override

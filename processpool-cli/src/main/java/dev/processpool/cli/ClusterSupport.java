@@ -51,8 +51,11 @@ public interface ClusterSupport {
     Member startMember(String clusterName, String bindAddress, int port, List<String> join, PoolConfig pool,
                        Duration drainTimeout);
 
-    /** Connects a client pool; {@code maxQueuedRequests} bounds its tasks waiting in the cluster. */
-    Client connect(String clusterName, List<String> addresses, int maxQueuedRequests);
+    /**
+     * Connects a client pool; {@code maxQueuedRequests} bounds its tasks waiting in the cluster, and
+     * {@code retries} (-1: the cluster pool's default) is its tasks' retries.
+     */
+    Client connect(String clusterName, List<String> addresses, int maxQueuedRequests, int retries);
 
     /**
      * The implementation on the class path.

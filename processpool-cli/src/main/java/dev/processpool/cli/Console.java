@@ -10,16 +10,20 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The CLI's standard error: messages, and the progress line below them when there is one. A message clears
- * the progress line, is printed, and the progress line is drawn again under it, so the two never garble
- * each other. Thread-safe.
+ * The CLI's standard error: messages, and the progress display below them when there is one (the progress
+ * line, and a second line under it when {@link SlowestTask} has one). A message clears the display, is
+ * printed, and the display is drawn again under it, so the two never garble each other. Thread-safe.
  */
 final class Console {
 
     private static final String CLEAR_LINE = "\r\033[K";
+    /** Clears the line, then goes up one line. */
+    private static final String CLEAR_LINE_UP = "\r\033[K\033[1A";
 
     private final PrintStream err;
     private String bar;
+    /** The display's second line, or null for none; never without {@link #bar}. */
+    private String detail;
 
     Console(PrintStream err) {
         this.err = err;
@@ -27,30 +31,51 @@ final class Console {
 
     /** Prints a line (or several) to stderr, above the progress line. */
     synchronized void message(String text) {
-        if (bar != null) {
+        clearDisplay();
+        err.println(text);
+        drawDisplay();
+        err.flush();
+    }
+
+    /**
+     * Draws (or redraws) the progress line and, unless {@code second} is null or empty, a second line under it.
+     * Both must be terminal-safe and narrower than the terminal (see {@link SlowestTask#fit}): the display is
+     * cleared by going up as many lines as it drew.
+     */
+    synchronized void drawBar(String rendered, String second) {
+        if (bar == null) {
             err.print(CLEAR_LINE);
         }
-        err.println(text);
+        clearDisplay();
+        bar = rendered;
+        detail = second == null || second.isEmpty() ? null : second;
+        drawDisplay();
+        err.flush();
+    }
+
+    private void clearDisplay() {
+        if (bar != null) {
+            err.print(detail != null ? CLEAR_LINE_UP + CLEAR_LINE : CLEAR_LINE);
+        }
+    }
+
+    private void drawDisplay() {
         if (bar != null) {
             err.print(bar);
+            if (detail != null) {
+                err.print('\n');
+                err.print(detail);
+            }
         }
-        err.flush();
     }
 
-    /** Draws (or redraws) the progress line. */
-    synchronized void drawBar(String rendered) {
-        bar = rendered;
-        err.print(CLEAR_LINE);
-        err.print(rendered);
-        err.flush();
-    }
-
-    /** Leaves the last progress line on the screen and moves below it. */
+    /** Leaves the last progress display on the screen and moves below it. */
     synchronized void endBar() {
         if (bar != null) {
             err.println();
             err.flush();
             bar = null;
+            detail = null;
         }
     }
 

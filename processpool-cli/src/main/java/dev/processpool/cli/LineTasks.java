@@ -58,6 +58,8 @@ final class LineTasks {
     /** With --cluster: where each task ran; else null. */
     private final ClusterSupport.Client cluster;
     private volatile TaskPool pool;
+    /** Hears the tasks' progress reports for the progress display; null (the default) when it is not shown. */
+    private volatile dev.processpool.ProgressListener progressListener;
 
     /** --soft-timeout: each line's (ZERO: none); not applied to a line whose own timeout is no longer. */
     private final Duration softTimeout;
@@ -85,6 +87,11 @@ final class LineTasks {
 
     void pool(TaskPool pool) {
         this.pool = pool;
+    }
+
+    /** Gives every task queued from now on this progress listener (the progress display's). */
+    void progressListener(dev.processpool.ProgressListener listener) {
+        this.progressListener = listener;
     }
 
     /** Whether every queued task has its outcome. */
@@ -117,6 +124,7 @@ final class LineTasks {
                 .kwargs(r.kwargs())
                 .timeout(r.timeout())
                 .softTimeout(r.timeout().isZero() || softTimeout.compareTo(r.timeout()) < 0 ? softTimeout : Duration.ZERO)
+                .progressListener(progressListener)
                 .callback((t, result) -> guarded(self[0], () -> onResult(self[0], result)))
                 .exceptionCallback((t, failure) -> guarded(self[0], () -> onFailure(self[0], t, failure)))
                 .build();
@@ -167,6 +175,7 @@ final class LineTasks {
         ProcessTask.Builder b = ProcessTask.builder(chunks.function())
                 .taskId(key)
                 .args(c.payload())
+                .progressListener(progressListener)
                 .callback((t, result) -> guardedChunk(c, () -> onChunkResult(c, t, result)))
                 .exceptionCallback((t, failure) -> guardedChunk(c, () -> onChunkFailure(c, t, failure)));
         if (chunks.progressTimeout() != null) {

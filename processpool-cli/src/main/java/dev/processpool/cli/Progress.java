@@ -11,17 +11,22 @@ import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 
 /**
- * The live progress line on an interactive terminal (me.tongfei:progressbar): done/total, percentage,
- * elapsed and ETA, tasks per second, and the failures so far by kind. Drawn through the {@link Console} so
- * that messages can appear above it.
+ * The live progress display on an interactive terminal (or with {@code --progress}): a line of
+ * me.tongfei:progressbar with done/total, percentage, elapsed and ETA, tasks per second, and the failures so
+ * far by kind; under it, while tasks run, the slowest running task with its run time and its last progress
+ * report ({@link SlowestTask}). Redrawn five times a second, through the {@link Console} so that messages
+ * can appear above it.
  */
 final class Progress implements AutoCloseable {
 
     private final ProgressBar bar;
     private final RunStats stats;
+    private final SlowestTask slowest;
 
-    Progress(Console console, RunStats stats) {
+    /** @param slowest the running tasks for the second line, or null for none (a run on a cluster) */
+    Progress(Console console, RunStats stats, SlowestTask slowest) {
         this.stats = stats;
+        this.slowest = slowest;
         int width = Math.max(40, Console.terminalWidth() - 4); // room for an echoed ^C
         ProgressBarConsumer consumer = new ProgressBarConsumer() {
             @Override
@@ -31,7 +36,8 @@ final class Progress implements AutoCloseable {
 
             @Override
             public void accept(String rendered) {
-                console.drawBar(rendered.length() > width ? rendered.substring(0, width) : rendered);
+                console.drawBar(SlowestTask.fit(rendered, width),
+                        slowest == null ? null : slowest.line(width, System.nanoTime()));
             }
 
             @Override
@@ -44,6 +50,7 @@ final class Progress implements AutoCloseable {
                 .setInitialMax(-1)
                 .setStyle(Console.unicode() ? ProgressBarStyle.UNICODE_BLOCK : ProgressBarStyle.ASCII)
                 .setUpdateIntervalMillis(200)
+                .continuousUpdate() // the run times of the second line move on while no task ends
                 .setConsumer(consumer)
                 .showSpeed(new DecimalFormat("0.0", DecimalFormatSymbols.getInstance(Locale.ROOT)))
                 .setSpeedUnit(ChronoUnit.SECONDS)
@@ -64,6 +71,9 @@ final class Progress implements AutoCloseable {
 
     @Override
     public void close() {
+        if (slowest != null) {
+            slowest.observe(java.util.List.of(), System.nanoTime()); // nothing runs any more
+        }
         update();
         bar.close();
     }

@@ -119,9 +119,10 @@ final class RunCommand implements Callable<Integer> {
     private Duration softTimeout = Duration.ZERO;
 
     @Option(names = "--retries", paramLabel = "N",
-            description = "Run a task again, up to N more times, when its worker dies, times out or hangs; the"
-                    + " task's own exceptions are not retried (default: 0). Each line says its \"attempts\".")
-    private int retries;
+            description = "Run a task again, up to N more times, when its worker dies, times out or hangs (with"
+                    + " --cluster also when its member leaves the cluster); the task's own exceptions are not retried"
+                    + " (default: 0; with --cluster 2). Each line says its \"attempts\".")
+    private Integer retries;
 
     @Option(names = "--memory-budget", paramLabel = "SIZE",
             description = "Start no further worker while the workers' resident memory added up is over SIZE,"
@@ -242,7 +243,7 @@ final class RunCommand implements Callable<Integer> {
         if ((cluster == null) != (clusterName == null)) {
             throw usage(cluster == null ? "--cluster-name needs --cluster HOST:PORT" : "--cluster needs --cluster-name NAME");
         }
-        if (retries < 0) {
+        if (retries != null && retries < 0) {
             throw usage("--retries must be 0 or more, was " + retries);
         }
         if (!softTimeout.isZero() && !timeout.isZero() && softTimeout.compareTo(timeout) >= 0) {
@@ -256,7 +257,7 @@ final class RunCommand implements Callable<Integer> {
                 workers.min, max, q, timeout, workers.maxTasksPerWorker, jvm, ordered, failFast, quiet,
                 progress != null ? progress : !quiet && Console.stderrIsTerminal(), shutdownTimeout,
                 workers.classDataCache, maxLineBytes, resume, jobLog, cluster, clusterName, report, commandLine(),
-                givenOptions(), chunkLines, retries, softTimeout, budget);
+                givenOptions(), chunkLines, retries == null ? -1 : retries, softTimeout, budget);
     }
 
     /** The command as given, for the report's title. */

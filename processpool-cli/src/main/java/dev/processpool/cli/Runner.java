@@ -42,7 +42,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class Runner {
 
-    /** Everything {@code run} was given, checked. */
+    /** Everything {@code run} was given, checked ({@code retries} -1: not given, the pool's default). */
     record Settings(TaskTarget task, AllowedTasks allowed, List<String> workerClassPath, URLClassLoader taskLoader,
                     String input, String output, int min, int max, int queue, Duration timeout,
                     int maxTasksPerWorker, List<String> jvmOptions, boolean ordered, boolean failFast,
@@ -73,6 +73,8 @@ final class Runner {
     /** With --cluster: the client pool's cluster side (where each task ran); else null. */
     private ClusterSupport.Client cluster;
     private Progress progress;
+    /** The progress display's slowest running task, when the display is shown on a local run; else null. */
+    private SlowestTask slowest;
 
     Runner(Settings settings, PrintStream stderr) {
         this.s = settings;
@@ -137,7 +139,7 @@ final class Runner {
         }
         if (s.cluster() != null) {
             try {
-                cluster = ClusterSupport.load().connect(s.clusterName(), s.cluster(), s.queue());
+                cluster = ClusterSupport.load().connect(s.clusterName(), s.cluster(), s.queue(), s.retries());
             } catch (RuntimeException e) {
                 closeQuietly(in);
                 sink.close();
@@ -164,7 +166,11 @@ final class Runner {
             CliLog.hold(); // until a local worker has started; a client of a cluster starts none
         }
         if (s.progress()) {
-            progress = new Progress(console, stats);
+            if (cluster == null) { // a cluster's tasks report their progress to nobody here
+                slowest = new SlowestTask();
+                tasks.progressListener(slowest);
+            }
+            progress = new Progress(console, stats, slowest);
             System.setErr(console.asPrintStream());
             countInputLinesAhead();
         }
@@ -259,7 +265,7 @@ final class Runner {
 
     private PoolConfig poolConfig() {
         return workerPool(s.min(), s.max(), s.queue(), s.maxTasksPerWorker(), s.workerClassPath(), s.jvmOptions(),
-                s.classDataCache(), s.quiet(), console).retries(s.retries()).memoryBudget(s.memoryBudget()).build();
+                s.classDataCache(), s.quiet(), console).retries(Math.max(0, s.retries())).memoryBudget(s.memoryBudget()).build();
     }
 
     /** The settings of the CLI's worker pools: of a local run, and of {@code processpool member}. */
@@ -424,16 +430,23 @@ final class Runner {
 
     // ========================================================================================= monitor
 
-    /** Notes the workers' pids (also of those that never ran a task); drives the progress line. */
+    /** Notes the workers' pids (also of those that never ran a task) and their running tasks; drives the progress line. */
     private void monitor() {
         while (!Thread.currentThread().isInterrupted()) {
             try {
                 if (pool instanceof ProcessPool local) {
+                    List<String> running = slowest == null ? null : new java.util.ArrayList<>();
                     for (WorkingProcess w : local.getWorkers()) {
                         stats.sawWorker(w.pid());
                         if (w.pid() > 0 && (w.state() == WorkerState.IDLE || w.state() == WorkerState.WORKING)) {
                             CliLog.release();
                         }
+                        if (running != null) {
+                            w.currentTaskId().ifPresent(running::add);
+                        }
+                    }
+                    if (running != null) {
+                        slowest.observe(running, System.nanoTime());
                     }
                 }
                 if (progress != null) {

@@ -290,6 +290,26 @@ class CliRunIT extends CliTestBase {
     }
 
     @Test
+    void theProgressDisplayShowsTheSlowestTasksLastReportAsPlainText() throws Exception {
+        // line 1 runs longest and reports a message meant to take over the terminal
+        List<String> in = List.of("[\"\\u001b[31mr\\u202e\\r\\nx\\u001b]0;t\\u0007\", 1200]", "[\"quick\", 50]");
+        Path file = input("in.jsonl", in);
+        for (String chunk : new String[] {"1", "100"}) {
+            CliProcess p = start(Path.of("/dev/null"), Map.of("COLUMNS", "80"), false, "run", "--task",
+                    "dev.processpool.cli.testtasks.Progressing::report", "--classpath", CliProcess.TEST_CLASSES.toString(),
+                    "--input", file.toString(), "--progress", "--max", "2", "--chunk", chunk);
+            p.awaitExit(LIMIT);
+            p.assertNoWorkerAlive();
+            assertThat(p.exitCode()).as(p.stderrText()).isZero();
+            assertOneOutputPerInput(in, p.outputLines());
+            String err = p.stderrText();
+            assertThat(err).as(err).contains("slowest: " + (chunk.equals("1") ? "line 1, " : "lines from 1, "),
+                    "50%: \\u001B[31mr\\u202E  x\\u001B]0;t\\u0007"); // 72 columns: fits 80
+            assertThat(err).doesNotContain("\u001b[31m", "\u001b]0", "\u202e", "\u0007");
+        }
+    }
+
+    @Test
     void tasksFromTheClassPathOptionAndRetiredWorkers() throws Exception {
         List<String> in = List.of(
                 "{\"args\": [\"" + dir + "\", \"first\", 1]}",

@@ -148,7 +148,7 @@ public final class Submission {
      * timeout or for its memory, or went unresponsive; or the task threw and the caller named the type.
      * Never a cancellation, a start failure or an answer that could not be brought back.
      */
-    boolean retriedFor(TaskException failure) {
+    public boolean retriedFor(TaskException failure) {
         if (retries == 0) {
             return false;
         }

@@ -79,12 +79,20 @@ public abstract class TaskAccess {
     public abstract TaskPayload payload(ProcessTask task);
 
     /**
-     * Records the outcome (a null {@code failure} means success) with where and how long it ran.
+     * Records the outcome (a null {@code failure} means success) with where and how long it ran, after the
+     * attempts that failed before it (see {@link ProcessTask.Builder#retries(int)}): the failure carries them as
+     * suppressed exceptions, and says whether the task is quarantined, as the local pool's does.
      *
+     * @param earlierFailures the failures of the attempts before this outcome's, oldest first (empty: one attempt)
+     * @param quarantined     whether the task was allowed retries and failed on every attempt
      * @return false if the task had an outcome already; else whether callbacks have to run for it
      */
     public abstract boolean record(ProcessTask task, Object result, TaskException failure, long workerPid,
-                                   long runNanos, ResultCallback poolCallback, ExceptionCallback poolExceptionCallback);
+                                   long runNanos, java.util.List<TaskException> earlierFailures, boolean quarantined,
+                                   ResultCallback poolCallback, ExceptionCallback poolExceptionCallback);
+
+    /** Whether a failure of the task's own code is of a type the caller asked to retry ({@link ProcessTask.Builder#retryOn}). */
+    public abstract boolean retriesOnThrown(ProcessTask task, TaskException failure);
 
     /** Runs a finished task's callbacks as the local pool does: its own, then the pool's; logs what they throw. */
     public abstract void runCallbacks(ProcessTask task, ResultCallback poolCallback,

@@ -254,13 +254,14 @@ public final class ClusterMember implements AutoCloseable {
     }
 
     /**
-     * The local task for an attempt: the client's payload, timeouts and, where it is free here, its id. (Once
-     * the core retries tasks whose worker died (issue 12), this is where the attempt's remaining retries,
-     * {@code maxAttempts - attempt}, and its number, for TaskContext, go to the local pool.)
+     * The local task for an attempt: the client's payload, timeouts, attempt number (for TaskContext) and, where
+     * it is free here, its id. It runs once here, whatever the local pool's retries: its pool decides whether a
+     * failed attempt runs again, and where (ClusterPool).
      */
     private ProcessTask localTask(Wire.Task t, String id, CompletableFuture<Boolean> claimed) {
-        return ProcessTask.builder(new PayloadTask(t.payload, address))
+        return ProcessTask.builder(new PayloadTask(t.payload, address, t.attempt))
                 .taskId(id)
+                .retries(0)
                 .timeout(Duration.ofMillis(t.timeoutMillis))
                 .progressTimeout(Duration.ofMillis(t.progressTimeoutMillis))
                 .callback((task, result) -> claimed.whenCompleteAsync(

@@ -72,10 +72,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * pool (timeouts, crash isolation and recycling as on one machine) and the member sends the outcome back. The
  * task's future completes at once; callbacks run as in {@code ProcessPool}.
  *
- * <h2>Member death, and exactly one outcome</h2>
- * When a member leaves the cluster (dies, or is stopped with tasks unfinished), every task it held, running or
- * not yet started, is offered again as the task's next attempt, up to {@link ClusterPoolConfig#getRetries()}
- * more; the attempt after the last fails the task with a {@link WorkerDiedException}. A task that a member had
+ * <h2>Retries, member death, and exactly one outcome</h2>
+ * A task runs again, as its next attempt on whichever member takes it, by the local pool's rules (see
+ * {@link ProcessTask.Builder#retries(int)}): when its worker died, was killed at its timeout or for its memory,
+ * or went unresponsive on a member, when it threw a type named in {@link ProcessTask.Builder#retryOn}, and
+ * when its member left the cluster (died, or was stopped with tasks unfinished) while holding it, running or
+ * not yet started: a member's death counts as a worker's death. It gets up to its own
+ * {@link ProcessTask#getRetries() retries}, or else {@link ClusterPoolConfig#getRetries()}, more attempts; the
+ * members run each attempt once. The attempt after the last ends the task with that attempt's failure (a
+ * {@link WorkerDiedException} for a member's death), carrying the earlier attempts' failures as suppressed
+ * exceptions, and <em>quarantined</em> when it had retries. Task code reads its attempt number from
+ * {@link dev.processpool.TaskContext#attempt()}. A task that a member had
  * taken from the queue but not yet claimed when it died is found too: the pool puts a tombstone in its claim
  * slot, so no member can claim that attempt afterwards, and offers the next. The pool accepts only a result for
  * a task's current attempt, once: a late result from a member presumed dead, or a duplicate, is dropped. So
@@ -290,6 +297,11 @@ public final class ClusterPool implements TaskPool {
         boolean slot = false;
         try {
             id = access.reserveId(task, idsInUse, autoIds);
+            int retries = task.getRetries() < 0 ? config.getRetries() : task.getRetries();
+            if (retries >= Wire.MAX_ATTEMPTS) {
+                throw new IllegalArgumentException("task " + id + " has " + retries + " retries; a cluster allows at"
+                        + " most " + (Wire.MAX_ATTEMPTS - 1));
+            }
             TaskPayload payload = access.payload(task);
             byte[] bytes;
             try {
@@ -307,10 +319,11 @@ public final class ClusterPool implements TaskPool {
             requireRunning(task);
             long seq = sequences.incrementAndGet();
             Completion completion = new Completion(task);
-            Submission s = new Submission(seq, id, payload, task::getTimeOut, task::getProgressTimeout, completion);
-            // The retry limit travels with the task (Wire.Task.maxAttempts), so that it can be the task's own:
-            // once ProcessTask has retries (issue 12), task.getRetries() goes here, the config's as default.
-            Wire.Task first = new Wire.Task(jobId, seq, 1, config.getRetries() + 1, id,
+            // The retry limit travels with the task (Wire.Task.maxAttempts); the rules of what is retried are the
+            // local pool's (Submission.retriedFor)
+            Submission s = new Submission(seq, id, payload, task::getTimeOut, task::getProgressTimeout, completion)
+                    .retries(retries, failure -> access.retriesOnThrown(task, failure));
+            Wire.Task first = new Wire.Task(jobId, seq, 1, retries + 1, id,
                     task.getTimeOut().toMillis(), task.getProgressTimeout().toMillis(), bytes);
             TaskLedger.Entry entry = new TaskLedger.Entry(seq, new Handle(s, completion), first, waitingSlots != null);
             sequenceOf.put(task, seq);
@@ -431,38 +444,58 @@ public final class ClusterPool implements TaskPool {
         }
     }
 
+    /**
+     * A member's outcome of an attempt. Only the current attempt of an unfinished task counts, once: its
+     * result, or its failure, which runs the task again when it is of a kind the task is retried for and an
+     * attempt is left (see {@link #retry}).
+     */
     private void onResult(Wire.Result r) {
-        TaskLedger.Finished f = ledger.accept(r.seq, r.attempt, r.member);
         long key = Wire.key(r.seq, r.attempt);
         try {
             claims.deleteAsync(key);
         } catch (RuntimeException e) { // the claims map goes with the job in any case; the outcome must not
             LOG.debug("{}: could not remove the claim of task #{} attempt {}", name, r.seq, r.attempt, e);
         }
-        if (f == null) {
-            LOG.debug("{}: dropped a result for task #{} attempt {} from {}: not the task's current attempt, or the task"
-                    + " has its outcome", name, r.seq, r.attempt, r.member);
+        TaskLedger.Entry e = ledger.at(r.seq, r.attempt);
+        if (e == null) {
+            dropped(r);
             return;
         }
+        String taskId = e.taskId;
         Object value = null;
         TaskException failure = null;
         if (r.kind == Wire.Result.OK) {
             try {
                 value = ValueCodec.decode(r.bytes, 0, resultLoader, new BudgetFilter(r.bytes.length));
-            } catch (Exception | LinkageError | OutOfMemoryError | StackOverflowError e) {
-                failure = new ResultTransferException(f.entry().current.taskId, r.workerPid,
-                        "the result from member " + r.member + " could not be read here: " + e, e);
+            } catch (Exception | LinkageError | OutOfMemoryError | StackOverflowError ex) {
+                failure = new ResultTransferException(taskId, r.workerPid,
+                        "the result from member " + r.member + " could not be read here: " + ex, ex);
             }
         } else {
             try {
                 Object o = JavaSerialization.deserialize(r.bytes, 0, resultLoader, new BudgetFilter(r.bytes.length));
                 failure = (TaskException) o;
-            } catch (Exception | LinkageError | OutOfMemoryError | StackOverflowError e) {
-                failure = new ResultTransferException(f.entry().current.taskId, r.workerPid,
-                        "the failure reported by member " + r.member + " could not be read here: " + e, e);
+            } catch (Exception | LinkageError | OutOfMemoryError | StackOverflowError ex) {
+                failure = new ResultTransferException(taskId, r.workerPid,
+                        "the failure reported by member " + r.member + " could not be read here: " + ex, ex);
             }
         }
+        if (failure != null && ((Handle) e.handle).submission().retriedFor(failure)) {
+            retry(r.seq, r.attempt, "on member " + r.member + ": " + failure.getMessage(), failure, r.member,
+                    r.workerPid, r.runNanos);
+            return;
+        }
+        TaskLedger.Finished f = ledger.accept(r.seq, r.attempt, r.member);
+        if (f == null) {
+            dropped(r);
+            return;
+        }
         complete(f, value, failure, r.workerPid, r.runNanos);
+    }
+
+    private void dropped(Wire.Result r) {
+        LOG.debug("{}: dropped a result for task #{} attempt {} from {}: not the task's current attempt, or the task"
+                + " has its outcome", name, r.seq, r.attempt, r.member);
     }
 
     /** Records the outcome of a finished ledger entry: placement, slot, the task's one outcome. */
@@ -473,7 +506,8 @@ public final class ClusterPool implements TaskPool {
         }
         Handle h = (Handle) e.handle;
         h.completion().outcome(workerPid, runNanos,
-                new TaskPlacement(e.lastMember, e.attempt(), List.copyOf(e.lostAttempts)));
+                new TaskPlacement(e.lastMember, e.attempt(), List.copyOf(e.lostAttempts)),
+                List.copyOf(e.earlierFailures), e.quarantined);
         delivery.completed(h.submission(), value, failure);
     }
 
@@ -597,19 +631,34 @@ public final class ClusterPool implements TaskPool {
         return keys;
     }
 
+    /** Task {@code seq}'s {@code attempt} was lost with a member that left the cluster: a worker's death there. */
     private void retry(long seq, int attempt, String why) {
-        TaskLedger.Retry r = ledger.retry(seq, attempt, why);
+        TaskLedger.Entry e = ledger.at(seq, attempt);
+        if (e != null) {
+            retry(seq, attempt, why, new WorkerDiedException(e.taskId, -1, -1, List.of(why)), null, -1, 0);
+        }
+    }
+
+    /**
+     * Runs task {@code seq} again after its {@code attempt} failed with {@code failure} (a kind it is retried
+     * for), or, past its last attempt, ends it with that failure, quarantined when it had retries. Nothing if
+     * the task is no longer at that attempt.
+     *
+     * @param member the member that reported the failure, or null when the member is gone
+     */
+    private void retry(long seq, int attempt, String why, TaskException failure, String member, long workerPid,
+                       long runNanos) {
+        TaskLedger.Retry r = ledger.retry(seq, attempt, why, failure, member);
         if (r == null) {
             return;
         }
         if (r.exhausted()) {
             Wire.Task t = r.entry().current;
             LOG.warn("{}: task {} failed: {} (attempt {} of {})", name, t.taskId, why, attempt, t.maxAttempts);
-            complete(new TaskLedger.Finished(r.entry(), r.releasePermit()), null,
-                    new WorkerDiedException(t.taskId, -1, -1, r.entry().lostAttempts), -1, 0);
+            complete(new TaskLedger.Finished(r.entry(), r.releasePermit()), null, failure, workerPid, runNanos);
             return;
         }
-        LOG.debug("{}: task {} runs again (attempt {} of {}): {}", name, r.next().taskId, r.next().attempt,
+        LOG.info("{}: task {} runs again (attempt {} of {}): {}", name, r.next().taskId, r.next().attempt,
                 r.next().maxAttempts, why);
         if (paused) {
             ledger.hold(seq);
@@ -1018,14 +1067,19 @@ public final class ClusterPool implements TaskPool {
         private final ProcessTask task;
         private long workerPid = -1;
         private long runNanos;
+        private List<TaskException> earlierFailures = List.of();
+        private boolean quarantined;
 
         Completion(ProcessTask task) {
             this.task = task;
         }
 
-        void outcome(long pid, long nanos, TaskPlacement placement) {
+        void outcome(long pid, long nanos, TaskPlacement placement, List<TaskException> earlier,
+                     boolean quarantinedTask) {
             this.workerPid = pid;
             this.runNanos = nanos;
+            this.earlierFailures = earlier;
+            this.quarantined = quarantinedTask;
             placements.put(task, placement);
         }
 
@@ -1033,7 +1087,8 @@ public final class ClusterPool implements TaskPool {
         public boolean complete(Object result, TaskException failure, long ignoredPid, long ignoredNanos) {
             idsInUse.remove(task.getTaskID(), task);
             sequenceOf.remove(task);
-            return access.record(task, result, failure, workerPid, runNanos, poolCallback, poolExceptionCallback);
+            return access.record(task, result, failure, workerPid, runNanos, earlierFailures, quarantined, poolCallback,
+                    poolExceptionCallback);
         }
 
         @Override

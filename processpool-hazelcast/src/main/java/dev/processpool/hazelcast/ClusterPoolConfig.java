@@ -18,9 +18,12 @@ import java.util.Objects;
  *   <tr><td>{@code maxQueuedRequests}</td><td>10</td><td>tasks of this pool waiting in the cluster for a free
  *       worker; a producer waits (or is refused) at the bound. Tasks a member has taken do not count;
  *       {@code <= 0} means unbounded</td></tr>
- *   <tr><td>{@code retries}</td><td>2</td><td>how many more attempts a task gets when the member holding it
- *       leaves the cluster (dies, or is stopped before finishing it); the attempt after the last fails the
- *       task with a {@link dev.processpool.WorkerDiedException}</td></tr>
+ *   <tr><td>{@code retries}</td><td>2</td><td>how many more attempts a task that does not set its own
+ *       ({@link dev.processpool.ProcessTask.Builder#retries(int)}) gets when the member holding it leaves the
+ *       cluster (dies, or is stopped before finishing it), or its worker dies, times out or hangs on a member;
+ *       the attempt after the last fails the task, quarantined. Higher than a local pool's default (0), since
+ *       on a cluster a machine's loss is a common event, not the task's fault: set 0 (or a task's own) for
+ *       tasks that must not run twice</td></tr>
  *   <tr><td>{@code leaseTimeout}</td><td>10 s</td><td>how long members wait for a sign of life of this pool
  *       before they stop its tasks and remove what it left in the cluster; it renews every fifth of
  *       that</td></tr>
@@ -109,7 +112,10 @@ public final class ClusterPoolConfig {
 
         public Builder maxQueuedRequests(int max) { this.maxQueuedRequests = max; return this; }
 
-        /** Further attempts of a task whose member left the cluster; 0..254. */
+        /**
+         * Further attempts of a task that does not set its own retries, when its member left the cluster or its
+         * worker died, timed out or hung on a member; 0..254 (default 2).
+         */
         public Builder retries(int retries) { this.retries = retries; return this; }
 
         public Builder leaseTimeout(Duration timeout) {

@@ -2,6 +2,7 @@ package dev.processpool.hazelcast;
 
 import dev.processpool.TaskFunction;
 import dev.processpool.protocol.TaskPayload;
+import dev.processpool.protocol.TaskProgress;
 import dev.processpool.protocol.ValueCodec;
 import dev.processpool.worker.TaskInvoker;
 
@@ -24,15 +25,19 @@ final class PayloadTask implements TaskFunction {
 
     private final byte[] payload;
     private final String member;
+    /** Which attempt at the client's task this is (1 for the first): what {@code TaskContext.attempt()} says. */
+    private final int attempt;
 
-    PayloadTask(byte[] payload, String member) {
+    PayloadTask(byte[] payload, String member, int attempt) {
         this.payload = payload;
         this.member = member;
+        this.attempt = attempt;
     }
 
     @Override
     public Object call(List<Object> args, Map<String, Object> kwargs) throws Exception {
         Object result;
+        TaskProgress.taskStarts(attempt); // the client's attempt, not the member's local one (always 1)
         try {
             result = TaskInvoker.invoke(TaskPayload.decode(payload, 0));
         } catch (ClassNotFoundException | NoClassDefFoundError e) {

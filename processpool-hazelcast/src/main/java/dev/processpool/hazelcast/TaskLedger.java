@@ -1,5 +1,7 @@
 package dev.processpool.hazelcast;
 
+import dev.processpool.TaskException;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -23,6 +25,8 @@ final class TaskLedger {
     static final class Entry {
         final long seq;
         final Object handle;
+        /** The task's id, the same in every attempt. */
+        final String taskId;
         Wire.Task current;
         /** The member holding the current attempt, once its claim is known; else null. */
         String memberUuid;
@@ -36,10 +40,15 @@ final class TaskLedger {
         boolean done;
         /** What happened to earlier attempts, oldest first. */
         final List<String> lostAttempts = new ArrayList<>();
+        /** The failures of earlier attempts, oldest first: the outcome's suppressed exceptions. */
+        final List<TaskException> earlierFailures = new ArrayList<>(0);
+        /** Whether the task failed on every attempt it was allowed, retries included (set when it is finished). */
+        boolean quarantined;
 
         Entry(long seq, Object handle, Wire.Task first, boolean holdsPermit) {
             this.seq = seq;
             this.handle = handle;
+            this.taskId = first.taskId;
             this.current = first;
             this.holdsPermit = holdsPermit;
         }
@@ -74,6 +83,12 @@ final class TaskLedger {
 
     synchronized Entry get(long seq) {
         return open.get(seq);
+    }
+
+    /** Task {@code seq}'s entry if it is unfinished and at {@code attempt}; else null. */
+    synchronized Entry at(long seq, int attempt) {
+        Entry e = open.get(seq);
+        return e == null || e.done || e.attempt() != attempt ? null : e;
     }
 
     /**
@@ -143,24 +158,33 @@ final class TaskLedger {
     }
 
     /**
-     * Gives task {@code seq} its next attempt because {@code attempt} was lost ({@code why}), if the task is still
-     * at that attempt and unfinished; null otherwise (someone else moved it on). Past the task's limit the entry
-     * is finished instead, and the retry says so ({@code exhausted}, and whether its permit is to be released).
+     * Gives task {@code seq} its next attempt because {@code attempt} failed in a way the task is retried for
+     * ({@code failure}: its member left the cluster, or its worker died, timed out or hung there, or it threw a
+     * type the caller named), if the task is still at that attempt and unfinished; null otherwise (someone else
+     * moved it on). Past the task's limit the entry is finished instead, quarantined when it was allowed
+     * retries, and the retry says so ({@code exhausted}, and whether its permit is to be released): its
+     * outcome is {@code failure}, with the earlier attempts' failures.
+     *
+     * @param reportedBy the member that reported the failure, or null when the attempt was lost with its member
      */
-    synchronized Retry retry(long seq, int attempt, String why) {
+    synchronized Retry retry(long seq, int attempt, String why, TaskException failure, String reportedBy) {
         Entry e = open.get(seq);
         if (e == null || e.done || e.attempt() != attempt) {
             return null;
         }
         e.lostAttempts.add("attempt " + attempt + " of " + e.current.maxAttempts + ": " + why);
-        if (e.memberUuid != null) {
+        if (reportedBy != null) {
+            e.lastMember = reportedBy;
+        } else if (e.memberUuid != null) {
             e.lastMember = e.member;
         }
         e.memberUuid = null;
         e.member = null;
         if (attempt >= e.current.maxAttempts) {
+            e.quarantined = attempt > 1;
             return new Retry(e, null, true, finish(e).releasePermit(), why);
         }
+        e.earlierFailures.add(failure);
         e.current = e.current.next();
         return new Retry(e, e.current, false, false, why);
     }

@@ -107,6 +107,23 @@ class ClusterCliIT extends ClusterITBase {
         assertThat(getenv.has("member")).isFalse();
         assertThat(getenv.has("result")).isFalse();
 
+        // --retries: a worker that dies on a member runs the line again (the attempt number reaches the task)
+        // up to N more times; one that keeps dying is quarantined
+        Path input3 = dir.resolve("in3.jsonl");
+        Files.writeString(input3, "[2]\n[9]\n");
+        Path output3 = dir.resolve("out3.jsonl");
+        ClusterProcess retrying = client("retrying", List.of(p1), input3, output3,
+                "--task", "dev.processpool.hazelcast.it.Flaky::dieBefore", "--retries", "1");
+        assertThat(retrying.awaitExit(120)).as("stderr:\n" + retrying.stderrText()).isEqualTo(1);
+        Map<Long, JsonNode> out3 = byLine(retrying.outputLines(output3));
+        assertThat(out3.get(1L).get("status").asText()).as(out3.get(1L).toString()).isEqualTo("ok");
+        assertThat(out3.get(1L).get("result").asInt()).isEqualTo(2);
+        assertThat(out3.get(1L).get("attempts").asInt()).isEqualTo(2);
+        assertThat(out3.get(2L).get("status").asText()).as(out3.get(2L).toString()).isEqualTo("worker-died");
+        assertThat(out3.get(2L).get("attempts").asInt()).isEqualTo(2);
+        assertThat(out3.get(2L).get("error").get("message").asText()).contains("quarantined: failed 2 times",
+                "exit code 7");
+
         assertClusterClean(inspector(p1));
         stopAll(m1);
     }

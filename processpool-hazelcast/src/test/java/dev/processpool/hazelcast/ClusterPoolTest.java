@@ -135,7 +135,7 @@ class ClusterPoolTest {
             ProcessTask threw = pool.createAndQueueTask((a, k) -> {
                 throw new IllegalStateException("no way");
             });
-            ProcessTask slow = ProcessTask.builder(sleep(10_000)).timeout(Duration.ofMillis(300)).build();
+            ProcessTask slow = ProcessTask.builder(sleep(10_000)).timeout(Duration.ofMillis(300)).retries(0).build();
             pool.queueTask(slow);
             ProcessTask crash = pool.createAndQueueTask((a, k) -> {
                 Runtime.getRuntime().halt(3);
@@ -153,8 +153,13 @@ class ClusterPoolTest {
                 assertThat(e.getTaskId()).isEqualTo(threw.getTaskID());
             });
             assertThat(slow.taskException()).isInstanceOf(TaskTimeoutException.class);
-            assertThat(crash.taskException()).isInstanceOfSatisfying(WorkerDiedException.class,
-                    e -> assertThat(e.getExitCode()).isEqualTo(3));
+            assertThat(crash.taskException()).as("run again by the pool's default retries, 2")
+                    .isInstanceOfSatisfying(WorkerDiedException.class, e -> {
+                        assertThat(e.getExitCode()).isEqualTo(3);
+                        assertThat(e.getAttempts()).isEqualTo(3);
+                        assertThat(e.isQuarantined()).isTrue();
+                    });
+            assertThat(slow.getAttempts()).isEqualTo(1);
             assertThat(unserialisable.taskException()).isInstanceOf(ResultTransferException.class)
                     .hasMessageContaining("java.lang.Object");
             String member = pool.placementOf(missing).orElseThrow().member();
@@ -162,6 +167,74 @@ class ClusterPoolTest {
                 assertThat(e.getRemoteType()).isEqualTo(ClassNotFoundException.class.getName());
                 assertThat(e.getRemoteMessage()).contains("com.example.NoSuchTask").contains("member " + member);
             });
+        }
+    }
+
+    @Test
+    void tasksAreRetriedByTheLocalPoolsRulesAndToldOnce() throws Exception {
+        try (ClusterPool pool = pool(10)) {
+            AtomicInteger told = new AtomicInteger();
+            // kills its worker on the first attempt, succeeds on the second and says which attempt it was
+            ProcessTask flaky = ProcessTask.builder((a, k) -> {
+                if (dev.processpool.TaskContext.attempt() == 1) {
+                    Runtime.getRuntime().halt(3);
+                }
+                return dev.processpool.TaskContext.attempt();
+            }).retries(1).callback((t, r) -> told.incrementAndGet()).exceptionCallback((t, f) -> told.incrementAndGet())
+                    .build();
+            ProcessTask alwaysDies = ProcessTask.builder((a, k) -> {
+                Runtime.getRuntime().halt(4);
+                return null;
+            }).retries(1).callback((t, r) -> told.incrementAndGet()).exceptionCallback((t, f) -> told.incrementAndGet())
+                    .build();
+            ProcessTask threw = ProcessTask.builder((a, k) -> {
+                throw new IllegalStateException("attempt " + dev.processpool.TaskContext.attempt());
+            }).retries(2).build();
+            ProcessTask threwRetried = ProcessTask.builder((a, k) -> {
+                throw new IllegalStateException("attempt " + dev.processpool.TaskContext.attempt());
+            }).retries(1).retryOn(IllegalStateException.class).build();
+            ProcessTask noRetries = ProcessTask.builder((a, k) -> {
+                Runtime.getRuntime().halt(5);
+                return null;
+            }).retries(0).build();
+            for (ProcessTask t : List.of(flaky, alwaysDies, threw, threwRetried, noRetries)) {
+                pool.queueTask(t);
+            }
+            assertThat(pool.processAllResults(Duration.ofSeconds(60))).isTrue();
+
+            assertThat(flaky.taskResults()).isEqualTo(2);
+            assertThat(flaky.getAttempts()).isEqualTo(2);
+            assertThat(pool.placementOf(flaky).orElseThrow().attempts()).isEqualTo(2);
+
+            assertThat(alwaysDies.taskException()).isInstanceOfSatisfying(WorkerDiedException.class, e -> {
+                assertThat(e.getExitCode()).isEqualTo(4);
+                assertThat(e.getAttempts()).isEqualTo(2);
+                assertThat(e.isQuarantined()).isTrue();
+                assertThat(e.getSuppressed()).singleElement().isInstanceOfSatisfying(WorkerDiedException.class,
+                        first -> assertThat(first.getExitCode()).isEqualTo(4));
+                assertThat(e.getMessage()).contains("quarantined: failed 2 times");
+            });
+            assertThat(alwaysDies.getAttempts()).isEqualTo(2);
+            assertThat(told).as("callbacks told once per task").hasValue(2);
+
+            assertThat(threw.taskException()).as("the task's own exception is not retried")
+                    .isInstanceOfSatisfying(TaskExecutionException.class, e -> {
+                        assertThat(e.getRemoteMessage()).isEqualTo("attempt 1");
+                        assertThat(e.getAttempts()).isEqualTo(1);
+                        assertThat(e.isQuarantined()).isFalse();
+                    });
+            assertThat(threwRetried.taskException()).as("unless its type is named")
+                    .isInstanceOfSatisfying(TaskExecutionException.class, e -> {
+                        assertThat(e.getRemoteMessage()).isEqualTo("attempt 2");
+                        assertThat(e.isQuarantined()).isTrue();
+                        assertThat(e.getSuppressed()).hasSize(1);
+                    });
+            assertThat(noRetries.taskException()).isInstanceOfSatisfying(WorkerDiedException.class, e -> {
+                assertThat(e.getAttempts()).isEqualTo(1);
+                assertThat(e.isQuarantined()).isFalse();
+            });
+            assertThatThrownBy(() -> pool.queueTask(ProcessTask.builder(square()).args(1).retries(255).build()))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 254");
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.processpool.hazelcast;
 
+import dev.processpool.TaskTimeoutException;
+import dev.processpool.WorkerDiedException;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.RepetitionInfo;
 import org.junit.jupiter.api.Test;
@@ -20,6 +22,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class TaskLedgerTest {
 
+    private static WorkerDiedException died(String why) {
+        return new WorkerDiedException("t", -1, -1, List.of(why));
+    }
+
     private static TaskLedger.Entry entry(long seq, int maxAttempts) {
         return new TaskLedger.Entry(seq, "handle-" + seq,
                 new Wire.Task("job", seq, 1, maxAttempts, "t" + seq, 0, 0, new byte[0]), true);
@@ -30,7 +36,8 @@ class TaskLedgerTest {
         TaskLedger ledger = new TaskLedger();
         ledger.add(entry(1, 3));
         assertThat(ledger.claimed(1, 1, "m1", "a:1")).as("first claim gives the permit back").isTrue();
-        TaskLedger.Retry r = ledger.retry(1, 1, "member a:1 left the cluster while holding it");
+        String why = "member a:1 left the cluster while holding it";
+        TaskLedger.Retry r = ledger.retry(1, 1, why, died(why), null);
         assertThat(r.exhausted()).isFalse();
         assertThat(r.next().attempt).isEqualTo(2);
         assertThat(ledger.claimed(1, 2, "m2", "b:1")).as("the permit went back at the first claim").isFalse();
@@ -49,21 +56,50 @@ class TaskLedgerTest {
         TaskLedger ledger = new TaskLedger();
         ledger.add(entry(7, 2));
         ledger.claimed(7, 1, "m1", "a:1");
-        assertThat(ledger.retry(7, 1, "gone").exhausted()).isFalse();
+        assertThat(ledger.retry(7, 1, "gone", died("gone"), null).exhausted()).isFalse();
         ledger.claimed(7, 2, "m2", "b:1");
-        TaskLedger.Retry last = ledger.retry(7, 2, "gone too");
+        TaskLedger.Retry last = ledger.retry(7, 2, "gone too", died("gone too"), null);
         assertThat(last.exhausted()).isTrue();
         assertThat(last.entry().lostAttempts).hasSize(2);
-        assertThat(ledger.retry(7, 2, "again")).as("finished: nothing moves").isNull();
+        assertThat(ledger.retry(7, 2, "again", died("again"), null)).as("finished: nothing moves").isNull();
         assertThat(ledger.accept(7, 2, "b:1")).isNull();
+    }
+
+    @Test
+    void aFailedAttemptIsKeptForTheOutcomeAndTheLastOneQuarantinesTheTask() {
+        TaskLedger ledger = new TaskLedger();
+        ledger.add(entry(4, 3));
+        ledger.claimed(4, 1, "m1", "a:1");
+        TaskTimeoutException timedOut = new TaskTimeoutException("t4", 11, java.time.Duration.ofMillis(300));
+        TaskLedger.Retry first = ledger.retry(4, 1, "on member a:1: timed out", timedOut, "a:1");
+        assertThat(first.exhausted()).isFalse();
+        assertThat(first.entry().lastMember).isEqualTo("a:1");
+        ledger.claimed(4, 2, "m2", "b:1");
+        WorkerDiedException memberGone = died("member b:1 left the cluster while holding it");
+        assertThat(ledger.retry(4, 2, "member b:1 left", memberGone, null).exhausted()).isFalse();
+        assertThat(ledger.get(4).lastMember).as("the departed member held it last").isEqualTo("b:1");
+        WorkerDiedException crashed = died("exit code 3");
+        TaskLedger.Retry last = ledger.retry(4, 3, "on member a:1: exit code 3", crashed, "a:1");
+        assertThat(last.exhausted()).isTrue();
+        assertThat(last.entry().earlierFailures).as("the last failure is the outcome itself")
+                .containsExactly(timedOut, memberGone);
+        assertThat(last.entry().quarantined).isTrue();
+        assertThat(last.entry().lostAttempts).hasSize(3);
+        assertThat(ledger.size()).isZero();
+
+        ledger.add(entry(5, 1));
+        TaskLedger.Retry only = ledger.retry(5, 1, "gone", died("gone"), null);
+        assertThat(only.exhausted()).isTrue();
+        assertThat(only.entry().quarantined).as("no retries allowed: failed, not quarantined").isFalse();
+        assertThat(only.entry().earlierFailures).isEmpty();
     }
 
     @Test
     void aRetryFromAnAttemptTheTaskHasLeftChangesNothing() {
         TaskLedger ledger = new TaskLedger();
         ledger.add(entry(3, 5));
-        assertThat(ledger.retry(3, 1, "x")).isNotNull();
-        assertThat(ledger.retry(3, 1, "x, seen twice")).isNull();
+        assertThat(ledger.retry(3, 1, "x", died("x"), null)).isNotNull();
+        assertThat(ledger.retry(3, 1, "x, seen twice", died("x, seen twice"), null)).isNull();
         assertThat(ledger.get(3).attempt()).isEqualTo(2);
     }
 
@@ -122,7 +158,7 @@ class TaskLedgerTest {
                     }
                 }
                 case 2 -> {
-                    TaskLedger.Retry r = ledger.retry(seq, attempt, "member left");
+                    TaskLedger.Retry r = ledger.retry(seq, attempt, "member left", died("member left"), null);
                     if (r != null) {
                         if (r.exhausted()) {
                             outcomes.merge(seq, 1, Integer::sum);

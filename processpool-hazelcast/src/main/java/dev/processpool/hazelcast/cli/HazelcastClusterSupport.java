@@ -51,9 +51,13 @@ public final class HazelcastClusterSupport implements ClusterSupport {
     }
 
     @Override
-    public Client connect(String clusterName, List<String> addresses, int maxQueuedRequests) {
-        ClusterPool pool = ClusterPool.connect(ClusterPoolConfig.builder(clusterName).addresses(addresses)
-                .maxQueuedRequests(maxQueuedRequests).build());
+    public Client connect(String clusterName, List<String> addresses, int maxQueuedRequests, int retries) {
+        ClusterPoolConfig.Builder config = ClusterPoolConfig.builder(clusterName).addresses(addresses)
+                .maxQueuedRequests(maxQueuedRequests);
+        if (retries >= 0) {
+            config.retries(retries);
+        }
+        ClusterPool pool = ClusterPool.connect(config.build());
         return new Client() {
             @Override
             public TaskPool pool() {

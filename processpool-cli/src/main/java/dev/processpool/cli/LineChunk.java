@@ -11,6 +11,7 @@ import java.io.ObjectInputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -50,6 +51,7 @@ final class LineChunk implements TaskFunction {
     private final Duration timeout;
     private final int maxStringLength;
     private final boolean ids;
+    private final boolean quick;
     private transient volatile InputParser parser;
 
     /**
@@ -57,6 +59,13 @@ final class LineChunk implements TaskFunction {
      *            the report)
      */
     LineChunk(TaskTarget target, AllowedTasks allowed, Duration timeout, int maxStringLength, boolean ids) {
+        this(target, allowed, timeout, maxStringLength, ids, true);
+    }
+
+    /** @param quick whether common lines take the quick way ({@link FastLine}); false for tests of the full way */
+    LineChunk(TaskTarget target, AllowedTasks allowed, Duration timeout, int maxStringLength, boolean ids,
+              boolean quick) {
+        this.quick = quick;
         this.target = target;
         this.allowed = allowed;
         this.timeout = timeout;
@@ -97,10 +106,18 @@ final class LineChunk implements TaskFunction {
             TaskContext.reportProgress();
             JsonNode id = null;
             InputParser.Request r;
+            // the common line the quick way; anything unusual the full way (the same outcome either way)
+            FastLine.Parsed fast = !quick || target == null ? null : FastLine.parse(text, maxStringLength);
             try {
-                r = p.parse(text);
-                // the id as the parent reads it (InputParser.outputId); a string or an integer reads the same
-                id = r.id() == null || r.id().isTextual() || r.id().isIntegralNumber() ? r.id() : Json.readableId(text);
+                if (fast != null) {
+                    id = fast.id();
+                    r = new InputParser.Request(id, target, fast.args(), new LinkedHashMap<>(), timeout);
+                } else {
+                    r = p.parse(text);
+                    // the id as the parent reads it (InputParser.outputId); a string or an integer reads the same
+                    id = r.id() == null || r.id().isTextual() || r.id().isIntegralNumber() ? r.id()
+                            : Json.readableId(text);
+                }
                 Invoker.check(r.target(), loader, r.args(), r.kwargs());
             } catch (InputParser.LineException | BadInputException e) {
                 if (id == null) {
@@ -120,6 +137,10 @@ final class LineChunk implements TaskFunction {
             TaskOutcome o = (TaskOutcome) new JsonTask(r.target(), allowed).call(r.args(), r.kwargs());
             if (!timeout.isZero() && o.durationNanos >= timeout.toNanos()) {
                 answer.alone(line);
+                continue;
+            }
+            if (fast != null && o.ok && FastLine.simpleResult(o.resultJson, maxStringLength)) {
+                answer.doneOk(line, o.durationNanos, fast.idJson(), o.resultJson, o.workerPid);
                 continue;
             }
             ObjectNode rec = LineTasks.outcomeRecord(mapper, line, id, o);
@@ -151,6 +172,18 @@ final class LineChunk implements TaskFunction {
         void alone(long line) {
             entries.putLong(line).put(ALONE).put((byte) 0).put((byte) 0).putLong(-1);
             entries.putString(null).putString(null).putString(null).putInt(0);
+            count++;
+        }
+
+        /** A line of the quick way ({@link FastLine}) whose task returned a simple result. */
+        void doneOk(long line, long nanos, String idJson, String resultJson, long pid) {
+            entries.putLong(line).put(DONE).put((byte) Status.OK.ordinal()).put((byte) HAS_PID).putLong(nanos);
+            entries.putString(ids ? idJson : null).putString(null)
+                    .putString(null);
+            int start = output.size;
+            FastLine.appendOk(output, line, idJson, resultJson, pid, nanos / 1_000_000);
+            output.put((byte) '\n');
+            entries.putInt(output.size - start);
             count++;
         }
 
@@ -202,15 +235,30 @@ final class LineChunk implements TaskFunction {
 
         Bytes putInt(int v) {
             room(4);
-            ByteBuffer.wrap(data, size, 4).putInt(v);
+            for (int i = 0; i < 4; i++) {
+                data[size + i] = (byte) (v >>> (24 - 8 * i));
+            }
             size += 4;
             return this;
         }
 
         Bytes putLong(long v) {
             room(8);
-            ByteBuffer.wrap(data, size, 8).putLong(v);
+            for (int i = 0; i < 8; i++) {
+                data[size + i] = (byte) (v >>> (56 - 8 * i));
+            }
             size += 8;
+            return this;
+        }
+
+        /** Puts a string of ASCII characters, a byte each. */
+        Bytes putAscii(String s) {
+            int n = s.length();
+            room(n);
+            for (int i = 0; i < n; i++) {
+                data[size + i] = (byte) s.charAt(i);
+            }
+            size += n;
             return this;
         }
 

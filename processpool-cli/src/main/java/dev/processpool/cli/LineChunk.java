@@ -103,55 +103,64 @@ final class LineChunk implements TaskFunction {
                 answer.alone(line);
                 continue;
             }
-            TaskContext.reportProgress();
-            JsonNode id = null;
-            InputParser.Request r;
-            // the common line the quick way; anything unusual the full way (the same outcome either way)
-            FastLine.Parsed fast = !quick || target == null ? null : FastLine.parse(text, maxStringLength);
-            try {
-                if (fast != null) {
-                    id = fast.id();
-                    r = new InputParser.Request(id, target, fast.args(), new LinkedHashMap<>(), timeout);
-                } else {
-                    r = p.parse(text);
-                    // the id as the parent reads it (InputParser.outputId); a string or an integer reads the same
-                    id = r.id() == null || r.id().isTextual() || r.id().isIntegralNumber() ? r.id()
-                            : Json.readableId(text);
-                }
-                Invoker.check(r.target(), loader, r.args(), r.kwargs());
-            } catch (InputParser.LineException | BadInputException e) {
-                if (id == null) {
-                    id = Json.readableId(text);
-                }
-                ObjectNode rec = Outcomes.record(mapper, line, id, Status.ERROR);
-                rec.set("error", Outcomes.error(mapper, BadInputException.class.getName(), e.getMessage(), null));
-                Outcomes.putPidAndDuration(rec, null, null);
-                answer.done(line, Status.ERROR, INPUT_MESSAGE, -1, id, BadInputException.class.getName(),
-                        e.getMessage(), mapper.writeValueAsBytes(rec));
-                continue;
-            }
-            if (!r.timeout().equals(timeout)) {
-                answer.alone(line);
-                continue;
-            }
-            TaskOutcome o = (TaskOutcome) new JsonTask(r.target(), allowed).call(r.args(), r.kwargs());
-            if (!timeout.isZero() && o.durationNanos >= timeout.toNanos()) {
-                answer.alone(line);
-                continue;
-            }
-            if (fast != null && o.ok && FastLine.simpleResult(o.resultJson, maxStringLength)) {
-                answer.doneOk(line, o.durationNanos, fast.idJson(), o.resultJson, o.workerPid);
-                continue;
-            }
-            ObjectNode rec = LineTasks.outcomeRecord(mapper, line, id, o);
-            boolean ok = rec.path("status").textValue().equals(Status.OK.label);
-            JsonNode error = rec.path("error");
-            int flags = HAS_PID | (BadInputException.class.getName().equals(o.errorType) ? INPUT_MESSAGE : 0);
-            answer.done(line, ok ? Status.OK : Status.ERROR, flags, o.durationNanos, id,
-                    ok ? null : error.path("type").textValue(), ok ? null : error.path("message").textValue(),
-                    mapper.writeValueAsBytes(rec));
+            runLine(answer, line, text, p, mapper, loader);
         }
         return answer.toBytes(pid);
+    }
+
+    /**
+     * Runs one line of the chunk into the answer. A method of its own, called once per line, so that the
+     * worker's JIT compiles it soon (a loop in a method called once per chunk would stay interpreted).
+     */
+    private void runLine(Answer answer, long line, String text, InputParser p, ObjectMapper mapper,
+                         ClassLoader loader) throws Exception {
+        TaskContext.reportProgress();
+        JsonNode id = null;
+        InputParser.Request r;
+        // the common line the quick way; anything unusual the full way (the same outcome either way)
+        FastLine.Parsed fast = !quick || target == null ? null : FastLine.parse(text, maxStringLength);
+        try {
+            if (fast != null) {
+                id = fast.id();
+                r = new InputParser.Request(id, target, fast.args(), new LinkedHashMap<>(), timeout);
+            } else {
+                r = p.parse(text);
+                // the id as the parent reads it (InputParser.outputId); a string or an integer reads the same
+                id = r.id() == null || r.id().isTextual() || r.id().isIntegralNumber() ? r.id()
+                        : Json.readableId(text);
+            }
+            Invoker.check(r.target(), loader, r.args(), r.kwargs());
+        } catch (InputParser.LineException | BadInputException e) {
+            if (id == null) {
+                id = Json.readableId(text);
+            }
+            ObjectNode rec = Outcomes.record(mapper, line, id, Status.ERROR);
+            rec.set("error", Outcomes.error(mapper, BadInputException.class.getName(), e.getMessage(), null));
+            Outcomes.putPidAndDuration(rec, null, null);
+            answer.done(line, Status.ERROR, INPUT_MESSAGE, -1, id, BadInputException.class.getName(),
+                    e.getMessage(), mapper.writeValueAsBytes(rec));
+            return;
+        }
+        if (!r.timeout().equals(timeout)) {
+            answer.alone(line);
+            return;
+        }
+        TaskOutcome o = (TaskOutcome) new JsonTask(r.target(), allowed).call(r.args(), r.kwargs());
+        if (!timeout.isZero() && o.durationNanos >= timeout.toNanos()) {
+            answer.alone(line);
+            return;
+        }
+        if (fast != null && o.ok && FastLine.simpleResult(o.resultJson, maxStringLength)) {
+            answer.doneOk(line, o.durationNanos, fast.idJson(), o.resultJson, o.workerPid);
+            return;
+        }
+        ObjectNode rec = LineTasks.outcomeRecord(mapper, line, id, o);
+        boolean ok = rec.path("status").textValue().equals(Status.OK.label);
+        JsonNode error = rec.path("error");
+        int flags = HAS_PID | (BadInputException.class.getName().equals(o.errorType) ? INPUT_MESSAGE : 0);
+        answer.done(line, ok ? Status.OK : Status.ERROR, flags, o.durationNanos, id,
+                ok ? null : error.path("type").textValue(), ok ? null : error.path("message").textValue(),
+                mapper.writeValueAsBytes(rec));
     }
 
     /** The answer as it is built: the entries and the output lines, in two growing buffers. */

@@ -79,7 +79,7 @@ class FastLineTest {
         }
     }
 
-    @Property(tries = 2000)
+    @Property(tries = 1000)
     void aLineTheQuickWayReadsReadsTheSameTheFullWay(@ForAll("lines") String line) throws Exception {
         FastLine.Parsed fast = FastLine.parse(line, MAX);
         if (fast == null) {
@@ -105,7 +105,7 @@ class FastLineTest {
         }
     }
 
-    @Property(tries = 200)
+    @Property(tries = 120)
     void aChunkAnswersTheSameBytesTheQuickWayAndTheFullWay(@ForAll("chunkLines") List<String> lines,
                                                            @ForAll("targets") String spec, @ForAll boolean ids)
             throws Exception {
@@ -135,7 +135,7 @@ class FastLineTest {
 
     // ========================================================================================= writing
 
-    @Property(tries = 3000)
+    @Property(tries = 1000)
     void aSimpleResultIsWrittenAsTheFullWayWritesIt(@ForAll("results") Object value, @ForAll("ids") JsonNode id,
                                                     @ForAll @LongRange(min = 1) long line,
                                                     @ForAll @LongRange(min = 0, max = 1L << 40) long nanos)
@@ -161,7 +161,7 @@ class FastLineTest {
         }
     }
 
-    @Property(tries = 3000)
+    @Property(tries = 1000)
     void aSimpleResultReadsBackAndWritesAsItself(@ForAll("jsonTexts") String json) throws Exception {
         if (!FastLine.simpleResult(json, MAX)) {
             return;

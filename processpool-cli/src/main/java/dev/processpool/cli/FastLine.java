@@ -283,10 +283,23 @@ final class FastLine {
      * @param idJson the id as the output line writes it, or null to write the line number
      */
     static void appendOk(LineChunk.Bytes out, long line, String idJson, String resultJson, long pid, long ms) {
-        out.putAscii("{\"id\":").putAscii(idJson != null ? idJson : Long.toString(line))
-                .putAscii(",\"line\":").putAscii(Long.toString(line))
-                .putAscii(",\"status\":\"ok\",\"result\":").putAscii(resultJson)
-                .putAscii(",\"workerPid\":").putAscii(Long.toString(pid))
-                .putAscii(",\"durationMs\":").putAscii(Long.toString(ms)).put((byte) '}');
+        out.put(ID, 0, ID.length);
+        if (idJson != null) {
+            out.putAscii(idJson);
+        } else {
+            out.putDecimal(line);
+        }
+        out.put(LINE, 0, LINE.length).putDecimal(line).put(RESULT, 0, RESULT.length).putAscii(resultJson)
+                .put(PID, 0, PID.length).putDecimal(pid).put(MS, 0, MS.length).putDecimal(ms).put((byte) '}');
+    }
+
+    private static final byte[] ID = ascii("{\"id\":");
+    private static final byte[] LINE = ascii(",\"line\":");
+    private static final byte[] RESULT = ascii(",\"status\":\"ok\",\"result\":");
+    private static final byte[] PID = ascii(",\"workerPid\":");
+    private static final byte[] MS = ascii(",\"durationMs\":");
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 }

@@ -93,7 +93,7 @@ final class LineChunk implements TaskFunction {
         ByteBuffer in = ByteBuffer.wrap((byte[]) args.get(0));
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
         long pid = ProcessHandle.current().pid();
-        Answer answer = new Answer(ids);
+        Answer answer = new Answer(ids, in.remaining());
         while (in.hasRemaining()) {
             long line = in.getLong();
             int length = in.getInt();
@@ -165,13 +165,17 @@ final class LineChunk implements TaskFunction {
 
     /** The answer as it is built: the entries and the output lines, in two growing buffers. */
     private static final class Answer {
-        private final Bytes entries = new Bytes(1024);
-        private final Bytes output = new Bytes(4096);
+        private final Bytes entries;
+        private final Bytes output;
         private final boolean ids;
         private int count;
 
-        Answer(boolean ids) {
+        /** @param requestBytes the size of the request, from which the answer's is guessed (to grow it less) */
+        Answer(boolean ids, int requestBytes) {
             this.ids = ids;
+            int guess = Math.min(requestBytes, 1 << 20);
+            this.entries = new Bytes(Math.max(1024, guess));
+            this.output = new Bytes(Math.max(4096, 2 * guess));
         }
 
         int outputBytes() {
@@ -257,6 +261,29 @@ final class LineChunk implements TaskFunction {
                 data[size + i] = (byte) (v >>> (56 - 8 * i));
             }
             size += 8;
+            return this;
+        }
+
+        /** Puts a number in decimal ASCII digits, as {@link Long#toString(long)} writes it. */
+        Bytes putDecimal(long v) {
+            if (v == Long.MIN_VALUE) {
+                return putAscii(Long.toString(v));
+            }
+            int digits = 1;
+            for (long x = Math.abs(v); x >= 10; x /= 10) {
+                digits++;
+            }
+            int n = digits + (v < 0 ? 1 : 0);
+            room(n);
+            if (v < 0) {
+                data[size] = '-';
+            }
+            long x = Math.abs(v);
+            for (int i = size + n - 1; i >= size + n - digits; i--) {
+                data[i] = (byte) ('0' + x % 10);
+                x /= 10;
+            }
+            size += n;
             return this;
         }
 

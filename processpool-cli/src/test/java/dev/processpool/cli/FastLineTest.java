@@ -154,6 +154,13 @@ class FastLineTest {
     }
 
     @Property(tries = 1000)
+    void aNumberIsPutAsLongToStringWritesIt(@ForAll long v) {
+        LineChunk.Bytes b = new LineChunk.Bytes(1);
+        b.put((byte) 'x').putDecimal(v);
+        assertThat(new String(b.data, 0, b.size, StandardCharsets.US_ASCII)).isEqualTo("x" + v);
+    }
+
+    @Property(tries = 1000)
     void aPlainResultIsWrittenAsTheMapperWritesIt(@ForAll("results") Object value) throws Exception {
         String plain = JsonTask.plainJson(value);
         if (plain != null) {

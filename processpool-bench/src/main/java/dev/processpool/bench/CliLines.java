@@ -93,7 +93,7 @@ public final class CliLines {
             throws Exception {
         Path in = input(dir, lines);
         Path script = dir.resolve("cli_lines.py");
-        try (InputStream s = CliLines.class.getResourceAsStream("/cli_lines.py")) {
+        try (InputStream s = CliLines.class.getResourceAsStream("cli_lines.py")) {
             Files.copy(s, script);
         }
         Path out = dir.resolve("out.jsonl");

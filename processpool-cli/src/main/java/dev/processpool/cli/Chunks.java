@@ -31,6 +31,7 @@ final class Chunks {
     static final Duration PROGRESS_SLACK = Duration.ofMillis(100);
 
     private final LineChunk function;
+    private final Duration timeout;
     private final Duration progressTimeout;
     private final int fixed;
     private volatile int size;
@@ -42,6 +43,7 @@ final class Chunks {
      */
     Chunks(TaskTarget target, AllowedTasks allowed, Duration timeout, int fixed, boolean ids) {
         this.function = new LineChunk(target, allowed, timeout, Json.maxStringLength(), ids);
+        this.timeout = timeout;
         this.progressTimeout = timeout.isZero() ? null : timeout.plus(PROGRESS_SLACK);
         this.fixed = fixed;
         this.size = fixed > 0 ? fixed : 1;
@@ -49,6 +51,11 @@ final class Chunks {
 
     LineChunk function() {
         return function;
+    }
+
+    /** The run's timeout (ZERO: none): a chunk of one line has it as its own, exact as for a line alone. */
+    Duration timeout() {
+        return timeout;
     }
 
     /** A chunk is stopped when one of its lines runs this long (the run's timeout and a little more). */

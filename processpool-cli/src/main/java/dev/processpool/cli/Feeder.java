@@ -93,13 +93,12 @@ final class Feeder implements Runnable {
                     }
                     continue;
                 }
-                int size = chunks == null ? 1 : chunks.size();
-                if (size > 1 || chunk != null) {
+                if (chunks != null) {
                     if (chunk == null) {
                         chunk = new Chunks.Chunk();
                     }
                     chunk.add(seq, line, l.text());
-                    if (chunk.size() >= size || chunk.bytes() >= Chunks.MAX_BYTES || !in.ready()) {
+                    if (chunk.size() >= chunks.size() || chunk.bytes() >= Chunks.MAX_BYTES || !in.ready()) {
                         queueChunk();
                     }
                     continue;
@@ -120,16 +119,11 @@ final class Feeder implements Runnable {
         }
     }
 
-    /** Queues the chunk being filled, if there is one (a chunk of one line is queued as that line alone). */
+    /** Queues the chunk being filled, if there is one. */
     private void queueChunk() {
         Chunks.Chunk c = chunk;
         chunk = null;
-        if (c == null) {
-            return;
-        }
-        if (c.size() == 1) {
-            tasks.submitLine(c.seq(0), c.line(0), c.id(0), c.text(0));
-        } else {
+        if (c != null) {
             tasks.submit(c);
         }
     }

@@ -3,7 +3,6 @@ package dev.processpool.cli;
 import dev.processpool.worker.ArgumentConversion;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.lang.invoke.MethodType;
 import java.lang.reflect.Array;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Executable;
@@ -449,7 +448,13 @@ final class Invoker {
 
     /** The wrapper class of a primitive type (the type itself otherwise). */
     private static Class<?> box(Class<?> c) {
-        return c.isPrimitive() ? MethodType.methodType(c).wrap().returnType() : c;
+        if (!c.isPrimitive()) {
+            return c;
+        }
+        // not MethodType.wrap(): it interns a MethodType on every call, and a chunk converts every argument
+        return c == int.class ? Integer.class : c == long.class ? Long.class : c == double.class ? Double.class
+                : c == boolean.class ? Boolean.class : c == char.class ? Character.class : c == byte.class
+                ? Byte.class : c == short.class ? Short.class : c == float.class ? Float.class : Void.class;
     }
 
     static String signature(Executable e) {

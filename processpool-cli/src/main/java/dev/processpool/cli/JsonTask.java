@@ -58,7 +58,10 @@ record JsonTask(TaskTarget target, AllowedTasks allowed) implements TaskFunction
         }
         String type = result == null ? "null" : result.getClass().getName();
         try {
-            String json = Json.mapper().writeValueAsString(result);
+            String json = plainJson(result);
+            if (json == null) {
+                json = Json.mapper().writeValueAsString(result);
+            }
             return TaskOutcome.ok(json, pid, System.nanoTime() - start);
         } catch (OutOfMemoryError e) {
             result = null; // whatever the writer held is garbage now; the message below needs a little room
@@ -72,6 +75,19 @@ record JsonTask(TaskTarget target, AllowedTasks allowed) implements TaskFunction
             return TaskOutcome.failed(e.getClass().getName(), "the result (" + type + ") cannot be written as JSON: "
                     + why, null, pid, System.nanoTime() - start);
         }
+    }
+
+    /**
+     * The JSON of a result the mapper writes as a plain number or literal ({@code null}, {@code Boolean},
+     * {@code Integer}, {@code Long}), written without it (a no-op task spends most of its time in the
+     * mapper otherwise); null for any other result.
+     */
+    static String plainJson(Object result) {
+        if (result == null) {
+            return "null";
+        }
+        Class<?> c = result.getClass();
+        return c == Integer.class || c == Long.class || c == Boolean.class ? result.toString() : null;
     }
 
     /** The message of an OutOfMemoryError while the result was written: the task is not to blame. */

@@ -11,6 +11,7 @@ import java.io.ObjectInputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -50,6 +51,7 @@ final class LineChunk implements TaskFunction {
     private final Duration timeout;
     private final int maxStringLength;
     private final boolean ids;
+    private final boolean quick;
     private transient volatile InputParser parser;
 
     /**
@@ -57,6 +59,13 @@ final class LineChunk implements TaskFunction {
      *            the report)
      */
     LineChunk(TaskTarget target, AllowedTasks allowed, Duration timeout, int maxStringLength, boolean ids) {
+        this(target, allowed, timeout, maxStringLength, ids, true);
+    }
+
+    /** @param quick whether common lines take the quick way ({@link FastLine}); false for tests of the full way */
+    LineChunk(TaskTarget target, AllowedTasks allowed, Duration timeout, int maxStringLength, boolean ids,
+              boolean quick) {
+        this.quick = quick;
         this.target = target;
         this.allowed = allowed;
         this.timeout = timeout;
@@ -84,7 +93,7 @@ final class LineChunk implements TaskFunction {
         ByteBuffer in = ByteBuffer.wrap((byte[]) args.get(0));
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
         long pid = ProcessHandle.current().pid();
-        Answer answer = new Answer(ids);
+        Answer answer = new Answer(ids, in.remaining());
         while (in.hasRemaining()) {
             long line = in.getLong();
             int length = in.getInt();
@@ -94,54 +103,79 @@ final class LineChunk implements TaskFunction {
                 answer.alone(line);
                 continue;
             }
-            TaskContext.reportProgress();
-            JsonNode id = null;
-            InputParser.Request r;
-            try {
-                r = p.parse(text);
-                // the id as the parent reads it (InputParser.outputId); a string or an integer reads the same
-                id = r.id() == null || r.id().isTextual() || r.id().isIntegralNumber() ? r.id() : Json.readableId(text);
-                Invoker.check(r.target(), loader, r.args(), r.kwargs());
-            } catch (InputParser.LineException | BadInputException e) {
-                if (id == null) {
-                    id = Json.readableId(text);
-                }
-                ObjectNode rec = Outcomes.record(mapper, line, id, Status.ERROR);
-                rec.set("error", Outcomes.error(mapper, BadInputException.class.getName(), e.getMessage(), null));
-                Outcomes.putPidAndDuration(rec, null, null);
-                answer.done(line, Status.ERROR, INPUT_MESSAGE, -1, id, BadInputException.class.getName(),
-                        e.getMessage(), mapper.writeValueAsBytes(rec));
-                continue;
-            }
-            if (!r.timeout().equals(timeout)) {
-                answer.alone(line);
-                continue;
-            }
-            TaskOutcome o = (TaskOutcome) new JsonTask(r.target(), allowed).call(r.args(), r.kwargs());
-            if (!timeout.isZero() && o.durationNanos >= timeout.toNanos()) {
-                answer.alone(line);
-                continue;
-            }
-            ObjectNode rec = LineTasks.outcomeRecord(mapper, line, id, o);
-            boolean ok = rec.path("status").textValue().equals(Status.OK.label);
-            JsonNode error = rec.path("error");
-            int flags = HAS_PID | (BadInputException.class.getName().equals(o.errorType) ? INPUT_MESSAGE : 0);
-            answer.done(line, ok ? Status.OK : Status.ERROR, flags, o.durationNanos, id,
-                    ok ? null : error.path("type").textValue(), ok ? null : error.path("message").textValue(),
-                    mapper.writeValueAsBytes(rec));
+            runLine(answer, line, text, p, mapper, loader);
         }
         return answer.toBytes(pid);
     }
 
+    /**
+     * Runs one line of the chunk into the answer. A method of its own, called once per line, so that the
+     * worker's JIT compiles it soon (a loop in a method called once per chunk would stay interpreted).
+     */
+    private void runLine(Answer answer, long line, String text, InputParser p, ObjectMapper mapper,
+                         ClassLoader loader) throws Exception {
+        TaskContext.reportProgress();
+        JsonNode id = null;
+        InputParser.Request r;
+        // the common line the quick way; anything unusual the full way (the same outcome either way)
+        FastLine.Parsed fast = !quick || target == null ? null : FastLine.parse(text, maxStringLength);
+        try {
+            if (fast != null) {
+                id = fast.id();
+                r = new InputParser.Request(id, target, fast.args(), new LinkedHashMap<>(), timeout);
+            } else {
+                r = p.parse(text);
+                // the id as the parent reads it (InputParser.outputId); a string or an integer reads the same
+                id = r.id() == null || r.id().isTextual() || r.id().isIntegralNumber() ? r.id()
+                        : Json.readableId(text);
+            }
+            Invoker.check(r.target(), loader, r.args(), r.kwargs());
+        } catch (InputParser.LineException | BadInputException e) {
+            if (id == null) {
+                id = Json.readableId(text);
+            }
+            ObjectNode rec = Outcomes.record(mapper, line, id, Status.ERROR);
+            rec.set("error", Outcomes.error(mapper, BadInputException.class.getName(), e.getMessage(), null));
+            Outcomes.putPidAndDuration(rec, null, null);
+            answer.done(line, Status.ERROR, INPUT_MESSAGE, -1, id, BadInputException.class.getName(),
+                    e.getMessage(), mapper.writeValueAsBytes(rec));
+            return;
+        }
+        if (!r.timeout().equals(timeout)) {
+            answer.alone(line);
+            return;
+        }
+        TaskOutcome o = (TaskOutcome) new JsonTask(r.target(), allowed).call(r.args(), r.kwargs());
+        if (!timeout.isZero() && o.durationNanos >= timeout.toNanos()) {
+            answer.alone(line);
+            return;
+        }
+        if (fast != null && o.ok && FastLine.simpleResult(o.resultJson, maxStringLength)) {
+            answer.doneOk(line, o.durationNanos, fast.idJson(), o.resultJson, o.workerPid);
+            return;
+        }
+        ObjectNode rec = LineTasks.outcomeRecord(mapper, line, id, o);
+        boolean ok = rec.path("status").textValue().equals(Status.OK.label);
+        JsonNode error = rec.path("error");
+        int flags = HAS_PID | (BadInputException.class.getName().equals(o.errorType) ? INPUT_MESSAGE : 0);
+        answer.done(line, ok ? Status.OK : Status.ERROR, flags, o.durationNanos, id,
+                ok ? null : error.path("type").textValue(), ok ? null : error.path("message").textValue(),
+                mapper.writeValueAsBytes(rec));
+    }
+
     /** The answer as it is built: the entries and the output lines, in two growing buffers. */
     private static final class Answer {
-        private final Bytes entries = new Bytes(1024);
-        private final Bytes output = new Bytes(4096);
+        private final Bytes entries;
+        private final Bytes output;
         private final boolean ids;
         private int count;
 
-        Answer(boolean ids) {
+        /** @param requestBytes the size of the request, from which the answer's is guessed (to grow it less) */
+        Answer(boolean ids, int requestBytes) {
             this.ids = ids;
+            int guess = Math.min(requestBytes, 1 << 20);
+            this.entries = new Bytes(Math.max(1024, guess));
+            this.output = new Bytes(Math.max(4096, 2 * guess));
         }
 
         int outputBytes() {
@@ -151,6 +185,18 @@ final class LineChunk implements TaskFunction {
         void alone(long line) {
             entries.putLong(line).put(ALONE).put((byte) 0).put((byte) 0).putLong(-1);
             entries.putString(null).putString(null).putString(null).putInt(0);
+            count++;
+        }
+
+        /** A line of the quick way ({@link FastLine}) whose task returned a simple result. */
+        void doneOk(long line, long nanos, String idJson, String resultJson, long pid) {
+            entries.putLong(line).put(DONE).put((byte) Status.OK.ordinal()).put((byte) HAS_PID).putLong(nanos);
+            entries.putString(ids ? idJson : null).putString(null)
+                    .putString(null);
+            int start = output.size;
+            FastLine.appendOk(output, line, idJson, resultJson, pid, nanos / 1_000_000);
+            output.put((byte) '\n');
+            entries.putInt(output.size - start);
             count++;
         }
 
@@ -202,15 +248,53 @@ final class LineChunk implements TaskFunction {
 
         Bytes putInt(int v) {
             room(4);
-            ByteBuffer.wrap(data, size, 4).putInt(v);
+            for (int i = 0; i < 4; i++) {
+                data[size + i] = (byte) (v >>> (24 - 8 * i));
+            }
             size += 4;
             return this;
         }
 
         Bytes putLong(long v) {
             room(8);
-            ByteBuffer.wrap(data, size, 8).putLong(v);
+            for (int i = 0; i < 8; i++) {
+                data[size + i] = (byte) (v >>> (56 - 8 * i));
+            }
             size += 8;
+            return this;
+        }
+
+        /** Puts a number in decimal ASCII digits, as {@link Long#toString(long)} writes it. */
+        Bytes putDecimal(long v) {
+            if (v == Long.MIN_VALUE) {
+                return putAscii(Long.toString(v));
+            }
+            int digits = 1;
+            for (long x = Math.abs(v); x >= 10; x /= 10) {
+                digits++;
+            }
+            int n = digits + (v < 0 ? 1 : 0);
+            room(n);
+            if (v < 0) {
+                data[size] = '-';
+            }
+            long x = Math.abs(v);
+            for (int i = size + n - 1; i >= size + n - digits; i--) {
+                data[i] = (byte) ('0' + x % 10);
+                x /= 10;
+            }
+            size += n;
+            return this;
+        }
+
+        /** Puts a string of ASCII characters, a byte each. */
+        Bytes putAscii(String s) {
+            int n = s.length();
+            room(n);
+            for (int i = 0; i < n; i++) {
+                data[size + i] = (byte) s.charAt(i);
+            }
+            size += n;
             return this;
         }
 

@@ -169,16 +169,22 @@ final class LineTasks {
 
     // ========================================================================================== chunks
 
-    /** Queues a chunk of lines as one task; a chunk the run no longer takes is not run, line by line. */
+    /**
+     * Queues a chunk of lines as one task; a chunk the run no longer takes is not run, line by line. A chunk
+     * of one line is that line's task: it has the line's exact timeout, and how it fails is how the line ends
+     * (as a line alone would; only the parsing and checking are the worker's).
+     */
     void submit(Chunks.Chunk c) {
         String key = "chunk-" + c.line(0);
         ProcessTask.Builder b = ProcessTask.builder(chunks.function())
-                .taskId(key)
+                .taskId(c.size() == 1 ? "line-" + c.line(0) : key)
                 .args(c.payload())
                 .progressListener(progressListener)
                 .callback((t, result) -> guardedChunk(c, () -> onChunkResult(c, t, result)))
                 .exceptionCallback((t, failure) -> guardedChunk(c, () -> onChunkFailure(c, t, failure)));
-        if (chunks.progressTimeout() != null) {
+        if (c.size() == 1) {
+            b.timeout(chunks.timeout());
+        } else if (chunks.progressTimeout() != null) {
             b.progressTimeout(chunks.progressTimeout());
         }
         ProcessTask task = c.task(b.build());
@@ -226,7 +232,10 @@ final class LineTasks {
     }
 
     private void onChunkFailure(Chunks.Chunk c, ProcessTask task, TaskException f) {
-        if (f instanceof TaskCancelledException || f instanceof WorkerStartException) {
+        if (f instanceof TaskCancelledException || f instanceof WorkerStartException || c.size() == 1) {
+            if (c.size() == 1 && !(f instanceof TaskCancelledException || f instanceof WorkerStartException)) {
+                chunks.failed();
+            }
             if (chunksOut.remove("chunk-" + c.line(0)) != null) {
                 // every line of it ends as a line of its own would have
                 for (int i = 0; i < c.size(); i++) {

@@ -40,7 +40,6 @@ final class Outcomes {
     private final Console console;
     private final RunStop stop;
     private final Stopper stopper;
-    private final ObjectMapper mapper = Json.mapper();
     private final AtomicInteger inputMessages = new AtomicInteger();
 
     Outcomes(Runner.Settings s, OutputSink sink, JobLog jobLog, RunReport report, RunStats stats, Console console,
@@ -58,11 +57,11 @@ final class Outcomes {
     // ========================================================================================= records
 
     ObjectNode record(long line, JsonNode id, Status status) {
-        return record(mapper, line, id, status);
+        return record(mapper(), line, id, status);
     }
 
     ObjectNode error(String type, String message, String stackTrace) {
-        return error(mapper, type, message, stackTrace);
+        return error(mapper(), type, message, stackTrace);
     }
 
     /** An output line's first fields: id (the line number if it has none), line, status. */
@@ -96,8 +95,9 @@ final class Outcomes {
         }
     }
 
+    /** The mapper, made when first needed: a run whose lines all go in chunks may never need one here. */
     ObjectMapper mapper() {
-        return mapper;
+        return Json.mapper();
     }
 
     Console console() {
@@ -188,7 +188,7 @@ final class Outcomes {
             JsonNode type = rec.path("error").path("type");
             String idJson;
             try {
-                idJson = mapper.writeValueAsString(rec.get("id"));
+                idJson = mapper().writeValueAsString(rec.get("id"));
             } catch (IOException e) {
                 idJson = null;
             }
@@ -282,7 +282,7 @@ final class Outcomes {
 
     private String textOf(String json) {
         try {
-            return mapper.readTree(json).textValue();
+            return mapper().readTree(json).textValue();
         } catch (IOException e) {
             return json;
         }

@@ -1,6 +1,5 @@
 package dev.processpool.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
@@ -16,7 +15,6 @@ final class OutputSink {
 
     private final LineFile out;
     private final boolean ordered;
-    private final ObjectMapper mapper = Json.mapper();
     private final TreeMap<Long, byte[]> waiting = new TreeMap<>();
     private final LineChunk.Bytes batch = new LineChunk.Bytes(1 << 16);
     private long nextSeq;
@@ -36,7 +34,7 @@ final class OutputSink {
         }
         String line;
         try {
-            line = mapper.writeValueAsString(record);
+            line = Json.mapper().writeValueAsString(record);
         } catch (IOException e) {
             line = "{\"line\":" + record.path("line").asLong() + ",\"status\":\"error\",\"error\":{\"type\":\""
                     + e.getClass().getName() + "\",\"message\":\"the output record could not be written\"}}";

@@ -134,7 +134,8 @@ final class RunCommand implements Callable<Integer> {
                     + " there (default: ${DEFAULT-VALUE}: lines alone while they are slow, up to "
                     + Chunks.MAX_AUTO + " at a time for quick ones; 1: every line alone). Each line keeps its own"
                     + " outcome and timeout: a chunk that times out or loses its worker has its lines run again"
-                    + " one by one. With --retries or --soft-timeout every line runs alone.")
+                    + " one by one (a line alone is not run again). With --retries or --soft-timeout every line"
+                    + " runs alone, parsed by this process.")
     private String chunk;
 
     @Option(names = "--ordered", description = "Write results in input order (default: as they finish).")

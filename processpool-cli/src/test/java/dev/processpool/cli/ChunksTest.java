@@ -60,7 +60,9 @@ class ChunksTest {
         assertThat(Chunks.Answer.read(otherLine, c)).as("lines out of order").isNull();
 
         byte[] twoLines = good.clone();
-        int firstBrace = indexOf(twoLines, (byte) '{');
+        // the first output line's brace: the entries before the output lines hold binary numbers (the pid, the
+        // run times), which may have a '{' byte of their own
+        int firstBrace = indexOf(twoLines, (byte) '{', Chunks.Answer.read(good, c).outputStart);
         twoLines[firstBrace + 1] = '\n';
         assertThat(Chunks.Answer.read(twoLines, c)).as("a line break inside an output line").isNull();
 
@@ -125,8 +127,8 @@ class ChunksTest {
         return new String(a.bytes, a.outputOffset[i], a.outputLength[i], StandardCharsets.UTF_8);
     }
 
-    private static int indexOf(byte[] b, byte x) {
-        for (int i = 0; i < b.length; i++) {
+    private static int indexOf(byte[] b, byte x, int from) {
+        for (int i = from; i < b.length; i++) {
             if (b[i] == x) {
                 return i;
             }

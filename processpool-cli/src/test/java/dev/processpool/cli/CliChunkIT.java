@@ -74,6 +74,28 @@ class CliChunkIT extends CliTestBase {
     }
 
     @Test
+    void aLineAloneInAutomaticChunksTimesOutOrLosesItsWorkerOnceAsATaskOfItsOwn() throws Exception {
+        // automatic chunks start with lines alone: these four go to the workers one by one, parsed there
+        List<String> in = tallyLines(4, Map.of(1, "hang", 2, "exit"));
+        CliProcess p = run(null, runArgs(in, "--timeout", "1s"));
+
+        assertThat(p.exitCode()).as(p.stderrText()).isEqualTo(1);
+        List<JsonNode> lines = p.outputLines();
+        assertOneOutputPerInput(in, lines);
+        Map<String, JsonNode> byId = CliProcess.byId(lines);
+        JsonNode one = byId.get("1");
+        assertThat(one.get("status").asText()).isEqualTo("timeout");
+        assertThat(one.get("error").get("message").asText()).isEqualTo("timed out after 1 s; the worker was killed");
+        assertThat(one.get("durationMs").asLong()).as("its exact timeout").isBetween(1_000L, 2_500L);
+        assertThat(byId.get("2").get("status").asText()).isEqualTo("worker-died");
+        assertThat(byId.get("2").get("error").get("message").asText()).contains("exit code 3");
+        assertThat(count(lines, "ok")).isEqualTo(2);
+        assertThat(tally()).as("each line ran once: a line alone is not run again").containsOnly(
+                Map.entry(1L, 1), Map.entry(2L, 1), Map.entry(3L, 1), Map.entry(4L, 1));
+        p.assertNoWorkerAlive();
+    }
+
+    @Test
     void aLineWritesTheSameOutputLineInAChunkAsAlone() throws Exception {
         Path file = dir.resolve("mixed.jsonl");
         Files.write(file, mixedInput());

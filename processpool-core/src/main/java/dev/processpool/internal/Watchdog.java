@@ -50,19 +50,21 @@ final class Watchdog {
     void armLocked(WorkerHandle w, Submission s) {
         Duration timeout = s.timeout.get();
         if (!timeout.isZero()) {
-            s.deadline = engine.schedule(() -> checkDeadline(w, s, timeout), timeout.toNanos());
+            s.deadline = engine.schedule(() -> check(w, s, timeout, Timeout.TASK), timeout.toNanos());
         }
         Duration progress = s.progressTimeout.get();
         if (!progress.isZero()) {
-            s.progressCheck = engine.schedule(() -> checkProgress(w, s, progress), progress.toNanos());
+            s.progressCheck = engine.schedule(() -> check(w, s, progress, Timeout.PROGRESS), progress.toNanos());
         }
     }
 
     /**
-     * Fires at a task's deadline. The time its answer waited for the result memory budget is not counted: the
-     * deadline is put off by that much (and does not fire while it waits).
+     * Fires when a task's deadline ({@link Timeout#TASK}: its run time, less the time its answer waited for the
+     * result memory budget) or its progress timeout ({@link Timeout#PROGRESS}: the time since its last progress
+     * report) may have passed; re-arms if it has not. Neither fires while the answer waits for the budget.
      */
-    private void checkDeadline(WorkerHandle w, Submission s, Duration timeout) {
+    private void check(WorkerHandle w, Submission s, Duration limit, Timeout kind) {
+        boolean deadline = kind == Timeout.TASK;
         try (LogContext c = w.logContext(s)) {
             engine.lock.lock();
             try {
@@ -73,42 +75,25 @@ final class Watchdog {
                     s.deadlineDue = true; // looked at again when the wait ends
                     return;
                 }
-                long left = timeout.toNanos() - (now() - s.startedNanos - s.pausedNanos);
+                long counted = deadline ? now() - s.startedNanos - s.pausedNanos
+                        : now() - Math.max(s.startedNanos, s.lastProgressNanos);
+                long left = limit.toNanos() - counted;
                 if (left > 0) {
-                    s.deadline = engine.schedule(() -> checkDeadline(w, s, timeout), left);
+                    Scheduler.Timer again = engine.schedule(() -> check(w, s, limit, kind), left);
+                    if (deadline) {
+                        s.deadline = again;
+                    } else {
+                        s.progressCheck = again;
+                    }
                     return;
                 }
             } finally {
                 engine.lock.unlock();
             }
-            engine.stopper.killRunning(w, s, new TaskTimeoutException(s.taskId, w.pid, timeout, false,
-                    Duration.ofNanos(s.payload.softTimeoutNanos())), WorkerEnd.TIMEOUT, Timeout.TASK);
-        }
-    }
-
-    /** Fires when a task may have gone without progress for its progress timeout; re-arms if it has not. */
-    private void checkProgress(WorkerHandle w, Submission s, Duration progressTimeout) {
-        try (LogContext c = w.logContext(s)) {
-            engine.lock.lock();
-            try {
-                if (w.current != s) {
-                    return;
-                }
-                if (s.pausedSinceNanos != 0) {
-                    s.deadlineDue = true;
-                    return;
-                }
-                long since = now() - Math.max(s.startedNanos, s.lastProgressNanos);
-                long left = progressTimeout.toNanos() - since;
-                if (left > 0) {
-                    s.progressCheck = engine.schedule(() -> checkProgress(w, s, progressTimeout), left);
-                    return;
-                }
-            } finally {
-                engine.lock.unlock();
-            }
-            engine.stopper.killRunning(w, s, new TaskTimeoutException(s.taskId, w.pid, progressTimeout, true), WorkerEnd.TIMEOUT,
-                    Timeout.PROGRESS);
+            TaskTimeoutException timedOut = deadline
+                    ? new TaskTimeoutException(s.taskId, w.pid, limit, false, Duration.ofNanos(s.payload.softTimeoutNanos()))
+                    : new TaskTimeoutException(s.taskId, w.pid, limit, true);
+            engine.stopper.killRunning(w, s, timedOut, WorkerEnd.TIMEOUT, kind);
         }
     }
 
@@ -117,10 +102,10 @@ final class Watchdog {
         Duration timeout = s.timeout.get();
         Duration progress = s.progressTimeout.get();
         if (!timeout.isZero()) {
-            engine.schedule(() -> checkDeadline(w, s, timeout), 0);
+            engine.schedule(() -> check(w, s, timeout, Timeout.TASK), 0);
         }
         if (!progress.isZero()) {
-            engine.schedule(() -> checkProgress(w, s, progress), progress.toNanos());
+            engine.schedule(() -> check(w, s, progress, Timeout.PROGRESS), progress.toNanos());
         }
     }
 

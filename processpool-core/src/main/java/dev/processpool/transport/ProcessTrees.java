@@ -38,7 +38,11 @@ public final class ProcessTrees {
             Long.toString(ProcessHandle.current().pid()), "children"));
     /** Whether the scheduler groups each session's processes (see {@link #deprioritize(long)}). */
     private static final boolean AUTOGROUP = readsOne(Paths.get("/proc/sys/kernel/sched_autogroup_enabled"));
-    /** This JVM's own autogroup, never deprioritized. */
+    /**
+     * This JVM's own autogroup, never deprioritized: its name, {@code ""} for the kernel's root group (whose
+     * {@code /proc/<pid>/autogroup} is empty: a JVM whose session began at boot, as in many containers), or
+     * null when it cannot be read, and then no autogroup is ever written.
+     */
     private static final String OWN_AUTOGROUP = ownAutogroup();
 
     private ProcessTrees() {
@@ -79,15 +83,20 @@ public final class ProcessTrees {
         return setAutogroupNice(pid, 19);
     }
 
-    /** EXPERIMENT: sets the nice value of the process's own autogroup (never this JVM's). */
+    /**
+     * Sets the nice value of the process's own autogroup, never this JVM's nor the root group's. Best effort:
+     * for a user without {@code CAP_SYS_ADMIN} the kernel accepts one such write per 100 ms on the whole
+     * machine and refuses the others ({@code EAGAIN}); a refused write leaves the group at its weight.
+     *
+     * @return whether the value was written
+     */
     static boolean setAutogroupNice(long pid, int nice) {
-        if (!AUTOGROUP || OWN_AUTOGROUP == null) {
+        if (!AUTOGROUP) {
             return false;
         }
         try {
             Path file = Paths.get("/proc", Long.toString(pid), "autogroup");
-            String group = autogroupName(Files.readString(file, StandardCharsets.US_ASCII));
-            if (group == null || group.equals(OWN_AUTOGROUP)) {
+            if (!separateAutogroup(OWN_AUTOGROUP, autogroupOf(Files.readString(file, StandardCharsets.US_ASCII)))) {
                 return false;
             }
             Files.writeString(file, Integer.toString(nice), StandardCharsets.US_ASCII);
@@ -97,9 +106,25 @@ public final class ProcessTrees {
         }
     }
 
-    /** {@code "/autogroup-24471 nice 0"} gives {@code "/autogroup-24471"}; null for anything else. */
-    static String autogroupName(String line) {
-        String trimmed = line.strip();
+    /**
+     * Whether a process in autogroup {@code other} may be reweighed without touching this JVM's group
+     * {@code own} (both as {@link #autogroupOf(String)} gives them): only a named group that is not ours, and
+     * only when ours is known.
+     */
+    static boolean separateAutogroup(String own, String other) {
+        return own != null && other != null && !other.isEmpty() && !other.equals(own);
+    }
+
+    /**
+     * The group a {@code /proc/<pid>/autogroup} file names: {@code "/autogroup-24471 nice 0"} gives
+     * {@code "/autogroup-24471"}, an empty file (the root group, which the kernel does not print) gives
+     * {@code ""}, anything else null.
+     */
+    static String autogroupOf(String content) {
+        String trimmed = content.strip();
+        if (trimmed.isEmpty()) {
+            return "";
+        }
         int space = trimmed.indexOf(' ');
         String name = space < 0 ? trimmed : trimmed.substring(0, space);
         return name.startsWith("/autogroup-") ? name : null;
@@ -107,7 +132,7 @@ public final class ProcessTrees {
 
     private static String ownAutogroup() {
         try {
-            return autogroupName(Files.readString(Paths.get("/proc/self/autogroup"), StandardCharsets.US_ASCII));
+            return autogroupOf(Files.readString(Paths.get("/proc/self/autogroup"), StandardCharsets.US_ASCII));
         } catch (IOException | RuntimeException e) {
             return null;
         }

@@ -82,9 +82,10 @@ import java.util.stream.Stream;
  *   <tr><td>{@code workerCgroups}</td><td>true</td><td>run each worker in a cgroup (v2) of its own where the
  *       machine allows it, so that a kill reaches everything the worker started; see
  *       {@link Builder#workerCgroups(boolean)}</td></tr>
- *   <tr><td>{@code workerNice}</td><td>{@value Tuning#DEFAULT_WORKER_NICE}</td><td>the workers' nice value (0 to
- *       19): how much less CPU they get than the pool's own threads (deadlines, reading answers) when the cores
- *       are all busy; see {@link Builder#workerNice(int)}</td></tr>
+ *   <tr><td>{@code workerNice}</td><td>19 when {@code maxSize} is above the cores, else 0</td><td>the workers'
+ *       nice value (0 to 19): how much less CPU they get than the pool's own threads (deadlines, reading
+ *       answers) when the cores are all busy, so that outcomes stay on time when the workers outnumber the
+ *       cores; see {@link Builder#workerNice(int)}</td></tr>
  *   <tr><td>{@code workerPidsLimit}</td><td>0 (off)</td><td>each worker cgroup's {@code pids.max}: the most
  *       processes and threads a worker and what it starts may have, where workers run in cgroups with the pids
  *       controller; see {@link Builder#workerPidsLimit(long)}</td></tr>
@@ -264,8 +265,14 @@ public final class PoolConfig {
     /** {@return each worker cgroup's {@code pids.max}; 0: none} */
     public long getWorkerPidsLimit() { return values.workerPidsLimit; }
 
-    /** {@return the workers' nice value (Linux): 0 for the same priority as the pool's own threads} */
-    public int getWorkerNice() { return values.workerNice; }
+    /**
+     * {@return the workers' nice value (Linux): 0 for the same priority as the pool's own threads; unless set,
+     * 19 when {@code maxSize} is above the machine's cores, else 0 (see {@link Builder#workerNice(int)})}
+     */
+    public int getWorkerNice() {
+        return values.workerNice != null ? values.workerNice
+                : Tuning.automaticWorkerNice(values.maxSize, Runtime.getRuntime().availableProcessors());
+    }
 
     /** {@return the directory where workers that run out of heap write heap dumps (absolute), or {@code null}: none} */
     public Path getHeapDumpDirectory() { return values.heapDumpDirectory; }
@@ -332,7 +339,7 @@ public final class PoolConfig {
         private long memoryBudget;
         private boolean workerCgroups = true;
         private long workerPidsLimit;
-        private int workerNice = Tuning.DEFAULT_WORKER_NICE;
+        private Integer workerNice; // null: automatic
         private Path heapDumpDirectory;
         private String deserializationFilter = "";
         private String workerMainClass = Protocol.WORKER_MAIN_CLASS;
@@ -781,14 +788,25 @@ public final class PoolConfig {
          * reading answers, kills) and below other processes of the machine, while the cores are all busy. On
          * Linux each worker runs under {@code setsid}, in a session, and so a scheduler autogroup, of its own:
          * at the same priority N busy workers each weigh as much as the whole parent JVM, which then gets
-         * 1/(N+1) of the cores. At nice 10 a worker weighs about a tenth of the parent. The value is applied to
-         * the worker JVM (as {@code nice(1)} does) and to its autogroup where the kernel has them. Workers keep
-         * the same priority among themselves. Raising a nice value needs no privilege. Whatever this setting,
-         * a worker being killed drops to 19, so that many JVMs tearing down their heaps at once do not starve
-         * the pool. Elsewhere than Linux, and where no {@code nice} command is installed, it does nothing.
+         * 1/(N+1) of the cores and waits a whole round of N time slices each time it needs the CPU. That is
+         * what made deadlines late: 100 workers on 2 cores starting tasks that all time out together kept the
+         * cores busy for a second, and at nice 0 the worst outcome of each of four such storms came 41 to
+         * 452 ms after its deadline; at nice 19 every outcome came within 21 ms (the bench's timeout storm,
+         * w9, both in one run). At nice 19 a worker weighs 1/68 of the parent, at nice 10 about 1/9. Where the
+         * cores are idle a worker at nice 19 runs as fast as one at nice 0; what it yields to are the pool's
+         * threads and other busy processes of the machine. That has a price where the pool itself is busy: 2
+         * workers on 2 cores running no-op tasks as fast as they can did some 20% fewer per second at 19
+         * (the bench's w2). Hence the default: when {@code maxSize} is above the machine's cores (as
+         * {@link Runtime#availableProcessors()} counts them) the workers can outnumber
+         * the cores and run at 19; otherwise at the pool's own priority (0). The value is applied to the
+         * worker JVM (as {@code nice(1)} does) and to its autogroup where the kernel has them; an autogroup
+         * write that the kernel refuses (one per 100 ms on the whole machine for a user without
+         * {@code CAP_SYS_ADMIN}) is tried again for a few seconds. Workers keep the same priority among
+         * themselves. Raising a nice value needs no privilege. Whatever this setting, a worker being killed
+         * drops to 19, so that many JVMs tearing down their heaps at once do not starve the pool. Elsewhere
+         * than Linux, and where no {@code nice} command is installed, it does nothing.
          *
-         * @param nice 0 to 19; the default, {@value Tuning#DEFAULT_WORKER_NICE}, keeps them at the pool's
-         *             priority
+         * @param nice 0 to 19; 0 keeps the workers at the pool's own priority
          * @return this builder
          */
         public Builder workerNice(int nice) { this.workerNice = nice; return this; }
@@ -928,7 +946,7 @@ public final class PoolConfig {
                 throw new IllegalArgumentException("workerPidsLimit must be 0 (none) or at least 32 (a worker JVM"
                         + " alone has some twenty threads), was " + workerPidsLimit);
             }
-            if (workerNice < 0 || workerNice > 19) {
+            if (workerNice != null && (workerNice < 0 || workerNice > 19)) {
                 throw new IllegalArgumentException("workerNice must be 0 to 19 (a worker can only be given less"
                         + " priority than the pool, never more), was " + workerNice);
             }

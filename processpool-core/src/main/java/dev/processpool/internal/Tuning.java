@@ -33,8 +33,16 @@ public final class Tuning {
      */
     public static final int DEFAULT_UNRESPONSIVE_TIMEOUT_SECONDS = 15;
 
-    /** Default {@code workerNice}: the workers at the pool's own scheduling priority. */
-    public static final int DEFAULT_WORKER_NICE = 0;
+    /**
+     * The {@code workerNice} of a pool that does not set one: the least priority (19) when its workers can
+     * outnumber the cores ({@code maxSize > cores}), so that busy workers do not delay the pool's deadlines and
+     * outcomes; otherwise the pool's own priority (0), which costs a busy pool nothing. See
+     * {@code PoolConfig.Builder#workerNice}.
+     */
+    public static int automaticWorkerNice(int maxSize, int cores) {
+        return maxSize > cores ? 19 : 0;
+    }
+
     /** Default {@code pipelineDepth}. */
     public static final int DEFAULT_PIPELINE_DEPTH = 8;
     /** Default {@code resultDecodeTimeout}, in seconds. */

@@ -35,6 +35,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class LocalJvmTransport implements WorkerTransport {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LocalJvmTransport.class);
+    /**
+     * A worker's autogroup nice value is written at its handshake; a write the kernel refuses (one per 100 ms
+     * machine-wide for an unprivileged user) is tried again this often, this many times in all.
+     */
+    static final long AUTOGROUP_RETRY_MILLIS = 150;
+    static final int AUTOGROUP_WRITE_ATTEMPTS = 20;
 
 
     /**
@@ -232,7 +238,11 @@ public final class LocalJvmTransport implements WorkerTransport {
             worker.connected(io, reader, writer);
             if (settings.workerNice() > 0 && ProcessTrees.setsid() != null) {
                 // its own session by now (it has answered): its autogroup yields to the pool as the JVM does
-                ProcessTrees.setAutogroupNice(process.pid(), settings.workerNice());
+                int nice = settings.workerNice();
+                Process answered = process;
+                ProcessTrees.setAutogroupNiceRetrying(() -> ProcessTrees.setAutogroupNice(answered.pid(), nice),
+                        answered::isAlive, AUTOGROUP_WRITE_ATTEMPTS,
+                        CompletableFuture.delayedExecutor(AUTOGROUP_RETRY_MILLIS, TimeUnit.MILLISECONDS));
             }
             if (cache != null) {
                 cache.workerStarted();

@@ -12,7 +12,10 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Signals a worker and everything it started. Workers are launched through {@code setsid} where the
@@ -77,32 +80,63 @@ public final class ProcessTrees {
      * written when the worker shares this JVM's autogroup (no {@code setsid}): that would slow the pool itself.
      * Never throws.
      *
-     * @return whether the weight was lowered
+     * @return whether the weight is at its least now
      */
     static boolean deprioritize(long pid) {
-        return setAutogroupNice(pid, 19);
+        return setAutogroupNice(pid, 19) == AutogroupWrite.DONE;
+    }
+
+    /** What {@link #setAutogroupNice(long, int)} did. */
+    enum AutogroupWrite {
+        /** The group has the nice value now (written, or it had it already). */
+        DONE,
+        /** Not a group to write: none, the pool's own, the root group, or the process is gone. */
+        NOT_OURS,
+        /** The kernel refused the write (for a user without {@code CAP_SYS_ADMIN}: another came too soon). */
+        REFUSED
     }
 
     /**
      * Sets the nice value of the process's own autogroup, never this JVM's nor the root group's. Best effort:
      * for a user without {@code CAP_SYS_ADMIN} the kernel accepts one such write per 100 ms on the whole
-     * machine and refuses the others ({@code EAGAIN}); a refused write leaves the group at its weight.
-     *
-     * @return whether the value was written
+     * machine and refuses the others ({@code EAGAIN}); a refused write leaves the group at its weight. A group
+     * that has the value already is not written. Never throws.
      */
-    static boolean setAutogroupNice(long pid, int nice) {
+    static AutogroupWrite setAutogroupNice(long pid, int nice) {
         if (!AUTOGROUP) {
-            return false;
+            return AutogroupWrite.NOT_OURS;
+        }
+        Path file = Paths.get("/proc", Long.toString(pid), "autogroup");
+        String line;
+        try {
+            line = Files.readString(file, StandardCharsets.US_ASCII);
+        } catch (IOException | RuntimeException gone) {
+            return AutogroupWrite.NOT_OURS;
+        }
+        if (!separateAutogroup(OWN_AUTOGROUP, autogroupOf(line))) {
+            return AutogroupWrite.NOT_OURS;
+        }
+        if (line.strip().endsWith(" nice " + nice)) {
+            return AutogroupWrite.DONE;
         }
         try {
-            Path file = Paths.get("/proc", Long.toString(pid), "autogroup");
-            if (!separateAutogroup(OWN_AUTOGROUP, autogroupOf(Files.readString(file, StandardCharsets.US_ASCII)))) {
-                return false;
-            }
             Files.writeString(file, Integer.toString(nice), StandardCharsets.US_ASCII);
-            return true;
+            return AutogroupWrite.DONE;
         } catch (IOException | RuntimeException e) {
-            return false; // gone already, or not allowed: the kill goes on regardless
+            return Files.exists(file) ? AutogroupWrite.REFUSED : AutogroupWrite.NOT_OURS;
+        }
+    }
+
+    /**
+     * Sets a worker's autogroup nice value, trying a refused write again every {@code retryMillis} off the
+     * caller's thread (on {@code later}), at most {@code attempts} times in all, while the worker lives: the
+     * kernel's limit of one write per 100 ms for an unprivileged user is machine-wide, and a storm of kills
+     * writes too.
+     */
+    static void setAutogroupNiceRetrying(Supplier<AutogroupWrite> write, BooleanSupplier alive, int attempts,
+                                         Executor later) {
+        if (write.get() == AutogroupWrite.REFUSED && attempts > 1 && alive.getAsBoolean()) {
+            later.execute(() -> setAutogroupNiceRetrying(write, alive, attempts - 1, later));
         }
     }
 

@@ -57,6 +57,7 @@ class DeprioritizeTest {
     @Test
     void aGoneProcessOrAnUnreadableLineIsNoError() {
         assertThat(ProcessTrees.deprioritize(Long.MAX_VALUE)).isFalse();
+        assertThat(ProcessTrees.setAutogroupNice(Long.MAX_VALUE, 10)).isEqualTo(ProcessTrees.AutogroupWrite.NOT_OURS);
         assertThat(ProcessTrees.autogroupOf("/autogroup-24471 nice 0\n")).isEqualTo("/autogroup-24471");
         assertThat(ProcessTrees.autogroupOf("garbage")).isNull();
     }

@@ -11,7 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.processpool.testing.Workers.awaitIdleWorkers;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,8 +22,8 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 /**
  * Workers yield the cores to the pool's own threads when asked: at {@code workerNice(10)} the JVM and its
- * session's autogroup run at nice 10; by default ({@value Tuning#DEFAULT_WORKER_NICE}) they run at the pool's
- * priority, and the pool's own priority never changes. Skipped where there is no {@code /proc} or no
+ * session's autogroup run at nice 10; by default at 19 when the workers can outnumber the cores and at the pool's
+ * priority otherwise; at 0 at the pool's priority; and the pool's own priority never changes. Skipped where there is no {@code /proc} or no
  * {@code nice} command.
  */
 class WorkerNiceTest {
@@ -47,16 +49,86 @@ class WorkerNiceTest {
     }
 
     @Test
-    void byDefaultTheWorkersRunAtThePoolsPriority() throws Exception {
+    void byDefaultWorkersThatCanOutnumberTheCoresRunAtTheLeastPriorityAndAtZeroAtThePools() throws Exception {
+        assumeThat(ProcessTrees.nice()).as("a nice command is installed").isNotNull();
         assumeThat(Files.isReadable(Paths.get("/proc/self/stat"))).isTrue();
         int ownNice = nice(ProcessHandle.current().pid());
-        try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1).build())) {
+        assumeThat(ownNice).as("the test runs below nice 19").isLessThan(19);
+        int cores = Runtime.getRuntime().availableProcessors();
+        PoolConfig outnumbering = PoolConfig.builder().minSize(1).maxSize(cores + 1).build();
+        assertThat(outnumbering.getWorkerNice()).isEqualTo(19);
+        try (ProcessPool pool = new ProcessPool(outnumbering)) {
+            assertThat(pool.awaitReady(Duration.ofSeconds(60))).isTrue();
+            WorkingProcess w = awaitIdleWorkers(pool, 1).get(0);
+            assertThat(nice(w.pid())).isEqualTo(19);
+            if (Autogroups.on() && ProcessTrees.setsid() != null && Autogroups.writesUnlimited()) {
+                assertThat(read("/proc/" + w.pid() + "/autogroup")).endsWith("nice 19");
+            }
+        }
+        try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(cores + 1).workerNice(0).build())) {
             assertThat(pool.awaitReady(Duration.ofSeconds(60))).isTrue();
             WorkingProcess w = awaitIdleWorkers(pool, 1).get(0);
             assertThat(nice(w.pid())).isEqualTo(ownNice);
             if (Autogroups.on() && ProcessTrees.setsid() != null) {
                 assertThat(read("/proc/" + w.pid() + "/autogroup")).endsWith("nice 0");
             }
+        }
+    }
+
+    @Test
+    void unlessSetTheNiceFollowsWhetherTheWorkersCanOutnumberTheCoresAndASetOneIsKeptByToBuilder() {
+        assertThat(Tuning.automaticWorkerNice(2, 2)).isZero();
+        assertThat(Tuning.automaticWorkerNice(3, 2)).isEqualTo(19);
+        assertThat(Tuning.automaticWorkerNice(100, 2)).isEqualTo(19);
+        assertThat(Tuning.automaticWorkerNice(1, 1)).isZero();
+        int cores = Runtime.getRuntime().availableProcessors();
+        PoolConfig few = PoolConfig.builder().minSize(1).maxSize(cores).build();
+        assertThat(few.getWorkerNice()).isZero();
+        assertThat(few.toBuilder().maxSize(cores + 1).build().getWorkerNice()).as("still automatic").isEqualTo(19);
+        PoolConfig set = PoolConfig.builder().minSize(1).maxSize(cores + 1).workerNice(5).build();
+        assertThat(set.getWorkerNice()).isEqualTo(5);
+        assertThat(set.toBuilder().maxSize(1).build().getWorkerNice()).isEqualTo(5);
+    }
+
+    @Test
+    void aRefusedAutogroupWriteIsTriedAgainOffTheCallersThreadWhileTheWorkerLivesAndNoMoreThanAllowed() {
+        // the kernel refuses the first three (another write came less than 100 ms before), takes the fourth
+        List<Runnable> later = new ArrayList<>();
+        AtomicInteger calls = new AtomicInteger();
+        ProcessTrees.setAutogroupNiceRetrying(() -> calls.incrementAndGet() <= 3
+                ? ProcessTrees.AutogroupWrite.REFUSED : ProcessTrees.AutogroupWrite.DONE, () -> true, 20, later::add);
+        assertThat(calls).as("one attempt on the caller's thread").hasValue(1);
+        runAll(later);
+        assertThat(calls).hasValue(4);
+
+        calls.set(0); // never taken: stops after the attempts allowed
+        ProcessTrees.setAutogroupNiceRetrying(() -> {
+            calls.incrementAndGet();
+            return ProcessTrees.AutogroupWrite.REFUSED;
+        }, () -> true, 5, later::add);
+        runAll(later);
+        assertThat(calls).hasValue(5);
+
+        calls.set(0); // the worker is gone: no more attempts
+        ProcessTrees.setAutogroupNiceRetrying(() -> {
+            calls.incrementAndGet();
+            return ProcessTrees.AutogroupWrite.REFUSED;
+        }, () -> false, 5, later::add);
+        runAll(later);
+        assertThat(calls).hasValue(1);
+
+        calls.set(0); // nothing to write (the pool's own group, or none): no retry
+        ProcessTrees.setAutogroupNiceRetrying(() -> {
+            calls.incrementAndGet();
+            return ProcessTrees.AutogroupWrite.NOT_OURS;
+        }, () -> true, 5, later::add);
+        runAll(later);
+        assertThat(calls).hasValue(1);
+    }
+
+    private static void runAll(List<Runnable> queue) {
+        while (!queue.isEmpty()) {
+            queue.remove(0).run();
         }
     }
 
@@ -68,7 +140,7 @@ class WorkerNiceTest {
                     .hasMessageContaining("workerNice must be 0 to 19").hasMessageContaining(String.valueOf(bad));
         }
         assertThat(PoolConfig.builder().workerNice(19).build().getWorkerNice()).isEqualTo(19);
-        assertThat(PoolConfig.builder().build().getWorkerNice()).isEqualTo(Tuning.DEFAULT_WORKER_NICE);
+        assertThat(PoolConfig.builder().workerNice(0).build().getWorkerNice()).isZero();
     }
 
     /** Field 19 of /proc/PID/stat. */

@@ -130,11 +130,13 @@ class ParentDeathTest {
         final List<Long> workerPids = new ArrayList<>();
         private final Path err;
 
-        Owner(String mode) throws Exception {
+        Owner(String mode, String... jvmOptions) throws Exception {
             String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
             err = Files.createTempFile("pool-owner", ".err");
-            process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                    "dev.processpool.PoolOwnerMain", mode).redirectError(err.toFile()).start();
+            List<String> command = new ArrayList<>(List.of(java));
+            command.addAll(List.of(jvmOptions));
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.processpool.PoolOwnerMain", mode));
+            process = new ProcessBuilder(command).redirectError(err.toFile()).start();
             process.getOutputStream().close();
             BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
             List<String> got = CompletableFuture.supplyAsync(() -> {
@@ -225,15 +227,36 @@ class ParentDeathTest {
     /**
      * Issue 9, item 8: a pool whose owner was SIGKILLed leaves its private socket directory behind; the next
      * pool created on the machine removes the directories of pools whose owner is dead, and no other.
+     *
+     * <p>The two pools share a temporary directory of this test's own ({@code java.io.tmpdir}, which is where
+     * a pool makes its private directory): in {@code /tmp} any other pool on the machine (another test JVM,
+     * another user of the machine) could sweep the dead owner's directory before this test has seen it left
+     * behind.
      */
     @Test
     void theNextPoolSweepsThePrivateDirectoryOfAPoolWhoseOwnerWasKilled() throws Exception {
+        Path base = Files.createTempDirectory(Paths.get("/tmp"), "pp-sweep-");
+        String tmpdir = System.getProperty("java.io.tmpdir");
+        try {
+            System.setProperty("java.io.tmpdir", base.toString());
+            theNextPoolSweeps(base);
+        } finally {
+            System.setProperty("java.io.tmpdir", tmpdir);
+            try (var left = Files.walk(base)) {
+                left.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static void theNextPoolSweeps(Path base) throws Exception {
         Path dir;
-        try (Owner owner = new Owner("idle")) {
+        try (Owner owner = new Owner("idle", "-Djava.io.tmpdir=" + base)) {
             List<String> arguments = List.of(ProcessHandle.of(owner.workerPids.get(0)).orElseThrow().info()
                     .arguments().orElseThrow());
             dir = Paths.get(arguments.get(arguments.size() - 1)).getParent();
             assertThat(dir.getFileName().toString()).startsWith("processpool-");
+            assertThat(dir.getParent()).as("the owner's private directory is in the test's temporary directory")
+                    .isEqualTo(base);
             assertThat(dir).isDirectory();
             owner.kill();
             await().atMost(Duration.ofSeconds(5)).until(() -> owner.workerPids.stream().noneMatch(ParentDeathTest::running));
@@ -245,6 +268,7 @@ class ParentDeathTest {
             List<String> arguments = List.of(ProcessHandle.of(next.getWorkers().get(0).pid()).orElseThrow().info()
                     .arguments().orElseThrow());
             mine = Paths.get(arguments.get(arguments.size() - 1)).getParent();
+            assertThat(mine.getParent()).isEqualTo(base);
             assertThat(dir).as("the dead owner's directory, after the next pool started").doesNotExist();
             assertThat(mine).as("the live pool's own directory").isDirectory();
         }

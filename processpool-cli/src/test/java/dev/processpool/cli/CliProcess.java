@@ -37,6 +37,16 @@ final class CliProcess implements AutoCloseable {
     static final Path EXAMPLES = Path.of(System.getProperty("processpool.cli.examples", "examples"));
     static final Path TEST_CLASSES = Path.of(System.getProperty("processpool.cli.testClasses", "target/test-classes"));
     static final String EXAMPLE_PACKAGE = "dev.processpool.cli.examples.";
+    /**
+     * The CLI's own JVM options: those bin/processpool gives a local run (the quick compiler and the serial
+     * collector), so the tests run the command as users do, at about two thirds of the default's CPU.
+     */
+    static final List<String> CLI_JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+    /**
+     * And the workers' quick compiler: the tests' tasks are small and none measures a worker's speed, so C2's
+     * compilations are CPU spent for nothing (about 0.1 s of CPU per worker).
+     */
+    static final String WORKER_JVM_OPTION = "--jvm-opt=-XX:TieredStopAtLevel=1";
 
     final Process process;
     final String marker;
@@ -98,10 +108,13 @@ final class CliProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>(DEFAULT_SIGNALS);
         cmd.addAll(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dprocesspool.it=" + marker, "-jar", JAR.toAbsolutePath().toString()));
+                "-Dprocesspool.it=" + marker));
+        cmd.addAll(CLI_JVM_OPTIONS);
+        cmd.addAll(List.of("-jar", JAR.toAbsolutePath().toString()));
         cmd.addAll(Arrays.asList(args));
         if (args.length > 0 && args[0].equals("run")) {
             cmd.add("--jvm-opt=-Dprocesspool.it=" + marker);
+            cmd.add(WORKER_JVM_OPTION);
         }
         Path out = Files.createTempFile(dir, "stdout-", ".txt");
         Path err = Files.createTempFile(dir, "stderr-", ".txt");

@@ -92,45 +92,38 @@ class WorkerNiceTest {
 
     @Test
     void aRefusedAutogroupWriteIsTriedAgainOffTheCallersThreadWhileTheWorkerLivesAndNoMoreThanAllowed() {
-        // the kernel refuses the first three (another write came less than 100 ms before), takes the fourth
         List<Runnable> later = new ArrayList<>();
         AtomicInteger calls = new AtomicInteger();
+        // the kernel refuses the first three (another write came less than 100 ms before), takes the fourth
         ProcessTrees.setAutogroupNiceRetrying(() -> calls.incrementAndGet() <= 3
                 ? ProcessTrees.AutogroupWrite.REFUSED : ProcessTrees.AutogroupWrite.DONE, () -> true, 20, later::add);
         assertThat(calls).as("one attempt on the caller's thread").hasValue(1);
-        runAll(later);
-        assertThat(calls).hasValue(4);
+        assertThat(attemptsUntilIdle(later, calls)).isEqualTo(4);
 
-        calls.set(0); // never taken: stops after the attempts allowed
-        ProcessTrees.setAutogroupNiceRetrying(() -> {
-            calls.incrementAndGet();
-            return ProcessTrees.AutogroupWrite.REFUSED;
-        }, () -> true, 5, later::add);
-        runAll(later);
-        assertThat(calls).hasValue(5);
-
-        calls.set(0); // the worker is gone: no more attempts
-        ProcessTrees.setAutogroupNiceRetrying(() -> {
-            calls.incrementAndGet();
-            return ProcessTrees.AutogroupWrite.REFUSED;
-        }, () -> false, 5, later::add);
-        runAll(later);
-        assertThat(calls).hasValue(1);
-
-        calls.set(0); // nothing to write (the pool's own group, or none): no retry
-        ProcessTrees.setAutogroupNiceRetrying(() -> {
-            calls.incrementAndGet();
-            return ProcessTrees.AutogroupWrite.NOT_OURS;
-        }, () -> true, 5, later::add);
-        runAll(later);
-        assertThat(calls).hasValue(1);
+        assertThat(attempts(ProcessTrees.AutogroupWrite.REFUSED, true, 5)).as("never taken: as many as allowed")
+                .isEqualTo(5);
+        assertThat(attempts(ProcessTrees.AutogroupWrite.REFUSED, false, 5)).as("the worker is gone").isEqualTo(1);
+        assertThat(attempts(ProcessTrees.AutogroupWrite.NOT_OURS, true, 5)).as("nothing to write").isEqualTo(1);
     }
 
-    private static void runAll(List<Runnable> queue) {
-        while (!queue.isEmpty()) {
-            queue.remove(0).run();
+    /** How many writes are tried when each gives {@code result}. */
+    private static int attempts(ProcessTrees.AutogroupWrite result, boolean alive, int allowed) {
+        List<Runnable> later = new ArrayList<>();
+        AtomicInteger calls = new AtomicInteger();
+        ProcessTrees.setAutogroupNiceRetrying(() -> {
+            calls.incrementAndGet();
+            return result;
+        }, () -> alive, allowed, later::add);
+        return attemptsUntilIdle(later, calls);
+    }
+
+    private static int attemptsUntilIdle(List<Runnable> later, AtomicInteger calls) {
+        while (!later.isEmpty()) {
+            later.remove(0).run();
         }
+        return calls.get();
     }
+
 
     @Test
     void aNiceOutsideZeroToNineteenIsRefusedAtTheBuilder() {

@@ -20,19 +20,19 @@ class WorkerOptionsTest {
     @Test
     void quickJitIsTheDefaultAndComesBeforeTheUsersOptionsSoTheyCanOverrideIt() {
         assertThat(jvmOptions(new RunCommand(), "--input", "-", "--task", "java.lang.Math::abs"))
-                .containsExactly("-XX:TieredStopAtLevel=1");
+                .containsExactly("-XX:NewSize=8m", "-XX:TieredStopAtLevel=1");
         assertThat(jvmOptions(new RunCommand(), "--input", "-", "--task", "java.lang.Math::abs", "--worker-heap", "64m",
                 "--jvm-opt=-XX:TieredStopAtLevel=4", "--jvm-opt", "-Dx=y"))
-                .containsExactly("-XX:TieredStopAtLevel=1", "-Xmx64m", "-XX:TieredStopAtLevel=4", "-Dx=y");
+                .containsExactly("-XX:NewSize=8m", "-XX:TieredStopAtLevel=1", "-Xmx64m", "-XX:TieredStopAtLevel=4", "-Dx=y");
         assertThat(jvmOptions(new MemberCommand(), "--cluster-name", "c", "--port", "5701", "--max", "2"))
-                .containsExactly("-XX:TieredStopAtLevel=1");
+                .containsExactly("-XX:NewSize=8m", "-XX:TieredStopAtLevel=1");
     }
 
     @Test
     void fullJitLeavesTheJvmItsOwnCompilers() {
         assertThat(jvmOptions(new RunCommand(), "--input", "-", "--task", "java.lang.Math::abs", "--worker-jit", "full",
-                "--jvm-opt=-Dx=y")).containsExactly("-Dx=y");
+                "--jvm-opt=-Dx=y")).containsExactly("-XX:NewSize=8m", "-Dx=y");
         assertThat(jvmOptions(new MemberCommand(), "--cluster-name", "c", "--port", "5701", "--max", "2",
-                "--worker-jit=full")).isEmpty();
+                "--worker-jit=full")).containsExactly("-XX:NewSize=8m");
     }
 }

@@ -9,7 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.stream.Stream;
 
@@ -25,8 +27,15 @@ import java.util.stream.Stream;
  *
  * <pre>
  *   java -cp processpool-bench/target/classes dev.processpool.bench.CliLines [--lines N] [--reps R]
- *        [--cli-jar processpool-cli/target/processpool.jar] [--python python3] [--java-opt OPT]... [--rss]
+ *        [--launcher processpool-cli/bin/processpool] [--python python3] [--java-opt OPT]... [--cli-arg ARG]...
+ *        [--baseline-jar JAR] [--rss]
  * </pre>
+ * The CLI runs as a user runs it: through its launcher ({@code bin/processpool}, with {@code JAVA_HOME} set
+ * to this JVM's), with the launcher's JVM options for the parent unless {@code --java-opt} gives others
+ * (through {@code PROCESSPOOL_JAVA_OPTS}). {@code --cli-arg} adds an option to the CLI's command line (e.g.
+ * {@code --cli-arg --chunk --cli-arg 2048}, to measure an idea). {@code --baseline-jar} adds a fourth row, in
+ * the same interleaving: {@code java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar JAR run ...}, how this
+ * bench ran the CLI before it went through the launcher (for an A/B against an older build's jar).
  * {@code --rss} runs the CLI alone over 100k, 1M and 10M lines, unordered and {@code --ordered}, and prints
  * the parent's peak RSS for each (the flat-memory target).
  */
@@ -50,46 +59,74 @@ public final class CliLines {
     public static void main(String[] argv) throws Exception {
         int lines = 200_000;
         int reps = 3;
-        Path jar = Path.of("processpool-cli/target/processpool.jar");
+        Path launcher = Path.of("processpool-cli/bin/processpool");
         String python = "python3";
         boolean rss = false;
-        List<String> javaOpts = new ArrayList<>(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
-        boolean ownOpts = false;
+        List<String> javaOpts = new ArrayList<>();
+        List<String> cliArgs = new ArrayList<>();
+        Path baseline = null;
         for (int i = 0; i < argv.length; i++) {
             switch (argv[i]) {
                 case "--lines" -> lines = Integer.parseInt(argv[++i]);
                 case "--reps" -> reps = Integer.parseInt(argv[++i]);
-                case "--cli-jar" -> jar = Path.of(argv[++i]);
+                case "--launcher" -> launcher = Path.of(argv[++i]);
                 case "--python" -> python = argv[++i];
                 case "--rss" -> rss = true;
-                case "--java-opt" -> {
-                    if (!ownOpts) {
-                        javaOpts.clear();
-                        ownOpts = true;
-                    }
-                    javaOpts.add(argv[++i]);
-                }
+                case "--java-opt" -> javaOpts.add(argv[++i]);
+                case "--cli-arg" -> cliArgs.add(argv[++i]);
+                case "--baseline-jar" -> baseline = Path.of(argv[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + argv[i]);
             }
         }
-        Path dir = Files.createTempDirectory("processpool-cli-lines");
+        Cli cli = new Cli(launcher, javaOpts.isEmpty() ? null : String.join(" ", javaOpts), cliArgs);
+        Dir dir = new Dir(Files.createTempDirectory("processpool-cli-lines"));
         try {
             if (rss) {
-                rssCurve(dir, jar, javaOpts);
+                rssCurve(dir.path(), cli);
             } else {
-                table(dir, jar, javaOpts, python, lines, reps);
+                table(dir.path(), cli, baseline, python, lines, reps);
             }
         } finally {
-            try (Stream<Path> files = Files.list(dir)) {
+            dir.delete();
+        }
+    }
+
+    /** How the CLI is started: its launcher, the parent's JVM options (null: the launcher's) and extra options. */
+    record Cli(Path launcher, String javaOpts, List<String> extraArgs) {
+        String describe() {
+            return launcher + (javaOpts == null ? " (its parent JVM options)" : " with PROCESSPOOL_JAVA_OPTS=" + javaOpts)
+                    + (extraArgs.isEmpty() ? "" : " " + String.join(" ", extraArgs));
+        }
+
+        List<String> command(Path in, Path out, boolean ordered) {
+            List<String> c = new ArrayList<>(List.of(launcher.toString()));
+            c.addAll(runArgs(in, out, ordered));
+            c.addAll(extraArgs);
+            return c;
+        }
+
+        Map<String, String> environment() {
+            Map<String, String> env = new HashMap<>();
+            env.put("JAVA_HOME", System.getProperty("java.home"));
+            if (javaOpts != null) {
+                env.put("PROCESSPOOL_JAVA_OPTS", javaOpts);
+            }
+            return env;
+        }
+    }
+
+    private record Dir(Path path) {
+        void delete() throws IOException {
+            try (Stream<Path> files = Files.list(path)) {
                 for (Path f : files.toList()) {
                     Files.deleteIfExists(f);
                 }
             }
-            Files.deleteIfExists(dir);
+            Files.deleteIfExists(path);
         }
     }
 
-    private static void table(Path dir, Path jar, List<String> javaOpts, String python, int lines, int reps)
+    private static void table(Path dir, Cli cli, Path baseline, String python, int lines, int reps)
             throws Exception {
         Path in = input(dir, lines);
         Path script = dir.resolve("cli_lines.py");
@@ -97,22 +134,27 @@ public final class CliLines {
             Files.copy(s, script);
         }
         Path out = dir.resolve("out.jsonl");
-        System.out.printf(Locale.ROOT, "# %,d lines, 2 workers, %d repetitions, Java CLI (%s) and Python %s interleaved"
-                + "; load average %.2f; %d CPUs%n", lines, reps, String.join(" ", javaOpts), python, load(),
+        System.out.printf(Locale.ROOT, "# %,d lines, 2 workers, %d repetitions, Java CLI (%s, java %s)%s and Python"
+                + " %s interleaved; load average %.2f; %d CPUs%n", lines, reps, cli.describe(),
+                System.getProperty("java.version"), baseline == null ? "" : ", baseline " + baseline, python, load(),
                 Runtime.getRuntime().availableProcessors());
         List<Run> java = new ArrayList<>();
+        List<Run> base = new ArrayList<>();
         List<Run> py100 = new ArrayList<>();
         List<Run> py1 = new ArrayList<>();
         for (int r = 0; r < reps; r++) {
-            java.add(measure("java", cliCommand(jar, javaOpts, in, out, false), out, lines));
+            java.add(measure("java", cli.command(in, out, false), cli.environment(), out, lines));
+            if (baseline != null) {
+                base.add(measure("java baseline", baselineCommand(baseline, in, out), Map.of(), out, lines));
+            }
             py100.add(measure("py chunk 100", List.of(python, script.toString(), in.toString(), out.toString(), "100"),
-                    out, lines));
+                    Map.of(), out, lines));
             py1.add(measure("py chunk 1", List.of(python, script.toString(), in.toString(), out.toString(), "1"),
-                    out, lines));
+                    Map.of(), out, lines));
         }
         System.out.println("| run | lines/s | wall s | parent CPU s | parent CPU µs/line | children CPU s | parent RSS MiB | load before |");
         System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
-        for (List<Run> runs : List.of(java, py100, py1)) {
+        for (List<Run> runs : List.of(java, base, py100, py1)) {
             for (Run x : runs) {
                 System.out.printf(Locale.ROOT, "| %s | %,.0f | %.2f | %.2f | %.2f | %.2f | %d | %.2f |%n", x.who(),
                         x.linesPerSecond(), x.wallSeconds(), x.parentCpuSeconds(), x.parentMicrosPerLine(),
@@ -128,10 +170,16 @@ public final class CliLines {
                 median(java.stream().mapToDouble(Run::parentMicrosPerLine).toArray()),
                 median(py100.stream().mapToDouble(Run::parentMicrosPerLine).toArray()),
                 median(py1.stream().mapToDouble(Run::parentMicrosPerLine).toArray()));
+        if (!base.isEmpty()) {
+            double b = median(base.stream().mapToDouble(Run::linesPerSecond).toArray());
+            System.out.printf(Locale.ROOT, "baseline: %,.0f lines/s, %.2f× chunk-100, %.2f× chunk-1, parent CPU %.2f"
+                    + " µs/line; java/baseline %.2f×%n", b, b / p100, b / p1,
+                    median(base.stream().mapToDouble(Run::parentMicrosPerLine).toArray()), j / b);
+        }
         System.out.printf(Locale.ROOT, "load average at the end %.2f%n", load());
     }
 
-    private static void rssCurve(Path dir, Path jar, List<String> javaOpts) throws Exception {
+    private static void rssCurve(Path dir, Cli cli) throws Exception {
         System.out.printf(Locale.ROOT, "# parent peak RSS over N lines (--ordered and not); load average %.2f%n",
                 load());
         System.out.println("| lines | mode | parent RSS MiB | wall s | lines/s | parent CPU µs/line |");
@@ -140,7 +188,7 @@ public final class CliLines {
         for (int n : new int[] {100_000, 1_000_000, 10_000_000}) {
             Path in = input(dir, n);
             for (boolean ordered : new boolean[] {false, true}) {
-                Run r = measure("java", cliCommand(jar, javaOpts, in, out, ordered), out, n);
+                Run r = measure("java", cli.command(in, out, ordered), cli.environment(), out, n);
                 System.out.printf(Locale.ROOT, "| %,d | %s | %d | %.1f | %,.0f | %.2f |%n", n,
                         ordered ? "--ordered" : "unordered", r.parentHwmKib() / 1024, r.wallSeconds(),
                         r.linesPerSecond(), r.parentMicrosPerLine());
@@ -149,15 +197,19 @@ public final class CliLines {
         }
     }
 
-    private static List<String> cliCommand(Path jar, List<String> javaOpts, Path in, Path out, boolean ordered) {
-        List<String> c = new ArrayList<>();
-        c.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        c.addAll(javaOpts);
-        c.addAll(List.of("-jar", jar.toString(), "run", "--task", "java.lang.Math::addExact", "--input",
+    private static List<String> runArgs(Path in, Path out, boolean ordered) {
+        List<String> c = new ArrayList<>(List.of("run", "--task", "java.lang.Math::addExact", "--input",
                 in.toString(), "--output", out.toString(), "--max", "2", "-q"));
         if (ordered) {
             c.add("--ordered");
         }
+        return c;
+    }
+
+    private static List<String> baselineCommand(Path jar, Path in, Path out) {
+        List<String> c = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", jar.toString()));
+        c.addAll(runArgs(in, out, false));
         return c;
     }
 
@@ -172,12 +224,15 @@ public final class CliLines {
     }
 
     /** Runs a command to its end, sampling its own and its children's CPU and its peak RSS every 10 ms. */
-    static Run measure(String who, List<String> command, Path out, long lines) throws Exception {
+    static Run measure(String who, List<String> command, Map<String, String> env, Path out, long lines)
+            throws Exception {
         Files.deleteIfExists(out);
         double loadBefore = load();
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().putAll(env);
         long t0 = System.nanoTime();
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = pb.start();
         long[] parent = {0, 0};
         java.util.Map<Long, Long> children = new java.util.HashMap<>();
         while (p.isAlive()) {

@@ -24,7 +24,7 @@ import java.util.List;
 final class Chunks {
 
     static final int TARGET_MILLIS = 10;
-    static final int MAX_AUTO = 512;
+    static final int MAX_AUTO = 4096;
     /** A chunk's input is cut at this many bytes (a longer line goes alone). */
     static final int MAX_BYTES = 1 << 20;
     /** How much later than the run's timeout a chunk whose line overran it is stopped. */
@@ -198,6 +198,7 @@ final class Chunks {
      * The output lines stay where they are, in the answer's bytes.
      */
     static final class Answer {
+        private static final Status[] STATUSES = Status.values();
         final byte[] bytes;
         final int count;
         final long pid;
@@ -322,7 +323,7 @@ final class Chunks {
         }
 
         Status status(int i) {
-            return Status.values()[status[i]];
+            return STATUSES[status[i]];
         }
 
         boolean ran(int i) {

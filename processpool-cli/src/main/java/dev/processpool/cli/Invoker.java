@@ -89,11 +89,7 @@ final class Invoker {
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
         Class<?> cls = load(target, loader, true);
         Fit fit = select(cls, target, candidates(cls, target), args, kwargs, Json.mapper());
-        try {
-            fit.executable().setAccessible(true);
-        } catch (RuntimeException notOpen) {
-            // a public member of a public class needs no help
-        }
+        open(fit.executable());
         try {
             if (fit.executable() instanceof Constructor<?> c) {
                 Object instance = c.newInstance(fit.actual());
@@ -106,6 +102,31 @@ final class Invoker {
             return ((Method) fit.executable()).invoke(null, fit.actual());
         } catch (InvocationTargetException e) {
             throw Invoker.<Exception>sneaky(e.getCause());
+        }
+    }
+
+    /**
+     * The executables {@link #open} has tried to make accessible, by identity (accessibility belongs to the
+     * object, and equal ones are not the same); the candidates are found once, so they are few.
+     */
+    private static final java.util.Set<Executable> OPENED =
+            java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+
+    /**
+     * Makes a constructor or method accessible, once: {@code setAccessible} is caller-sensitive (it walks the
+     * stack), which a chunk's thousands of lines to the same target would pay each time.
+     */
+    private static void open(Executable e) {
+        if (OPENED.contains(e)) {
+            return;
+        }
+        try {
+            e.setAccessible(true);
+        } catch (RuntimeException notOpen) {
+            // a public member of a public class needs no help
+        }
+        if (OPENED.size() < 1_000) {
+            OPENED.add(e);
         }
     }
 

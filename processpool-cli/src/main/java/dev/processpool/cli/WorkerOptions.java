@@ -47,6 +47,12 @@ final class WorkerOptions {
             description = "An extra option for each worker JVM, e.g. --jvm-opt=-Dkey=value (repeatable).")
     private List<String> jvmOptions = new ArrayList<>();
 
+    @Option(names = "--worker-jit", paramLabel = "quick|full", defaultValue = "quick",
+            description = "The workers' JIT compilers: quick (the default) compiles with C1 only, which suits many"
+                    + " short tasks (a worker spends no CPU on C2 compiles that a short run never pays back); full is"
+                    + " the JVM's own C1 then C2, for tasks that run hot code for seconds or longer.")
+    private String workerJit = "quick";
+
     @Option(names = "--class-data-cache", paramLabel = "DIR",
             description = "Keep class-data archives of the worker JVMs in DIR: the first run trains one in the"
                     + " background, later runs start their workers from it, faster (default: none).")
@@ -72,9 +78,35 @@ final class WorkerOptions {
         }
     }
 
-    /** The worker JVM options of --worker-heap and --jvm-opt, checked; also checks --class-data-cache. */
+    /**
+     * The JVM options that {@code --worker-jit quick} gives each worker, before those of {@code --jvm-opt}
+     * (so that a {@code --jvm-opt} of the same flag wins): C1 only.
+     */
+    static final List<String> QUICK_JIT = List.of("-XX:TieredStopAtLevel=1");
+
+    /**
+     * The JVM options each worker gets first of all (so that {@code --jvm-opt} may override them): a young
+     * generation that starts at 8 MiB. The pool's default left it at a third of the initial heap (85 MiB), and
+     * a worker that runs many short lines then spends a fifth of its CPU faulting in fresh pages for its
+     * short-lived garbage; it still grows with the heap for a task that keeps more.
+     */
+    static final List<String> DEFAULTS = List.of("-XX:NewSize=8m");
+
+    /**
+     * The worker JVM options: {@link #DEFAULTS}, then those of --worker-jit, --worker-heap and --jvm-opt, in that
+     * order, checked; also checks
+     * --class-data-cache.
+     */
     List<String> jvmOptions() {
-        List<String> jvm = new ArrayList<>();
+        List<String> jvm = new ArrayList<>(DEFAULTS);
+        switch (workerJit) {
+            case "quick" -> jvm.addAll(QUICK_JIT);
+            case "full" -> {
+                // the JVM's own tiered compilation
+            }
+            default -> throw usage("Invalid value for option '--worker-jit': '" + workerJit
+                    + "' (expected quick or full)");
+        }
         if (workerHeap != null) {
             if (!workerHeap.matches("\\d+[kKmMgGtT]?") || workerHeap.matches("0+[kKmMgGtT]?")) {
                 throw usage("Invalid value for option '--worker-heap': '" + workerHeap

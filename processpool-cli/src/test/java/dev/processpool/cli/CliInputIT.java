@@ -137,10 +137,12 @@ class CliInputIT extends CliTestBase {
 
     @Test
     void runningOutOfMemoryWhileWritingTheResultSaysSo() throws Exception {
+        // a 50 MB string, and a heap in which writing it as JSON cannot fit (the default 256m now can: the
+        // workers' small young generation leaves the old one room for it)
         List<String> in = List.of("[50000000]", "[5]");
         CliProcess p = run(null, "run", "--task", "dev.processpool.cli.testtasks.Strings::repeat",
                 "--classpath", CliProcess.TEST_CLASSES.toString(), "--input", input("in.jsonl", in).toString(),
-                "--max", "1", "--max-string-length", "100000000");
+                "--max", "1", "--max-string-length", "100000000", "--worker-heap", "128m");
         Map<String, JsonNode> r = byId(p.outputLines());
         JsonNode big = r.get("1");
         assertThat(big.get("status").asText()).isEqualTo("error");

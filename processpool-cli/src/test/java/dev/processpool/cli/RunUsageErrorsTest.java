@@ -67,7 +67,8 @@ class RunUsageErrorsTest {
             {"--max", "0"}, {"--min", "3", "--max", "2"}, {"--worker-heap", "lots"}, {"--queue", "0"},
             {"--max-tasks-per-worker", "-1"}, {"--task", "not a class"}, {"--classpath", "/no/such/dir"},
             {"--class-data-cache", in.toString()}, {"--retries", "-1"}, {"--memory-budget", "lots"},
-            {"--memory-budget", "0"}, {"--soft-timeout", "2s", "--timeout", "2s"},
+            {"--memory-budget", "0"}, {"--soft-timeout", "2s", "--timeout", "2s"}, {"--worker-jit", "fast"},
+            {"--worker-jit", ""},
         };
         for (String[] c : cases) {
             Result r = run(c);

@@ -16,10 +16,13 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
@@ -109,8 +112,8 @@ final class Invoker {
      * The executables {@link #open} has tried to make accessible, by identity (accessibility belongs to the
      * object, and equal ones are not the same); the candidates are found once, so they are few.
      */
-    private static final java.util.Set<Executable> OPENED =
-            java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+    private static final Set<Executable> OPENED = Collections.synchronizedSet(Collections.newSetFromMap(
+            new IdentityHashMap<>()));
 
     /**
      * Makes a constructor or method accessible, once: {@code setAccessible} is caller-sensitive (it walks the

@@ -94,8 +94,7 @@ final class WorkerOptions {
 
     /**
      * The worker JVM options: {@link #DEFAULTS}, then those of --worker-jit, --worker-heap and --jvm-opt, in that
-     * order, checked; also checks
-     * --class-data-cache.
+     * order, checked; also checks --class-data-cache.
      */
     List<String> jvmOptions() {
         List<String> jvm = new ArrayList<>(DEFAULTS);

@@ -21,11 +21,13 @@ class ResultBudgetTest {
     void answersThatWaitForTheBudgetAreNeitherSilenceNorRunningTime() throws Exception {
         // one 10 MiB answer fits at a time; each takes 2.5 s to decode, so the third waits about 5 s: five times
         // the unresponsive timeout and well over the tasks' own timeout of 3 s (which leaves room for making and
-        // sending 10 MiB on a loaded machine)
+        // sending 10 MiB on a loaded machine). The workers keep nice 0: this test is about the budget's pause, and
+        // at the automatic nice 19 (3 workers on 2 cores) busy processes outside the pool left a worker too little
+        // CPU to send a heartbeat within 1 s or to make and send 10 MiB within 3 s
         PoolConfig cfg = PoolConfig.builder().minSize(3).maxSize(3).maxQueuedRequests(0)
                 .resultMemoryBudget(12L << 20).heartbeatInterval(Duration.ofMillis(400))
                 .unresponsiveTimeout(Duration.ofSeconds(1)).outputListener((pid, taskId, stream, line) -> { })
-                .build();
+                .workerNice(0).build();
         try (ProcessPool pool = new ProcessPool(cfg)) {
             assertThat(pool.awaitReady(AWAIT)).isTrue();
             List<ProcessTask> tasks = new ArrayList<>();

@@ -19,8 +19,8 @@ import static dev.processpool.internal.PoolEngine.LOG;
 /**
  * The engine's timers, each on the scheduler's timer thread: tasks' deadlines and progress timeouts, each
  * worker's watch (silence, and tasks held but not started), the hard and soft memory limits, idle retirement
- * and the reclaim sweep. It only decides; the engine acts ({@link PoolEngine#killRunning},
- * {@link PoolEngine#stopAndKill}, {@link PoolEngine#retireLocked}).
+ * and the reclaim sweep. It only decides; the engine acts ({@link Stopper#killRunning},
+ * {@link Stopper#stopAndKill}, {@link PoolEngine#retireLocked}).
  *
  * <p>Time a worker's answer waits for the result memory budget is the pool's doing: it is neither the
  * worker's silence nor its task's running time. Fields are guarded by the engine's lock.

@@ -1,9 +1,10 @@
 package dev.processpool.transport;
 
+import dev.processpool.protocol.ChannelStreams;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -36,58 +37,11 @@ final class ChannelIo implements AutoCloseable {
     }
 
     InputStream input() {
-        return new InputStream() {
-            private final ByteBuffer one = ByteBuffer.allocate(1);
-
-            @Override
-            public int read() throws IOException {
-                one.clear();
-                int n = read(one);
-                return n < 0 ? -1 : one.get(0) & 0xFF;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                return len == 0 ? 0 : read(ByteBuffer.wrap(b, off, len));
-            }
-
-            private int read(ByteBuffer buf) throws IOException {
-                int n;
-                while ((n = channel.read(buf)) == 0) {
-                    await(SelectionKey.OP_READ);
-                }
-                return n;
-            }
-
-            @Override
-            public void close() {
-                ChannelIo.this.close();
-            }
-        };
+        return ChannelStreams.input(channel, this::await, this::close);
     }
 
     OutputStream output() {
-        return new OutputStream() {
-            @Override
-            public void write(int b) throws IOException {
-                write(new byte[] {(byte) b}, 0, 1);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-                ByteBuffer buf = ByteBuffer.wrap(b, off, len);
-                while (buf.hasRemaining()) {
-                    if (channel.write(buf) == 0) {
-                        await(SelectionKey.OP_WRITE);
-                    }
-                }
-            }
-
-            @Override
-            public void close() {
-                ChannelIo.this.close();
-            }
-        };
+        return ChannelStreams.output(channel, this::await, this::close);
     }
 
     /** Waits until the channel is ready for {@code op} (or closed). Only a non-blocking channel gets here. */

@@ -2,6 +2,7 @@ package dev.processpool;
 
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -46,6 +47,47 @@ class SplitChunkTest {
             }
             Throwable thrown = catchThrowable(() -> pool.map(TestTasks.doubleButDieOn37(), inputs, 100));
             assertThat(thrown).isInstanceOf(CompletionException.class).hasCauseInstanceOf(WorkerDiedException.class);
+        }
+    }
+
+    /**
+     * "When the worker running a chunk dies or times out": a map's chunk gets a timeout; the chunk of 100 whose
+     * item 37 hangs is killed at it and split, and each item alone has the same timeout, so only item 37 times
+     * out. Before, a map had no way to give its chunks a timeout: the hanging item held its chunk, and the map,
+     * for ever.
+     */
+    @Test
+    void aChunkOfAHundredWhoseItem37HangsPastTheMapsTimeoutLosesOnlyItem37() {
+        List<Integer> inputs = IntStream.range(0, 100).boxed().toList();
+        Duration timeout = Duration.ofSeconds(2);
+        try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(2).build())) {
+            Iterator<Integer> it = pool.imap(TestTasks.doubleButHangOn37(), inputs, 100, timeout);
+            List<Object> seen = new ArrayList<>();
+            while (true) {
+                try {
+                    if (!it.hasNext()) {
+                        break;
+                    }
+                    seen.add(it.next());
+                } catch (CompletionException e) {
+                    seen.add(e.getCause());
+                }
+            }
+            assertThat(seen).hasSize(100);
+            for (int i = 0; i < 100; i++) {
+                if (i == 37) {
+                    assertThat(seen.get(i)).isInstanceOfSatisfying(TaskTimeoutException.class, e -> {
+                        assertThat(e.getTimeout()).isEqualTo(timeout);
+                        assertThat(e.isSoftTimeout()).isFalse();
+                        assertThat(e.getTaskId()).endsWith("[37]");
+                    });
+                } else {
+                    assertThat(seen.get(i)).as("item %d", i).isEqualTo(2 * i);
+                }
+            }
+            assertThat(catchThrowable(() -> pool.map(TestTasks.doubleButHangOn37(), inputs, 10, Duration.ofMillis(-1))))
+                    .as("refused at the call").isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("map timeout must not be negative");
         }
     }
 }

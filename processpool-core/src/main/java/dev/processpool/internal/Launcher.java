@@ -60,18 +60,46 @@ final class Launcher {
      */
     String memoryHold;
 
-    /** Why the memory budget holds worker starts back now, from the workers' last measures, or null. */
+    /**
+     * The largest resident memory of the workers measured at a heartbeat when the budget was last looked at:
+     * what a worker not measured yet counts as while no measured worker is alive. Guarded by the engine's lock.
+     */
+    private long lastLargestResident;
+
+    /**
+     * Why the memory budget holds worker starts back now, from the workers' last measures, or null. A worker
+     * that has not been measured at a heartbeat yet (starting, or just planned) counts as the largest worker
+     * measured now (or, with none alive, as the largest the last time there was one), or as its measure at
+     * launch when that is larger: a JVM that has just started is small and grows, so a burst of tasks must not
+     * start a worker for each while the budget still looks free.
+     */
     String memoryHoldNowLocked() {
         long budget = engine.config.getMemoryBudget();
         if (budget <= 0) {
             return null;
         }
-        long used = 0;
+        long largest = -1;
         for (WorkerHandle w : engine.workers) {
-            used += w.residentBytes;
+            if (w.residentMeasured) {
+                largest = Math.max(largest, w.residentBytes);
+            }
         }
-        return used <= budget ? null : "the workers use " + (used >> 20) + " MiB of resident memory, over the pool's"
-                + " memory budget of " + (budget >> 20) + " MiB: no further worker starts until they use less";
+        long estimate = largest >= 0 ? largest : lastLargestResident;
+        lastLargestResident = estimate;
+        long used = 0;
+        int estimated = 0;
+        for (WorkerHandle w : engine.workers) {
+            if (w.residentMeasured || w.residentBytes >= estimate) {
+                used += w.residentBytes;
+            } else {
+                used += estimate;
+                estimated++;
+            }
+        }
+        return used <= budget ? null : "the workers use " + (used >> 20) + " MiB of resident memory" + (estimated == 0
+                ? "" : " (counting " + estimated + " not measured yet as " + (estimate >> 20) + " MiB each)")
+                + ", over the pool's memory budget of " + (budget >> 20) + " MiB: no further worker starts until"
+                + " they use less";
     }
 
     /**

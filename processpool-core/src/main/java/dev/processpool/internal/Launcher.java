@@ -61,34 +61,37 @@ final class Launcher {
     String memoryHold;
 
     /**
-     * The largest resident memory of the workers measured at a heartbeat when the budget was last looked at:
-     * what a worker not measured yet counts as while no measured worker is alive. Guarded by the engine's lock.
+     * The largest resident memory of the workers when the budget was last looked at: what a worker not
+     * measured yet counts as while no measured worker is alive. Guarded by the engine's lock.
      */
     private long lastLargestResident;
 
     /**
      * Why the memory budget holds worker starts back now, from the workers' last measures, or null. A worker
-     * that has not been measured at a heartbeat yet (starting, or just planned) counts as the largest worker
-     * measured now (or, with none alive, as the largest the last time there was one), or as its measure at
-     * launch when that is larger: a JVM that has just started is small and grows, so a burst of tasks must not
-     * start a worker for each while the budget still looks free.
+     * not measured at a heartbeat yet (just planned, starting, or measured only at its launch, when a JVM is
+     * still small) counts as the largest worker measured now (with none alive: the largest the last time
+     * there was one), or as its own measure when that is larger; while nothing has been measured at all, the
+     * first worker starts alone. So a burst of tasks starts only as many workers as the budget has room for,
+     * not one per task up to {@code maxSize}.
      */
     String memoryHoldNowLocked() {
         long budget = engine.config.getMemoryBudget();
         if (budget <= 0) {
             return null;
         }
-        long largest = -1;
+        long largest = 0;
         for (WorkerHandle w : engine.workers) {
-            if (w.residentMeasured) {
-                largest = Math.max(largest, w.residentBytes);
-            }
+            largest = Math.max(largest, w.residentBytes);
         }
-        long estimate = largest >= 0 ? largest : lastLargestResident;
+        long estimate = largest > 0 ? largest : lastLargestResident;
         lastLargestResident = estimate;
         long used = 0;
         int estimated = 0;
         for (WorkerHandle w : engine.workers) {
+            if (estimate == 0 && w.channel == null) {
+                return "no worker's resident memory is known yet: under the pool's memory budget of " + (budget >> 20)
+                        + " MiB the first worker starts alone";
+            }
             if (w.residentMeasured || w.residentBytes >= estimate) {
                 used += w.residentBytes;
             } else {

@@ -107,6 +107,24 @@ class EngineMemoryBudgetTest {
         }
     }
 
+    /**
+     * The same burst into a pool with no worker yet, so nothing measured: the first worker starts alone; once
+     * its launch measure is known, the budget decides how many more. Before, all four started at once.
+     */
+    @Test
+    void aBurstIntoAPoolWithNothingMeasuredYetStartsOneWorkerFirst() {
+        FakeEngine f = new FakeEngine(FakeEngine.config().minSize(0).maxSize(4).memoryBudget(50 * MIB).build());
+        f.transport.launchRss = 30 * MIB;
+        try (f) {
+            f.start();
+            f.run();
+            f.submitAll("a", "b", "c", "d");
+            f.run();
+            assertThat(f.transport.launched).as("30 MiB, and one more like it is over 50 MiB").hasSize(2);
+            assertThat(f.engine.startHold()).contains("budget of 50 MiB");
+        }
+    }
+
     @Test
     void aWorkerCountsFromItsLaunchNotFromItsFirstHeartbeat() {
         FakeEngine f = new FakeEngine(FakeEngine.config().minSize(1).maxSize(3).memoryBudget(100 * MIB).build());

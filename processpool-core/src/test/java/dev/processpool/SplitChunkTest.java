@@ -15,24 +15,28 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 /** A crashed chunk is split, end to end: a chunk of 100 where item 37 kills its worker. */
 class SplitChunkTest {
 
+    /** Every item the iterator hands out: a result, or the cause of the {@link CompletionException} in its place. */
+    private static List<Object> drain(Iterator<Integer> it) {
+        List<Object> seen = new ArrayList<>();
+        while (true) {
+            try {
+                if (!it.hasNext()) {
+                    return seen;
+                }
+                seen.add(it.next());
+            } catch (CompletionException e) {
+                seen.add(e.getCause());
+            }
+        }
+    }
+
     @Test
     void aChunkOfAHundredWhoseItem37KillsTheWorkerLosesOnlyItem37() {
         List<Integer> inputs = IntStream.range(0, 100).boxed().toList();
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(2).build())) {
             for (boolean ordered : new boolean[] {true, false}) {
-                Iterator<Integer> it = ordered ? pool.imap(TestTasks.doubleButDieOn37(), inputs, 100)
-                        : pool.imapUnordered(TestTasks.doubleButDieOn37(), inputs, 100);
-                List<Object> seen = new ArrayList<>();
-                while (true) {
-                    try {
-                        if (!it.hasNext()) {
-                            break;
-                        }
-                        seen.add(it.next());
-                    } catch (CompletionException e) {
-                        seen.add(e.getCause());
-                    }
-                }
+                List<Object> seen = drain(ordered ? pool.imap(TestTasks.doubleButDieOn37(), inputs, 100)
+                        : pool.imapUnordered(TestTasks.doubleButDieOn37(), inputs, 100));
                 assertThat(seen).as("ordered: %s", ordered).hasSize(100);
                 for (int i = 0; i < 100; i++) {
                     if (i == 37) {
@@ -61,18 +65,7 @@ class SplitChunkTest {
         List<Integer> inputs = IntStream.range(0, 100).boxed().toList();
         Duration timeout = Duration.ofSeconds(2);
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(2).build())) {
-            Iterator<Integer> it = pool.imap(TestTasks.doubleButHangOn37(), inputs, 100, timeout);
-            List<Object> seen = new ArrayList<>();
-            while (true) {
-                try {
-                    if (!it.hasNext()) {
-                        break;
-                    }
-                    seen.add(it.next());
-                } catch (CompletionException e) {
-                    seen.add(e.getCause());
-                }
-            }
+            List<Object> seen = drain(pool.imap(TestTasks.doubleButHangOn37(), inputs, 100, timeout));
             assertThat(seen).hasSize(100);
             for (int i = 0; i < 100; i++) {
                 if (i == 37) {

@@ -4,6 +4,7 @@ import dev.processpool.internal.Splitter;
 import dev.processpool.protocol.JavaSerialization;
 import dev.processpool.protocol.TaskPayload;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -124,30 +125,35 @@ final class MapRunner<T, R> implements Iterator<R> {
 
     /** Checks the arguments and starts a map over {@code pool}. */
     static <T, R> Iterator<R> start(TaskPool pool, MapFunction<? super T, ? extends R> function,
-                                    Iterable<? extends T> inputs, int chunkSize, boolean ordered) {
+                                    Iterable<? extends T> inputs, int chunkSize, Duration timeout,
+                                    boolean ordered) {
         java.util.Objects.requireNonNull(function, "map function must not be null");
         java.util.Objects.requireNonNull(inputs, "inputs must not be null");
+        java.util.Objects.requireNonNull(timeout, "map timeout must not be null (zero means none)");
         if (chunkSize < 1) {
             throw new IllegalArgumentException("chunkSize must be >= 1, was " + chunkSize);
+        }
+        if (timeout.isNegative()) {
+            throw new IllegalArgumentException("map timeout must not be negative (zero means none), was " + timeout);
         }
         if (pool.isShutdown()) {
             throw new java.util.concurrent.RejectedExecutionException("pool " + pool + " is shut down: map not started");
         }
-        return new MapRunner<T, R>(pool, function, inputs, chunkSize, ordered);
+        return new MapRunner<T, R>(pool, function, inputs, chunkSize, timeout, ordered);
     }
 
     private MapRunner(TaskPool pool, MapFunction<? super T, ? extends R> function, Iterable<? extends T> inputs,
-              int chunkSize, boolean ordered) {
+              int chunkSize, Duration timeout, boolean ordered) {
         this.pool = pool;
         this.ordered = ordered;
         this.window = new Semaphore(Math.max(4, 4 * pool.getMaxSize()));
         ChunkFunction chunkFunction = new ChunkFunction(function);
-        Thread feeder = new Thread(() -> feed(chunkFunction, inputs, chunkSize), "processpool-map-feeder");
+        Thread feeder = new Thread(() -> feed(chunkFunction, inputs, chunkSize, timeout), "processpool-map-feeder");
         feeder.setDaemon(true);
         feeder.start();
     }
 
-    private void feed(ChunkFunction function, Iterable<? extends T> inputs, int chunkSize) {
+    private void feed(ChunkFunction function, Iterable<? extends T> inputs, int chunkSize, Duration timeout) {
         try {
             Iterator<? extends T> it = inputs.iterator();
             while (it.hasNext()) {
@@ -160,7 +166,8 @@ final class MapRunner<T, R> implements Iterator<R> {
                         throw new java.util.concurrent.RejectedExecutionException("the pool was shut down during the map");
                     }
                 }
-                ProcessTask task = ProcessTask.builder(function).args(List.of(chunk)).build();
+                // a split chunk's items inherit its timeout (Submission's item constructor)
+                ProcessTask task = ProcessTask.builder(function).args(List.of(chunk)).timeout(timeout).build();
                 if (!ordered) {
                     task.future().whenComplete((v, ex) -> queue.add(ex == null
                             ? Delivery.of((List<?>) v) : Delivery.failed(ex)));

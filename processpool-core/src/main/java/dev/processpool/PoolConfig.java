@@ -741,8 +741,10 @@ public final class PoolConfig {
          * starts no further worker, not even to replace one or to keep {@code minSize}; tasks wait in the queue
          * for the workers alive, and {@link ProcessPool#getStartHold()} says why. Each worker's resident
          * memory is read from {@code /proc} at each of its heartbeats, so the sum is as recent as the
-         * {@code heartbeatInterval} (with heartbeats off it is not known, and the budget does nothing). It
-         * complements the per-worker limits ({@link #workerMemoryLimit}, {@link #workerMemoryHardLimit}):
+         * {@code heartbeatInterval} (with heartbeats off it is not known, and the budget does nothing). A worker
+         * not measured yet (starting, or about to) counts as the largest worker measured, and while nothing has
+         * been measured the first worker starts alone, so that a burst of tasks starts only as many workers as
+         * the budget has room for. It complements the per-worker limits ({@link #workerMemoryLimit}, {@link #workerMemoryHardLimit}):
          * nothing is killed for the budget; workers that exit or are replaced make room.
          *
          * @param bytes the budget in bytes; 0 (the default) means none

@@ -126,8 +126,27 @@ public interface TaskPool extends AutoCloseable {
      */
     default <T, R> List<R> map(MapFunction<? super T, ? extends R> function, Collection<? extends T> inputs,
                                int chunkSize) {
+        return map(function, inputs, chunkSize, Duration.ZERO);
+    }
+
+    /**
+     * {@link #map(MapFunction, Collection, int)} with a timeout for each chunk (see
+     * {@link #imap(MapFunction, Iterable, int, Duration)}).
+     *
+     * @param <T>       the type of the inputs
+     * @param <R>       the type of the results
+     * @param function  what each worker applies to each input
+     * @param inputs    the inputs, each serialisable
+     * @param chunkSize how many inputs travel in one task, at least 1
+     * @param timeout   each chunk's timeout, and each item's once its chunk was split; zero means none
+     * @return the results, in input order
+     * @throws java.util.concurrent.CompletionException as {@link #map(MapFunction, Collection, int)}
+     * @throws IllegalArgumentException if {@code chunkSize < 1} or the timeout is negative
+     */
+    default <T, R> List<R> map(MapFunction<? super T, ? extends R> function, Collection<? extends T> inputs,
+                               int chunkSize, Duration timeout) {
         List<R> results = new ArrayList<>(inputs.size());
-        imap(function, inputs, chunkSize).forEachRemaining(results::add);
+        imap(function, inputs, chunkSize, timeout).forEachRemaining(results::add);
         return results;
     }
 
@@ -139,8 +158,8 @@ public interface TaskPool extends AutoCloseable {
      * (cause: the chunk's {@link TaskException}) once, in its place; iteration may go on after it. The iterator
      * is for one thread.
      *
-     * <p>On a {@link ProcessPool}, a chunk whose worker dies, is killed at a timeout or for its memory, or goes
-     * unresponsive is not lost: it is <em>split</em>, its items run again one by one (each as a task of its
+     * <p>On a {@link ProcessPool}, a chunk whose worker dies, is killed at a timeout (see
+     * {@link #imap(MapFunction, Iterable, int, Duration)}) or for its memory, or goes unresponsive is not lost: it is <em>split</em>, its items run again one by one (each as a task of its
      * own, at the head of the queue, with the pool's {@linkplain PoolConfig.Builder#retries(int) retries}), so
      * only the culprit fails: in its place {@code hasNext()}/{@code next()} throw a {@code CompletionException}
      * whose cause is that item's {@link TaskException}, and every other item gets its result. The items before
@@ -157,7 +176,30 @@ public interface TaskPool extends AutoCloseable {
      */
     default <T, R> Iterator<R> imap(MapFunction<? super T, ? extends R> function, Iterable<? extends T> inputs,
                                     int chunkSize) {
-        return MapRunner.start(this, function, inputs, chunkSize, true);
+        return imap(function, inputs, chunkSize, Duration.ZERO);
+    }
+
+    /**
+     * {@link #imap(MapFunction, Iterable, int)} with a timeout for each chunk: a chunk still running after
+     * {@code timeout} in its worker has its worker's process tree killed, like a task's
+     * {@linkplain ProcessTask.Builder#timeout timeout}. On a {@link ProcessPool} it is then split like a chunk
+     * whose worker died: its items run again one by one, each with the same {@code timeout} for itself, so
+     * only the item that overran it fails (with a {@link TaskTimeoutException}) and every other item gets its
+     * result. Choose the timeout for a whole chunk: an item alone gets as long.
+     *
+     * @param <T>       the type of the inputs
+     * @param <R>       the type of the results
+     * @param function  what each worker applies to each input
+     * @param inputs    the inputs, each serialisable; read lazily, so they may be endless
+     * @param chunkSize how many inputs travel in one task, at least 1
+     * @param timeout   each chunk's timeout, and each item's once its chunk was split; zero means none
+     * @return the results, in input order
+     * @throws IllegalArgumentException   if {@code chunkSize < 1} or the timeout is negative
+     * @throws java.util.concurrent.RejectedExecutionException if the pool is shut down
+     */
+    default <T, R> Iterator<R> imap(MapFunction<? super T, ? extends R> function, Iterable<? extends T> inputs,
+                                    int chunkSize, Duration timeout) {
+        return MapRunner.start(this, function, inputs, chunkSize, timeout, true);
     }
 
     /**
@@ -174,7 +216,26 @@ public interface TaskPool extends AutoCloseable {
      */
     default <T, R> Iterator<R> imapUnordered(MapFunction<? super T, ? extends R> function,
                                              Iterable<? extends T> inputs, int chunkSize) {
-        return MapRunner.start(this, function, inputs, chunkSize, false);
+        return imapUnordered(function, inputs, chunkSize, Duration.ZERO);
+    }
+
+    /**
+     * {@link #imapUnordered(MapFunction, Iterable, int)} with a timeout for each chunk, and for each item of a
+     * chunk that was split (see {@link #imap(MapFunction, Iterable, int, Duration)}).
+     *
+     * @param <T>       the type of the inputs
+     * @param <R>       the type of the results
+     * @param function  what each worker applies to each input
+     * @param inputs    the inputs, each serialisable; read lazily, so they may be endless
+     * @param chunkSize how many inputs travel in one task, at least 1
+     * @param timeout   each chunk's timeout, and each item's once its chunk was split; zero means none
+     * @return the results, chunk by chunk as chunks finish, in input order within a chunk
+     * @throws IllegalArgumentException   if {@code chunkSize < 1} or the timeout is negative
+     * @throws java.util.concurrent.RejectedExecutionException if the pool is shut down
+     */
+    default <T, R> Iterator<R> imapUnordered(MapFunction<? super T, ? extends R> function,
+                                             Iterable<? extends T> inputs, int chunkSize, Duration timeout) {
+        return MapRunner.start(this, function, inputs, chunkSize, timeout, false);
     }
 
     /**

@@ -76,6 +76,30 @@ class CrashEvidenceTest {
         }
     }
 
+    /**
+     * The other way a worker ends at its first {@link OutOfMemoryError}: it dies of it (here the user's
+     * {@code -XX:+ExitOnOutOfMemoryError}; also a heap too full to send an answer), so the task cannot say so;
+     * its {@link WorkerDiedException} names the dump the JVM wrote before it went.
+     */
+    @Test
+    void aWorkerThatDiesOfItsOutOfMemoryErrorNamesItsHeapDumpOnTheWorkerDiedException(@TempDir Path dumps)
+            throws Exception {
+        try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1)
+                .addJvmOptions("-Xmx24m", "-XX:+ExitOnOutOfMemoryError").heapDumpOnOutOfMemory(dumps).build())) {
+            ProcessTask task = ProcessTask.builder(TestTasks.allocateUntilOutOfMemory()).timeout(Duration.ofSeconds(60)).build();
+            pool.queueTask(task);
+            Throwable outcome = catchThrowable(() -> task.future().get(AWAIT_SECONDS, TimeUnit.SECONDS));
+            assertThat(outcome).isInstanceOf(ExecutionException.class).cause().isInstanceOf(WorkerDiedException.class);
+            WorkerDiedException died = (WorkerDiedException) outcome.getCause();
+            System.out.println("OBSERVED " + died.getMessage());
+            Path dump = dumps.resolve("java_pid" + died.getWorkerPid() + ".hprof");
+            assertThat(died.getHeapDump()).hasValue(dump);
+            assertThat(dump).isRegularFile();
+            assertThat(died.getMessage()).contains("heap dump " + dump);
+            assertThat(died.getCrashReport()).as("an exit, not a crash").isEmpty();
+        }
+    }
+
     @Test
     void heapDumpOnOutOfMemoryMustBeADirectory(@TempDir Path dir) throws Exception {
         Path file = Files.createFile(dir.resolve("a-file"));

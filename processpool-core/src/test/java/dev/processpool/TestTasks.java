@@ -460,6 +460,16 @@ public final class TestTasks {
         };
     }
 
+    /** Doubles its input, but hangs (sleeps until killed) on 37. */
+    static MapFunction<Integer, Integer> doubleButHangOn37() {
+        return x -> {
+            if (x == 37) {
+                Thread.sleep(Long.MAX_VALUE);
+            }
+            return 2 * x;
+        };
+    }
+
     /** Throws an IllegalStateException on attempts up to args[0]; on a later one returns its attempt number. */
     static TaskFunction throwOnEarlyAttempts() {
         return (args, kwargs) -> {

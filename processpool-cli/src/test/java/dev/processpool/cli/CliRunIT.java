@@ -205,6 +205,25 @@ class CliRunIT extends CliTestBase {
         assertThat(soft.get("attempts").asInt()).as("a soft timeout is not retried").isEqualTo(1);
     }
 
+    /**
+     * {@code --memory-budget} reaches the pool: a worker JVM uses far more than 1 MiB, so no second worker
+     * starts and every line waits for the first (without the budget, four 300 ms lines on --max 3 run on more
+     * than one worker).
+     */
+    @Test
+    void overTheMemoryBudgetEveryLineWaitsForTheOneWorker() throws Exception {
+        List<String> in = List.of(line("a", "Sleep", "[300]"), line("b", "Sleep", "[300]"),
+                line("c", "Sleep", "[300]"), line("d", "Sleep", "[300]"));
+        CliProcess p = run(null, "run", "--input", input("in.jsonl", in).toString(), "--max", "3", "--chunk", "1",
+                "--memory-budget", "1m", "--allow-task", CliProcess.EXAMPLE_PACKAGE + "*");
+        assertThat(p.exitCode()).as(p.stderrText()).isZero();
+        List<JsonNode> lines = p.outputLines();
+        assertOneOutputPerInput(in, lines);
+        assertThat(lines).allMatch(l -> l.get("status").asText().equals("ok"));
+        assertThat(lines.stream().map(l -> l.get("workerPid").asLong()).distinct()).as("one worker ran them all")
+                .hasSize(1);
+    }
+
     @Test
     void badLinesGetAnErrorLineAndAMessageAndTheRunGoesOn() throws Exception {
         List<String> in = List.of(

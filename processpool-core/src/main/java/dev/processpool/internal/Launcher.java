@@ -60,18 +60,49 @@ final class Launcher {
      */
     String memoryHold;
 
-    /** Why the memory budget holds worker starts back now, from the workers' last measures, or null. */
+    /**
+     * The largest resident memory of the workers when the budget was last looked at: what a worker not
+     * measured yet counts as while no measured worker is alive. Guarded by the engine's lock.
+     */
+    private long lastLargestResident;
+
+    /**
+     * Why the memory budget holds worker starts back now, from the workers' last measures, or null. A worker
+     * not measured at a heartbeat yet (just planned, starting, or measured only at its launch, when a JVM is
+     * still small) counts as the largest worker measured now (with none alive: the largest the last time
+     * there was one), or as its own measure when that is larger; while nothing has been measured at all, the
+     * first worker starts alone. So a burst of tasks starts only as many workers as the budget has room for,
+     * not one per task up to {@code maxSize}.
+     */
     String memoryHoldNowLocked() {
         long budget = engine.config.getMemoryBudget();
         if (budget <= 0) {
             return null;
         }
-        long used = 0;
+        long largest = 0;
         for (WorkerHandle w : engine.workers) {
-            used += w.residentBytes;
+            largest = Math.max(largest, w.residentBytes);
         }
-        return used <= budget ? null : "the workers use " + (used >> 20) + " MiB of resident memory, over the pool's"
-                + " memory budget of " + (budget >> 20) + " MiB: no further worker starts until they use less";
+        long estimate = largest > 0 ? largest : lastLargestResident;
+        lastLargestResident = estimate;
+        long used = 0;
+        int estimated = 0;
+        for (WorkerHandle w : engine.workers) {
+            if (estimate == 0 && w.channel == null) {
+                return "no worker's resident memory is known yet: under the pool's memory budget of " + (budget >> 20)
+                        + " MiB the first worker starts alone";
+            }
+            if (w.residentMeasured || w.residentBytes >= estimate) {
+                used += w.residentBytes;
+            } else {
+                used += estimate;
+                estimated++;
+            }
+        }
+        return used <= budget ? null : "the workers use " + (used >> 20) + " MiB of resident memory" + (estimated == 0
+                ? "" : " (counting " + estimated + " not measured yet as " + (estimate >> 20) + " MiB each)")
+                + ", over the pool's memory budget of " + (budget >> 20) + " MiB: no further worker starts until"
+                + " they use less";
     }
 
     /**

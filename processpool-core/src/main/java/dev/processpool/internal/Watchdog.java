@@ -197,6 +197,7 @@ final class Watchdog {
         }
         long rss = ch.residentBytes().orElse(0);
         w.residentBytes = rss;
+        w.residentMeasured = rss > 0;
         if (budget > 0) {
             engine.memoryMeasured();
         }

@@ -80,6 +80,8 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     long launchStartedNanos;
     /** Its resident memory as last read (at a heartbeat, when the pool has a memory budget or limit), or 0. */
     volatile long residentBytes;
+    /** Whether {@link #residentBytes} was read at a heartbeat (not only right after its launch, when it is small). */
+    volatile boolean residentMeasured;
     /** Its exit code once its process has exited, else -1. */
     int exitCode = -1;
     /** The worker's side of the protocol, as its frames show it. */

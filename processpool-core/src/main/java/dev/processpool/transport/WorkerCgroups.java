@@ -74,10 +74,18 @@ final class WorkerCgroups implements AutoCloseable {
      * @param pidsMax   each worker's {@code pids.max}, 0 for none
      */
     static WorkerCgroups open(long memoryMax, long pidsMax) {
+        return open(Paths.get("/proc/self/mountinfo"), Paths.get("/proc/self/cgroup"), memoryMax, pidsMax, TOLD);
+    }
+
+    /**
+     * {@link #open(long, long)} with this process's {@code mountinfo} and {@code cgroup} files given, and the
+     * flag that says whether the log was told already (tests give their own).
+     */
+    static WorkerCgroups open(Path mountinfo, Path cgroupFile, long memoryMax, long pidsMax, AtomicBoolean told) {
         String why;
         Path own = null;
         try {
-            own = ownCgroup(Paths.get("/proc/self/mountinfo"), Paths.get("/proc/self/cgroup"));
+            own = ownCgroup(mountinfo, cgroupFile);
             why = own == null ? "no cgroup v2 hierarchy is mounted, or this process is not in one" : null;
         } catch (IOException | RuntimeException e) {
             why = "cannot read /proc/self/mountinfo or /proc/self/cgroup (" + e + ")";
@@ -90,7 +98,7 @@ final class WorkerCgroups implements AutoCloseable {
                 why = "cannot create cgroups below " + own + " (" + e.getMessage() + ")";
             }
         }
-        boolean first = TOLD.compareAndSet(false, true);
+        boolean first = told.compareAndSet(false, true);
         if (cgroups != null) {
             String text = "processpool: cgroup kill on: each worker runs in a cgroup of its own under {} (a kill"
                     + " writes cgroup.kill; nothing the worker started escapes it){}";

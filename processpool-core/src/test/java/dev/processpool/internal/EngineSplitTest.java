@@ -66,6 +66,29 @@ class EngineSplitTest {
         }
     }
 
+    /** A chunk killed at its timeout is split too; each item has the chunk's timeout for itself. */
+    @Test
+    void aChunkKilledAtItsTimeoutIsSplitAndOnlyTheItemThatOverrunsItTimesOut() {
+        try (FakeEngine f = new FakeEngine(FakeEngine.config().minSize(2).maxSize(2).build()).start()) {
+            f.transport.autoStart = true;
+            f.transport.answerOf = payload -> {
+                String id = FakeTransport.taskIdOf(payload);
+                return id.equals("chunk") || id.equals("chunk[2]") ? FakeTransport.RUNS_ON : "v" + id;
+            };
+            f.submit(f.submission("chunk", 100, 0).splitter(items("chunk", 4, new AtomicInteger())));
+            f.advance(99);
+            assertThat(f.events("split")).as("not before its timeout").isEmpty();
+            f.advance(1);
+            assertThat(f.events).contains("split chunk into 4 after TIMED_OUT");
+            f.advance(99);
+            assertThat(f.ended("chunk")).as("item 2 has a whole timeout of its own").isFalse();
+            f.advance(1);
+            assertThat(f.outcomes("chunk")).isEqualTo(1);
+            assertThat(f.result("chunk")).isEqualTo(List.of("vchunk[0]", "vchunk[1]", "!TIMED_OUT chunk[2]",
+                    "vchunk[3]"));
+        }
+    }
+
     @Test
     void anItemsOwnExceptionIsItsOutcomeAndItemsAreRetriedAsTheChunkWouldBe() {
         try (FakeEngine f = new FakeEngine(FakeEngine.config().minSize(1).maxSize(1).build()).start()) {

@@ -1,11 +1,17 @@
 package dev.processpool.transport;
 
+import dev.processpool.testing.CapturingProvider;
+import dev.processpool.testing.CapturingProvider.Entry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.event.Level;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -40,6 +46,50 @@ class WorkerCgroupsTest {
         Files.writeString(cgroup, "0::/x\n");
         Files.writeString(mountinfo, "34 30 0:31 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n");
         assertThat(WorkerCgroups.ownCgroup(mountinfo, cgroup)).as("no cgroup2 mount").isNull();
+    }
+
+    /**
+     * "Where it is not available, keep today's process-group kill and say so once in the log": the first pool
+     * of a JVM says at INFO whether its workers get cgroups and, if not, why; the pools after it do not repeat
+     * it at INFO. Here with a mountinfo that has no cgroup2 mount, then with one whose hierarchy is a plain
+     * directory this test owns.
+     */
+    @Test
+    void whetherWorkersGetCgroupsIsSaidOnceInTheLogWithTheReason(@TempDir Path dir) throws Exception {
+        Path mountinfo = dir.resolve("mountinfo");
+        Path cgroup = dir.resolve("cgroup");
+        Files.writeString(mountinfo, "34 30 0:31 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n");
+        Files.writeString(cgroup, "4:memory:/\n0::/\n");
+        Queue<Entry> log = CapturingProvider.tap();
+        try {
+            AtomicBoolean told = new AtomicBoolean();
+            assertThat(WorkerCgroups.open(mountinfo, cgroup, 0, 0, told)).as("no cgroup2 mount").isNull();
+            assertThat(WorkerCgroups.open(mountinfo, cgroup, 0, 0, told)).isNull();
+            assertThat(said(log)).singleElement().satisfies(m -> assertThat(m)
+                    .contains("cgroup kill off: no cgroup v2 hierarchy is mounted")
+                    .contains("killed by process group").contains("setsid"));
+
+            log.clear();
+            Path hierarchy = Files.createDirectory(dir.resolve("hierarchy"));
+            Files.writeString(hierarchy.resolve("cgroup.procs"), "");
+            Files.writeString(mountinfo, "40 30 0:37 / " + hierarchy + " rw - cgroup2 cgroup2 rw\n");
+            AtomicBoolean toldOn = new AtomicBoolean();
+            try (WorkerCgroups first = WorkerCgroups.open(mountinfo, cgroup, 0, 0, toldOn);
+                 WorkerCgroups second = WorkerCgroups.open(mountinfo, cgroup, 0, 0, toldOn)) {
+                assertThat(first).isNotNull();
+                assertThat(second).isNotNull();
+                assertThat(said(log)).singleElement().satisfies(m -> assertThat(m)
+                        .contains("cgroup kill on").contains(first.directory().toString()));
+            }
+        } finally {
+            CapturingProvider.untap(log);
+        }
+    }
+
+    /** What {@link WorkerCgroups} logged at INFO or above. */
+    private static List<String> said(Queue<Entry> log) {
+        return log.stream().filter(e -> e.logger().equals(WorkerCgroups.class.getName()))
+                .filter(e -> e.level().toInt() >= Level.INFO.toInt()).map(Entry::message).toList();
     }
 
     @Test

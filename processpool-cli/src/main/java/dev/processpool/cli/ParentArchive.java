@@ -56,10 +56,17 @@ final class ParentArchive {
             if (files.anyMatch(f -> f.getFileName().toString().startsWith(name + "-"))) {
                 return; // another run wrote it meanwhile
             }
-            ManagementFactory.getPlatformMBeanServer().invoke(
-                    new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "vmCds",
-                    new Object[] {new String[] {"dynamic_dump", temp.toString()}},
-                    new String[] {String[].class.getName()});
+            java.io.PrintStream out = System.out;
+            System.setOut(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+            try {
+                // the JDK's dump prints "Dynamic dump to file ..." on System.out, which may be the run's output
+                ManagementFactory.getPlatformMBeanServer().invoke(
+                        new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "vmCds",
+                        new Object[] {new String[] {"dynamic_dump", temp.toString()}},
+                        new String[] {String[].class.getName()});
+            } finally {
+                System.setOut(out);
+            }
             if (Files.isRegularFile(temp) && Files.size(temp) > 0 && maps(temp)) {
                 Files.move(temp, dir.resolve(name + "-" + Files.size(temp) + ".jsa"), StandardCopyOption.ATOMIC_MOVE,
                         StandardCopyOption.REPLACE_EXISTING);

@@ -104,7 +104,8 @@ import java.util.stream.Stream;
  *   <tr><td>{@code classDataCache}</td><td>none (off)</td><td>a directory for class-data archives of the
  *       worker JVMs, which start faster with one: an AOT cache for a JDK 25+ worker JVM, an AppCDS dynamic
  *       archive for JDK 13 to 24. Created in the background by a short training JVM the first time a pool
- *       starts with a given JVM, class path and options; until then workers start without it. Used only
+ *       starts with a given JVM, class path, options and worker main class; until then workers start without
+ *       it. The pool's close waits up to 30 s for a training still running, then kills it. Used only
  *       when every class-path entry is a jar and {@code jvmOptions} leave sharing alone (no {@code -Xshare}
  *       other than {@code auto}, no archive options); otherwise off (logged)</td></tr>
  *   <tr><td>{@code workerMainClass}</td><td>{@value Protocol#WORKER_MAIN_CLASS}</td><td>the main class
@@ -859,7 +860,10 @@ public final class PoolConfig {
          * by a hash of the worker JVM (its path and version), the class path (each jar's size and time) and
          * the JVM options, so a changed jar or option never meets a stale archive. A missing archive is
          * created once in the background by a short training JVM (with the worker main class's training
-         * mode) and used by workers launched after it is ready. On a JDK 25+ worker JVM this is an AOT cache
+         * mode: {@code --train}, see {@code WorkerMain.isTraining}) and used by workers launched after it is
+         * ready. Nothing of the training outlives the pool: the pool's close waits up to 30 s for a training
+         * still running and then kills it (the next pool trains again); a trainer whose pool's JVM died ends
+         * itself. On a JDK 25+ worker JVM this is an AOT cache
          * ({@code -XX:AOTCache}; {@code -Xshare:auto} is left out, as the JVM refuses the two together),
          * on JDK 13 to 24 an AppCDS dynamic archive ({@code -XX:SharedArchiveFile}). The JVM's cds/aot log
          * messages are turned off for these workers so that a rejected archive prints nothing into the task

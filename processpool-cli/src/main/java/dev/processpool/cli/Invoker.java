@@ -61,6 +61,9 @@ final class Invoker {
 
     private enum Shape { EXACT, WITH_KWARGS, VARARGS, LIST_AND_MAP }
 
+    /** {@code Shape.values()} once: each call of it copies the array, and a chunk selects once per line. */
+    private static final Shape[] SHAPES = Shape.values();
+
     private record Fit(Executable executable, Object[] actual) {
     }
 
@@ -76,9 +79,9 @@ final class Invoker {
      */
     static void check(TaskTarget target, ClassLoader loader, List<Object> args, Map<String, Object> kwargs)
             throws BadInputException {
-        Class<?> cls = load(target, loader, false);
         try {
-            select(cls, target, candidates(cls, target), args, kwargs, null);
+            Resolved r = resolve(target, loader, false);
+            select(r.cls(), target, r.candidates(), args, kwargs, null);
         } catch (LinkageError e) {
             // a class its constructors or methods mention is missing
             throw new BadInputException("task " + target + " cannot be used: " + e, e);
@@ -90,8 +93,8 @@ final class Invoker {
     /** Creates and calls the callable, or calls the static method; the target's exceptions pass through. */
     static Object invoke(TaskTarget target, List<Object> args, Map<String, Object> kwargs) throws Exception {
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
-        Class<?> cls = load(target, loader, true);
-        Fit fit = select(cls, target, candidates(cls, target), args, kwargs, Json.mapper());
+        Resolved r = resolve(target, loader, true);
+        Fit fit = select(r.cls(), target, r.candidates(), args, kwargs, Json.mapper());
         open(fit.executable());
         try {
             if (fit.executable() instanceof Constructor<?> c) {
@@ -139,6 +142,33 @@ final class Invoker {
     }
 
     // ========================================================================================== shared
+
+    /** A target's class and candidates, for the loader and initialisation they were found with. */
+    private record Resolved(TaskTarget target, ClassLoader loader, Class<?> cls, List<Executable> candidates) {
+    }
+
+    /**
+     * The last target checked and the last invoked, by identity: every line of a chunk that takes the quick
+     * way names the chunk's own target, so a chunk looks its class and candidates up once, not per line.
+     */
+    private static volatile Resolved lastChecked;
+    private static volatile Resolved lastInvoked;
+
+    private static Resolved resolve(TaskTarget target, ClassLoader loader, boolean initialize)
+            throws BadInputException {
+        Resolved last = initialize ? lastInvoked : lastChecked;
+        if (last != null && last.target() == target && last.loader() == loader) {
+            return last;
+        }
+        Class<?> cls = load(target, loader, initialize);
+        Resolved r = new Resolved(target, loader, cls, candidates(cls, target));
+        if (initialize) {
+            lastInvoked = r;
+        } else {
+            lastChecked = r;
+        }
+        return r;
+    }
 
     /** Classes loaded (and initialised) before, by loader and name: a chunk loads the same class many times. */
     private static final Map<List<Object>, Class<?>> LOADED = new java.util.concurrent.ConcurrentHashMap<>();
@@ -253,7 +283,7 @@ final class Invoker {
                               Map<String, Object> kwargs, ObjectMapper mapper) throws BadInputException {
         String firstMismatch = null;
         boolean anyShape = false;
-        for (Shape shape : Shape.values()) {
+        for (Shape shape : SHAPES) {
             for (Executable e : candidates) {
                 if (!fits(e, shape, args.size(), !kwargs.isEmpty())) {
                     continue;
@@ -287,17 +317,20 @@ final class Invoker {
     }
 
     private static boolean fits(Executable e, Shape shape, int n, boolean hasKwargs) {
-        Class<?>[] p = e.getParameterTypes();
+        int count = e.getParameterCount(); // the types only where needed: getParameterTypes() copies them
         switch (shape) {
             case EXACT:
-                return !hasKwargs && p.length == n;
+                return !hasKwargs && count == n;
             case WITH_KWARGS:
-                return p.length == n + 1 && isMapParameter(p[n]);
+                return count == n + 1 && isMapParameter(e.getParameterTypes()[n]);
             case VARARGS:
-                return !hasKwargs && e.isVarArgs() && n >= p.length - 1 && p.length != n;
+                return !hasKwargs && e.isVarArgs() && n >= count - 1 && count != n;
             default:
-                return p.length == 2 && p[0] != Object.class && p[0].isAssignableFrom(ArrayList.class)
-                        && isMapParameter(p[1]);
+                if (count != 2) {
+                    return false;
+                }
+                Class<?>[] p = e.getParameterTypes();
+                return p[0] != Object.class && p[0].isAssignableFrom(ArrayList.class) && isMapParameter(p[1]);
         }
     }
 
@@ -305,14 +338,29 @@ final class Invoker {
         return type != Object.class && type.isAssignableFrom(LinkedHashMap.class);
     }
 
+    /** Each candidate's parameter types, found once (reflection copies them on every call), by identity. */
+    private static final Map<Executable, Type[]> TYPES = Collections.synchronizedMap(new IdentityHashMap<>());
+
+    /** The generic parameter types, or the plain ones where the generic view omits synthetic parameters. */
+    private static Type[] parameterTypes(Executable e) {
+        Type[] types = TYPES.get(e);
+        if (types == null) {
+            types = e.getGenericParameterTypes();
+            if (types.length != e.getParameterCount()) {
+                // inner-class constructors and the like: the generic view may omit synthetic parameters
+                types = e.getParameterTypes();
+            }
+            if (TYPES.size() < 1_000) {
+                TYPES.put(e, types);
+            }
+        }
+        return types;
+    }
+
     /** Fills {@code actual}; returns null on success or a description of the first argument that does not fit. */
     private static String convertAll(Executable e, Shape shape, List<Object> args, Map<String, Object> kwargs,
                                      ObjectMapper mapper, Object[] actual) {
-        Type[] types = e.getGenericParameterTypes();
-        if (types.length != actual.length) {
-            // inner-class constructors and the like: the generic view may omit synthetic parameters
-            types = e.getParameterTypes();
-        }
+        Type[] types = parameterTypes(e);
         switch (shape) {
             case LIST_AND_MAP: {
                 Object list = convert(new ArrayList<>(args), types[0], mapper);

@@ -15,7 +15,6 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "processpool", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         usageHelpAutoWidth = true,
-        subcommands = {RunCommand.class, MemberCommand.class, CommandLine.HelpCommand.class},
         headerHeading = "%n",
         header = "Runs Java tasks in a pool of worker JVMs, with hard timeouts and crash isolation.",
         synopsisHeading = "%nUsage: ",
@@ -44,13 +43,17 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int code = execute(args);
+        if (code == Runner.EXIT_OK && args.length > 0 && args[0].equals("run")) {
+            ParentArchive.dump(); // its output is complete: the next run starts from this one's classes
+        }
+        System.exit(code);
     }
 
     /** Runs the command line and returns the exit code. */
     static int execute(String... args) {
         configureLogging(false);
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = commandLine(args.length == 0 ? null : args[0]);
         // A usage error: the error, a suggestion if picocli has one, and where the help is; not the whole help.
         cl.setParameterExceptionHandler((e, arguments) -> {
             CommandLine where = e.getCommandLine();
@@ -66,6 +69,28 @@ public final class Main implements Callable<Integer> {
             return Runner.EXIT_FAILED;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * The command line, with its subcommands ({@code run}, {@code member}, {@code help}). Picocli builds each
+     * subcommand's model from its annotations when it is added, which costs a cold JVM tens of milliseconds of
+     * interpreted reflection per command: a run (or a member) gets only its own command, anything else
+     * (help, version, a mistyped command) gets them all, in the order the help lists them.
+     *
+     * @param first the first argument, or null
+     */
+    static CommandLine commandLine(String first) {
+        CommandLine cl = new CommandLine(new Main());
+        if (!"member".equals(first)) {
+            cl.addSubcommand("run", new RunCommand());
+        }
+        if (!"run".equals(first)) {
+            cl.addSubcommand("member", new MemberCommand());
+        }
+        if (!"run".equals(first) && !"member".equals(first)) {
+            cl.addSubcommand("help", new CommandLine.HelpCommand());
+        }
+        return cl;
     }
 
     /** The core's log: warnings and errors on stderr in the command's words (errors only with --quiet). */

@@ -80,7 +80,7 @@ final class MemberCommand implements Callable<Integer> {
         Main.configureLogging(quiet);
         Console console = new Console(System.err);
         PoolConfig pool = Runner.workerPool(workers.min, max, 0, workers.maxTasksPerWorker, tasks.workerClassPath(),
-                jvm, workers.classDataCache, quiet, console).build();
+                jvm, workers.classDataCache(), quiet, console).build();
         ClusterSupport support;
         ClusterSupport.Member member;
         try {

@@ -257,7 +257,7 @@ final class RunCommand implements Callable<Integer> {
         return new Runner.Settings(target, allowed, tasks.workerClassPath(), tasks.loader(), input, output,
                 workers.min, max, q, timeout, workers.maxTasksPerWorker, jvm, ordered, failFast, quiet,
                 progress != null ? progress : !quiet && Console.stderrIsTerminal(), shutdownTimeout,
-                workers.classDataCache, maxLineBytes, resume, jobLog, cluster, clusterName, report, commandLine(),
+                workers.classDataCache(), maxLineBytes, resume, jobLog, cluster, clusterName, report, commandLine(),
                 givenOptions(), chunkLines, retries == null ? -1 : retries, softTimeout, budget);
     }
 

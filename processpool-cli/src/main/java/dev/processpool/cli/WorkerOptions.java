@@ -54,9 +54,51 @@ final class WorkerOptions {
     private String workerJit = "quick";
 
     @Option(names = "--class-data-cache", paramLabel = "DIR",
-            description = "Keep class-data archives of the worker JVMs in DIR: the first run trains one in the"
-                    + " background, later runs start their workers from it, faster (default: none).")
+            description = "Keep class-data archives of the worker JVMs in DIR: a run without one trains it in the"
+                    + " background (and waits for it at its end, 30 s at most), later runs start their workers from"
+                    + " it, with less CPU (default: $PROCESSPOOL_CACHE_DIR if set, else $XDG_CACHE_HOME/processpool,"
+                    + " else ~/.cache/processpool).")
     Path classDataCache;
+
+    @Option(names = "--no-class-data-cache",
+            description = "Start the workers without a class-data archive, and train none.")
+    boolean noClassDataCache;
+
+    /** The environment variable that names the class-data cache's directory; empty: none. */
+    static final String CACHE_DIR_VARIABLE = "PROCESSPOOL_CACHE_DIR";
+
+    /**
+     * The workers' class-data cache: {@code --class-data-cache}, else {@value #CACHE_DIR_VARIABLE}, else the
+     * user's cache directory ({@code $XDG_CACHE_HOME/processpool}, else {@code ~/.cache/processpool}); null
+     * with {@code --no-class-data-cache}, an empty {@value #CACHE_DIR_VARIABLE}, or no home directory.
+     */
+    Path classDataCache() {
+        if (noClassDataCache) {
+            if (classDataCache != null) {
+                throw usage("--class-data-cache and --no-class-data-cache exclude each other");
+            }
+            return null;
+        }
+        if (classDataCache != null) {
+            return classDataCache;
+        }
+        return defaultClassDataCache(System.getenv(CACHE_DIR_VARIABLE), System.getenv("XDG_CACHE_HOME"),
+                System.getProperty("user.home"));
+    }
+
+    /** The default cache directory from these environment values (each may be null). */
+    static Path defaultClassDataCache(String variable, String xdgCacheHome, String home) {
+        if (variable != null) {
+            return variable.isBlank() ? null : Path.of(variable).toAbsolutePath();
+        }
+        if (xdgCacheHome != null && !xdgCacheHome.isBlank() && Path.of(xdgCacheHome).isAbsolute()) {
+            return Path.of(xdgCacheHome, "processpool");
+        }
+        if (home == null || home.isBlank() || home.equals("?") || !Path.of(home).isAbsolute()) {
+            return null;
+        }
+        return Path.of(home, ".cache", "processpool");
+    }
 
     /** The workers' class path (this JVM's plus --classpath) and a loader over --classpath for checks here. */
     record TaskClassPath(List<String> workerClassPath, URLClassLoader loader) {
@@ -122,6 +164,7 @@ final class WorkerOptions {
         if (classDataCache != null && Files.exists(classDataCache) && !Files.isDirectory(classDataCache)) {
             throw usage("--class-data-cache must name a directory (or one to create), not a file: " + classDataCache);
         }
+        classDataCache(); // the two options together are a usage error
         return jvm;
     }
 

@@ -123,6 +123,11 @@ final class CliProcess implements AutoCloseable {
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile());
         pb.environment().remove("COLUMNS");
+        if (!env.containsKey("XDG_CACHE_HOME")) {
+            // No class-data cache: each run's workers have options of their own (the marker), so a cache would
+            // train an archive for every run. Tests that set XDG_CACHE_HOME test the default cache.
+            pb.environment().put(WorkerOptions.CACHE_DIR_VARIABLE, "");
+        }
         pb.environment().putAll(env);
         if (pipeStdout) {
             pb.redirectOutput(ProcessBuilder.Redirect.PIPE);

@@ -51,10 +51,10 @@ class CliRunIT extends CliTestBase {
     }
 
     @Test
-    void aShortRunStillLeavesAClassDataArchive() throws Exception {
-        // The run is over long before the archive is trained: the trainer finishes on its own. (That later
-        // workers start from an archive is the core's ClassDataCacheTest; here every run has its own worker
-        // options, so its own key.)
+    void aShortRunStillLeavesAClassDataArchiveAndNothingRunningOnceItHasExited() throws Exception {
+        // The run is over before the archive is trained: the CLI waits for the training at its end, so that
+        // nothing it started outlives it. (That later workers start from an archive is the core's
+        // ClassDataCacheTest; here every run has its own worker options, so its own key.)
         Path cache = dir.resolve("cds");
         List<String> in = List.of("[0, 1000]", "[0, 2000]");
         CliProcess p = run(null, "run", "--task", task("CountPrimes"), "--input", input("in.jsonl", in).toString(),
@@ -63,14 +63,32 @@ class CliRunIT extends CliTestBase {
         Map<String, JsonNode> r = byId(p.outputLines());
         assertThat(r.get("1").get("result").asLong()).isEqualTo(168);
         assertThat(r.get("2").get("result").asLong()).isEqualTo(303);
-        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMinutes(2)).until(() -> {
-            try (java.util.stream.Stream<Path> files = Files.list(cache)) {
-                List<String> names = files.map(f -> f.getFileName().toString()).collect(Collectors.toList());
-                return names.stream().anyMatch(n -> n.startsWith("worker-") && !n.startsWith("worker-training-")
-                        && (n.endsWith(".jsa") || n.endsWith(".aot")))
-                        && names.stream().noneMatch(n -> n.endsWith(".lock"));
-            }
-        });
+        assertArchiveAndNoTraining(cache);
+    }
+
+    @Test
+    void theClassDataCacheIsOnByDefaultUnderXdgCacheHome() throws Exception {
+        Path xdg = dir.resolve("xdg");
+        List<String> in = List.of("[0, 1000]");
+        CliProcess p = start(input("in.jsonl", in), Map.of("XDG_CACHE_HOME", xdg.toString()), false, "run", "--task",
+                task("CountPrimes"), "--input", "-", "--max", "1");
+        p.awaitExit(java.time.Duration.ofMinutes(2));
+        assertThat(p.exitCode()).as(p.stderrText()).isZero();
+        assertThat(p.outputLines()).hasSize(1);
+        assertArchiveAndNoTraining(xdg.resolve("processpool"));
+    }
+
+    /** The archive is in place, and neither a lock nor a training process is left. */
+    private static void assertArchiveAndNoTraining(Path cache) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> files = Files.list(cache)) {
+            List<String> names = files.map(f -> f.getFileName().toString()).collect(Collectors.toList());
+            assertThat(names).anyMatch(n -> n.startsWith("worker-") && !n.startsWith("worker-training-")
+                    && (n.endsWith(".jsa") || n.endsWith(".aot")));
+            assertThat(names).noneMatch(n -> n.endsWith(".lock") || n.startsWith("worker-training-"));
+        }
+        assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive)
+                .map(h -> h.info().commandLine().orElse("?")))
+                .noneMatch(c -> c.contains("ArchiveTrainer") || c.contains("--train"));
     }
 
     @Test

@@ -18,7 +18,9 @@ import java.util.concurrent.TimeUnit;
  * even when the pool's JVM has exited in the meantime (a short program still leaves an archive for its
  * next run). Uses nothing but the JDK, so it runs on any worker class path.
  *
- * <p>{@code ArchiveTrainer aot|appcds JAVA ARCHIVE TEMP LOCK CLASS_PATH SILENCER OPTION...}; exit code 0
+ * <p>{@code ArchiveTrainer aot|appcds JAVA ARCHIVE TEMP LOCK CLASS_PATH MAIN_CLASS SILENCER OPTION...}: trains
+ * with {@code MAIN_CLASS --train} (the pool's worker main class, which must offer the core's training mode,
+ * perhaps after training its own start-up) and checks with {@code MAIN_CLASS --check}; exit code 0
  * when the archive is in place, {@link #TRAINING_FAILED}, {@link #CHECK_FAILED} or {@link #MOVE_FAILED}
  * otherwise (the lock then stays until it is stale, so that a failing training is not retried at once).
  */
@@ -28,16 +30,18 @@ public final class ArchiveTrainer {
     static final int CHECK_FAILED = 2;
     static final int MOVE_FAILED = 3;
     static final int USAGE = 4;
-
-    private static final String WORKER_MAIN = Protocol.WORKER_MAIN_CLASS;
+    /** Exit code when the pool's JVM died first: the trainer ended its JVMs and removed its files. */
+    static final int PARENT_GONE = 5;
+    /** How often the trainer checks that the JVM that started it is alive. */
+    static final long PARENT_WATCH_MILLIS = 100;
 
     private ArchiveTrainer() {
     }
 
     public static void main(String[] argv) {
-        if (argv.length < 7 || !(argv[0].equals("aot") || argv[0].equals("appcds"))) {
-            System.err.println("usage: ArchiveTrainer aot|appcds JAVA ARCHIVE TEMP LOCK CLASS_PATH SILENCER OPTION..."
-                    + "  (started by dev.processpool.ProcessPool)");
+        if (argv.length < 8 || !(argv[0].equals("aot") || argv[0].equals("appcds"))) {
+            System.err.println("usage: ArchiveTrainer aot|appcds JAVA ARCHIVE TEMP LOCK CLASS_PATH MAIN_CLASS SILENCER"
+                    + " OPTION...  (started by dev.processpool.ProcessPool)");
             System.exit(USAGE);
         }
         boolean aot = argv[0].equals("aot");
@@ -46,11 +50,13 @@ public final class ArchiveTrainer {
         Path temp = Path.of(argv[3]);
         Path lock = Path.of(argv[4]);
         String classPath = argv[5];
-        String silencer = argv[6];
-        List<String> options = Arrays.asList(argv).subList(7, argv.length);
+        String mainClass = argv[6];
+        String silencer = argv[7];
+        List<String> options = Arrays.asList(argv).subList(8, argv.length);
+        watchParent(temp, lock);
         int code;
         try {
-            code = run(aot, java, archive, temp, classPath, silencer, options);
+            code = run(aot, java, archive, temp, classPath, mainClass, silencer, options);
         } catch (IOException | RuntimeException e) {
             System.err.println("class-data archive training failed: " + e);
             code = TRAINING_FAILED;
@@ -69,8 +75,34 @@ public final class ArchiveTrainer {
         System.exit(code);
     }
 
-    private static int run(boolean aot, String java, Path archive, Path temp, String classPath, String silencer,
-                           List<String> options) throws IOException, InterruptedException {
+    /**
+     * Nothing the pool started outlives it: when the JVM that started this trainer dies (even by SIGKILL,
+     * without its close), the trainer kills the JVMs it started, removes its temporary file and its lock
+     * (the next pool trains again) and halts. Checked every {@value #PARENT_WATCH_MILLIS} ms on a daemon
+     * thread: the parent is gone once this process has been handed to another parent.
+     */
+    private static void watchParent(Path temp, Path lock) {
+        long parent = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
+        Thread watch = new Thread(() -> {
+            try {
+                while (ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-2L) == parent) {
+                    Thread.sleep(PARENT_WATCH_MILLIS);
+                }
+                ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
+                Files.deleteIfExists(temp);
+                Files.deleteIfExists(temp.resolveSibling(temp.getFileName() + ".config"));
+                Files.deleteIfExists(lock);
+            } catch (Throwable t) {
+                // halt anyway: the pool that wanted the archive is gone
+            }
+            Runtime.getRuntime().halt(PARENT_GONE);
+        }, "processpool-trainer-parent-watch");
+        watch.setDaemon(true);
+        watch.start();
+    }
+
+    private static int run(boolean aot, String java, Path archive, Path temp, String classPath, String mainClass,
+                           String silencer, List<String> options) throws IOException, InterruptedException {
         List<String> train = new ArrayList<>();
         train.add(java);
         train.add(silencer);
@@ -79,7 +111,7 @@ public final class ArchiveTrainer {
         train.add("-Dprocesspool.worker=training");
         train.add("-cp");
         train.add(classPath);
-        train.add(WORKER_MAIN);
+        train.add(mainClass);
         train.add(Protocol.TRAIN_ARGUMENT);
         // The training JVM halts itself after TRAINING_LIMIT_SECONDS; the margin covers writing the archive.
         if (runTo(train, archive.getParent(), Protocol.TRAINING_LIMIT_SECONDS + 60) != 0 || !nonEmpty(temp)) {
@@ -97,7 +129,7 @@ public final class ArchiveTrainer {
         }
         check.add("-cp");
         check.add(classPath);
-        check.add(WORKER_MAIN);
+        check.add(mainClass);
         check.add(Protocol.CHECK_ARGUMENT);
         if (runTo(check, archive.getParent(), 60) != 0) {
             return CHECK_FAILED;
@@ -143,7 +175,7 @@ public final class ArchiveTrainer {
 
     /** The command that starts a trainer JVM (without {@code setsid}). */
     static List<String> command(boolean aot, Path java, Path archive, Path temp, Path lock, String classPath,
-                                String silencer, List<String> options) {
+                                String mainClass, String silencer, List<String> options) {
         List<String> cmd = new ArrayList<>();
         cmd.add(java.toString());
         // A small, quick JVM: it only starts two others and waits.
@@ -157,6 +189,7 @@ public final class ArchiveTrainer {
         cmd.add(temp.toString());
         cmd.add(lock.toString());
         cmd.add(classPath);
+        cmd.add(mainClass);
         cmd.add(silencer);
         cmd.addAll(options);
         return cmd;

@@ -1,5 +1,6 @@
 package dev.processpool.transport;
 
+import dev.processpool.protocol.Protocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,16 +22,18 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The workers' class-data cache ({@code PoolConfig.classDataCache}): an AppCDS dynamic archive for a JDK 13
  * to 24 worker JVM, an AOT cache (JEP 483/514) for JDK 25 and later.
  *
  * <p>One archive per key, the SHA-256 of the worker JVM (real path, {@code release} file, size and time of
- * {@code lib/modules}), each class-path jar (path, size, time) and the JVM options. A missing archive is made
- * by a training JVM launched in the background ({@code WorkerMain --train}: the handshake, task payloads,
- * a lambda's deserialisation and results, against an in-process parent) that exits normally, which is when
- * the JVM writes the archive. Across processes, {@code <archive>.lock} (created atomically) lets one
+ * {@code lib/modules}), each class-path jar (path, size, time), the JVM options and the worker main class. A
+ * missing archive is made by a training JVM launched in the background (the worker main class with
+ * {@code --train}; {@code WorkerMain}'s training is the handshake, task payloads, a lambda's
+ * deserialisation and results, against an in-process parent, and a custom main class may train its own
+ * start-up first) that exits normally, which is when the JVM writes the archive. Across processes, {@code <archive>.lock} (created atomically) lets one
  * training run per key; the archive is written under a temporary name, checked by a JVM that must map it
  * ({@code -Xshare:on} / {@code -XX:AOTMode=on}; a truncated dynamic archive crashes a JDK 17 JVM instead of
  * being ignored), and only then renamed into place. A lock older than {@link #STALE_LOCK} is taken over, so a
@@ -44,9 +47,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * cache off for its pool and deletes the file (the pool's next launch goes without it).
  *
  * <p>Training, checking and renaming are done by an {@link ArchiveTrainer} JVM in its own session, without
- * the workers' parent watch; the training JVM halts itself after {@value #TRAINING_LIMIT_SECONDS} s at most.
- * The trainer may finish after the pool (or its JVM) is gone, so that a short-lived program leaves an
- * archive for its next run.
+ * the workers' parent watch; the training JVM halts itself after
+ * {@value dev.processpool.protocol.Protocol#TRAINING_LIMIT_SECONDS} s at most. Nothing of it outlives the
+ * pool: at the pool's close ({@link #close()}) a training still running is given up to
+ * {@link #TRAINING_WAIT_AT_CLOSE_SECONDS} s to finish (so that a short-lived program still leaves an archive
+ * for its next run), and is then killed with the JVMs it started, its lock and temporary file removed (the
+ * next pool trains again).
  */
 public final class ClassDataCache {
 
@@ -57,36 +63,53 @@ public final class ClassDataCache {
     /** A lock file this old belongs to a training that died: take it over. */
     static final Duration STALE_LOCK = Duration.ofMinutes(10);
     /** Bumped when the training or the way archives are used changes, to leave old archives alone. */
-    private static final String FORMAT = "processpool-cds-1";
+    private static final String FORMAT = "processpool-cds-2";
+    /** How long the pool's close waits for a training still running before it kills it. */
+    static final int TRAINING_WAIT_AT_CLOSE_SECONDS = 30;
 
     private enum Kind { APP_CDS, AOT }
 
     private final Kind kind;
     private final Path java;
     private final String classPathText;
+    private final String mainClass;
     /** The pool's JVM options as the archive is trained and used with (AOT: without -Xshare:auto). */
     private final List<String> options;
     private final Path archive;
     private final Path lock;
     private volatile boolean ready;
     private volatile boolean disabled;
+    /** The trainer this pool started, while it may still run; null before and after. */
+    private volatile Process trainer;
+    /** The trainer's temporary archive, removed if the trainer is killed. */
+    private volatile Path trainerTemp;
     private final java.util.concurrent.atomic.AtomicBoolean trainingConsidered =
             new java.util.concurrent.atomic.AtomicBoolean();
 
-    private ClassDataCache(Kind kind, Path java, String classPathText, List<String> options, Path archive) {
+    private ClassDataCache(Kind kind, Path java, String classPathText, String mainClass, List<String> options,
+                           Path archive) {
         this.kind = kind;
         this.java = java;
         this.classPathText = classPathText;
+        this.mainClass = mainClass;
         this.options = options;
         this.archive = archive;
         this.lock = archive.resolveSibling(archive.getFileName() + ".lock");
     }
 
+    /** {@link #open(Path, Path, List, List, String)} for the core's worker main class. */
+    static ClassDataCache open(Path directory, Path java, List<String> classPath, List<String> jvmOptions) {
+        return open(directory, java, classPath, jvmOptions, Protocol.WORKER_MAIN_CLASS);
+    }
+
     /**
      * The cache for these workers, or null when it is off for them (logged once). Never throws: any problem
      * turns the cache off.
+     *
+     * @param mainClass the workers' main class, which trains the archive ({@code --train})
      */
-    static ClassDataCache open(Path directory, Path java, List<String> classPath, List<String> jvmOptions) {
+    static ClassDataCache open(Path directory, Path java, List<String> classPath, List<String> jvmOptions,
+                               String mainClass) {
         if (directory == null) {
             return null;
         }
@@ -125,10 +148,10 @@ public final class ClassDataCache {
                 return null;
             }
             Files.createDirectories(directory);
-            String key = key(kind, java, classPath, options);
+            String key = key(kind, java, classPath, options, mainClass);
             Path archive = directory.resolve("worker-" + key + (kind == Kind.AOT ? ".aot" : ".jsa"));
             ClassDataCache cache = new ClassDataCache(kind, java,
-                    String.join(File.pathSeparator, classPath), List.copyOf(options), archive);
+                    String.join(File.pathSeparator, classPath), mainClass, List.copyOf(options), archive);
             cache.ready = Files.isRegularFile(archive);
             return cache;
         } catch (IOException | RuntimeException e) {
@@ -223,8 +246,8 @@ public final class ClassDataCache {
         if (ProcessTrees.setsid() != null) {
             cmd.add(ProcessTrees.setsid());
         }
-        cmd.addAll(ArchiveTrainer.command(kind == Kind.AOT, java, archive, temp, lock, classPathText, silencer(),
-                options));
+        cmd.addAll(ArchiveTrainer.command(kind == Kind.AOT, java, archive, temp, lock, classPathText, mainClass,
+                silencer(), options));
         long t0 = System.nanoTime();
         Process p;
         try {
@@ -235,6 +258,8 @@ public final class ClassDataCache {
             return;
         }
         LOG.debug("training a class-data archive for workers: {} (pid {})", archive, p.pid());
+        trainerTemp = temp;
+        trainer = p;
         p.onExit().thenAccept(done -> {
             int code = done.exitValue();
             if (code == 0) {
@@ -247,6 +272,52 @@ public final class ClassDataCache {
             logOnce("no class-data archive for workers (" + archive.getFileName() + "): " + why
                     + "; next attempt in " + STALE_LOCK.toMinutes() + " min");
         });
+    }
+
+    /**
+     * At the pool's close: waits up to {@link #TRAINING_WAIT_AT_CLOSE_SECONDS} s for a training this pool
+     * started, then kills it and every JVM it started (its own session's process group, and its
+     * descendants), and removes its lock and temporary archive, so that the next pool trains again.
+     */
+    void close() {
+        close(Duration.ofSeconds(TRAINING_WAIT_AT_CLOSE_SECONDS));
+    }
+
+    /** {@link #close()} with another wait (tests). */
+    void close(Duration wait) {
+        Process p = trainer;
+        if (p == null) {
+            return;
+        }
+        try {
+            p.waitFor(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the kill below still runs
+        }
+        if (p.isAlive()) {
+            List<ProcessHandle> started = p.descendants().toList();
+            if (ProcessTrees.setsid() != null) {
+                ProcessTrees.signalGroup(p.pid(), true); // its session's group: the trainer and its JVMs
+            }
+            started.forEach(ProcessHandle::destroyForcibly);
+            p.destroyForcibly();
+            try {
+                p.waitFor(2, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            Path temp = trainerTemp;
+            try {
+                Files.deleteIfExists(temp);
+                Files.deleteIfExists(temp.resolveSibling(temp.getFileName() + ".config"));
+                Files.deleteIfExists(lock);
+            } catch (IOException ignored) {
+                // a lock left behind goes stale and is taken over
+            }
+            logOnce("class-data archive training for workers stopped at the pool's close (it took longer than "
+                    + wait.toMillis() + " ms); the next pool trains again");
+        }
+        trainer = null;
     }
 
     /** Creates the lock file, taking over a stale one. False if another training holds it. */
@@ -272,8 +343,8 @@ public final class ClassDataCache {
 
     // =============================================================================================== key
 
-    private static String key(Kind kind, Path java, List<String> classPath, List<String> options)
-            throws IOException {
+    private static String key(Kind kind, Path java, List<String> classPath, List<String> options,
+                              String mainClass) throws IOException {
         MessageDigest sha;
         try {
             sha = MessageDigest.getInstance("SHA-256");
@@ -292,6 +363,7 @@ public final class ClassDataCache {
         for (String o : options) {
             text.append("option ").append(o).append('\n');
         }
+        text.append("main ").append(mainClass).append('\n');
         byte[] digest = sha.digest(text.toString().getBytes(StandardCharsets.UTF_8));
         return HexFormat.of().formatHex(digest, 0, 12);
     }

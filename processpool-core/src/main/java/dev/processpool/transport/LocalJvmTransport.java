@@ -87,7 +87,7 @@ public final class LocalJvmTransport implements WorkerTransport {
         this.classPathText = String.join(java.io.File.pathSeparator, settings.classPath());
         this.socketDir = PrivateDirectories.create();
         this.cache = ClassDataCache.open(settings.classDataCache(), settings.javaExecutable(),
-                settings.classPath(), settings.jvmOptions());
+                settings.classPath(), settings.jvmOptions(), settings.workerMainClass());
         if (settings.heapDumpDirectory() != null) {
             try {
                 Files.createDirectories(settings.heapDumpDirectory());
@@ -383,6 +383,9 @@ public final class LocalJvmTransport implements WorkerTransport {
                 Thread.currentThread().interrupt();
                 break;
             }
+        }
+        if (cache != null) {
+            cache.close(); // a training still running: a last chance to finish, then killed
         }
         if (cgroups != null) {
             cgroups.close();

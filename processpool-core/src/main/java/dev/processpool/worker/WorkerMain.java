@@ -54,11 +54,22 @@ public final class WorkerMain {
     private WorkerMain() {
     }
 
+    /**
+     * Whether these are the arguments of a class-data archive's training run ({@code --train}): a custom
+     * worker main class may train its own start-up first, then calls {@link #main} with them.
+     *
+     * @param argv the main class's arguments
+     * @return true for a training run
+     */
+    public static boolean isTraining(String[] argv) {
+        return argv.length == 1 && argv[0].equals(Protocol.TRAIN_ARGUMENT);
+    }
+
     public static void main(String[] argv) {
         if (argv.length == 1 && argv[0].equals(Protocol.CHECK_ARGUMENT)) {
             return; // the JVM started (with whatever class-data archive it was told to map): that is all
         }
-        if (argv.length == 1 && argv[0].equals(Protocol.TRAIN_ARGUMENT)) {
+        if (isTraining(argv)) {
             try {
                 Training.run();
             } catch (Throwable t) {

@@ -80,6 +80,74 @@ class ClassDataCacheTest {
     }
 
     @Test
+    void thePoolsCloseWaitsForItsTrainingSoNothingOutlivesThePool(@TempDir Path cache) throws Exception {
+        List<String> lines = new CopyOnWriteArrayList<>();
+        run(config(cache, THIS_JAVA, jars, lines).build(), lines); // trains after the worker's handshake
+        // no await: when the pool's close has returned, the training is over (done, or killed if too slow)
+        assertThat(ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).map(ProcessHandle::info)
+                .map(Object::toString)).as("processes left after the pool's close").isEmpty();
+        assertThat(files(cache, ".lock")).isEmpty();
+        assertThat(files(cache, "")).allMatch(f -> !f.getFileName().toString().startsWith("worker-training-"));
+    }
+
+    /** A worker main class whose training never ends (and which starts a JVM of its own, as a trainer does). */
+    public static final class EndlessTraining {
+        public static void main(String[] args) throws Exception {
+            if (dev.processpool.worker.WorkerMain.isTraining(args)) {
+                new ProcessBuilder(THIS_JAVA.toString(), "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
+                        EndlessTraining.class.getName(), "sleep").inheritIO().start();
+            }
+            Thread.sleep(600_000);
+        }
+    }
+
+    @Test
+    void aTrainingStillRunningAtTheCloseIsKilledWithWhatItStartedAndItsLockRemoved(@TempDir Path cache)
+            throws Exception {
+        ClassDataCache c = ClassDataCache.open(cache, THIS_JAVA, jars, PoolConfig.DEFAULT_JVM_OPTIONS,
+                EndlessTraining.class.getName());
+        assertThat(c).isNotNull();
+        c.workerStarted(); // starts the trainer, which starts the endless training JVM, which starts another
+        await().atMost(Duration.ofSeconds(60)).until(() -> ProcessHandle.current().descendants()
+                .filter(h -> h.info().commandLine().orElse("").contains("sleep")).count() == 1);
+        assertThat(files(cache, ".lock")).hasSize(1);
+
+        c.close(Duration.ofMillis(100));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessHandle.current().descendants().noneMatch(
+                ProcessHandle::isAlive));
+        assertThat(files(cache, ".lock")).as("the lock of a killed training goes with it").isEmpty();
+        assertThat(files(cache, "")).as("no archive, no temporary file").isEmpty();
+    }
+
+    @Test
+    void aTrainerWhosePoolsJvmDiesEndsItsTrainingAndRemovesItsLock(@TempDir Path cache) throws Exception {
+        // The pool's JVM played by a shell that started the trainer: SIGKILLed, so nobody closes the cache.
+        Path archive = cache.resolve("worker-z.jsa");
+        Path temp = cache.resolve("worker-training-z.jsa");
+        Path lock = Files.createFile(cache.resolve("worker-z.jsa.lock"));
+        List<String> trainer = ArchiveTrainer.command(false, THIS_JAVA, archive, temp, lock,
+                String.join(java.io.File.pathSeparator, jars), EndlessTraining.class.getName(), "-Xlog:disable",
+                List.of("-Xshare:auto"));
+        StringBuilder line = new StringBuilder("exec 1>/dev/null 2>&1; ");
+        for (String a : trainer) {
+            line.append('\'').append(a.replace("'", "'\\''")).append("' ");
+        }
+        Process shell = new ProcessBuilder("/bin/sh", "-c", line + "& wait").start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> shell.descendants()
+                .filter(h -> h.info().commandLine().orElse("").contains("sleep")).count() == 1);
+        List<ProcessHandle> started = shell.descendants().collect(Collectors.toList());
+        assertThat(started).hasSizeGreaterThanOrEqualTo(3); // trainer, training JVM, the JVM that one started
+
+        shell.destroyForcibly();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> started.stream().noneMatch(ProcessHandle::isAlive));
+        assertThat(lock).as("removed: the next pool trains again").doesNotExist();
+        assertThat(archive).doesNotExist();
+        assertThat(temp).doesNotExist();
+    }
+
+    @Test
     void aFailedTrainingKeepsTheLockAndLeavesNoFiles(@TempDir Path cache) throws Exception {
         Path archive = cache.resolve("worker-y.jsa");
         Path temp = cache.resolve("worker-training-y.jsa");
@@ -96,7 +164,8 @@ class ClassDataCacheTest {
     private static int runTrainer(boolean aot, Path archive, Path temp, Path lock, List<String> options)
             throws Exception {
         Process trainer = new ProcessBuilder(ArchiveTrainer.command(aot, THIS_JAVA, archive, temp, lock,
-                String.join(java.io.File.pathSeparator, jars), "-Xlog:disable", options))
+                String.join(java.io.File.pathSeparator, jars), dev.processpool.protocol.Protocol.WORKER_MAIN_CLASS,
+                "-Xlog:disable", options))
                 .redirectErrorStream(true).start();
         String out = new String(trainer.getInputStream().readAllBytes());
         assertThat(trainer.waitFor(3, TimeUnit.MINUTES)).as("trainer done; output: %s", out).isTrue();

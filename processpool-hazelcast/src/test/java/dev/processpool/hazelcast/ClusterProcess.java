@@ -45,6 +45,7 @@ final class ClusterProcess {
                 .redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(
                         new java.io.File("/dev/null")));
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        pb.environment().put("PROCESSPOOL_CACHE_DIR", ""); // no class-data training beside the cluster's tests
         // The quick compiler and the serial collector, as bin/processpool gives a local run: a member's start
         // (Hazelcast's own) took 6 to 7 s on 2 busy cores with the defaults, 4 s with these.
         pb.environment().put("JAVA_OPTS", "-Dprocesspool.it=" + marker + " " + JVM_OPTIONS);

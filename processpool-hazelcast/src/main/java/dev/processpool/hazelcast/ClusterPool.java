@@ -241,7 +241,7 @@ public final class ClusterPool implements TaskPool {
      * shuts down.
      *
      * @param clientConfig the Hazelcast client configuration, e.g. from {@link ClusterConfigs#client}
-     * @param config       the pool's settings (its addresses and connect timeout are not used)
+     * @param config       the pool's settings (its addresses are not used)
      * @return the connected pool
      * @throws IllegalArgumentException when the two configurations name different clusters
      * @throws IllegalStateException    if the cluster cannot be reached
@@ -275,7 +275,7 @@ public final class ClusterPool implements TaskPool {
      * {@link ClusterMember} set it up). The pool leaves the instance running when it shuts down.
      *
      * @param instance the Hazelcast client or member to use
-     * @param config   the pool's settings (its addresses and connect timeout are not used)
+     * @param config   the pool's settings (its addresses are not used)
      * @return the pool
      */
     public static ClusterPool on(HazelcastInstance instance, ClusterPoolConfig config) {

@@ -84,7 +84,7 @@ public final class ClusterPoolConfig {
     /** @return further attempts of a task that does not set its own retries */
     public int getRetries() { return retries; }
 
-    /** @return how long members wait for a sign of life of this pool before they drop its tasks */
+    /** @return how long members wait for a sign of life of this pool before they stop its tasks */
     public Duration getLeaseTimeout() { return leaseTimeout; }
 
     /** @return how long the client tries to (re)connect to the cluster before its unfinished tasks fail */

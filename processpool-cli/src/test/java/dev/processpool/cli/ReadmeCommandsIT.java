@@ -21,7 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The two commands at the top of the README, run as a newcomer runs them, in a copy of this checkout
  * (without its build output): the first builds and runs the example, and its stdout is clean JSON Lines;
  * then the build again without {@code clean} (the second command without its tests, which are this suite)
- * prints no warnings: no re-shading of the shaded jar, no javadoc lint.
+ * prints no warnings: no re-shading of the shaded jar, no javadoc lint. Doclint checked every public API
+ * package, and a javadoc gap made after that still fails the next build without {@code clean}.
  */
 class ReadmeCommandsIT {
 
@@ -54,6 +55,30 @@ class ReadmeCommandsIT {
         assertThat(second.code).as(second.stdout).isZero();
         assertThat(second.stdout.lines().filter(l -> l.contains("WARN")).toList()).as(second.stdout).isEmpty();
         assertThat(second.stdout).contains("BUILD SUCCESS");
+
+        // doclint ran over every public API package, and found nothing (a warning fails the build)
+        assertThat(apiPackages(copy, "processpool-core")).containsExactly("dev.processpool", "dev.processpool.logging");
+        assertThat(apiPackages(copy, "processpool-hazelcast")).containsExactly("dev.processpool.hazelcast");
+        assertThat(apiPackages(copy, "processpool-micrometer")).containsExactly("dev.processpool.micrometer");
+
+        // and it runs again in a build without clean: a javadoc gap made after a passing check fails the build
+        // (maven-javadoc-plugin's up-to-date check sees no source file in a module build; it passed before)
+        Path task = copy.resolve("processpool-core/src/main/java/dev/processpool/ProcessTask.java");
+        String source = Files.readString(task, StandardCharsets.UTF_8);
+        String documented = "     * DIRAC's name for {@link #getTaskId()}.\n     *\n     * @return";
+        assertThat(source).contains(documented);
+        String undocumented = "     * DIRAC's name for {@link #getTaskId()}.\n     * returns";
+        Files.writeString(task, source.replace(documented, undocumented), StandardCharsets.UTF_8);
+        Result third = sh(copy, "mvn -B -o -pl processpool-core verify -Dmaven.test.skip=true");
+        assertThat(third.code).as(third.stdout).isNotZero();
+        assertThat(third.stdout).contains("ProcessTask.java", "no @return");
+    }
+
+    /** The packages whose javadoc the build made (and doclint checked) in a module. */
+    private static List<String> apiPackages(Path checkout, String module) throws IOException {
+        Path list = checkout.resolve(module).resolve("target/reports/apidocs/element-list");
+        assertThat(list).as("doclint ran in " + module).exists();
+        return Files.readAllLines(list, StandardCharsets.UTF_8).stream().filter(l -> !l.startsWith("module:")).toList();
     }
 
     /** The lines of the README's first sh block. */

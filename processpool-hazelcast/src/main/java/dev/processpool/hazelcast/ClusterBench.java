@@ -45,6 +45,12 @@ public final class ClusterBench {
         this.script = script;
     }
 
+    /**
+     * Runs the bench and prints its table.
+     *
+     * @param args the path of {@code bin/processpool}, then optionally the tasks per run (default 240)
+     * @throws Exception when a member cannot be started or a run fails
+     */
     public static void main(String[] args) throws Exception {
         if (args.length < 1) {
             System.err.println("usage: ClusterBench PATH/TO/bin/processpool [tasks-per-run (default 240)]");

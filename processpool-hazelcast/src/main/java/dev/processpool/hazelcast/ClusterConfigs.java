@@ -45,6 +45,7 @@ public final class ClusterConfigs {
      *                    default of the CLI) or the machine's address on a private network; not a wildcard
      * @param port        the member's port (no auto-increment: a port in use is an error)
      * @param join        {@code host:port} of the other members (may include this one); empty for the first
+     * @return the configuration, for {@link ClusterMember#start(Config, ClusterMemberConfig)} or Hazelcast
      * @throws IllegalArgumentException naming the bad value
      */
     public static Config member(String clusterName, String bindAddress, int port, List<String> join) {
@@ -87,6 +88,8 @@ public final class ClusterConfigs {
      * @param addresses      {@code host:port} of one or more members
      * @param connectTimeout how long the client keeps trying to reach the cluster (at start, and after losing
      *                       it) before it gives up and its unfinished tasks fail
+     * @return the configuration, for {@link ClusterPool#connect(ClientConfig, ClusterPoolConfig)}
+     * @throws IllegalArgumentException naming the bad value
      */
     public static ClientConfig client(String clusterName, List<String> addresses, Duration connectTimeout) {
         ClientConfig config = new ClientConfig();

@@ -128,6 +128,9 @@ public final class ClusterMember implements AutoCloseable {
     /**
      * Starts a member with {@link ClusterConfigs#member} (bound to the configured address, TCP-IP join, no
      * phone-home) and returns once it has joined (or formed) the cluster.
+     *
+     * @param config the member's settings
+     * @return the running member; {@link #close()} it to leave the cluster
      */
     public static ClusterMember start(ClusterMemberConfig config) {
         Objects.requireNonNull(config, "config");
@@ -139,6 +142,11 @@ public final class ClusterMember implements AutoCloseable {
      * Starts a member with a Hazelcast configuration of your own (its cluster name must be {@code config}'s);
      * this module's serialisation and member attribute are added to it. {@code config}'s network settings are
      * not used.
+     *
+     * @param hazelcastConfig the Hazelcast member configuration, e.g. from {@link ClusterConfigs#member}
+     * @param config          the member's settings (its network settings are not used)
+     * @return the running member; {@link #close()} it to leave the cluster
+     * @throws IllegalArgumentException when the two configurations name different clusters
      */
     public static ClusterMember start(Config hazelcastConfig, ClusterMemberConfig config) {
         Objects.requireNonNull(hazelcastConfig, "hazelcastConfig");
@@ -486,22 +494,38 @@ public final class ClusterMember implements AutoCloseable {
 
     // ======================================================================================== life cycle
 
-    /** This member's address, {@code host:port}. */
+    /**
+     * This member's address.
+     *
+     * @return {@code host:port}
+     */
     public String getAddress() {
         return address;
     }
 
-    /** The members of the cluster now, {@code host:port}, oldest first. */
+    /**
+     * The members of the cluster now.
+     *
+     * @return their addresses, {@code host:port}, oldest first
+     */
     public List<String> getMembers() {
         return ClusterConfigs.members(hz);
     }
 
-    /** The member's local pool (read-only use: its workers and counters). */
+    /**
+     * The member's local pool, which runs the tasks.
+     *
+     * @return the pool, for read-only use (its workers and counters)
+     */
     public ProcessPool getPool() {
         return pool;
     }
 
-    /** Tasks this member holds now (running or about to). */
+    /**
+     * Tasks this member holds now.
+     *
+     * @return how many, running or about to run
+     */
     public int getNumHeldTasks() {
         int n = 0;
         for (Map<Long, ProcessTask> m : held.values()) {
@@ -510,12 +534,22 @@ public final class ClusterMember implements AutoCloseable {
         return n;
     }
 
-    /** The Hazelcast member, e.g. for listeners of your own. */
+    /**
+     * The Hazelcast member, e.g. for listeners of your own.
+     *
+     * @return the member's Hazelcast instance
+     */
     public HazelcastInstance getHazelcastInstance() {
         return hz;
     }
 
-    /** Waits until the member has stopped ({@link #close()}, or Hazelcast shut down). */
+    /**
+     * Waits until the member has stopped ({@link #close()}, or Hazelcast shut down).
+     *
+     * @param timeout how long to wait at most
+     * @return whether it stopped within the timeout
+     * @throws InterruptedException if the waiting thread is interrupted
+     */
     public boolean awaitStopped(Duration timeout) throws InterruptedException {
         return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }

@@ -225,6 +225,8 @@ public final class ClusterPool implements TaskPool {
      * Connects to the cluster as a Hazelcast client with {@link ClusterConfigs#client} (loopback or the given
      * addresses, the cluster name, no phone-home). The pool shuts the client down when it shuts down.
      *
+     * @param config the pool's settings: cluster name, member addresses, connect timeout, ...
+     * @return the connected pool
      * @throws IllegalStateException if the cluster cannot be reached within the connect timeout
      */
     public static ClusterPool connect(ClusterPoolConfig config) {
@@ -237,6 +239,12 @@ public final class ClusterPool implements TaskPool {
      * Connects to the cluster with a Hazelcast client configuration of your own (its cluster name must be
      * {@code config}'s); this module's serialisation is added to it. The pool shuts the client down when it
      * shuts down.
+     *
+     * @param clientConfig the Hazelcast client configuration, e.g. from {@link ClusterConfigs#client}
+     * @param config       the pool's settings (its addresses are not used)
+     * @return the connected pool
+     * @throws IllegalArgumentException when the two configurations name different clusters
+     * @throws IllegalStateException    if the cluster cannot be reached
      */
     public static ClusterPool connect(ClientConfig clientConfig, ClusterPoolConfig config) {
         Objects.requireNonNull(clientConfig, "clientConfig");
@@ -265,6 +273,10 @@ public final class ClusterPool implements TaskPool {
      * A pool on a Hazelcast instance you manage: a client, or a member (which then also feeds the cluster; it
      * needs this module's serialisation in its configuration, as {@link ClusterConfigs} and
      * {@link ClusterMember} set it up). The pool leaves the instance running when it shuts down.
+     *
+     * @param instance the Hazelcast client or member to use
+     * @param config   the pool's settings (its addresses are not used)
+     * @return the pool
      */
     public static ClusterPool on(HazelcastInstance instance, ClusterPoolConfig config) {
         Objects.requireNonNull(instance, "instance");
@@ -798,6 +810,9 @@ public final class ClusterPool implements TaskPool {
     /**
      * Where a task ran: the member of its last attempt and how many attempts it took. Known from the moment it
      * has its outcome (before its callbacks run) for as long as the task object lives.
+     *
+     * @param task a task of this pool
+     * @return its placement, or empty while it has no outcome (or if it is not this pool's)
      */
     public Optional<TaskPlacement> placementOf(ProcessTask task) {
         return Optional.ofNullable(placements.get(task));
@@ -1025,7 +1040,11 @@ public final class ClusterPool implements TaskPool {
         return ledger.waiting();
     }
 
-    /** This pool's tasks a member holds (running, or about to). */
+    /**
+     * This pool's tasks a member holds.
+     *
+     * @return how many, running or about to run
+     */
     public int getNumRunningTasks() {
         return ledger.running();
     }
@@ -1040,16 +1059,29 @@ public final class ClusterPool implements TaskPool {
         return ledger.size() > 0;
     }
 
-    /** The members now in the cluster, {@code host:port}. */
+    /**
+     * The members now in the cluster.
+     *
+     * @return their addresses, {@code host:port}
+     */
     public List<String> getMembers() {
         return ClusterConfigs.members(hz);
     }
 
-    /** The id under which this pool's tasks, claims and results live in the cluster. */
+    /**
+     * The id under which this pool's tasks, claims and results live in the cluster.
+     *
+     * @return the id
+     */
     public String getJobId() {
         return jobId;
     }
 
+    /**
+     * The settings this pool was made with.
+     *
+     * @return the configuration
+     */
     public ClusterPoolConfig getConfig() {
         return config;
     }

@@ -62,29 +62,50 @@ public final class ClusterPoolConfig {
         this.poolExceptionCallback = b.poolExceptionCallback;
     }
 
-    /** A builder for a pool on the cluster of this name. */
+    /**
+     * A builder for a pool on the cluster of this name, with the defaults of the table above.
+     *
+     * @param clusterName the members' cluster name (required; checked by {@link Builder#build()})
+     * @return a new builder
+     */
     public static Builder builder(String clusterName) {
         return new Builder(clusterName);
     }
 
+    /** @return the members' cluster name */
     public String getClusterName() { return clusterName; }
 
+    /** @return the members to connect to, {@code host:port} */
     public List<String> getAddresses() { return addresses; }
 
+    /** @return how many tasks of this pool may wait in the cluster for a free worker; {@code <= 0}: unbounded */
     public int getMaxQueuedRequests() { return maxQueuedRequests; }
 
+    /** @return further attempts of a task that does not set its own retries */
     public int getRetries() { return retries; }
 
+    /** @return how long members wait for a sign of life of this pool before they stop its tasks */
     public Duration getLeaseTimeout() { return leaseTimeout; }
 
+    /** @return how long the client tries to (re)connect to the cluster before its unfinished tasks fail */
     public Duration getConnectTimeout() { return connectTimeout; }
 
+    /** @return the largest result or failure, in bytes, read from a member */
     public int getMaxResultBytes() { return maxResultBytes; }
 
+    /** @return the extra {@link java.io.ObjectInputFilter} pattern for results; empty for none */
     public String getDeserializationFilter() { return deserializationFilter; }
 
+    /**
+     * @return the callback run after a task's own for the results of tasks queued with {@code usePoolCallbacks},
+     *         or {@code null}
+     */
     public ResultCallback getPoolCallback() { return poolCallback; }
 
+    /**
+     * @return the callback run after a task's own for the failures of tasks queued with {@code usePoolCallbacks},
+     *         or {@code null}
+     */
     public ExceptionCallback getPoolExceptionCallback() { return poolExceptionCallback; }
 
     /** Builds a {@link ClusterPoolConfig}; {@link #build()} checks every value and names the bad one. */
@@ -104,45 +125,106 @@ public final class ClusterPoolConfig {
             this.clusterName = clusterName;
         }
 
-        /** Members to connect to, {@code host:port}; one reachable member is enough. */
+        /**
+         * Members to connect to (default {@code 127.0.0.1:5701}); one reachable member is enough.
+         *
+         * @param addresses {@code host:port} of one or more members
+         * @return this builder
+         */
         public Builder addresses(List<String> addresses) {
             this.addresses = List.copyOf(Objects.requireNonNull(addresses, "addresses"));
             return this;
         }
 
+        /**
+         * Tasks of this pool waiting in the cluster for a free worker (default 10); a producer waits, or is
+         * refused, at the bound. Tasks a member has taken do not count.
+         *
+         * @param max the bound; {@code <= 0} for none
+         * @return this builder
+         */
         public Builder maxQueuedRequests(int max) { this.maxQueuedRequests = max; return this; }
 
         /**
          * Further attempts of a task that does not set its own retries, when its member left the cluster or its
          * worker died, timed out or hung on a member; 0..254 (default 2).
+         *
+         * @param retries further attempts; 0 for tasks that must not run twice
+         * @return this builder
          */
         public Builder retries(int retries) { this.retries = retries; return this; }
 
+        /**
+         * How long members wait for a sign of life of this pool before they stop its tasks and remove what it
+         * left in the cluster (default 10 s); the pool renews its lease every fifth of that.
+         *
+         * @param timeout at least 1 s
+         * @return this builder
+         */
         public Builder leaseTimeout(Duration timeout) {
             this.leaseTimeout = Objects.requireNonNull(timeout, "leaseTimeout");
             return this;
         }
 
+        /**
+         * How long the client tries to reach the cluster, at start and after losing it, before it gives up and
+         * its unfinished tasks fail (default 30 s).
+         *
+         * @param timeout positive
+         * @return this builder
+         */
         public Builder connectTimeout(Duration timeout) {
             this.connectTimeout = Objects.requireNonNull(timeout, "connectTimeout");
             return this;
         }
 
+        /**
+         * The largest result or failure read from a member (default 512 MiB); a larger one fails its task.
+         *
+         * @param max bytes, at least 1024
+         * @return this builder
+         */
         public Builder maxResultBytes(int max) { this.maxResultBytes = max; return this; }
 
+        /**
+         * An {@link java.io.ObjectInputFilter} pattern for results, applied after the built-in limits and
+         * {@link dev.processpool.PoolConfig#DEFAULT_REJECTED_CLASSES} (default none).
+         *
+         * @param pattern the filter pattern; empty for none
+         * @return this builder
+         */
         public Builder deserializationFilter(String pattern) {
             this.deserializationFilter = Objects.requireNonNull(pattern, "deserializationFilter").strip();
             return this;
         }
 
+        /**
+         * The callback run after a task's own for the results of tasks queued with {@code usePoolCallbacks}, as
+         * in {@link dev.processpool.PoolConfig}.
+         *
+         * @param callback the callback, or {@code null} for none
+         * @return this builder
+         */
         public Builder poolCallback(ResultCallback callback) { this.poolCallback = callback; return this; }
 
+        /**
+         * The callback run after a task's own for the failures of tasks queued with {@code usePoolCallbacks}, as
+         * in {@link dev.processpool.PoolConfig}.
+         *
+         * @param callback the callback, or {@code null} for none
+         * @return this builder
+         */
         public Builder poolExceptionCallback(ExceptionCallback callback) {
             this.poolExceptionCallback = callback;
             return this;
         }
 
-        /** @throws IllegalArgumentException naming the setting that is out of range */
+        /**
+         * Checks the values and makes the configuration.
+         *
+         * @return the configuration
+         * @throws IllegalArgumentException naming the setting that is out of range
+         */
         public ClusterPoolConfig build() {
             if (retries < 0 || retries >= Wire.MAX_ATTEMPTS) {
                 throw new IllegalArgumentException("retries must be 0.." + (Wire.MAX_ATTEMPTS - 1) + ", was " + retries);

@@ -2,6 +2,7 @@ package dev.processpool;
 
 import dev.processpool.internal.EngineListener;
 import dev.processpool.internal.Engines;
+import dev.processpool.internal.LogContext;
 import dev.processpool.internal.PoolEngine;
 import dev.processpool.internal.ResultDelivery;
 import dev.processpool.internal.ThreadScheduler;
@@ -202,7 +203,9 @@ public class ProcessPool implements TaskPool {
         int number = POOL_NUMBERS.incrementAndGet();
         this.name = config.getName() != null ? config.getName() : "processpool-" + number;
         WorkerTransport transport;
-        try {
+        // What the transport logs as it sets up (the first pool of a JVM says whether it kills by cgroup) is
+        // the pool's, not the caller's task's: the caller's MDC keys of ours are put back afterwards
+        try (LogContext c = LogContext.enter(name, -1, null)) {
             transport = new LocalJvmTransport(new LocalJvmTransport.Settings(config.getJavaExecutable(),
                     config.getClassPath(), config.getJvmOptions(), config.getEnvironment(),
                     config.getWorkingDirectory(), config.getWorkerStartTimeout(), config.getMaxFrameBytes(),

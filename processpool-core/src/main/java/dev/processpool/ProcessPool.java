@@ -205,7 +205,8 @@ public class ProcessPool implements TaskPool {
         WorkerTransport transport;
         // What the transport logs as it sets up (the first pool of a JVM says whether it kills by cgroup) is
         // the pool's, not the caller's task's: the caller's MDC keys of ours are put back afterwards
-        try (LogContext c = LogContext.enter(name, -1, null)) {
+        LogContext setUp = LogContext.enter(name, -1, null);
+        try {
             transport = new LocalJvmTransport(new LocalJvmTransport.Settings(config.getJavaExecutable(),
                     config.getClassPath(), config.getJvmOptions(), config.getEnvironment(),
                     config.getWorkingDirectory(), config.getWorkerStartTimeout(), config.getMaxFrameBytes(),
@@ -215,6 +216,8 @@ public class ProcessPool implements TaskPool {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the pool's private channel directory or its heap dump"
                     + " directory: " + e.getMessage(), e);
+        } finally {
+            setUp.close();
         }
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
         this.engine = new PoolEngine(name, config, transport, new ThreadScheduler(name), delivery,

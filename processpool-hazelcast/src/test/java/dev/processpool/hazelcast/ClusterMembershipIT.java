@@ -54,7 +54,7 @@ class ClusterMembershipIT extends ClusterITBase {
         System.out.printf("join: m2 joined after %d of %d tasks and ran %d of them; m1 stopped (SIGTERM) after %d%n",
                 doneWhenJoined, n, onNewcomer, doneWhenStopped);
         assertThat(onNewcomer).as("tasks run by the member that joined mid-run").isGreaterThan((n - doneWhenJoined) / 10);
-        assertThat(doneWhenStopped).as("m1 stopped mid-run").isLessThan(n - 50);
+        assertThat(doneWhenStopped).as("m1 stopped with work left (more than it can hold)").isLessThan(n - 20);
         assertThat(out).as("what m1 held when stopped finished there or was handed back unstarted: one attempt each")
                 .allSatisfy(l -> assertThat(l.get("attempts").asInt()).as(l.toString()).isEqualTo(1));
 

@@ -2,6 +2,7 @@ package dev.processpool;
 
 import dev.processpool.internal.EngineListener;
 import dev.processpool.internal.Engines;
+import dev.processpool.internal.LogContext;
 import dev.processpool.internal.PoolEngine;
 import dev.processpool.internal.ResultDelivery;
 import dev.processpool.internal.ThreadScheduler;
@@ -202,6 +203,9 @@ public class ProcessPool implements TaskPool {
         int number = POOL_NUMBERS.incrementAndGet();
         this.name = config.getName() != null ? config.getName() : "processpool-" + number;
         WorkerTransport transport;
+        // What the transport logs as it sets up (the first pool of a JVM says whether it kills by cgroup) is
+        // the pool's, not the caller's task's: the caller's MDC keys of ours are put back afterwards
+        LogContext setUp = LogContext.enter(name, -1, null);
         try {
             transport = new LocalJvmTransport(new LocalJvmTransport.Settings(config.getJavaExecutable(),
                     config.getClassPath(), config.getJvmOptions(), config.getEnvironment(),
@@ -212,6 +216,8 @@ public class ProcessPool implements TaskPool {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the pool's private channel directory or its heap dump"
                     + " directory: " + e.getMessage(), e);
+        } finally {
+            setUp.close();
         }
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
         this.engine = new PoolEngine(name, config, transport, new ThreadScheduler(name), delivery,

@@ -65,7 +65,14 @@ class LogContextTest {
             CapturingProvider.untap(log);
             MDC.clear();
         }
+        Thread caller = Thread.currentThread();
         // nothing the pool logged on its own threads carries a value of the caller's MDC
-        assertThat(log).allSatisfy(e -> assertThat(e.mdc()).doesNotContainKey("caller"));
+        assertThat(log).filteredOn(e -> e.thread() != caller)
+                .allSatisfy(e -> assertThat(e.mdc()).doesNotContainKey("caller"));
+        // what the pool logged on the caller's thread (the first pool of a JVM says at its construction whether
+        // it kills workers by cgroup) names the pool, and not as the task the caller's MDC named
+        assertThat(log).filteredOn(e -> e.thread() == caller && e.logger().startsWith("dev.processpool"))
+                .allSatisfy(e -> assertThat(e.mdc()).as(e.message()).containsEntry(MdcKeys.POOL, "mdc-pool")
+                        .doesNotContainKey(MdcKeys.TASK_ID).doesNotContainKey(MdcKeys.WORKER_PID));
     }
 }

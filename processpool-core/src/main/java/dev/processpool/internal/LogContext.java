@@ -8,9 +8,10 @@ import org.slf4j.helpers.NOPMDCAdapter;
  * The pool's SLF4J MDC ({@link MdcKeys}) while the engine works for one worker or task: entered where a
  * thread of the engine takes up a worker's or a task's business (a worker's frames and output, its timers, the
  * decoding of an answer, a task's callbacks), closed when it is done, restoring what the thread had before.
+ * The pool's constructor enters it too, with the pool's name only, while it sets up on the caller's thread.
  * Free when the SLF4J provider keeps no MDC (none bound, or slf4j-simple): then nothing is put at all.
  */
-final class LogContext implements AutoCloseable {
+public final class LogContext implements AutoCloseable {
 
     /** Whether the provider keeps an MDC; decided once. */
     private static final boolean KEPT = keptByProvider();
@@ -42,7 +43,7 @@ final class LogContext implements AutoCloseable {
      * @param pid    the worker's pid, or -1 (the key is then removed)
      * @param taskId the task's id, or null (the key is then removed)
      */
-    static LogContext enter(String pool, long pid, String taskId) {
+    public static LogContext enter(String pool, long pid, String taskId) {
         if (!KEPT) {
             return NONE;
         }

@@ -27,8 +27,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class CapturingProvider implements SLF4JServiceProvider {
 
-    /** One log call: its logger, level, formatted message and the MDC of its thread at the call. */
-    public record Entry(String logger, Level level, String message, Map<String, String> mdc) {
+    /** One log call: its logger, level, formatted message, the MDC of its thread at the call, and that thread. */
+    public record Entry(String logger, Level level, String message, Map<String, String> mdc, Thread thread) {
     }
 
     private static final List<Queue<Entry>> TAPS = new CopyOnWriteArrayList<>();
@@ -96,7 +96,7 @@ public final class CapturingProvider implements SLF4JServiceProvider {
         @Override
         protected void write(Level level, String text, Throwable throwable) {
             if (!TAPS.isEmpty()) {
-                Entry e = new Entry(name, level, text, Map.copyOf(mdc.getCopyOfContextMap()));
+                Entry e = new Entry(name, level, text, Map.copyOf(mdc.getCopyOfContextMap()), Thread.currentThread());
                 TAPS.forEach(q -> q.add(e));
             }
             switch (level) {

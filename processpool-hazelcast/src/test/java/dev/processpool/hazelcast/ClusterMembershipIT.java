@@ -13,15 +13,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Members coming and going around a run: a member that joins mid-run takes work at once; a client killed
+ * Members coming and going around a run: a member that joins mid-run takes work at once, and one stopped
+ * mid-run (SIGTERM) finishes what it holds and leaves; a client killed
  * mid-run (SIGKILL) has its tasks stopped on the members (their workers killed) and its traces removed, and
  * the members stay up and serve the next client; a task class that one member lacks fails those tasks with an
  * error naming that member, not the member itself.
  */
 class ClusterMembershipIT extends ClusterITBase {
 
+    /**
+     * A member that joins mid-run takes work at once; then the first member is stopped mid-run (SIGTERM): it
+     * stops taking tasks, lets those it holds finish (so no task needs a second attempt), exits 0 and leaves,
+     * and the newcomer runs the rest.
+     */
     @Test
-    void aMemberJoiningMidRunTakesWorkAtOnce() throws Exception {
+    void aMemberJoiningMidRunTakesWorkAtOnceAndOneStoppedMidRunFinishesWhatItHolds() throws Exception {
         int p1 = freePort();
         int p2 = freePort();
         ClusterProcess m1 = member("m1", p1, List.of(), 2);
@@ -35,15 +41,25 @@ class ClusterMembershipIT extends ClusterITBase {
         awaitJoined(m2);
         int doneWhenJoined = client.outputLines(output).size();
 
+        await("the newcomer to have run tasks").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+                .until(() -> client.outputLines(output).stream().anyMatch(l -> l.get("member").asText().equals(at(p2))));
+        int doneWhenStopped = client.outputLines(output).size();
+        m1.signal("TERM");
+        assertThat(m1.awaitExit(60)).as("m1 left in order; stderr:\n" + m1.stderrText()).isZero();
+
         assertThat(client.awaitExit(120)).as("client; stderr:\n" + client.stderrText()).isZero();
         List<JsonNode> out = client.outputLines(output);
         assertThat(out).hasSize(n).allSatisfy(l -> assertThat(l.get("status").asText()).isEqualTo("ok"));
         long onNewcomer = out.stream().filter(l -> l.get("member").asText().equals(at(p2))).count();
-        System.out.printf("join: m2 joined after %d of %d tasks and ran %d of them%n", doneWhenJoined, n, onNewcomer);
+        System.out.printf("join: m2 joined after %d of %d tasks and ran %d of them; m1 stopped (SIGTERM) after %d%n",
+                doneWhenJoined, n, onNewcomer, doneWhenStopped);
         assertThat(onNewcomer).as("tasks run by the member that joined mid-run").isGreaterThan((n - doneWhenJoined) / 10);
+        assertThat(doneWhenStopped).as("m1 stopped with work left (more than it can hold)").isLessThan(n - 20);
+        assertThat(out).as("what m1 held when stopped finished there or was handed back unstarted: one attempt each")
+                .allSatisfy(l -> assertThat(l.get("attempts").asInt()).as(l.toString()).isEqualTo(1));
 
-        assertClusterClean(inspector(p1));
-        stopAll(m1, m2);
+        assertClusterClean(inspector(p2));
+        stopAll(m2);
     }
 
     @Test

@@ -129,6 +129,47 @@ class ClusterPoolTest {
         }
     }
 
+    /**
+     * The rest of the task API, on a pool made from a member's own instance (a member config, not a client):
+     * daemonized callbacks run without anyone processing results, imap and imapUnordered hand results out
+     * lazily, and shutting the pool down leaves the instance it was given running.
+     */
+    @Test
+    void aPoolOnAMembersInstanceDaemonizesItsCallbacksAndMapsLazily() throws Exception {
+        HazelcastInstance member = MEMBERS.get(1).getHazelcastInstance();
+        ClusterPool pool = ClusterPool.on(member, ClusterPoolConfig.builder(CLUSTER).maxQueuedRequests(10).build());
+        try {
+            pool.daemonize();
+            assertThat(pool.isDaemonized()).isTrue();
+            java.util.concurrent.CountDownLatch called = new java.util.concurrent.CountDownLatch(5);
+            Map<Integer, Object> results = new java.util.concurrent.ConcurrentHashMap<>();
+            for (int i = 0; i < 5; i++) {
+                int n = i;
+                pool.queueTask(ProcessTask.builder(square()).args(i).callback((t, r) -> {
+                    results.put(n, r);
+                    called.countDown();
+                }).build());
+            }
+            assertThat(called.await(60, TimeUnit.SECONDS)).as("callbacks ran with nobody processing results").isTrue();
+            assertThat(results).containsExactlyInAnyOrderEntriesOf(Map.of(0, 0, 1, 1, 2, 4, 3, 9, 4, 16));
+
+            List<Integer> lazy = new ArrayList<>();
+            pool.imap((MapFunction<Integer, Integer>) x -> x * 10, List.of(1, 2, 3, 4, 5), 2).forEachRemaining(lazy::add);
+            assertThat(lazy).containsExactly(10, 20, 30, 40, 50);
+            List<Integer> unordered = new ArrayList<>();
+            pool.imapUnordered((MapFunction<Integer, Integer>) x -> -x, List.of(1, 2, 3, 4, 5), 1)
+                    .forEachRemaining(unordered::add);
+            assertThat(unordered).containsExactlyInAnyOrder(-1, -2, -3, -4, -5);
+        } finally {
+            assertThat(pool.shutdown(Duration.ofSeconds(30))).isTrue();
+        }
+        assertThat(member.getLifecycleService().isRunning()).as("the member's instance outlives the pool").isTrue();
+        try (ClusterPool client = pool(10)) {
+            assertThat(client.createAndQueueTask(square(), 6).future().get(30, TimeUnit.SECONDS))
+                    .as("and still serves a client").isEqualTo(36);
+        }
+    }
+
     @Test
     void failuresArriveAsTheLocalPoolReportsThem() throws Exception {
         try (ClusterPool pool = pool(10)) {

@@ -23,12 +23,15 @@ import java.util.PriorityQueue;
  * run as code. Everything that comes from the run is escaped ({@link Html#escape}).
  *
  * <p>Size: at most {@value TaskStream#BAR_LIMIT} task bars (more tasks are binned per pixel column, see
- * {@link TaskStream}), {@value #FAILURE_ROWS} failure rows, {@value #WORKER_ROWS} worker rows and
- * {@value #SLOWEST} slowest tasks, each cut to a bounded length; what is left out is counted and said.
+ * {@link TaskStream}), {@value #FAILURE_ROWS} failure rows and about {@value #FAILURE_LIST_CHARS} characters of
+ * them (long messages that must be escaped would otherwise make a page of 100 MB), {@value #WORKER_ROWS} worker
+ * rows and {@value #SLOWEST} slowest tasks, each cut to a bounded length; what is left out is counted and said.
  */
 public final class HtmlReport {
 
     static final int FAILURE_ROWS = 10_000;
+    /** The failure list's budget, in characters of HTML: rows stop before it is spent (the first always shows). */
+    static final long FAILURE_LIST_CHARS = 2_000_000;
     static final int WORKER_ROWS = 2_000;
     static final int SLOWEST = 25;
     static final int FAILURE_KINDS = 100;
@@ -302,7 +305,7 @@ public final class HtmlReport {
         }
         h.raw("</tbody></table>");
         omitted(byCount.size() - kindRows, "kinds of failure");
-        int rows = Math.min(failed.size(), FAILURE_ROWS);
+        int rows = listedFailures(failed);
         h.raw("<h3>Every failure</h3><table id=\"failure-list\" data-rows=\"" + rows + "\" data-failures=\""
                 + failed.size() + "\"><thead><tr><th>id</th><th>line</th><th>status</th><th>worker</th><th>ran for</th>"
                 + "<th>error type</th><th>message</th></tr></thead><tbody>");
@@ -318,6 +321,34 @@ public final class HtmlReport {
         h.raw("</tbody></table>");
         omitted(failed.size() - rows, "failures (the output file has them all)");
         h.raw("</section>\n");
+    }
+
+    /**
+     * How many of the failures the list shows: up to {@value #FAILURE_ROWS}, and no more than fit in about
+     * {@value #FAILURE_LIST_CHARS} characters of HTML (ids, types and messages as escaped, the markup taken at
+     * its most), the first always.
+     */
+    private static int listedFailures(List<TaskRecord> failed) {
+        int max = Math.min(failed.size(), FAILURE_ROWS);
+        long chars = 0;
+        for (int rows = 0; rows < max; rows++) {
+            TaskRecord t = failed.get(rows);
+            chars += 250 + Html.escape(t.id()).length() + Html.escape(t.errorType()).length()
+                    + messageChars(t.errorMessage());
+            if (chars > FAILURE_LIST_CHARS && rows > 0) {
+                return rows;
+            }
+        }
+        return max;
+    }
+
+    private static long messageChars(String message) {
+        if (message == null) {
+            return 0;
+        }
+        long whole = Html.escape(message).length();
+        return message.length() <= SHOWN_MESSAGE_CHARS ? whole
+                : whole + Html.escape(message.substring(0, SHOWN_MESSAGE_CHARS)).length() + 40;
     }
 
     /** A message cell: its start, and the whole (as kept) behind a disclosure when it is long. */

@@ -67,6 +67,23 @@ public final class Chromium {
         return new Result(p.exitValue(), Files.readString(dom, StandardCharsets.UTF_8), console, logText);
     }
 
+    /** Set to {@code 1} (as {@code .ci/run} does), a missing Chromium fails the browser tests instead of skipping them. */
+    public static final String REQUIRED = "PROCESSPOOL_REQUIRE_CHROMIUM";
+
+    /**
+     * {@link #find()}, but when {@value #REQUIRED} is {@code 1} a missing Chromium is an error: in CI the browser
+     * tests must run, not pass by being skipped.
+     */
+    public static Optional<Path> findUnlessRequired() {
+        Optional<Path> found = find();
+        if (found.isEmpty() && "1".equals(System.getenv(REQUIRED))) {
+            throw new AssertionError("no Chromium found, and " + REQUIRED + "=1 says the report's browser tests must"
+                    + " run: install Debian's chromium (.ci/run tries: see /tmp/processpool-ci-apt.log) or set"
+                    + " -Dprocesspool.chromium=/path/to/chromium");
+        }
+        return found;
+    }
+
     /** Chromium from {@code -Dprocesspool.chromium}, {@code $CHROMIUM}, or the usual places. */
     public static Optional<Path> find() {
         List<String> candidates = new ArrayList<>();

@@ -135,6 +135,41 @@ class HtmlReportTest {
         assertThat(html.getBytes(StandardCharsets.UTF_8).length).isLessThan(4 << 20);
     }
 
+    /**
+     * 100,000 tasks that all fail with the longest message the report keeps, made of characters HTML must
+     * escape (each becomes up to six): the failure list stops at its size budget, says how many it left out,
+     * and the page stays a few megabytes (it was 113 MB: 10,000 rows of a 2,000-character message, escaped).
+     */
+    @Test
+    void aHundredThousandFailuresWithLongHostileMessagesStillMakeABoundedPage() {
+        RunReport report = new RunReport("all fail", Map.of(), Instant.EPOCH, 0, 0);
+        String message = "<&>\"'".repeat(RunReport.MAX_MESSAGE_CHARS / 5);
+        int n = 100_000;
+        for (int w = 0; w < 8; w++) {
+            report.workerStarted(1000 + w, 0);
+        }
+        for (int i = 0; i < n; i++) {
+            long start = (i / 8) * 1_000_000L;
+            report.taskEnded(new TaskRecord("t" + i, i + 1, 1000 + i % 8, start, start, start + 900_000,
+                    TaskStatus.ERROR, "java.lang.IllegalStateException", message));
+        }
+        report.finish(RunReport.Ending.COMPLETED, null, (n / 8 + 1) * 1_000_000L);
+        String html = render(report);
+
+        int bytes = html.getBytes(StandardCharsets.UTF_8).length;
+        assertThat(bytes).isLessThan(6 << 20);
+        assertThat(allMatches(html, "data-status=\"error\" data-count=\"(\\d+)\"")).containsExactly("100000");
+        List<String> rows = allMatches(html, "<table id=\"failure-list\" data-rows=\"(\\d+)\"");
+        assertThat(rows).hasSize(1);
+        int listed = Integer.parseInt(rows.get(0));
+        assertThat(listed).isPositive().isLessThan(HtmlReport.FAILURE_ROWS);
+        assertThat(html).contains("data-failures=\"100000\"")
+                .contains(Html.count(n - listed) + " more failures (the output file has them all) not listed.");
+        // the first failures are listed whole, in the order they ended
+        assertThat(html).contains("<td class=\"t\">t0</td>").contains("<td class=\"t\">t" + (listed - 1) + "</td>")
+                .doesNotContain("<td class=\"t\">t" + listed + "</td>");
+    }
+
     @Test
     void aWorkerPerTaskStillMakesABoundedChart() {
         // --max-tasks-per-worker 1: as many workers as tasks, in 4 lanes

@@ -8,16 +8,11 @@ import picocli.CommandLine.Option;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** {@code processpool member}: a cluster member running tasks of {@code run --cluster} clients in its workers. */
-@Command(name = "member", sortOptions = false, mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
-        versionProvider = Main.Version.class,
-        headerHeading = "%n",
+@Command(name = "member",
         header = "Run a cluster member: tasks of 'processpool run --cluster' clients run in its worker JVMs.",
-        synopsisHeading = "%nUsage: ",
-        descriptionHeading = "%n",
         description = {
             "Starts a Hazelcast member bound to one address (loopback unless --bind says otherwise) that joins"
                 + " the members listed with --join (TCP-IP only, no multicast, no phone-home), and runs until"
@@ -27,8 +22,6 @@ import java.util.concurrent.atomic.AtomicInteger;
             "There is no authentication or encryption (Hazelcast's open-source edition): anyone who reaches the"
                 + " port can run code in the workers. Run members on a private network only.",
         },
-        optionListHeading = "%nOptions:%n",
-        footerHeading = "%n",
         footer = {
             "SIGINT or SIGTERM: stop taking tasks, let those held finish (up to",
             "--shutdown-timeout; the rest run again on other members), leave the",
@@ -40,7 +33,7 @@ import java.util.concurrent.atomic.AtomicInteger;
             "  processpool member --cluster-name batch --bind 10.0.0.2 --port 5701 \\",
             "      --join 10.0.0.1:5701 --max 8",
         })
-final class MemberCommand implements Callable<Integer> {
+final class MemberCommand extends Subcommand {
 
     @Option(names = "--cluster-name", required = true, paramLabel = "NAME",
             description = "The cluster's name; members and clients must use the same.")

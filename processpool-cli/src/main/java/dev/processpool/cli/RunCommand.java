@@ -18,22 +18,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 /** {@code processpool run}: the options, checked, handed to a {@link Runner}. */
-@Command(name = "run", sortOptions = false, mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
-        versionProvider = Main.Version.class,
-        headerHeading = "%n",
+@Command(name = "run",
         header = "Run a task class over JSON Lines input, each task in a pool of worker JVMs.",
-        synopsisHeading = "%nUsage: ",
-        descriptionHeading = "%n",
         description = {
             "Reads one task per input line, runs each in a worker JVM (a child process) with a hard timeout,"
                 + " and writes one JSON line per input line. A task that crashes, exits or exhausts its heap"
                 + " takes only its own worker down; the pool starts another.",
         },
-        optionListHeading = "%nOptions:%n",
-        footerHeading = "%n",
         footer = {
             "Input: JSON Lines, one task per line (blank lines are skipped), every field",
             "optional:",
@@ -71,7 +64,7 @@ import java.util.concurrent.Callable;
             "  processpool run --task dev.processpool.cli.examples.CountPrimes \\",
             "      --input processpool-cli/examples/primes.jsonl",
         })
-final class RunCommand implements Callable<Integer> {
+final class RunCommand extends Subcommand {
 
     @Spec
     private CommandSpec spec;

@@ -21,17 +21,48 @@ import java.util.concurrent.TimeUnit;
  * <p>{@code ArchiveTrainer aot|appcds JAVA ARCHIVE TEMP LOCK CLASS_PATH MAIN_CLASS SILENCER OPTION...}: trains
  * with {@code MAIN_CLASS --train} (the pool's worker main class, which must offer the core's training mode,
  * perhaps after training its own start-up) and checks with {@code MAIN_CLASS --check}; exit code 0
- * when the archive is in place, {@link #TRAINING_FAILED}, {@link #CHECK_FAILED} or {@link #MOVE_FAILED}
+ * when the archive is in place, {@link Exit#TRAINING_FAILED}, {@link Exit#CHECK_FAILED} or {@link Exit#MOVE_FAILED}
  * otherwise (the lock then stays until it is stale, so that a failing training is not retried at once).
  */
 public final class ArchiveTrainer {
 
-    static final int TRAINING_FAILED = 1;
-    static final int CHECK_FAILED = 2;
-    static final int MOVE_FAILED = 3;
-    static final int USAGE = 4;
-    /** Exit code when the pool's JVM died first: the trainer ended its JVMs and removed its files. */
-    static final int PARENT_GONE = 5;
+    /**
+     * The trainer's exit codes other than 0 (the archive is in place). Except after {@link #PARENT_GONE}, the
+     * lock stays until it is stale, so that a failing training is not retried at once.
+     */
+    enum Exit {
+        /** The training JVM failed, timed out or wrote no archive. */
+        TRAINING_FAILED(1, null),
+        /** A JVM started with the new archive refused it or failed. */
+        CHECK_FAILED(2, "a JVM refused the new archive"),
+        /** The checked archive could not be renamed into place. */
+        MOVE_FAILED(3, "the archive could not be moved into place"),
+        /** The trainer was started with arguments it does not understand. */
+        USAGE(4, null),
+        /** The pool's JVM died first: the trainer ended its JVMs and removed its files and the lock. */
+        PARENT_GONE(5, null);
+
+        /** The process exit code. */
+        final int code;
+        /** What it means in the pool's log, or null: the generic words with the code. */
+        private final String meaning;
+
+        Exit(int code, String meaning) {
+            this.code = code;
+            this.meaning = meaning;
+        }
+
+        /** What a trainer's non-zero exit code (one of ours, or the trainer JVM's own) means in the pool's log. */
+        static String describe(int code) {
+            for (Exit e : values()) {
+                if (e.code == code && e.meaning != null) {
+                    return e.meaning;
+                }
+            }
+            return "the training JVM failed (trainer exit code " + code + ")";
+        }
+    }
+
     /** How often the trainer checks that the JVM that started it is alive. */
     static final long PARENT_WATCH_MILLIS = 100;
 
@@ -42,7 +73,7 @@ public final class ArchiveTrainer {
         if (argv.length < 8 || !(argv[0].equals("aot") || argv[0].equals("appcds"))) {
             System.err.println("usage: ArchiveTrainer aot|appcds JAVA ARCHIVE TEMP LOCK CLASS_PATH MAIN_CLASS SILENCER"
                     + " OPTION...  (started by dev.processpool.ProcessPool)");
-            System.exit(USAGE);
+            System.exit(Exit.USAGE.code);
         }
         boolean aot = argv[0].equals("aot");
         String java = argv[1];
@@ -59,9 +90,9 @@ public final class ArchiveTrainer {
             code = run(aot, java, archive, temp, classPath, mainClass, silencer, options);
         } catch (IOException | RuntimeException e) {
             System.err.println("class-data archive training failed: " + e);
-            code = TRAINING_FAILED;
+            code = Exit.TRAINING_FAILED.code;
         } catch (InterruptedException e) {
-            code = TRAINING_FAILED;
+            code = Exit.TRAINING_FAILED.code;
         }
         try {
             Files.deleteIfExists(temp);
@@ -95,7 +126,7 @@ public final class ArchiveTrainer {
             } catch (Throwable t) {
                 // halt anyway: the pool that wanted the archive is gone
             }
-            Runtime.getRuntime().halt(PARENT_GONE);
+            Runtime.getRuntime().halt(Exit.PARENT_GONE.code);
         }, "processpool-trainer-parent-watch");
         watch.setDaemon(true);
         watch.start();
@@ -115,7 +146,7 @@ public final class ArchiveTrainer {
         train.add(Protocol.TRAIN_ARGUMENT);
         // The training JVM halts itself after TRAINING_LIMIT_SECONDS; the margin covers writing the archive.
         if (runTo(train, archive.getParent(), Protocol.TRAINING_LIMIT_SECONDS + 60) != 0 || !nonEmpty(temp)) {
-            return TRAINING_FAILED;
+            return Exit.TRAINING_FAILED.code;
         }
         List<String> check = new ArrayList<>();
         check.add(java);
@@ -132,12 +163,12 @@ public final class ArchiveTrainer {
         check.add(mainClass);
         check.add(Protocol.CHECK_ARGUMENT);
         if (runTo(check, archive.getParent(), 60) != 0) {
-            return CHECK_FAILED;
+            return Exit.CHECK_FAILED.code;
         }
         try {
             Files.move(temp, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            return MOVE_FAILED;
+            return Exit.MOVE_FAILED.code;
         }
         return 0;
     }

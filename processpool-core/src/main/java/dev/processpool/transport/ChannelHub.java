@@ -94,20 +94,31 @@ final class ChannelHub implements AutoCloseable {
         volatile long turnStarted;
     }
 
+    // Immutable, or thread-safe by themselves.
+    /** The transport's name, for the hub's thread names. */
     private final String name;
+    /** Every registered channel, non-blocking; only the leader selects. */
     private final Selector selector;
+    /** Runs the leaders: the first and each one the watchdog appoints; shut down by {@link #close}. */
     private final ThreadPoolExecutor threads;
-    /** Channels with frames left in their buffers after a turn: they get another without waiting. */
-    private final ConcurrentLinkedQueue<Registration> again = new ConcurrentLinkedQueue<>();
-    private volatile Term term;
-    private volatile boolean closed;
-    /** Turns begun, for the watchdog to tell activity from silence. */
-    private volatile long turns;
-    private volatile boolean watchdogAsleep;
-    private volatile Thread watchdog;
+    /** Numbers the leaders' threads. */
+    private final AtomicInteger threadNumbers = new AtomicInteger();
     /** Guards the start of the first leader and the watchdog. */
     private final Object startLock = new Object();
-    private final AtomicInteger threadNumbers = new AtomicInteger();
+
+    // Shared by the leaders and the watchdog without a lock: volatile, each with one writer at a time.
+    /** The current leader's term: the first set under {@link #startLock}, the next ones by the watchdog alone. */
+    private volatile Term term;
+    /** Channels with frames left in their buffers after a turn: they get another without waiting. */
+    private final ConcurrentLinkedQueue<Registration> again = new ConcurrentLinkedQueue<>();
+    /** Turns begun, counted by the leader, for the watchdog to tell activity from silence. */
+    private volatile long turns;
+    /** The watchdog thread: set once under {@link #startLock}, null until the first registration. */
+    private volatile Thread watchdog;
+    /** Whether the watchdog is parked until the next turn: written by it, read by leaders to wake it. */
+    private volatile boolean watchdogAsleep;
+    /** Set once by {@link #close}: the leaders and the watchdog stop. */
+    private volatile boolean closed;
 
     ChannelHub(String name) throws IOException {
         this.name = name;

@@ -266,9 +266,7 @@ public final class ClassDataCache {
                 LOG.debug("class-data archive ready after {} ms: {}", (System.nanoTime() - t0) / 1_000_000, archive);
                 return;
             }
-            String why = code == ArchiveTrainer.CHECK_FAILED ? "a JVM refused the new archive"
-                    : code == ArchiveTrainer.MOVE_FAILED ? "the archive could not be moved into place"
-                    : "the training JVM failed (trainer exit code " + code + ")";
+            String why = ArchiveTrainer.Exit.describe(code);
             logOnce("no class-data archive for workers (" + archive.getFileName() + "): " + why
                     + "; next attempt in " + STALE_LOCK.toMinutes() + " min");
         });

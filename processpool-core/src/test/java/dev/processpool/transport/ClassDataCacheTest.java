@@ -154,7 +154,7 @@ class ClassDataCacheTest {
         Path lock = cache.resolve("worker-y.jsa.lock");
         Files.createFile(lock);
         assertThat(runTrainer(false, archive, temp, lock, List.of("-XX:NoSuchOption")))
-                .isEqualTo(ArchiveTrainer.TRAINING_FAILED);
+                .isEqualTo(ArchiveTrainer.Exit.TRAINING_FAILED.code);
         assertThat(archive).doesNotExist();
         assertThat(temp).doesNotExist();
         assertThat(lock).as("kept until stale, so a failing training is not retried at once").exists();

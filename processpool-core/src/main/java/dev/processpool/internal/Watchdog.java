@@ -213,7 +213,7 @@ final class Watchdog {
             return 0;
         }
         if (before != null) {
-            long waited = waits.maxGrowthSince(before);
+            long waited = waits.maxWaitSince(before, since);
             if (2 * waited < since) {
                 return 0; // it had the CPU and said nothing
             }

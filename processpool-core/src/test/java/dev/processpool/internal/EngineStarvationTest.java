@@ -21,6 +21,14 @@ class EngineStarvationTest {
                 .unresponsiveTimeout(Duration.ofMillis(2_000)).build()).start();
     }
 
+    /** Queues t1 and starts it on worker 1, whose run-queue wait is then {@code wait} of the clock's nanoseconds. */
+    private static FakeTransport.Worker running(FakeEngine f, java.util.function.LongUnaryOperator wait) {
+        f.submit("t1");
+        FakeTransport.Worker w = f.worker(1).start().runQueueWait(wait);
+        f.run();
+        return w;
+    }
+
     /** A run-queue wait that grows by {@code share} of the time that passes from {@code since} (clock nanos). */
     private static java.util.function.LongUnaryOperator growing(long since, double share) {
         return t -> (long) ((t - since) * share);
@@ -29,9 +37,7 @@ class EngineStarvationTest {
     @Test
     void aSilentWorkerThatWaitedForTheCpuAllAlongIsNotKilledAndItsTaskCompletesWhenItsAnswerComes() {
         try (FakeEngine f = pool()) {
-            f.submit("t1");
-            FakeTransport.Worker w = f.worker(1).start().runQueueWait(growing(f.clock.nanoTime(), 1.0));
-            f.run();
+            FakeTransport.Worker w = running(f, growing(f.clock.nanoTime(), 1.0));
             f.advance(2_000);
             assertThat(w.killed).as("at the silence deadline: starved, not unresponsive").isFalse();
             f.advance(1_000);
@@ -57,12 +63,10 @@ class EngineStarvationTest {
     @Test
     void aSilentWorkerWhoseRunQueueWaitStopsGrowingIsKilledAfterTheDeadlineAndTheGrace() {
         try (FakeEngine f = pool()) {
-            f.submit("t1");
             long t0 = f.clock.nanoTime();
             long deadline = t0 + TimeUnit.MILLISECONDS.toNanos(2_000);
             // starved until the deadline, then (like a stopped worker) not runnable at all
-            FakeTransport.Worker w = f.worker(1).start().runQueueWait(t -> Math.min(t, deadline) - t0);
-            f.run();
+            FakeTransport.Worker w = running(f, t -> Math.min(t, deadline) - t0);
             f.advance(2_999);
             assertThat(f.ended("t1")).isFalse();
             assertThat(w.killed).isFalse();
@@ -78,9 +82,7 @@ class EngineStarvationTest {
     @Test
     void aSilentWorkerThatHadTheCpuMoreThanHalfTheGraceIsKilledAfterIt() {
         try (FakeEngine f = pool()) {
-            f.submit("t1");
-            FakeTransport.Worker w = f.worker(1).start().runQueueWait(growing(f.clock.nanoTime(), 0.4));
-            f.run();
+            FakeTransport.Worker w = running(f, growing(f.clock.nanoTime(), 0.4));
             f.advance(2_999);
             assertThat(w.killed).isFalse();
             f.advance(1);
@@ -92,9 +94,7 @@ class EngineStarvationTest {
     @Test
     void aWorkerStarvedForLongerThanTheBoundIsKilledAtTheBound() {
         try (FakeEngine f = pool()) {
-            f.submit("t1");
-            FakeTransport.Worker w = f.worker(1).start().runQueueWait(growing(f.clock.nanoTime(), 1.0));
-            f.run();
+            FakeTransport.Worker w = running(f, growing(f.clock.nanoTime(), 1.0));
             long bound = Tuning.MAX_STARVED_SILENCE_FACTOR * 2_000L;
             f.advance(bound - 1);
             assertThat(w.killed).isFalse();
@@ -108,9 +108,7 @@ class EngineStarvationTest {
     @Test
     void aSilentWorkerWhoseRunQueueWaitCannotBeReadIsKilledAtTheDeadlineAsBefore() {
         try (FakeEngine f = pool()) {
-            f.submit("t1");
-            FakeTransport.Worker w = f.worker(1).start().runQueueWait(null);
-            f.run();
+            FakeTransport.Worker w = running(f, null);
             f.advance(1_999);
             assertThat(w.killed).isFalse();
             f.advance(1);
@@ -123,9 +121,7 @@ class EngineStarvationTest {
     @Test
     void aHeartbeatDuringTheGraceStartsTheSilenceAnew() {
         try (FakeEngine f = pool()) {
-            f.submit("t1");
-            FakeTransport.Worker w = f.worker(1).start().runQueueWait(growing(f.clock.nanoTime(), 1.0));
-            f.run();
+            FakeTransport.Worker w = running(f, growing(f.clock.nanoTime(), 1.0));
             f.advance(2_500); // starved past the deadline
             w.heartbeat();
             w.runQueueWait(t -> 0); // from now on it has the CPU and says nothing

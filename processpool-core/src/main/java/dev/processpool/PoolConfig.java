@@ -71,7 +71,10 @@ import java.util.stream.Stream;
  *   <tr><td>{@code unresponsiveTimeout}</td><td>{@value Tuning#DEFAULT_UNRESPONSIVE_TIMEOUT_SECONDS} s</td><td>a worker silent this long (no heartbeat, no
  *       frame) is killed and its task ends with {@link WorkerUnresponsiveException}, whatever the task's own
  *       timeout; 0 turns it off, and so do heartbeats turned off. At least twice the heartbeat
- *       interval</td></tr>
+ *       interval. Silence counts only while the worker gets the CPU: where its threads' run-queue waits can be
+ *       read (Linux), a worker whose threads mostly waited for a CPU is looked at again after a grace (twice the
+ *       heartbeat interval, at least {@value Tuning#MIN_STARVED_GRACE_MILLIS} ms) instead, and killed after
+ *       {@value Tuning#MAX_STARVED_SILENCE_FACTOR} times this silence at the latest</td></tr>
  *   <tr><td>{@code workerMemoryLimit}</td><td>0 (off)</td><td>resident bytes above which a worker is
  *       replaced after the task that made it cross</td></tr>
  *   <tr><td>{@code memoryBudget}</td><td>0 (off)</td><td>resident bytes of all workers together above which
@@ -700,7 +703,11 @@ public final class PoolConfig {
         }
 
         /**
-         * Sets how long a worker may be silent before it is killed as unresponsive.
+         * Sets how long a worker may be silent before it is killed as unresponsive. Silence counts only while
+         * the worker gets the CPU: where its threads' run-queue waits can be read (Linux), a silent worker whose
+         * threads mostly waited for a CPU (a busy host, a low priority) is starved, not unresponsive, and is
+         * looked at again after a grace; it is killed after {@value Tuning#MAX_STARVED_SILENCE_FACTOR} times this
+         * silence at the latest. A stopped worker does not wait for a CPU: it is killed after the first grace.
          *
          * @param timeout the time (default {@value Tuning#DEFAULT_UNRESPONSIVE_TIMEOUT_SECONDS} s), at least twice the
          *                heartbeat interval; {@link Duration#ZERO}

@@ -4,7 +4,8 @@ import java.time.Duration;
 
 /**
  * The worker went silent: no heartbeat or other message for longer than the pool's
- * {@code unresponsiveTimeout} (hung in native code, stopped with SIGSTOP, starved). The parent killed it;
+ * {@code unresponsiveTimeout} while it had the CPU (hung in native code, stopped with SIGSTOP), or for
+ * several times that however starved of CPU it was (see {@code PoolConfig.Builder#unresponsiveTimeout}). The parent killed it;
  * the task it was running ends with this outcome, independently of the task's own timeout.
  */
 public final class WorkerUnresponsiveException extends TaskException {

@@ -77,4 +77,12 @@ public final class Tuning {
     public static final int MIN_STOP_GRACE_MILLIS = 100;
     /** The per-worker watch never looks again sooner than this, in milliseconds. */
     public static final int MIN_WATCH_MILLIS = 10;
+    /**
+     * A worker silent for {@code unresponsiveTimeout} whose threads' run-queue waits can be read is looked at
+     * again after a grace of twice the heartbeat interval, but at least this many milliseconds: if its most-waiting
+     * thread waited for a CPU at least half the grace, it is starved, not unresponsive, and is looked at again.
+     */
+    public static final int MIN_STARVED_GRACE_MILLIS = 1000;
+    /** A starved worker is killed as unresponsive all the same once silent this many times {@code unresponsiveTimeout}. */
+    public static final int MAX_STARVED_SILENCE_FACTOR = 4;
 }

@@ -7,6 +7,7 @@ import dev.processpool.WorkerState;
 import dev.processpool.WorkerUnresponsiveException;
 import dev.processpool.internal.EngineListener.Timeout;
 import dev.processpool.internal.EngineListener.WorkerEnd;
+import dev.processpool.transport.RunQueueWaits;
 import dev.processpool.transport.WorkerChannel;
 
 import java.time.Duration;
@@ -143,9 +144,9 @@ final class Watchdog {
             long next = startBoundNanos();
             boolean heartbeats = !config.getUnresponsiveTimeout().isZero() && !config.getHeartbeatInterval().isZero();
             if (heartbeats && w.budgetWaitSinceNanos == 0) {
-                long silent = now - Math.max(ch.lastActivityNanos(), w.budgetWaitEndedNanos);
-                long left = config.getUnresponsiveTimeout().toNanos() - silent;
+                long left = silenceLeft(w, ch, now);
                 if (left <= 0) {
+                    long silent = now - Math.max(ch.lastActivityNanos(), w.budgetWaitEndedNanos);
                     Submission s = w.current;
                     LOG.warn("{}: {} sent nothing for {} ms; killing it", engine.name, w,
                             TimeUnit.NANOSECONDS.toMillis(silent));
@@ -156,6 +157,8 @@ final class Watchdog {
                     return;
                 }
                 next = Math.min(next, left);
+            } else {
+                w.starvedWaits = null;
             }
             long overdue;
             int holding;
@@ -180,6 +183,47 @@ final class Watchdog {
             }
             engine.schedule(() -> watch(w), Math.max(next, TimeUnit.MILLISECONDS.toNanos(Tuning.MIN_WATCH_MILLIS)));
         }
+    }
+
+    /**
+     * How long until the worker's silence is looked at again; zero or less: it is unresponsive. Silent for
+     * {@code unresponsiveTimeout}, it is not killed at once where its threads' run-queue waits can be read: it
+     * is looked at again after a grace, and it is starved, not unresponsive, if its most-waiting thread waited
+     * for a CPU at least half the grace (a stopped worker is not runnable: it does not wait). A starved worker
+     * is looked at again after each grace, and killed all the same once silent
+     * {@link Tuning#MAX_STARVED_SILENCE_FACTOR} times the timeout. Anything from it starts the silence anew.
+     */
+    private long silenceLeft(WorkerHandle w, WorkerChannel ch, long now) {
+        long silent = now - Math.max(ch.lastActivityNanos(), w.budgetWaitEndedNanos);
+        long timeout = config.getUnresponsiveTimeout().toNanos();
+        if (silent < timeout) {
+            w.starvedWaits = null;
+            return timeout - silent;
+        }
+        long grace = Math.max(2 * config.getHeartbeatInterval().toNanos(),
+                TimeUnit.MILLISECONDS.toNanos(Tuning.MIN_STARVED_GRACE_MILLIS));
+        RunQueueWaits before = w.starvedWaits;
+        long since = now - w.starvedCheckNanos;
+        long bound = timeout * Tuning.MAX_STARVED_SILENCE_FACTOR - silent;
+        if (before != null && since < grace && bound > 0) {
+            return Math.min(grace - since, bound); // looked at early, for the start bound
+        }
+        RunQueueWaits waits = bound <= 0 ? null : ch.runQueueWaits().orElse(null);
+        if (waits == null) {
+            return 0;
+        }
+        if (before != null) {
+            long waited = waits.maxWaitSince(before, since);
+            if (2 * waited < since) {
+                return 0; // it had the CPU and said nothing
+            }
+            LOG.debug("{}: {} sent nothing for {} ms, but waited {} ms of the last {} ms for a CPU: starved, not"
+                    + " unresponsive", engine.name, w, TimeUnit.NANOSECONDS.toMillis(silent),
+                    TimeUnit.NANOSECONDS.toMillis(waited), TimeUnit.NANOSECONDS.toMillis(since));
+        }
+        w.starvedWaits = waits;
+        w.starvedCheckNanos = now;
+        return Math.min(grace, bound);
     }
 
     // ========================================================================================= memory

@@ -9,6 +9,7 @@ import dev.processpool.protocol.Frame;
 import dev.processpool.protocol.ProtocolException;
 import dev.processpool.protocol.TaskProgress;
 import dev.processpool.transport.CrashReport;
+import dev.processpool.transport.RunQueueWaits;
 import dev.processpool.transport.WorkerChannel;
 import dev.processpool.transport.WorkerEvents;
 import org.slf4j.Logger;
@@ -95,6 +96,12 @@ final class WorkerHandle implements WorkingProcess, WorkerEvents {
     volatile long budgetWaitSinceNanos;
     /** When the last such wait ended, or 0: silence is counted from then at the earliest. */
     volatile long budgetWaitEndedNanos;
+    /**
+     * Its threads' run-queue waits when the watch last found it silent past {@code unresponsiveTimeout} and gave
+     * it a grace, or null; and when that was. The watch's own (it runs on the scheduler's timer thread).
+     */
+    RunQueueWaits starvedWaits;
+    long starvedCheckNanos;
     /** The budget reserved for the answer being read; the reader thread's, until it hands it on. */
     volatile ResultMemoryBudget.Reservation inTransit;
 

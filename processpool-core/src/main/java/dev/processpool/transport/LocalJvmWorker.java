@@ -119,6 +119,11 @@ final class LocalJvmWorker implements WorkerChannel, ChannelHub.Endpoint {
         return java.util.OptionalLong.empty();
     }
 
+    @Override
+    public java.util.Optional<RunQueueWaits> runQueueWaits() {
+        return RunQueueWaits.ofProcess(process.pid());
+    }
+
     /** The handshake succeeded: from now on the hub reads the channel's frames. */
     void connected(ChannelIo io, FrameReader reader, FrameWriter writer) throws IOException {
         this.io = io;

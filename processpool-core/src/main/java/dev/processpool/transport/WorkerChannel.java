@@ -47,6 +47,15 @@ public interface WorkerChannel {
     java.util.OptionalLong residentBytes();
 
     /**
+     * How long each of the worker's threads has waited for a CPU so far, if that can be read: a silent
+     * worker whose threads mostly waited for a CPU is starved by its host, not unresponsive. Empty by default
+     * (and where it cannot be read): silence alone then counts.
+     */
+    default java.util.Optional<RunQueueWaits> runQueueWaits() {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * What the worker left behind to say why it died (its JVM's fatal error report, its heap dump), once
      * {@link WorkerEvents#exited} has been reported; empty before, or when it left nothing.
      */

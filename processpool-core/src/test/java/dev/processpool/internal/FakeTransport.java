@@ -7,6 +7,7 @@ import dev.processpool.protocol.ProtocolException;
 import dev.processpool.protocol.RemoteFailure;
 import dev.processpool.protocol.TaskPayload;
 import dev.processpool.protocol.ValueCodec;
+import dev.processpool.transport.RunQueueWaits;
 import dev.processpool.transport.WorkerChannel;
 import dev.processpool.transport.WorkerEvents;
 import dev.processpool.transport.WorkerTransport;
@@ -17,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
@@ -26,6 +28,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.LongUnaryOperator;
 
 /**
  * A transport without processes, for the engine's tests: the test scripts what each worker does and when
@@ -135,6 +138,8 @@ final class FakeTransport implements WorkerTransport {
         private boolean exitReported;
         private volatile long lastActivity;
         private volatile long rss;
+        /** Its one thread's run-queue wait in nanoseconds at a clock reading; null: unreadable. */
+        private volatile LongUnaryOperator runQueueWait;
 
         Worker(int number, WorkerEvents handler) {
             this.number = number;
@@ -233,6 +238,13 @@ final class FakeTransport implements WorkerTransport {
         public OptionalLong residentBytes() {
             long r = rss;
             return r > 0 ? OptionalLong.of(r) : OptionalLong.empty();
+        }
+
+        @Override
+        public Optional<RunQueueWaits> runQueueWaits() {
+            LongUnaryOperator wait = runQueueWait;
+            return wait == null ? Optional.empty()
+                    : Optional.of(RunQueueWaits.of(Map.of(pid, wait.applyAsLong(clock.getAsLong()))));
         }
 
         // ---- the script: what the worker does ------------------------------------------------------
@@ -378,6 +390,15 @@ final class FakeTransport implements WorkerTransport {
         /** Its resident memory from now on. */
         Worker rss(long bytes) {
             rss = bytes;
+            return this;
+        }
+
+        /**
+         * How long its thread has waited for a CPU, in nanoseconds, as a function of the clock's nanoseconds
+         * from now on; null: it cannot be read (as by default).
+         */
+        Worker runQueueWait(LongUnaryOperator nanosAtClock) {
+            runQueueWait = nanosAtClock;
             return this;
         }
 

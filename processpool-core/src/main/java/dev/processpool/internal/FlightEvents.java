@@ -172,6 +172,7 @@ final class FlightEvents implements EngineListener {
     @StackTrace(false)
     static final class WorkerEnded extends Event {
         @Label("Pool")
+        @Description("The name of the worker's pool")
         String pool;
         @Label("Worker")
         @Description("Its number in the pool")

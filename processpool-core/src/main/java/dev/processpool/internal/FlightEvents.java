@@ -12,8 +12,6 @@ import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 import jdk.jfr.Timespan;
 
-import java.util.function.Consumer;
-
 /**
  * The pool's JDK Flight Recorder events, fed by the engine's event seam ({@link Events}) like any listener:
  * {@code dev.processpool.TaskExecuted}, {@code dev.processpool.WorkerStarted}, {@code dev.processpool.WorkerEnded}
@@ -62,42 +60,36 @@ final class FlightEvents implements EngineListener {
         }
     }
 
-    /**
-     * Commits {@code event} with the fields {@code fill} sets, if a recording takes it; otherwise computes and
-     * fills in nothing. The one place where each listener method below checks and commits.
-     */
-    private static <E extends Event> void commitIfTaken(E event, Consumer<E> fill) {
-        if (event.shouldCommit()) {
-            fill.accept(event);
-            event.commit();
-        }
-    }
-
     @Override
     public void taskEnded(String taskId, Outcome outcome, long queueWaitNanos, long runNanos, long workerPid) {
-        commitIfTaken(new TaskExecuted(), e -> {
+        TaskExecuted e = new TaskExecuted();
+        if (e.shouldCommit()) {
             e.pool = pool;
             e.taskId = taskId;
             e.workerPid = workerPid;
             e.queueWait = queueWaitNanos < 0 ? Long.MIN_VALUE : queueWaitNanos;
             e.runTime = runNanos;
             e.outcome = outcome.name();
-        });
+            e.commit();
+        }
     }
 
     @Override
     public void workerStarted(int worker, long pid, long startupNanos) {
-        commitIfTaken(new WorkerStarted(), e -> {
+        WorkerStarted e = new WorkerStarted();
+        if (e.shouldCommit()) {
             e.pool = pool;
             e.worker = worker;
             e.pid = pid;
             e.startupTime = startupNanos;
-        });
+            e.commit();
+        }
     }
 
     @Override
     public void workerEnded(int worker, long pid, WorkerEnd cause, int exitCode) {
-        commitIfTaken(new WorkerEnded(), e -> {
+        WorkerEnded e = new WorkerEnded();
+        if (e.shouldCommit()) {
             e.pool = pool;
             e.worker = worker;
             e.pid = pid;
@@ -105,17 +97,20 @@ final class FlightEvents implements EngineListener {
             e.byPool = cause != null && cause.byPool();
             e.exitCode = exitCode;
             e.signal = exitCode > 128 && exitCode < 128 + 65 ? exitCode - 128 : 0;
-        });
+            e.commit();
+        }
     }
 
     @Override
     public void timeoutFired(Timeout kind, String taskId, long workerPid) {
-        commitIfTaken(new TimeoutFired(), e -> {
+        TimeoutFired e = new TimeoutFired();
+        if (e.shouldCommit()) {
             e.pool = pool;
             e.kind = kind.name();
             e.taskId = taskId;
             e.workerPid = workerPid;
-        });
+            e.commit();
+        }
     }
 
     @Name("dev.processpool.TaskExecuted")

@@ -44,9 +44,7 @@ public final class Main implements Callable<Integer> {
 
     public static void main(String[] args) {
         int code = execute(args);
-        if (code == Runner.EXIT_OK && args.length > 0 && args[0].equals("run")) {
-            ParentArchive.dump(); // its output is complete: the next run starts from this one's classes
-        }
+        ParentArchive.dump(); // after a run that ended well only: the next run starts from this one's classes
         System.exit(code);
     }
 

@@ -25,7 +25,15 @@ final class ParentArchive {
     /** The system property naming the archive to write, set by {@code bin/processpool}. */
     static final String PROPERTY = "processpool.cli.archive";
 
+    /** Set once a local run has ended well: only such a run has loaded what later runs load. */
+    private static volatile boolean runEndedWell;
+
     private ParentArchive() {
+    }
+
+    /** A local run read its input, ran its tasks and wrote every output line: its classes are worth keeping. */
+    static void runEndedWell() {
+        runEndedWell = true;
     }
 
     /** Whether a JVM of this Java, on this class path, starts with the archive mapped (and nothing else). */
@@ -45,7 +53,7 @@ final class ParentArchive {
     /** Writes the archive if the launcher asked for one and none is there yet; silent and harmless on failure. */
     static void dump() {
         String target = System.getProperty(PROPERTY);
-        if (target == null || target.isBlank()) {
+        if (!runEndedWell || target == null || target.isBlank()) { // not after --help, a usage error, a failure
             return;
         }
         Path prefix = Path.of(target);

@@ -425,6 +425,9 @@ final class Runner {
             stderr.println("processpool: the output could not be written: " + describe(outputFailure));
         }
         stderr.flush();
+        if (code == EXIT_OK) {
+            ParentArchive.runEndedWell();
+        }
         return code;
     }
 

@@ -82,6 +82,20 @@ class LauncherArchiveIT {
         }
         Path in = Files.write(dir.resolve("in.jsonl"), lines);
 
+        // --help is not a run: an archive of its classes would serve later runs badly, and for good
+        ProcessBuilder help = new ProcessBuilder("sh", LAUNCHER.toString(), "run", "--help")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        help.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        help.environment().put(WorkerOptions.CACHE_DIR_VARIABLE, cache.toString());
+        help.environment().remove("PROCESSPOOL_JAVA_OPTS");
+        Process h = help.start();
+        assertThat(h.waitFor(1, TimeUnit.MINUTES)).isTrue();
+        assertThat(h.exitValue()).isZero();
+        if (Files.isDirectory(cache)) {
+            assertThat(parentArchives(cache)).as("no archive from run --help").isEmpty();
+        }
+
         // the run that writes the archive writes its lines to a file: its stdout stays empty (the JDK's dump
         // prints a line on System.out)
         Path output = dir.resolve("first.jsonl");

@@ -19,8 +19,12 @@ import jdk.jfr.Timespan;
  * threads, without a stack trace (it would show the engine, not the task).
  *
  * <p>Free when nobody records: the engine asks {@link #recording()} (whether the recorder has started, then the
- * recorder's own per-type flags) before it computes any event or calls this listener, and each method here
- * checks {@link Event#shouldCommit()} before it fills one in. The
+ * recorder's own per-type flags) before it computes any event or calls this listener. Each event fills itself,
+ * in its constructor, from the listener's plain values (field stores: nothing is allocated but the event), and
+ * {@link Event#commit()} writes it only if a recording enables its type and its threshold passes. The methods
+ * here use each event class only as itself, never as an {@link Event} (no helper taking one, no lambda): the
+ * verifier then loads none of them when this class is linked, and a pool with no recording sets nothing of
+ * the recorder up. The
  * {@code jdk.jfr} module is optional ({@code requires static}): a runtime without it, or a modular application
  * that does not resolve it, runs the pool without these events: {@link Events#JFR}, decided without touching a
  * {@code jdk.jfr} type, is then false, and this class is never loaded.
@@ -62,55 +66,22 @@ final class FlightEvents implements EngineListener {
 
     @Override
     public void taskEnded(String taskId, Outcome outcome, long queueWaitNanos, long runNanos, long workerPid) {
-        TaskExecuted e = new TaskExecuted();
-        if (e.shouldCommit()) {
-            e.pool = pool;
-            e.taskId = taskId;
-            e.workerPid = workerPid;
-            e.queueWait = queueWaitNanos < 0 ? Long.MIN_VALUE : queueWaitNanos;
-            e.runTime = runNanos;
-            e.outcome = outcome.name();
-            e.commit();
-        }
+        new TaskExecuted(pool, taskId, workerPid, queueWaitNanos, runNanos, outcome).commit();
     }
 
     @Override
     public void workerStarted(int worker, long pid, long startupNanos) {
-        WorkerStarted e = new WorkerStarted();
-        if (e.shouldCommit()) {
-            e.pool = pool;
-            e.worker = worker;
-            e.pid = pid;
-            e.startupTime = startupNanos;
-            e.commit();
-        }
+        new WorkerStarted(pool, worker, pid, startupNanos).commit();
     }
 
     @Override
     public void workerEnded(int worker, long pid, WorkerEnd cause, int exitCode) {
-        WorkerEnded e = new WorkerEnded();
-        if (e.shouldCommit()) {
-            e.pool = pool;
-            e.worker = worker;
-            e.pid = pid;
-            e.cause = cause == null ? null : cause.name();
-            e.byPool = cause != null && cause.byPool();
-            e.exitCode = exitCode;
-            e.signal = exitCode > 128 && exitCode < 128 + 65 ? exitCode - 128 : 0;
-            e.commit();
-        }
+        new WorkerEnded(pool, worker, pid, cause, exitCode).commit();
     }
 
     @Override
     public void timeoutFired(Timeout kind, String taskId, long workerPid) {
-        TimeoutFired e = new TimeoutFired();
-        if (e.shouldCommit()) {
-            e.pool = pool;
-            e.kind = kind.name();
-            e.taskId = taskId;
-            e.workerPid = workerPid;
-            e.commit();
-        }
+        new TimeoutFired(pool, kind, taskId, workerPid).commit();
     }
 
     @Name("dev.processpool.TaskExecuted")
@@ -139,6 +110,19 @@ final class FlightEvents implements EngineListener {
         @Description("SUCCEEDED, FAILED, TIMED_OUT, PROGRESS_TIMED_OUT, WORKER_DIED, WORKER_UNRESPONSIVE,"
                 + " RESOURCE_LIMIT, CANCELLED, TRANSFER_FAILED or START_FAILED")
         String outcome;
+
+        /** A probe, for {@link Types}. */
+        TaskExecuted() {
+        }
+
+        TaskExecuted(String pool, String taskId, long workerPid, long queueWaitNanos, long runNanos, Outcome outcome) {
+            this.pool = pool;
+            this.taskId = taskId;
+            this.workerPid = workerPid;
+            this.queueWait = queueWaitNanos < 0 ? Long.MIN_VALUE : queueWaitNanos;
+            this.runTime = runNanos;
+            this.outcome = outcome.name();
+        }
     }
 
     @Name("dev.processpool.WorkerStarted")
@@ -158,6 +142,17 @@ final class FlightEvents implements EngineListener {
         @Description("From the start of its launch to its completed handshake")
         @Timespan(Timespan.NANOSECONDS)
         long startupTime;
+
+        /** A probe, for {@link Types}. */
+        WorkerStarted() {
+        }
+
+        WorkerStarted(String pool, int worker, long pid, long startupNanos) {
+            this.pool = pool;
+            this.worker = worker;
+            this.pid = pid;
+            this.startupTime = startupNanos;
+        }
     }
 
     @Name("dev.processpool.WorkerEnded")
@@ -189,6 +184,20 @@ final class FlightEvents implements EngineListener {
         @Label("Signal")
         @Description("The signal that ended it, or 0")
         int signal;
+
+        /** A probe, for {@link Types}. */
+        WorkerEnded() {
+        }
+
+        WorkerEnded(String pool, int worker, long pid, WorkerEnd cause, int exitCode) {
+            this.pool = pool;
+            this.worker = worker;
+            this.pid = pid;
+            this.cause = cause == null ? null : cause.name();
+            this.byPool = cause != null && cause.byPool();
+            this.exitCode = exitCode;
+            this.signal = exitCode > 128 && exitCode < 128 + 65 ? exitCode - 128 : 0;
+        }
     }
 
     @Name("dev.processpool.TimeoutFired")
@@ -209,5 +218,16 @@ final class FlightEvents implements EngineListener {
         @Label("Worker PID")
         @Description("The worker's pid, or -1")
         long workerPid;
+
+        /** A probe, for {@link Types}. */
+        TimeoutFired() {
+        }
+
+        TimeoutFired(String pool, Timeout kind, String taskId, long workerPid) {
+            this.pool = pool;
+            this.kind = kind.name();
+            this.taskId = taskId;
+            this.workerPid = workerPid;
+        }
     }
 }

@@ -1,6 +1,8 @@
 package dev.processpool.internal;
 
+import jdk.jfr.EventType;
 import jdk.jfr.Recording;
+import jdk.jfr.ValueDescriptor;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
@@ -10,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -122,5 +125,30 @@ class FlightEventsTest {
                 quiet.terminate();
             }
         }
+    }
+
+    /**
+     * What users' recordings, JMC and the README name: each type's name and label, and its fields' names, labels
+     * and order (after the recorder's own four), as they were when the events first shipped.
+     */
+    @Test
+    void theEventTypesKeepTheirNamesLabelsAndFieldsInOrder() {
+        assertThat(describe(FlightEvents.TaskExecuted.class)).isEqualTo("dev.processpool.TaskExecuted (Task Executed):"
+                + " pool=Pool taskId=Task Id workerPid=Worker PID queueWait=Queue Wait runTime=Run Time outcome=Outcome");
+        assertThat(describe(FlightEvents.WorkerStarted.class)).isEqualTo("dev.processpool.WorkerStarted (Worker Started):"
+                + " pool=Pool worker=Worker pid=PID startupTime=Start-up Time");
+        assertThat(describe(FlightEvents.WorkerEnded.class)).isEqualTo("dev.processpool.WorkerEnded (Worker Ended):"
+                + " pool=Pool worker=Worker pid=PID cause=Cause byPool=By Pool exitCode=Exit Code signal=Signal");
+        assertThat(describe(FlightEvents.TimeoutFired.class)).isEqualTo("dev.processpool.TimeoutFired (Timeout Fired):"
+                + " pool=Pool kind=Kind taskId=Task Id workerPid=Worker PID");
+    }
+
+    private static String describe(Class<? extends jdk.jfr.Event> event) {
+        EventType t = EventType.getEventType(event);
+        List<ValueDescriptor> fields = t.getFields();
+        assertThat(fields).extracting(ValueDescriptor::getName)
+                .startsWith("startTime", "duration", "eventThread", "stackTrace");
+        return t.getName() + " (" + t.getLabel() + "): " + fields.stream().skip(4)
+                .map(f -> f.getName() + "=" + f.getLabel()).collect(Collectors.joining(" "));
     }
 }

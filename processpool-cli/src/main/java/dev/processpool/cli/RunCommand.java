@@ -74,10 +74,11 @@ final class RunCommand extends Subcommand {
     private String task;
 
     @Option(names = "--allow-task", paramLabel = "PATTERN",
-            description = "Let input lines name their own task with a \"task\" field, if a pattern matches it:"
-                    + " com.example.tasks.* (classes of that package and their own static methods),"
-                    + " com.example.** (and of its sub-packages), com.example.Util::hash (one method). Repeatable."
-                    + " Without it a line's \"task\" is an error: an input file cannot choose the code it runs.")
+            description = """
+                    Let input lines name their own task with a "task" field, if a pattern matches it: \
+                    com.example.tasks.* (classes of that package and their own static methods), \
+                    com.example.** (and of its sub-packages), com.example.Util::hash (one method). Repeatable. \
+                    Without it a line's "task" is an error: an input file cannot choose the code it runs.""")
     private List<String> allowTask = new ArrayList<>();
 
     @Option(names = {"-i", "--input"}, required = true, paramLabel = "FILE|-",
@@ -101,25 +102,29 @@ final class RunCommand extends Subcommand {
     private Integer queue;
 
     @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "Per-task timeout, e.g. 1.5s, 200ms, 2m (default: none); a line's \"timeout\" overrides it."
-                    + " The worker of a task that overruns is killed.")
+            description = """
+                    Per-task timeout, e.g. 1.5s, 200ms, 2m (default: none); a line's "timeout" overrides it. \
+                    The worker of a task that overruns is killed.""")
     private Duration timeout = Duration.ZERO;
 
     @Option(names = "--soft-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
-            description = "Per-task soft timeout, shorter than the timeout: the task is interrupted and may stop"
-                    + " (TaskContext.softTimeoutReached()); its worker lives on (default: none). Not applied to a"
-                    + " line whose own timeout is no longer.")
+            description = """
+                    Per-task soft timeout, shorter than the timeout: the task is interrupted and may stop \
+                    (TaskContext.softTimeoutReached()); its worker lives on (default: none). Not applied to a \
+                    line whose own timeout is no longer.""")
     private Duration softTimeout = Duration.ZERO;
 
     @Option(names = "--retries", paramLabel = "N",
-            description = "Run a task again, up to N more times, when its worker dies, times out or hangs (with"
-                    + " --cluster also when its member leaves the cluster); the task's own exceptions are not retried"
-                    + " (default: 0; with --cluster 2). Each line says its \"attempts\".")
+            description = """
+                    Run a task again, up to N more times, when its worker dies, times out or hangs (with \
+                    --cluster also when its member leaves the cluster); the task's own exceptions are not retried \
+                    (default: 0; with --cluster 2). Each line says its "attempts".""")
     private Integer retries;
 
     @Option(names = "--memory-budget", paramLabel = "SIZE",
-            description = "Start no further worker while the workers' resident memory added up is over SIZE,"
-                    + " e.g. 4g; tasks wait for the workers alive (default: none; Linux).")
+            description = """
+                    Start no further worker while the workers' resident memory added up is over SIZE, \
+                    e.g. 4g; tasks wait for the workers alive (default: none; Linux).""")
     private String memoryBudget;
 
     @Option(names = "--chunk", paramLabel = "N|auto", defaultValue = "auto",
@@ -135,25 +140,29 @@ final class RunCommand extends Subcommand {
     private boolean ordered;
 
     @Option(names = "--resume",
-            description = "Continue an earlier run into the same --output FILE: skip the input lines FILE has a final"
-                    + " line for (by id), append the others.")
+            description = """
+                    Continue an earlier run into the same --output FILE: skip the input lines FILE has a final \
+                    line for (by id), append the others.""")
     private boolean resume;
 
     @Option(names = "--joblog", paramLabel = "FILE",
-            description = "Append one tab-separated line per finished input line to FILE: line, id, start, runtime,"
-                    + " worker, status, error.")
+            description = """
+                    Append one tab-separated line per finished input line to FILE: line, id, start, runtime, \
+                    worker, status, error.""")
     private Path jobLog;
 
     @Option(names = "--report", paramLabel = "FILE",
-            description = "Write a report of the run to FILE, one self-contained HTML page: a timeline of the tasks"
-                    + " on their workers, the workers' lives, task durations, the slowest tasks, every failure and"
-                    + " the summary. Rewritten every few seconds while the run goes on, and at its end, also when"
-                    + " it is interrupted.")
+            description = """
+                    Write a report of the run to FILE, one self-contained HTML page: a timeline of the tasks \
+                    on their workers, the workers' lives, task durations, the slowest tasks, every failure and \
+                    the summary. Rewritten every few seconds while the run goes on, and at its end, also when \
+                    it is interrupted.""")
     private Path report;
 
     @Option(names = "--max-string-length", paramLabel = "N",
-            description = "The longest string, in characters, an input line or a result may hold"
-                    + " (default: ${DEFAULT-VALUE}).", defaultValue = "20000000")
+            description = """
+                    The longest string, in characters, an input line or a result may hold \
+                    (default: ${DEFAULT-VALUE}).""", defaultValue = "20000000")
     private int maxStringLength;
 
     @Option(names = "--fail-fast",
@@ -170,14 +179,16 @@ final class RunCommand extends Subcommand {
 
     @Option(names = "--shutdown-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
             defaultValue = "10s",
-            description = "After Ctrl-C, how long running tasks may take to finish before they are cancelled"
-                    + " (default: ${DEFAULT-VALUE}).")
+            description = """
+                    After Ctrl-C, how long running tasks may take to finish before they are cancelled \
+                    (default: ${DEFAULT-VALUE}).""")
     private Duration shutdownTimeout;
 
     @Option(names = "--cluster", paramLabel = "HOST:PORT", split = ",",
-            description = "Run the tasks on the workers of a cluster of 'processpool member's instead of local"
-                    + " workers (this command then runs none); needs --cluster-name. --min, --max and the worker"
-                    + " options are the members'; --queue bounds the tasks waiting in the cluster.")
+            description = """
+                    Run the tasks on the workers of a cluster of 'processpool member's instead of local \
+                    workers (this command then runs none); needs --cluster-name. --min, --max and the worker \
+                    options are the members'; --queue bounds the tasks waiting in the cluster.""")
     private List<String> cluster;
 
     @Option(names = "--cluster-name", paramLabel = "NAME", description = "The members' cluster name.")

@@ -27,8 +27,9 @@ final class WorkerOptions {
     private CommandSpec command;
 
     @Option(names = {"-cp", "--classpath", "--class-path"}, paramLabel = "PATH",
-            description = "Jars or class directories holding the task classes (repeatable, or joined with '"
-                    + "${sys:path.separator}'); dir/* takes every jar in dir. The processpool jar is always included.")
+            description = """
+                    Jars or class directories holding the task classes (repeatable, or joined with \
+                    '${sys:path.separator}'); dir/* takes every jar in dir. The processpool jar is always included.""")
     private List<String> classPath = new ArrayList<>();
 
     @Option(names = "--min", paramLabel = "N", defaultValue = "0",
@@ -48,16 +49,18 @@ final class WorkerOptions {
     private List<String> jvmOptions = new ArrayList<>();
 
     @Option(names = "--worker-jit", paramLabel = "quick|full", defaultValue = "quick",
-            description = "The workers' JIT compilers: quick (the default) compiles with C1 only, which suits many"
-                    + " short tasks (a worker spends no CPU on C2 compiles that a short run never pays back); full is"
-                    + " the JVM's own C1 then C2, for tasks that run hot code for seconds or longer.")
+            description = """
+                    The workers' JIT compilers: quick (the default) compiles with C1 only, which suits many \
+                    short tasks (a worker spends no CPU on C2 compiles that a short run never pays back); full is \
+                    the JVM's own C1 then C2, for tasks that run hot code for seconds or longer.""")
     private String workerJit = "quick";
 
     @Option(names = "--class-data-cache", paramLabel = "DIR",
-            description = "Keep class-data archives of the worker JVMs in DIR: a run without one trains it in the"
-                    + " background (and waits for it at its end, 30 s at most), later runs start their workers from"
-                    + " it, with less CPU (default: $PROCESSPOOL_CACHE_DIR if set, else $XDG_CACHE_HOME/processpool,"
-                    + " else ~/.cache/processpool).")
+            description = """
+                    Keep class-data archives of the worker JVMs in DIR: a run without one trains it in the \
+                    background (and waits for it at its end, 30 s at most), later runs start their workers from \
+                    it, with less CPU (default: $PROCESSPOOL_CACHE_DIR if set, else $XDG_CACHE_HOME/processpool, \
+                    else ~/.cache/processpool).""")
     Path classDataCache;
 
     @Option(names = "--no-class-data-cache",

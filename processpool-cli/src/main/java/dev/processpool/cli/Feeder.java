@@ -18,13 +18,11 @@ final class Feeder implements Runnable {
     /** Past this many finished results waiting for a slower earlier one, --ordered pauses reading. */
     static final int ORDER_WINDOW = 10_000;
 
-    private final Runner.Settings s;
+    private final RunContext run;
     private final InputLines in;
     private final Resume resume;
-    private final RunStats stats;
     private final Outcomes out;
     private final LineTasks tasks;
-    private final RunStop stop;
     private final Chunks chunks;
     private Chunks.Chunk chunk;
     private long seqs;
@@ -35,15 +33,12 @@ final class Feeder implements Runnable {
     /**
      * @param chunks how lines go into chunks, or null for a line per task
      */
-    Feeder(Runner.Settings s, InputLines in, Resume resume, RunStats stats, Outcomes out, LineTasks tasks,
-           RunStop stop, Chunks chunks) {
-        this.s = s;
+    Feeder(RunContext run, InputLines in, Resume resume, Outcomes out, LineTasks tasks, Chunks chunks) {
+        this.run = run;
         this.in = in;
         this.resume = resume;
-        this.stats = stats;
         this.out = out;
         this.tasks = tasks;
-        this.stop = stop;
         this.chunks = chunks;
     }
 
@@ -74,19 +69,19 @@ final class Feeder implements Runnable {
                     id = InputParser.outputId(l);
                     idRead = true;
                     if (resume.skip(id, line)) {
-                        stats.lineSkipped();
+                        run.stats().lineSkipped();
                         continue;
                     }
                 }
                 awaitOrderWindow();
                 long seq = seqs++;
-                stats.lineRead();
-                if (stop.stopping() || l.text() == null) {
+                run.stats().lineRead();
+                if (run.stop().stopping() || l.text() == null) {
                     queueChunk();
                     if (!idRead) {
                         id = InputParser.outputId(l);
                     }
-                    if (stop.stopping()) {
+                    if (run.stop().stopping()) {
                         out.notRun(seq, line, id);
                     } else {
                         out.badInput(seq, line, id, l.problem());
@@ -107,15 +102,15 @@ final class Feeder implements Runnable {
             }
             queueChunk();
         } catch (Throwable e) {
-            if (!stop.finishing()) {
+            if (!run.stop().finishing()) {
                 failed = true;
-                out.console().message("processpool: reading the input failed after line " + line + ": "
+                run.console().message("processpool: reading the input failed after line " + line + ": "
                         + Runner.describe(e));
             }
             queueChunk();
         } finally {
             done = true;
-            stop.wake();
+            run.stop().wake();
         }
     }
 
@@ -130,11 +125,11 @@ final class Feeder implements Runnable {
 
     /** With --ordered, waits while {@value #ORDER_WINDOW} finished results wait for an earlier one. */
     private void awaitOrderWindow() {
-        if (s.ordered()) {
+        if (run.settings().ordered()) {
             if (out.waitingCount() >= ORDER_WINDOW) {
                 queueChunk(); // the results that wait may wait for a line in it
             }
-            stop.await(() -> stop.stopping() || out.waitingCount() < ORDER_WINDOW, 50, Long.MAX_VALUE);
+            run.stop().await(() -> run.stop().stopping() || out.waitingCount() < ORDER_WINDOW, 50, Long.MAX_VALUE);
         }
     }
 
@@ -147,7 +142,7 @@ final class Feeder implements Runnable {
         try {
             while (feeder.isAlive() && System.nanoTime() < deadline) {
                 feeder.join(100);
-                if (stop.stopping() && "-".equals(s.input())
+                if (run.stop().stopping() && "-".equals(run.settings().input())
                         && System.nanoTime() - lastLineNanos > TimeUnit.SECONDS.toNanos(1)) {
                     break;
                 }

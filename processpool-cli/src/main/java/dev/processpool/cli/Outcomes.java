@@ -32,25 +32,18 @@ final class Outcomes {
     static final String START_FAILURE_TYPE = WorkerStartException.class.getName();
     private static final int MAX_INPUT_MESSAGES = 20;
 
-    private final Runner.Settings s;
+    private final RunContext run;
     private final OutputSink sink;
     private final JobLog jobLog;
     private final RunReport report;
-    private final RunStats stats;
-    private final Console console;
-    private final RunStop stop;
     private final Stopper stopper;
     private final AtomicInteger inputMessages = new AtomicInteger();
 
-    Outcomes(Runner.Settings s, OutputSink sink, JobLog jobLog, RunReport report, RunStats stats, Console console,
-             RunStop stop, Stopper stopper) {
-        this.s = s;
+    Outcomes(RunContext run, OutputSink sink, JobLog jobLog, RunReport report, Stopper stopper) {
+        this.run = run;
         this.sink = sink;
         this.jobLog = jobLog;
         this.report = report;
-        this.stats = stats;
-        this.console = console;
-        this.stop = stop;
         this.stopper = stopper;
     }
 
@@ -100,10 +93,6 @@ final class Outcomes {
         return Json.mapper();
     }
 
-    Console console() {
-        return console;
-    }
-
     // ======================================================================================== outcomes
 
     /**
@@ -118,7 +107,7 @@ final class Outcomes {
             CliLog.release(); // a worker has started: what the pool said while none had may be shown
         }
         emit(seq, rec, status, ms, pid, workerGone, queuedNanos, runNanos);
-        if (status != Status.OK && status != Status.CANCELLED && s.failFast()) {
+        if (status != Status.OK && status != Status.CANCELLED && run.settings().failFast()) {
             stopper.stop(RunStop.Reason.FAIL_FAST, "--fail-fast: line " + line + " failed");
         }
     }
@@ -130,27 +119,27 @@ final class Outcomes {
         rec.set("error", error(BadInputException.class.getName(), message, null));
         putPidAndDuration(rec, null, null);
         emit(seq, rec, Status.ERROR, null, null, false, -1, -1);
-        if (s.failFast()) {
+        if (run.settings().failFast()) {
             stopper.stop(RunStop.Reason.FAIL_FAST, "--fail-fast: line " + line + " failed");
         }
     }
 
     /** The message about a bad input line on stderr: the first {@value #MAX_INPUT_MESSAGES}, then one more. */
     void inputMessage(long line, String message) {
-        if (s.quiet()) {
+        if (run.settings().quiet()) {
             return;
         }
         int n = inputMessages.incrementAndGet();
         if (n <= MAX_INPUT_MESSAGES) {
-            console.message("processpool: line " + line + ": " + Console.printable(message));
+            run.console().message("processpool: line " + line + ": " + Console.printable(message));
         } else if (n == MAX_INPUT_MESSAGES + 1) {
-            console.message("processpool: more input errors follow; the output has them all");
+            run.console().message("processpool: more input errors follow; the output has them all");
         }
     }
 
     /** A line the run did not run because it stopped: cancelled, or an error when no worker could start. */
     void notRun(long seq, long line, JsonNode id) {
-        RunStop.State st = stop.state();
+        RunStop.State st = run.stop().state();
         boolean noWorkers = st.reason() == RunStop.Reason.NO_WORKERS;
         Status status = noWorkers ? Status.ERROR : Status.CANCELLED;
         ObjectNode rec = record(line, id, status);
@@ -162,15 +151,15 @@ final class Outcomes {
 
     /** What a line that never ran because no worker could start says. */
     String startErrorMessage() {
-        return "not run: no worker could be started: " + stop.state().startError();
+        return "not run: no worker could be started: " + run.stop().state().startError();
     }
 
     private void emit(long seq, ObjectNode rec, Status status, Long ms, Long pid, boolean workerGone,
                       long queuedNanos, long runNanos) {
-        if (stop.closed()) {
+        if (run.stop().closed()) {
             return;
         }
-        stats.record(status, ms, pid, workerGone);
+        run.stats().record(status, ms, pid, workerGone);
         if (report != null) {
             long now = System.nanoTime();
             JsonNode error = rec.path("error");
@@ -181,7 +170,7 @@ final class Outcomes {
                     TaskStatus.ofLabel(status.label), error.path("type").textValue(), error.path("message").textValue()));
         }
         sink.emit(seq, rec);
-        if (sink.failure() != null && stop.reason() == null) {
+        if (sink.failure() != null && run.stop().reason() == null) {
             stopper.stop(RunStop.Reason.OUTPUT_BROKEN, "the output could not be written");
         }
         if (jobLog != null) {
@@ -201,7 +190,7 @@ final class Outcomes {
      * counted, reported and logged one by one; a failure among them stops a --fail-fast run.
      */
     void chunkEnded(Chunks.Chunk c, Chunks.Answer a) {
-        if (stop.closed()) {
+        if (run.stop().closed()) {
             return;
         }
         long now = System.nanoTime();
@@ -224,7 +213,7 @@ final class Outcomes {
             Status status = a.status(i);
             Long pid = a.ran(i) ? a.pid : null;
             Long ms = a.ran(i) ? a.nanos[i] / 1_000_000 : null;
-            stats.record(status, ms, pid, false);
+            run.stats().record(status, ms, pid, false);
             if (report != null) {
                 String id = a.idJson(i);
                 if (id != null && id.startsWith("\"")) {
@@ -246,7 +235,7 @@ final class Outcomes {
             CliLog.release(); // a worker has started: what the pool said while none had may be shown
         }
         sink.emit(c, a);
-        if (sink.failure() != null && stop.reason() == null) {
+        if (sink.failure() != null && run.stop().reason() == null) {
             stopper.stop(RunStop.Reason.OUTPUT_BROKEN, "the output could not be written");
         }
         if (jobLog != null) {
@@ -260,7 +249,7 @@ final class Outcomes {
                 }
             }
         }
-        if (failed >= 0 && s.failFast()) {
+        if (failed >= 0 && run.settings().failFast()) {
             stopper.stop(RunStop.Reason.FAIL_FAST, "--fail-fast: line " + failed + " failed");
         }
     }
@@ -271,8 +260,8 @@ final class Outcomes {
             jobLog.record(line, idJson, status, ms, pid, errorType);
             return true;
         } catch (IOException e) {
-            if (stop.reason() == null) {
-                console.message("processpool: the job log " + s.jobLog() + " could not be written: "
+            if (run.stop().reason() == null) {
+                run.console().message("processpool: the job log " + run.settings().jobLog() + " could not be written: "
                         + Runner.describe(e));
                 stopper.stop(RunStop.Reason.OUTPUT_BROKEN, "the job log could not be written");
             }
@@ -312,13 +301,13 @@ final class Outcomes {
 
     /** Writes what waits, closes the output and the job log; nothing is written after this. */
     void close() {
-        stop.close();
+        run.stop().close();
         sink.close();
         if (jobLog != null) {
             try {
                 jobLog.close();
             } catch (IOException e) {
-                console.message("processpool: the job log " + s.jobLog() + " could not be written: "
+                run.console().message("processpool: the job log " + run.settings().jobLog() + " could not be written: "
                         + Runner.describe(e));
             }
         }

@@ -148,7 +148,8 @@ final class Runner {
                 return EXIT_USAGE;
             }
         }
-        out = new Outcomes(s, sink, jobLog, report, stats, console, stop, this::requestStop);
+        RunContext run = new RunContext(s, console, stats, stop);
+        out = new Outcomes(run, sink, jobLog, report, this::requestStop);
         // lines go in chunks unless --chunk 1, a worker must count its lines (--max-tasks-per-worker), or each
         // line's output names the cluster member it ran on
         // or retries and soft timeouts are per line
@@ -179,7 +180,7 @@ final class Runner {
         tasks.pool(pool);
         Thread monitor = daemon("processpool-monitor", this::monitor);
         monitor.start();
-        Feeder feeder = new Feeder(s, in, resume, stats, out, tasks, stop, chunks);
+        Feeder feeder = new Feeder(run, in, resume, out, tasks, chunks);
         Thread feederThread = daemon("processpool-input", feeder);
         feederThread.start();
 

@@ -25,8 +25,13 @@ final class Progress implements AutoCloseable {
 
     /** @param slowest the running tasks for the second line, or null for none (a run on a cluster) */
     Progress(Console console, RunStats stats, SlowestTask slowest) {
+        this.bar = bar(console, slowest);
         this.stats = stats;
         this.slowest = slowest;
+    }
+
+    /** The bar, drawn through the console, with the slowest running task under it. */
+    private static ProgressBar bar(Console console, SlowestTask slowest) {
         int width = Math.max(40, Console.terminalWidth() - 4); // room for an echoed ^C
         ProgressBarConsumer consumer = new ProgressBarConsumer() {
             @Override
@@ -45,7 +50,7 @@ final class Progress implements AutoCloseable {
                 console.endBar();
             }
         };
-        this.bar = new ProgressBarBuilder()
+        return new ProgressBarBuilder()
                 .setTaskName("tasks")
                 .setInitialMax(-1)
                 .setStyle(Console.unicode() ? ProgressBarStyle.UNICODE_BLOCK : ProgressBarStyle.ASCII)

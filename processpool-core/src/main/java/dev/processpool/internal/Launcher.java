@@ -58,7 +58,7 @@ final class Launcher {
      * Why no worker may start for the memory budget, as the last plan found it, or null. Guarded by the
      * engine's lock.
      */
-    String memoryHold;
+    private String memoryHold;
 
     /**
      * The largest resident memory of the workers when the budget was last looked at: what a worker not
@@ -139,6 +139,33 @@ final class Launcher {
         engine.lock.lock();
         try {
             retryScheduled = false;
+            a = engine.planLocked();
+        } finally {
+            engine.lock.unlock();
+        }
+        engine.act(a);
+    }
+
+    /**
+     * Why tasks wait without a worker being started for them, when the memory budget is the reason; null
+     * otherwise ({@link PoolEngine#startHold()}).
+     */
+    String startHoldLocked() {
+        // a task held by a busy worker waits too; the reason is read afresh, as measures may have fallen since
+        return memoryHold != null && engine.pending.waiting() > 0 ? memoryHoldNowLocked() : null;
+    }
+
+    /**
+     * A worker's resident memory was read (a heartbeat, see {@link Watchdog#onHeartbeat}): when the memory
+     * budget held launches back, the engine plans again, as the hold may have lifted.
+     */
+    void memoryMeasured() {
+        Actions a;
+        engine.lock.lock();
+        try {
+            if (memoryHold == null) {
+                return;
+            }
             a = engine.planLocked();
         } finally {
             engine.lock.unlock();

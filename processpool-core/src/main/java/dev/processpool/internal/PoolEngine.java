@@ -254,8 +254,8 @@ public final class PoolEngine {
     // ================================================================================ task completion
 
     /**
-     * The worker has answered its task: frees the worker (idle, or retired when it is due for replacement)
-     * and plans what to do next.
+     * The worker has answered its task: frees the worker (idle, or retired when the {@link Watchdog} finds it
+     * due for replacement) and plans what to do next.
      */
     Actions endedLocked(WorkerHandle w, Submission s) {
         Actions a = new Actions(this);
@@ -272,11 +272,7 @@ public final class PoolEngine {
             long ran = clock.nanoTime() - s.startedNanos;
             w.averageRunNanos = w.averageRunNanos == 0 ? Math.max(1, ran) : Math.max(1, (7 * w.averageRunNanos + ran) / 8);
         }
-        if (config.getMaxTasksPerWorker() > 0 && w.tasksProcessed >= config.getMaxTasksPerWorker()) {
-            w.drain(WorkerEnd.RECYCLED);
-        } else if (!w.draining && watchdog.overMemoryLimit(w)) {
-            w.drain(WorkerEnd.MEMORY);
-        }
+        watchdog.afterTaskLocked(w);
         if (w.state == WorkerState.WORKING && w.inflight.isEmpty()) {
             if (w.draining) {
                 retireLocked(w, a, w.drainCause);
@@ -372,21 +368,6 @@ public final class PoolEngine {
         a.run();
     }
 
-    /** A worker's resident memory was read: when the memory budget held launches back, plans again. */
-    void memoryMeasured() {
-        Actions a;
-        lock.lock();
-        try {
-            if (launcher.memoryHold == null) {
-                return;
-            }
-            a = planLocked();
-        } finally {
-            lock.unlock();
-        }
-        act(a);
-    }
-
     // =================================================================================== state changes
 
     /** Changes a worker's state: the one place where that happens (see {@link WorkerSet#move}). */
@@ -469,8 +450,7 @@ public final class PoolEngine {
      * null otherwise.
      */
     public String startHold() {
-        // a task held by a busy worker waits too; the reason is read afresh, as measures may have fallen since
-        return read(() -> launcher.memoryHold != null && pending.waiting() > 0 ? launcher.memoryHoldNowLocked() : null);
+        return read(launcher::startHoldLocked);
     }
 
     public RunState runState() {

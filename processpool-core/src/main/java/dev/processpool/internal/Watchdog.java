@@ -20,7 +20,8 @@ import static dev.processpool.internal.PoolEngine.LOG;
 /**
  * The engine's timers, each on the scheduler's timer thread: tasks' deadlines and progress timeouts, each
  * worker's watch (silence, and tasks held but not started), the hard and soft memory limits, idle retirement
- * and the reclaim sweep. It only decides; the engine acts ({@link Stopper#killRunning},
+ * and the reclaim sweep; and, after each task, whether its worker is due for replacement (recycling, the soft
+ * memory limit). It only decides; the engine acts ({@link Stopper#killRunning},
  * {@link Stopper#stopAndKill}, {@link PoolEngine#retireLocked}).
  *
  * <p>Time a worker's answer waits for the result memory budget is the pool's doing: it is neither the
@@ -243,7 +244,7 @@ final class Watchdog {
         w.residentBytes = rss;
         w.residentMeasured = rss > 0;
         if (budget > 0) {
-            engine.memoryMeasured();
+            engine.launcher.memoryMeasured();
         }
         if (hard <= 0 || rss <= hard) {
             return;
@@ -257,8 +258,21 @@ final class Watchdog {
         }
     }
 
+    /**
+     * A worker has answered a task (under the engine's lock): it is drained, to be replaced once it holds no
+     * task, when it has run {@code maxTasksPerWorker} tasks (recycled) or its resident memory is above the soft
+     * limit.
+     */
+    void afterTaskLocked(WorkerHandle w) {
+        if (config.getMaxTasksPerWorker() > 0 && w.tasksProcessed >= config.getMaxTasksPerWorker()) {
+            w.drain(WorkerEnd.RECYCLED);
+        } else if (!w.draining && overMemoryLimit(w)) {
+            w.drain(WorkerEnd.MEMORY);
+        }
+    }
+
     /** Whether the worker's resident memory is above the soft limit (then it is replaced after its task). */
-    boolean overMemoryLimit(WorkerHandle w) {
+    private boolean overMemoryLimit(WorkerHandle w) {
         long soft = config.getWorkerMemoryLimit();
         if (soft <= 0) {
             return false;

@@ -3,12 +3,23 @@ package dev.processpool.cli;
 import dev.processpool.worker.WorkerMain;
 
 /**
- * The main class of the CLI's worker JVMs: sets up JSON (Jackson's start-up costs a few hundred milliseconds
- * on a cold JVM) before the worker connects, so that it counts against the worker's start, not against the
- * first task's timeout; then runs the core's {@link WorkerMain}. With {@code --train} (a class-data archive's
- * training, see {@code --class-data-cache}) it first runs {@link CliTraining}, then the core's training.
+ * The main class of the CLI's worker JVMs; runs the core's {@link WorkerMain}. With {@code --train} (a
+ * class-data archive's training, see {@code --class-data-cache}) it first runs {@link CliTraining}, then the
+ * core's training.
+ *
+ * <p>Jackson's set-up costs a worker about a tenth of a second of CPU even from a class-data archive (much of
+ * it {@code ObjectMapper}'s date formats), and many runs never need it: a line of the common shape, with a
+ * number, boolean or null result, goes the quick way ({@link FastLine}). So a worker sets Jackson up on first
+ * use, and a task's reported duration leaves the set-up out ({@link Json#setupNanos()}). A task's timeout,
+ * though, runs from the moment it starts on its worker: where timeouts are set for the run ({@code --timeout},
+ * {@code --soft-timeout}) and for a cluster member, whose tasks may have any, the parent asks for the set-up
+ * before the worker connects ({@value #EAGER_JSON}), so that it counts against the worker's start, never
+ * against a task's timeout.
  */
 public final class CliWorkerMain {
+
+    /** The system property (true) that asks a worker to set Jackson up before it connects. */
+    static final String EAGER_JSON = "processpool.cli.eagerJson";
 
     private CliWorkerMain() {
     }
@@ -19,11 +30,13 @@ public final class CliWorkerMain {
             WorkerMain.main(args);
             return;
         }
-        try {
-            Json.mapper().writeValueAsString(java.util.Map.of("warm", java.util.List.of(1, 2.5, "up")));
-            Json.mapper().readTree("{\"warm\": [1, 2.5, \"up\"]}");
-        } catch (RuntimeException | java.io.IOException e) {
-            // the first task will say what is wrong
+        if (Boolean.getBoolean(EAGER_JSON)) {
+            try {
+                Json.mapper().writeValueAsString(java.util.Map.of("warm", java.util.List.of(1, 2.5, "up")));
+                Json.mapper().readTree("{\"warm\": [1, 2.5, \"up\"]}");
+            } catch (RuntimeException | java.io.IOException e) {
+                // the first task will say what is wrong
+            }
         }
         WorkerMain.main(args);
     }

@@ -94,7 +94,7 @@ final class Invoker {
     static Object invoke(TaskTarget target, List<Object> args, Map<String, Object> kwargs) throws Exception {
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
         Resolved r = resolve(target, loader, true);
-        Fit fit = select(r.cls(), target, r.candidates(), args, kwargs, Json.mapper());
+        Fit fit = select(r.cls(), target, r.candidates(), args, kwargs, Json.LAZY);
         open(fit.executable());
         try {
             if (fit.executable() instanceof Constructor<?> c) {
@@ -280,7 +280,7 @@ final class Invoker {
      * assumed to work and the returned actual arguments must not be used.
      */
     private static Fit select(Class<?> cls, TaskTarget target, List<Executable> candidates, List<Object> args,
-                              Map<String, Object> kwargs, ObjectMapper mapper) throws BadInputException {
+                              Map<String, Object> kwargs, Json.Lazy mapper) throws BadInputException {
         String firstMismatch = null;
         boolean anyShape = false;
         for (Shape shape : SHAPES) {
@@ -359,7 +359,7 @@ final class Invoker {
 
     /** Fills {@code actual}; returns null on success or a description of the first argument that does not fit. */
     private static String convertAll(Executable e, Shape shape, List<Object> args, Map<String, Object> kwargs,
-                                     ObjectMapper mapper, Object[] actual) {
+                                     Json.Lazy mapper, Object[] actual) {
         Type[] types = parameterTypes(e);
         switch (shape) {
             case LIST_AND_MAP: {
@@ -412,7 +412,7 @@ final class Invoker {
         }
     }
 
-    private static String convertPositional(Executable e, List<Object> args, Type[] types, ObjectMapper mapper,
+    private static String convertPositional(Executable e, List<Object> args, Type[] types, Json.Lazy mapper,
                                             Object[] actual) {
         for (int i = 0; i < args.size(); i++) {
             Object c = convert(args.get(i), types[i], mapper);
@@ -435,7 +435,7 @@ final class Invoker {
      * value as it is, boxing, a one-letter string for {@code char}) fits here too, except a list or map for a
      * parameterized type, whose elements Jackson converts; the rest is Jackson's in the worker.
      */
-    static Object convert(Object value, Type type, ObjectMapper mapper) {
+    static Object convert(Object value, Type type, Json.Lazy mapper) {
         Class<?> raw = rawClass(type);
         Class<?> boxed = box(raw);
         if (value instanceof Number n && isNumeric(boxed) && !boxed.isInstance(n)) {
@@ -458,7 +458,8 @@ final class Invoker {
             return value; // the worker will ask Jackson
         }
         try {
-            return mapper.convertValue(value, mapper.constructType(type));
+            ObjectMapper m = mapper.get();
+            return m.convertValue(value, m.constructType(type));
         } catch (IllegalArgumentException e) {
             for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
                 if (c instanceof com.fasterxml.jackson.databind.exc.InvalidFormatException f

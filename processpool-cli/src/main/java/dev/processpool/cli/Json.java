@@ -50,9 +50,29 @@ final class Json {
         return maxStringLength;
     }
 
+    /**
+     * The mapper, asked for only when it is needed: a worker sets Jackson up on first use (see
+     * {@link CliWorkerMain}), and the quick way through a line ({@link FastLine}) needs none.
+     */
+    interface Lazy {
+        ObjectMapper get();
+    }
+
+    /** {@link #mapper()}, asked for when needed. */
+    static final Lazy LAZY = Json::mapper;
+
+    /** How long this thread has spent setting the mapper up, in nanoseconds (a task's duration leaves it out). */
+    private static final ThreadLocal<long[]> SETUP_NANOS = ThreadLocal.withInitial(() -> new long[1]);
+
+    /** The time this thread has spent making mappers so far: a task subtracts what it grew by while it ran. */
+    static long setupNanos() {
+        return SETUP_NANOS.get()[0];
+    }
+
     static ObjectMapper mapper() {
         ObjectMapper m = mapper;
         if (m == null) {
+            long start = System.nanoTime();
             synchronized (Json.class) {
                 m = mapper;
                 if (m == null) {
@@ -78,6 +98,7 @@ final class Json {
                     mapper = m;
                 }
             }
+            SETUP_NANOS.get()[0] += System.nanoTime() - start;
         }
         return m;
     }

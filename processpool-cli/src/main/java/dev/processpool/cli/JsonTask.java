@@ -31,8 +31,8 @@ record JsonTask(TaskTarget target, AllowedTasks allowed) implements TaskFunction
 
     @Override
     public Object call(List<Object> args, Map<String, Object> kwargs) throws Exception {
-        Json.mapper(); // set up once per worker, not counted in the task's duration
-        long start = System.nanoTime();
+        // Jackson is set up on first use (CliWorkerMain): its set-up is not counted in the task's duration
+        long start = System.nanoTime() - Json.setupNanos();
         long pid = ProcessHandle.current().pid();
         String refusal = target.declaredOnly() ? allowed.refusal(target) : null;
         if (refusal != null) {
@@ -51,10 +51,10 @@ record JsonTask(TaskTarget target, AllowedTasks allowed) implements TaskFunction
                 throw e; // stopped at its soft timeout: the pool's outcome says so (status timeout)
             }
             if (t instanceof BadInputException) {
-                return TaskOutcome.failed(t.getClass().getName(), t.getMessage(), null, pid, System.nanoTime() - start);
+                return TaskOutcome.failed(t.getClass().getName(), t.getMessage(), null, pid, duration(start));
             }
             return TaskOutcome.failed(t.getClass().getName(), t.getMessage(), stackTrace(t), pid,
-                    System.nanoTime() - start);
+                    duration(start));
         }
         String type = result == null ? "null" : result.getClass().getName();
         try {
@@ -62,7 +62,7 @@ record JsonTask(TaskTarget target, AllowedTasks allowed) implements TaskFunction
             if (json == null) {
                 json = Json.mapper().writeValueAsString(result);
             }
-            return TaskOutcome.ok(json, pid, System.nanoTime() - start);
+            return TaskOutcome.ok(json, pid, duration(start));
         } catch (OutOfMemoryError e) {
             result = null; // whatever the writer held is garbage now; the message below needs a little room
             OutOfMemoryError reported = new OutOfMemoryError(WRITING_OOM);
@@ -73,8 +73,13 @@ record JsonTask(TaskTarget target, AllowedTasks allowed) implements TaskFunction
                     ? j.getOriginalMessage() + pathOf(j) : e instanceof JsonProcessingException j
                     ? j.getOriginalMessage() : e.getMessage();
             return TaskOutcome.failed(e.getClass().getName(), "the result (" + type + ") cannot be written as JSON: "
-                    + why, null, pid, System.nanoTime() - start);
+                    + why, null, pid, duration(start));
         }
+    }
+
+    /** The time since {@code start}, less the time spent setting Jackson up since then. */
+    private static long duration(long start) {
+        return System.nanoTime() - Json.setupNanos() - start;
     }
 
     /**

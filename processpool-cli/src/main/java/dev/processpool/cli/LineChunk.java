@@ -89,7 +89,6 @@ final class LineChunk implements TaskFunction {
         if (p == null) {
             p = parser = new InputParser(target, timeout, allowed);
         }
-        ObjectMapper mapper = Json.mapper();
         ByteBuffer in = ByteBuffer.wrap((byte[]) args.get(0));
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
         long pid = ProcessHandle.current().pid();
@@ -103,7 +102,7 @@ final class LineChunk implements TaskFunction {
                 answer.alone(line);
                 continue;
             }
-            runLine(answer, line, text, p, mapper, loader);
+            runLine(answer, line, text, p, loader);
         }
         return answer.toBytes(pid);
     }
@@ -112,8 +111,7 @@ final class LineChunk implements TaskFunction {
      * Runs one line of the chunk into the answer. A method of its own, called once per line, so that the
      * worker's JIT compiles it soon (a loop in a method called once per chunk would stay interpreted).
      */
-    private void runLine(Answer answer, long line, String text, InputParser p, ObjectMapper mapper,
-                         ClassLoader loader) throws Exception {
+    private void runLine(Answer answer, long line, String text, InputParser p, ClassLoader loader) throws Exception {
         TaskContext.reportProgress();
         JsonNode id = null;
         InputParser.Request r;
@@ -134,6 +132,7 @@ final class LineChunk implements TaskFunction {
             if (id == null) {
                 id = Json.readableId(text);
             }
+            ObjectMapper mapper = Json.mapper();
             ObjectNode rec = Outcomes.record(mapper, line, id, Status.ERROR);
             rec.set("error", Outcomes.error(mapper, BadInputException.class.getName(), e.getMessage(), null));
             Outcomes.putPidAndDuration(rec, null, null);
@@ -154,6 +153,7 @@ final class LineChunk implements TaskFunction {
             answer.doneOk(line, o.durationNanos, fast.idJson(), o.resultJson, o.workerPid);
             return;
         }
+        ObjectMapper mapper = Json.mapper();
         ObjectNode rec = LineTasks.outcomeRecord(mapper, line, id, o);
         boolean ok = rec.path("status").textValue().equals(Status.OK.label);
         JsonNode error = rec.path("error");

@@ -73,7 +73,7 @@ final class MemberCommand extends Subcommand {
         Main.configureLogging(quiet);
         Console console = new Console(System.err);
         PoolConfig pool = Runner.workerPool(workers.min, max, 0, workers.maxTasksPerWorker, tasks.workerClassPath(),
-                jvm, workers.classDataCache(), quiet, console).build();
+                jvm, workers.classDataCache(), quiet, console, true).build();
         ClusterSupport support;
         ClusterSupport.Member member;
         try {

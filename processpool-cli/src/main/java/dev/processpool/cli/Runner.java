@@ -266,13 +266,22 @@ final class Runner {
 
     private PoolConfig poolConfig() {
         return workerPool(s.min(), s.max(), s.queue(), s.maxTasksPerWorker(), s.workerClassPath(), s.jvmOptions(),
-                s.classDataCache(), s.quiet(), console).retries(Math.max(0, s.retries())).memoryBudget(s.memoryBudget()).build();
+                s.classDataCache(), s.quiet(), console, !s.timeout().isZero() || !s.softTimeout().isZero()).retries(Math.max(0, s.retries())).memoryBudget(s.memoryBudget()).build();
     }
 
-    /** The settings of the CLI's worker pools: of a local run, and of {@code processpool member}. */
+    /**
+     * The settings of the CLI's worker pools: of a local run, and of {@code processpool member}.
+     *
+     * @param eagerJson whether tasks may have timeouts: each worker then sets Jackson up before it connects
+     *                  ({@link CliWorkerMain#EAGER_JSON}), not in a task's time
+     */
     static PoolConfig.Builder workerPool(int min, int max, int queue, int maxTasksPerWorker, List<String> classPath,
                                          List<String> jvmOptions, java.nio.file.Path classDataCache, boolean quiet,
-                                         Console console) {
+                                         Console console, boolean eagerJson) {
+        List<String> options = new java.util.ArrayList<>(jvmOptions);
+        if (eagerJson) {
+            options.add("-D" + CliWorkerMain.EAGER_JSON + "=true");
+        }
         WorkerOutputListener forward = (pid, taskId, stream, text) -> {
             if (quiet) {
                 return;
@@ -294,7 +303,7 @@ final class Runner {
                 .maxQueuedRequests(queue)
                 .maxTasksPerWorker(maxTasksPerWorker)
                 .classPath(classPath)
-                .addJvmOptions(jvmOptions.toArray(String[]::new))
+                .addJvmOptions(options.toArray(String[]::new))
                 .classDataCache(classDataCache)
                 .terminationGrace(Duration.ofSeconds(1))
                 .outputListener(forward)

@@ -126,7 +126,71 @@ class CliChunkIT extends CliTestBase {
         assertThat(tally().values()).as("every other line ran once, in the chunk").containsOnly(1);
     }
 
+    @Test
+    void aWorkerSetsJacksonUpOnlyWhenALineNeedsItUnlessTimeoutsAreSetThenBeforeItConnects() throws Exception {
+        List<String> in = new ArrayList<>();
+        for (int i = 1; i <= 200; i++) {
+            in.add("{\"id\": " + i + ", \"args\": [" + i + ", " + (i + 1) + "]}");
+        }
+        Path input = input("sums.jsonl", in);
+        // lines of the common shape with a number result: no worker sets Jackson up (a class or two of it may
+        // load as the verifier checks a method; ObjectMapper's initialiser loads StdDateFormat, the set-up's
+        // costliest part, and the mapper is built by JsonMapper's builder)
+        List<List<String>> quick = workerClassLoads("quick", input, "java.lang.Math::addExact");
+        assertThat(quick).as("worker class-load logs").isNotEmpty();
+        for (List<String> log : quick) {
+            assertThat(log).as("a worker of a run whose lines need no Jackson").noneMatch(
+                    l -> l.contains(" com.fasterxml.jackson.databind.util.StdDateFormat ")
+                            || l.contains(" com.fasterxml.jackson.databind.json.JsonMapper$Builder "));
+        }
+        // a string result needs Jackson: set up on first use, and the outputs are the same as ever
+        CliProcess strings = run(null, "run", "--task", "java.lang.Integer::toString", "--input", input.toString(),
+                "--max", "2");
+        assertThat(strings.exitCode()).as(strings.stderrText()).isZero();
+        Map<String, JsonNode> byId = CliProcess.byId(strings.outputLines());
+        assertThat(byId).hasSize(200);
+        assertThat(byId.get("7").get("result").asText()).isEqualTo("7");
+        // with a timeout, every worker sets Jackson up before it connects, not in a task's time
+        List<List<String>> timed = workerClassLoads("timed", input, "java.lang.Math::addExact", "--timeout", "30s");
+        assertThat(timed).isNotEmpty();
+        for (List<String> log : timed) {
+            int mapper = indexOf(log, " com.fasterxml.jackson.databind.util.StdDateFormat ");
+            int socket = indexOf(log, " sun.nio.ch.SocketChannelImpl ");
+            assertThat(mapper).as("ObjectMapper initialised").isNotNegative();
+            assertThat(socket).as("the socket channel loaded").isNotNegative();
+            assertThat(mapper).as("Jackson before the connection").isLessThan(socket);
+        }
+    }
+
     // ========================================================================================= helpers
+
+    /** Runs the task over the input with each worker's class loading logged; the workers' logs. */
+    private List<List<String>> workerClassLoads(String name, Path input, String task, String... more)
+            throws Exception {
+        Path logs = Files.createDirectories(dir.resolve("logs-" + name));
+        List<String> args = new ArrayList<>(List.of("run", "--task", task, "--input", input.toString(), "--max", "2",
+                "--jvm-opt=-Xlog:class+load=info:file=" + logs + "/w%p.log"));
+        args.addAll(List.of(more));
+        CliProcess p = run(null, args.toArray(String[]::new));
+        assertThat(p.exitCode()).as(p.stderrText()).isZero();
+        assertThat(p.outputLines()).hasSize(200).allMatch(n -> n.get("status").asText().equals("ok"));
+        List<List<String>> out = new ArrayList<>();
+        try (var files = Files.list(logs)) {
+            for (Path f : files.sorted().toList()) {
+                out.add(Files.readAllLines(f));
+            }
+        }
+        return out;
+    }
+
+    private static int indexOf(List<String> log, String part) {
+        for (int i = 0; i < log.size(); i++) {
+            if (log.get(i).contains(part)) {
+                return i;
+            }
+        }
+        return -1;
+    }
 
     private String[] runArgs(List<String> in, String... more) throws Exception {
         List<String> args = new ArrayList<>(List.of("run", "--task", TALLY, "--classpath",

@@ -176,6 +176,29 @@ class FaultMatrixShutdownTest {
     }
 
     @Test
+    void aGracefulShutdownEndsTheBootOfAWorkerItNoLongerNeedsInsteadOfWaitingForIt() throws Exception {
+        // minSize 1: a worker boots (for 20 s) though no task waits for it; a shutdown with all the time it
+        // wants must neither wait for that boot to end nor let the termination grace (5 s) run out first
+        PoolConfig cfg = config(1).minSize(1).terminationGrace(Duration.ofSeconds(5))
+                .workerMainClass(TestTasks.SlowStartWorker.class.getName())
+                .addJvmOptions("-D" + TestTasks.START_DELAY_PROPERTY + "=20000").build();
+        ProcessPool pool = matrix.start(cfg);
+        try (pool) {
+            await().atMost(AWAIT).until(() -> Workers.workerPids().size() == 1);
+            long pid = Workers.workerPids().iterator().next();
+            assertThat(pool.getWorkers()).singleElement().satisfies(w -> assertThat(w.state()).isEqualTo(WorkerState.STARTING));
+            long start = System.nanoTime();
+            boolean clean = pool.shutdown(Duration.ofSeconds(60));
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            assertThat(clean).as("nothing was cancelled: a clean shutdown").isTrue();
+            assertThat(took).as("the boot ended at once, not after its 20 s or the 5 s grace")
+                    .isLessThan(Duration.ofSeconds(3));
+            assertThat(isRunning(pid)).isFalse();
+            assertThat(pool.getNumProcesses()).isZero();
+        }
+    }
+
+    @Test
     void shutdownWhileAWorkerIsStillStartingDoesNotWaitForItsStart() throws Exception {
         PoolConfig cfg = config(1).workerMainClass(TestTasks.SlowStartWorker.class.getName())
                 .addJvmOptions("-D" + TestTasks.START_DELAY_PROPERTY + "=20000").build();

@@ -335,6 +335,11 @@ final class Launcher {
         String error = String.valueOf(e.getMessage());
         engine.lock.lock();
         try {
+            if (w.state == WorkerState.STOPPING) {
+                // the pool stopped it while it started (Stopper): not a failure, nothing to retry
+                engine.moveLocked(w, WorkerState.DEAD, WorkerEnd.SHUTDOWN);
+                return;
+            }
             engine.moveLocked(w, WorkerState.DEAD, WorkerEnd.LAUNCH_FAILED);
             if (engine.state == PoolEngine.RunState.TERMINATED) {
                 return;

@@ -156,9 +156,10 @@ final class Stopper {
     }
 
     /**
-     * Stops every worker: idle ones politely, busy ones (their tasks cancelled with {@code reason}) with
-     * SIGTERM, and whatever is left after the termination grace with SIGKILL. Cancels waiting tasks too when
-     * {@code cancelPending}. Returns when every worker process has exited.
+     * Stops every worker: idle ones politely, booting ones at once (their launch ended), busy ones (their
+     * tasks cancelled with {@code reason}) with SIGTERM, and whatever is left after the termination grace
+     * with SIGKILL. Cancels waiting tasks too when {@code cancelPending}. Returns when every worker process
+     * has exited.
      *
      * @return the number of tasks cancelled
      */
@@ -166,6 +167,7 @@ final class Stopper {
         List<Submission> cancelled = new ArrayList<>();
         List<Long> cancelledPids = new ArrayList<>();
         List<WorkerHandle> polite = new ArrayList<>();
+        List<WorkerHandle> booting = new ArrayList<>();
         List<WorkerHandle> forced = new ArrayList<>();
         engine.lock.lock();
         try {
@@ -193,7 +195,9 @@ final class Stopper {
                 } else if (w.state != WorkerState.STOPPING && w.state != WorkerState.DEAD) {
                     boolean starting = w.state == WorkerState.STARTING;
                     engine.moveLocked(w, WorkerState.STOPPING, WorkerEnd.SHUTDOWN);
-                    if (!starting) {
+                    if (starting) {
+                        booting.add(w); // it has no task: its boot is cut short, not waited for
+                    } else {
                         polite.add(w);
                     }
                 } else if (w.state == WorkerState.STOPPING && w.channel != null) {
@@ -214,6 +218,9 @@ final class Stopper {
         }
         for (WorkerHandle w : polite) {
             w.channel.requestShutdown();
+        }
+        for (WorkerHandle w : booting) {
+            engine.transport.abortLaunch(w.number);
         }
         for (WorkerHandle w : forced) {
             if (w.channel != null) {

@@ -75,6 +75,11 @@ public final class LocalJvmTransport implements WorkerTransport {
     private volatile boolean closing;
     /** Every process this transport started that has not exited yet: the last line of defence in close(). */
     private final java.util.Set<Process> live = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Launches under way, by worker number: their process once started (null before), until they return. */
+    private final java.util.Map<Integer, java.util.Optional<Process>> launching =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    /** The launches {@link #abortLaunch} ended, by worker number, until they throw. */
+    private final java.util.Set<Integer> aborted = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** A cgroup per worker, or null where they cannot be had (see {@link WorkerCgroups}). */
     private final WorkerCgroups cgroups;
     /** Whether this transport chose the workers' {@code -XX:ErrorFile} (the user's options did not). */
@@ -134,13 +139,41 @@ public final class LocalJvmTransport implements WorkerTransport {
 
     @Override
     public WorkerChannel launch(int workerNumber, WorkerEvents events) throws IOException, InterruptedException {
-        boolean slot = boots.tryAcquire(BOOT_SLOT_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        launching.put(workerNumber, java.util.Optional.empty());
         try {
-            return boot(workerNumber, events);
-        } finally {
-            if (slot) {
-                boots.release();
+            boolean slot = boots.tryAcquire(BOOT_SLOT_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            try {
+                if (aborted.contains(workerNumber)) {
+                    throw new IOException("the launch of worker " + workerNumber + " was ended: the pool stops");
+                }
+                return boot(workerNumber, events);
+            } finally {
+                if (slot) {
+                    boots.release();
+                }
             }
+        } finally {
+            launching.remove(workerNumber);
+            aborted.remove(workerNumber);
+        }
+    }
+
+    @Override
+    public void abortLaunch(int workerNumber) {
+        java.util.Optional<Process> under = launching.get(workerNumber);
+        if (under == null) {
+            return; // not launching (any more)
+        }
+        aborted.add(workerNumber);
+        under = launching.get(workerNumber);
+        if (under != null && under.isPresent()) {
+            killLaunched(under.get());
+        }
+    }
+
+    private void killLaunched(Process p) {
+        if (p.isAlive()) {
+            ProcessTrees.signal(p.toHandle(), ProcessTrees.setsid() != null, true, shared.groups());
         }
     }
 
@@ -191,6 +224,10 @@ public final class LocalJvmTransport implements WorkerTransport {
             Process started = process;
             live.add(started);
             process.onExit().thenRun(() -> live.remove(started));
+            launching.put(workerNumber, java.util.Optional.of(started));
+            if (aborted.contains(workerNumber)) {
+                killLaunched(started); // ended while it was being started: its exit ends the wait below
+            }
             worker = new LocalJvmWorker(workerNumber, process, ProcessTrees.setsid() != null, events, shared, cgroup,
                     ownErrorFile ? errorFile(process.pid()) : null, heapDump(process.pid()));
             OutputStream stdin = process.getOutputStream();
@@ -254,7 +291,8 @@ public final class LocalJvmTransport implements WorkerTransport {
             closeQuietly(io);
             closeQuietly(channel);
             Files.deleteIfExists(socketPath);
-            if (cache != null && !closing && !timedOut.get() && !(e instanceof ProtocolException)
+            if (cache != null && !closing && !timedOut.get() && !aborted.contains(workerNumber)
+                    && !(e instanceof ProtocolException)
                     && process != null && !process.isAlive()) {
                 // it exited by itself before its handshake (not killed by us, not too slow, not rejected)
                 cache.launchFailed(jvmOptions, describe(e, process, false));

@@ -26,6 +26,16 @@ public interface WorkerTransport extends AutoCloseable {
      */
     void killAll();
 
+    /**
+     * Ends the launch of one worker if it is still under way: its JVM is killed, or never started if its launch
+     * still waits, and {@link #launch} then throws. For a pool that stops while a worker it no longer needs
+     * boots: nothing of it waits for the boot to end. Does nothing once {@link #launch} has returned.
+     *
+     * @param workerNumber the number its {@link #launch} was given
+     */
+    default void abortLaunch(int workerNumber) {
+    }
+
     /** Releases the transport's resources (private directory and so on). Workers must be gone already. */
     @Override
     void close();

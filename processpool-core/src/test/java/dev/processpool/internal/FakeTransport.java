@@ -106,6 +106,14 @@ final class FakeTransport implements WorkerTransport {
         return w;
     }
 
+    /** The launches {@link #abortLaunch} was asked to end, by worker number. */
+    final List<Integer> abortedLaunches = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void abortLaunch(int workerNumber) {
+        abortedLaunches.add(workerNumber); // a fake launch returns at once: there is never one to end
+    }
+
     @Override
     public void killAll() {
         launched.forEach(w -> w.exit(137));

@@ -195,4 +195,18 @@ abstract class TransportContract {
         assertThat(r.events()).containsExactly("started 3001", "arriving RESULT 3001", "answer RESULT 3001 done",
                 "exited 0");
     }
+
+    @Test
+    void endingALaunchThatHasReturnedOrNeverBeganChangesNothing() throws Exception {
+        Recorder r = new Recorder();
+        transport.abortLaunch(9); // no such launch
+        WorkerChannel ch = transport.launch(4, r);
+        transport.abortLaunch(4); // it has returned: the worker is the pool's
+        ch.sendTask(4001, returning("still here"), true);
+        awaitEvents(r, 3);
+        ch.requestShutdown();
+        awaitEvents(r, 4);
+        assertThat(r.events()).containsExactly("started 4001", "arriving RESULT 4001",
+                "answer RESULT 4001 still here", "exited 0");
+    }
 }

@@ -61,12 +61,15 @@ final class Json {
     /** {@link #mapper()}, asked for when needed. */
     static final Lazy LAZY = Json::mapper;
 
-    /** How long this thread has spent setting the mapper up, in nanoseconds (a task's duration leaves it out). */
-    private static final ThreadLocal<long[]> SETUP_NANOS = ThreadLocal.withInitial(() -> new long[1]);
+    /** The time spent setting mappers up so far, in nanoseconds. Written under the class's lock. */
+    private static volatile long setupNanos;
 
-    /** The time this thread has spent making mappers so far: a task subtracts what it grew by while it ran. */
+    /**
+     * The time spent setting mappers up so far: a task subtracts what it grew by while it ran (a worker runs
+     * its tasks on one thread; one that waited for another thread's set-up waited about as long).
+     */
     static long setupNanos() {
-        return SETUP_NANOS.get()[0];
+        return setupNanos;
     }
 
     static ObjectMapper mapper() {
@@ -96,9 +99,9 @@ final class Json {
                             .addModule(JsonRules.module())
                             .build();
                     mapper = m;
+                    setupNanos += System.nanoTime() - start;
                 }
             }
-            SETUP_NANOS.get()[0] += System.nanoTime() - start;
         }
         return m;
     }

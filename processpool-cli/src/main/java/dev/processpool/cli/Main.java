@@ -42,6 +42,9 @@ public final class Main implements Callable<Integer> {
         return Runner.EXIT_USAGE;
     }
 
+    /** picocli's system property: a regex of the types whose built-in converters it does not register. */
+    private static final String PICOCLI_EXCLUDES = "picocli.converters.excludes";
+
     public static void main(String[] args) {
         int code = execute(args);
         ParentArchive.dump(); // after a run that ended well only: the next run starts from this one's classes
@@ -78,6 +81,12 @@ public final class Main implements Callable<Integer> {
      * @param first the first argument, or null
      */
     static CommandLine commandLine(String first) {
+        // picocli registers its converters for java.sql and java.time types by reflection when a command line is
+        // made (a few tens of milliseconds of a cold JVM's start); no option here has such a type (durations have
+        // a converter of their own)
+        if (System.getProperty(PICOCLI_EXCLUDES) == null) {
+            System.setProperty(PICOCLI_EXCLUDES, "java\\.sql\\..*|java\\.time\\..*");
+        }
         CommandLine cl = new CommandLine(new Main());
         if (!"member".equals(first)) {
             cl.addSubcommand("run", new RunCommand());

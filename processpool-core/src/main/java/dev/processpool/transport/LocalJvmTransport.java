@@ -78,7 +78,10 @@ public final class LocalJvmTransport implements WorkerTransport {
     /** Launches under way, by worker number: their process once started (null before), until they return. */
     private final java.util.Map<Integer, java.util.Optional<Process>> launching =
             new java.util.concurrent.ConcurrentHashMap<>();
-    /** The launches {@link #abortLaunch} ended, by worker number, until they throw. */
+    /**
+     * The launches {@link #abortLaunch} ended, by worker number (unique within the pool): until their
+     * {@link #launch} returns or throws, or for good if it had returned already or never began.
+     */
     private final java.util.Set<Integer> aborted = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** A cgroup per worker, or null where they cannot be had (see {@link WorkerCgroups}). */
     private final WorkerCgroups cgroups;
@@ -160,12 +163,9 @@ public final class LocalJvmTransport implements WorkerTransport {
 
     @Override
     public void abortLaunch(int workerNumber) {
-        java.util.Optional<Process> under = launching.get(workerNumber);
-        if (under == null) {
-            return; // not launching (any more)
-        }
+        // marked first: a launch that begins or starts its JVM after this sees the mark (launch, boot)
         aborted.add(workerNumber);
-        under = launching.get(workerNumber);
+        java.util.Optional<Process> under = launching.get(workerNumber);
         if (under != null && under.isPresent()) {
             killLaunched(under.get());
         }

@@ -558,6 +558,10 @@ public final class ClusterPool implements TaskPool {
             return;
         }
         try {
+            // A member that leaves in order reports what it finished before it leaves: those results may wait
+            // in the queue still, unread by the receiver. They count first, or their attempts would run again
+            // (a result read twice is dropped the second time: only a task's current attempt, once, counts).
+            readWaitingResults();
             Set<String> live = liveMembers();
             List<TaskLedger.Suspect> limbo = new ArrayList<>();
             check(ledger.suspects(live, unclaimedToo), live, limbo);
@@ -584,6 +588,24 @@ public final class ClusterPool implements TaskPool {
         } catch (Throwable e) { // a scheduled task that throws is never run again: this one must not
             if (state != RunState.TERMINATED && hz.getLifecycleService().isRunning()) {
                 LOG.warn("{}: checking for tasks of departed members failed; trying again shortly", name, e);
+            }
+        }
+    }
+
+    /** Handles the results waiting in the queue now; if the queue cannot be read, the receiver will. */
+    private void readWaitingResults() {
+        List<Wire.Result> waiting;
+        try {
+            waiting = new ArrayList<>(results);
+        } catch (RuntimeException e) {
+            LOG.debug("{}: could not read the results queue before recovery", name, e);
+            return;
+        }
+        for (Wire.Result r : waiting) {
+            try {
+                onResult(r);
+            } catch (Throwable t) { // one result, once: the receiver drops it when it reads it again
+                LOG.warn("{}: a result from member {} could not be handled", name, r.member, t);
             }
         }
     }

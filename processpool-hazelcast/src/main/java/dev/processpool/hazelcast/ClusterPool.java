@@ -558,10 +558,6 @@ public final class ClusterPool implements TaskPool {
             return;
         }
         try {
-            // A member that leaves in order reports what it finished before it leaves: those results may wait
-            // in the queue still, unread by the receiver. They count first, or their attempts would run again
-            // (a result read twice is dropped the second time: only a task's current attempt, once, counts).
-            readWaitingResults();
             Set<String> live = liveMembers();
             List<TaskLedger.Suspect> limbo = new ArrayList<>();
             check(ledger.suspects(live, unclaimedToo), live, limbo);
@@ -633,6 +629,7 @@ public final class ClusterPool implements TaskPool {
         }
         Map<Long, Wire.Claim> now = claims.getAll(keys);
         Set<Long> queued = null;
+        Map<TaskLedger.Suspect, String> departed = new java.util.LinkedHashMap<>();
         for (TaskLedger.Suspect s : suspects) {
             Wire.Claim c = now.get(s.key());
             if (c == null) {
@@ -646,11 +643,20 @@ public final class ClusterPool implements TaskPool {
                 if (live.contains(c.memberUuid)) {
                     onClaim(s.key(), c);
                 } else {
-                    retry(s.seq(), s.attempt(), "member " + c.member + " left the cluster while holding it");
+                    departed.put(s, c.member);
                 }
             } else if (c.kind == Wire.Claim.LOST) {
                 retry(s.seq(), s.attempt(), "it was lost with a member that left the cluster");
             }
+        }
+        if (!departed.isEmpty()) {
+            // A member that leaves in order reports what it finished, then leaves: those results may wait in the
+            // queue still, unread by the receiver. They count first, or their attempts would run again (a result
+            // read twice is dropped the second time: a task's current attempt counts once; so is a retry of an
+            // attempt that has its outcome meanwhile).
+            readWaitingResults();
+            departed.forEach((s, member) -> retry(s.seq(), s.attempt(),
+                    "member " + member + " left the cluster while holding it"));
         }
     }
 

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -94,7 +95,7 @@ final class Invoker {
     static Object invoke(TaskTarget target, List<Object> args, Map<String, Object> kwargs) throws Exception {
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
         Resolved r = resolve(target, loader, true);
-        Fit fit = select(r.cls(), target, r.candidates(), args, kwargs, Json.LAZY);
+        Fit fit = select(r.cls(), target, r.candidates(), args, kwargs, Json::mapper);
         open(fit.executable());
         try {
             if (fit.executable() instanceof Constructor<?> c) {
@@ -276,11 +277,12 @@ final class Invoker {
 
     /**
      * Picks the first constructor or method, in order of shape preference, whose parameters take the
-     * arguments. With {@code mapper == null} (a dry run in the parent) conversions that need Jackson are
-     * assumed to work and the returned actual arguments must not be used.
+     * arguments; {@code mapper} gives the mapper when a conversion needs it (a worker sets Jackson up on first
+     * use, see {@link CliWorkerMain}). With {@code mapper == null} (a dry run in the parent) conversions that
+     * need Jackson are assumed to work and the returned actual arguments must not be used.
      */
     private static Fit select(Class<?> cls, TaskTarget target, List<Executable> candidates, List<Object> args,
-                              Map<String, Object> kwargs, Json.Lazy mapper) throws BadInputException {
+                              Map<String, Object> kwargs, Supplier<ObjectMapper> mapper) throws BadInputException {
         String firstMismatch = null;
         boolean anyShape = false;
         for (Shape shape : SHAPES) {
@@ -359,7 +361,7 @@ final class Invoker {
 
     /** Fills {@code actual}; returns null on success or a description of the first argument that does not fit. */
     private static String convertAll(Executable e, Shape shape, List<Object> args, Map<String, Object> kwargs,
-                                     Json.Lazy mapper, Object[] actual) {
+                                     Supplier<ObjectMapper> mapper, Object[] actual) {
         Type[] types = parameterTypes(e);
         switch (shape) {
             case LIST_AND_MAP: {
@@ -412,8 +414,8 @@ final class Invoker {
         }
     }
 
-    private static String convertPositional(Executable e, List<Object> args, Type[] types, Json.Lazy mapper,
-                                            Object[] actual) {
+    private static String convertPositional(Executable e, List<Object> args, Type[] types,
+                                            Supplier<ObjectMapper> mapper, Object[] actual) {
         for (int i = 0; i < args.size(); i++) {
             Object c = convert(args.get(i), types[i], mapper);
             if (c instanceof Mismatch m) {
@@ -435,7 +437,7 @@ final class Invoker {
      * value as it is, boxing, a one-letter string for {@code char}) fits here too, except a list or map for a
      * parameterized type, whose elements Jackson converts; the rest is Jackson's in the worker.
      */
-    static Object convert(Object value, Type type, Json.Lazy mapper) {
+    static Object convert(Object value, Type type, Supplier<ObjectMapper> mapper) {
         Class<?> raw = rawClass(type);
         Class<?> boxed = box(raw);
         if (value instanceof Number n && isNumeric(boxed) && !boxed.isInstance(n)) {

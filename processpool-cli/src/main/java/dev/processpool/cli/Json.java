@@ -50,17 +50,6 @@ final class Json {
         return maxStringLength;
     }
 
-    /**
-     * The mapper, asked for only when it is needed: a worker sets Jackson up on first use (see
-     * {@link CliWorkerMain}), and the quick way through a line ({@link FastLine}) needs none.
-     */
-    interface Lazy {
-        ObjectMapper get();
-    }
-
-    /** {@link #mapper()}, asked for when needed. */
-    static final Lazy LAZY = Json::mapper;
-
     /** The time spent setting mappers up so far, in nanoseconds. Written under the class's lock. */
     private static volatile long setupNanos;
 

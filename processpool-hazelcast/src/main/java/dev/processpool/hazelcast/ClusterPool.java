@@ -436,13 +436,7 @@ public final class ClusterPool implements TaskPool {
                     resultsArrived.drainPermits(); // the next copy has whatever these announced
                     continue;
                 }
-                for (Wire.Result r : batch) {
-                    try {
-                        onResult(r);
-                    } catch (Throwable t) { // one result, once: the batch is removed all the same
-                        LOG.warn("{}: a result from member {} could not be handled", name, r.member, t);
-                    }
-                }
+                handle(batch); // one that could not be handled is removed all the same
                 results.removeAll(batch);
             } catch (InterruptedException e) {
                 return;
@@ -597,10 +591,15 @@ public final class ClusterPool implements TaskPool {
             LOG.debug("{}: could not read the results queue before recovery", name, e);
             return;
         }
-        for (Wire.Result r : waiting) {
+        handle(waiting); // the receiver reads them again, and drops them then
+    }
+
+    /** Handles each result once; one that cannot be handled is logged and the others go on. */
+    private void handle(List<Wire.Result> batch) {
+        for (Wire.Result r : batch) {
             try {
                 onResult(r);
-            } catch (Throwable t) { // one result, once: the receiver drops it when it reads it again
+            } catch (Throwable t) {
                 LOG.warn("{}: a result from member {} could not be handled", name, r.member, t);
             }
         }

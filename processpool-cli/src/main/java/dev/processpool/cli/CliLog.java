@@ -102,9 +102,9 @@ final class CliLog {
             if (error) {
                 StringWriter trace = new StringWriter();
                 t.printStackTrace(new PrintWriter(trace));
-                line.append('\n').append(trace.toString().stripTrailing());
+                line.append('\n').append(plain(trace.toString().stripTrailing()));
             } else {
-                line.append(": ").append(t);
+                line.append(": ").append(plain(String.valueOf(t)));
             }
         }
         emit(line.toString(), error);
@@ -132,10 +132,13 @@ final class CliLog {
 
     /**
      * The pool's words in the command's: no pool name (there is one: the local pool, or with {@code --cluster}
-     * the client pool), tasks by their input line.
+     * the client pool), also where another library's message names one of the pool's threads (Hazelcast's
+     * closed connection names the thread that wrote: {@code thread=clusterpool-1-housekeeper} reads
+     * {@code thread=housekeeper}); tasks by their input line.
      */
     static String plain(String text) {
         return text.replaceFirst("^(?:processpool|clusterpool)-\\d+: ", "")
+                .replaceAll("(?<=thread=)(?:processpool|clusterpool)-\\d+-", "")
                 .replaceAll("\\btask line-(\\d+)", "the task of line $1");
     }
 

@@ -389,6 +389,7 @@ final class LocalJvmWorker implements WorkerChannel, ChannelHub.Endpoint {
             flush = false;
             flushDeferred = true;
         }
+        output.taskSent();
         w.writeTask(sequence, payload, flush);
     }
 

@@ -13,15 +13,22 @@ import java.util.concurrent.locks.LockSupport;
  * messages) and what a worker prints before its handshake come through these pipes, so they are usually
  * silent. Each pipe is looked at ({@code available()}, which never blocks, then a read of no more than that)
  * at its own pace: every {@link #FAST_NANOS} while it has output, backing off to every {@link #SLOW_NANOS}
- * while it is silent. A pipe that fills (64 KiB) makes its writer wait until the next look, a few
- * milliseconds while it is busy; nothing blocks for good. An idle pool costs one look per pipe every
- * {@link #SLOW_NANOS}, and one wake-up of the thread for all of them: silent pipes are looked at together,
- * on a grid of that interval.
+ * while it is silent, and to every {@link #IDLE_NANOS} once it has been silent for {@link #QUIET_NANOS} and its
+ * worker has been sent no task for as long ({@link #hurry} brings a pipe back to {@link #SLOW_NANOS} when its
+ * worker is sent a task). A pipe that fills (64 KiB) makes its writer wait until the next look: a few
+ * milliseconds while it is busy, at most {@link #SLOW_NANOS} for a task's first raw output, at most
+ * {@link #IDLE_NANOS} for a task that ran silent for {@link #QUIET_NANOS} and then writes more than the pipe
+ * holds; nothing blocks for good. An idle pool costs one look per pipe every {@link #IDLE_NANOS} (a look is
+ * two system calls), and one wake-up of the thread for all of them: silent pipes are looked at together, on a
+ * grid of their interval.
  */
 final class PipeDrainer implements AutoCloseable {
 
     static final long FAST_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
     static final long SLOW_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    /** The interval of a pipe silent for {@link #QUIET_NANOS} whose worker was sent no task for as long. */
+    static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     /** Receives a pipe's bytes. */
     interface Sink {
@@ -34,6 +41,8 @@ final class PipeDrainer implements AutoCloseable {
         private final Sink sink;
         private long interval = FAST_NANOS;
         private volatile long next;
+        /** When the pipe last had output, or its worker was last sent a task. */
+        private volatile long activeNanos;
         private volatile boolean removed;
 
         Source(InputStream in, Sink sink) {
@@ -83,6 +92,7 @@ final class PipeDrainer implements AutoCloseable {
     Source add(InputStream in, Sink sink) {
         Source s = new Source(in, sink);
         s.next = System.nanoTime();
+        s.activeNanos = s.next;
         sources.add(s);
         synchronized (startLock) {
             if (thread == null && !closed) {
@@ -108,18 +118,61 @@ final class PipeDrainer implements AutoCloseable {
         }
     }
 
+    /**
+     * The pipe's worker is being sent a task: a pipe looked at every {@link #IDLE_NANOS} is looked at again on
+     * the grid of {@link #SLOW_NANOS}. Cheap when it is not (two volatile reads and a write).
+     */
+    void hurry(Source s) {
+        long now = System.nanoTime();
+        s.activeNanos = now;
+        if (s.next - now > SLOW_NANOS) {
+            s.next = nextOnGrid(now, SLOW_NANOS);
+            Thread t = thread;
+            if (t != null) {
+                LockSupport.unpark(t);
+            }
+        }
+    }
+
+    /**
+     * When a pipe looked at {@code now} is looked at next, and its interval from then on: {@code FAST_NANOS}
+     * after output, doubling while silent up to {@code SLOW_NANOS}, then {@code IDLE_NANOS} once silent and
+     * without a task for {@code QUIET_NANOS} (since {@code activeNanos}). Silent pipes are looked at on the grid
+     * of their interval shared by all: one wake-up for all of them instead of one each (128 pipes of 64 idle
+     * workers: 640 wake-ups a second on a grid of 200 ms, none on their own).
+     *
+     * @return {next, interval}
+     */
+    static long[] schedule(long now, long interval, boolean any, long activeNanos) {
+        if (any) {
+            return new long[] {now + FAST_NANOS, FAST_NANOS};
+        }
+        long next = Math.min(SLOW_NANOS, interval * 2);
+        if (next < SLOW_NANOS) {
+            return new long[] {now + next, next};
+        }
+        long step = now - activeNanos >= QUIET_NANOS ? IDLE_NANOS : SLOW_NANOS;
+        return new long[] {nextOnGrid(now, step), step};
+    }
+
+    private static long nextOnGrid(long now, long step) {
+        return now + step - Math.floorMod(now, step);
+    }
+
     private void run() {
         while (!closed) {
             long now = System.nanoTime();
-            long wake = now + SLOW_NANOS;
+            long wake = now + IDLE_NANOS;
             for (Source s : sources) {
                 if (s.next - now <= 0) {
                     boolean any = s.drainNow(buffer);
-                    s.interval = any ? FAST_NANOS : Math.min(SLOW_NANOS, s.interval * 2);
                     long at = System.nanoTime();
-                    // a silent pipe is looked at on a grid of SLOW_NANOS shared by all: one wake-up for all
-                    // of them instead of one each (128 pipes of 64 idle workers: 640 wake-ups a second)
-                    s.next = s.interval < SLOW_NANOS ? at + s.interval : at + SLOW_NANOS - Math.floorMod(at, SLOW_NANOS);
+                    if (any) {
+                        s.activeNanos = at;
+                    }
+                    long[] next = schedule(at, s.interval, any, s.activeNanos);
+                    s.interval = next[1];
+                    s.next = next[0];
                 }
                 if (s.next - wake < 0) {
                     wake = s.next;

@@ -58,6 +58,12 @@ final class WorkerOutput {
         }
     }
 
+    /** A task is being sent: pipes looked at rarely while the worker was idle are looked at sooner again. */
+    void taskSent() {
+        drainer.hurry(pipes[0]);
+        drainer.hurry(pipes[1]);
+    }
+
     /** The body of an OUTPUT frame (after its sequence number): the stream, then the bytes the task printed. */
     void channelOutput(byte[] body, long sequence) throws ProtocolException {
         byte stream = body[8];

@@ -210,7 +210,10 @@ public class ProcessPool implements TaskPool {
             transport = new LocalJvmTransport(new LocalJvmTransport.Settings(config.getJavaExecutable(),
                     config.getClassPath(), config.getJvmOptions(), config.getEnvironment(),
                     config.getWorkingDirectory(), config.getWorkerStartTimeout(), config.getMaxFrameBytes(),
-                    config.getHeartbeatInterval(), config.getWorkerMainClass(), config.getClassDataCache(),
+                    config.getHeartbeatInterval(), Tuning.idleHeartbeat(config.getHeartbeatInterval(),
+                            config.getUnresponsiveTimeout(), config.getMemoryBudget() > 0
+                                    || config.getWorkerMemoryLimit() > 0 || config.getWorkerMemoryHardLimit() > 0),
+                    config.getWorkerMainClass(), config.getClassDataCache(),
                     config.isWorkerCgroups(), config.getWorkerMemoryHardLimit(), config.getWorkerPidsLimit(), config.getHeapDumpDirectory(),
                     config.getWorkerNice()));
         } catch (IOException e) {

@@ -107,6 +107,38 @@ class HangDetectionTest {
     }
 
     @Test
+    void anIdleWorkerSlowsItsHeartbeatsButIsNotTakenForASilentOneWhileAStoppedIdleOneIsReplaced() throws Exception {
+        // heartbeats every 200 ms; once a worker has waited 5 s for a task, every 500 ms (a third of 1.5 s)
+        PoolConfig config = PoolConfig.builder().minSize(1).maxSize(1)
+                .heartbeatInterval(Duration.ofMillis(200)).unresponsiveTimeout(Duration.ofMillis(1500)).build();
+        long stopped = -1;
+        try (ProcessPool pool = new ProcessPool(config)) {
+            ProcessTask first = pool.createAndQueueTask(TestTasks.echo(), "first");
+            assertThat(first.future()).succeedsWithin(AWAIT).isEqualTo("first");
+            long pid = first.getWorkerPid();
+
+            await().during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(20)).until(() -> isRunning(pid)
+                    && pool.getWorkers().stream().anyMatch(w -> w.pid() == pid));
+            ProcessTask second = pool.createAndQueueTask(TestTasks.echo(), "second");
+            assertThat(second.future()).succeedsWithin(AWAIT).isEqualTo("second");
+            assertThat(second.getWorkerPid()).as("the idle worker lived on").isEqualTo(pid);
+
+            // idle again, past the 5 s: stopped, it is found silent all the same, and replaced
+            await().pollDelay(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(20)).until(() -> isRunning(pid));
+            stopped = pid;
+            signal("STOP", pid);
+            await().atMost(AWAIT).until(() -> !isRunning(pid));
+            ProcessTask next = pool.createAndQueueTask(TestTasks.echo(), "next");
+            assertThat(next.future()).succeedsWithin(AWAIT).isEqualTo("next");
+            assertThat(next.getWorkerPid()).isNotEqualTo(pid);
+        } finally {
+            if (stopped > 0 && isRunning(stopped)) {
+                signal("KILL", stopped);
+            }
+        }
+    }
+
+    @Test
     void aTaskThatKeepsReportingProgressOutlivesItsProgressTimeout() throws Exception {
         try (ProcessPool pool = new ProcessPool(PoolConfig.builder().minSize(1).maxSize(1).build())) {
             ProcessTask task = ProcessTask.builder(TestTasks.reportProgress()).args(100, 2000)

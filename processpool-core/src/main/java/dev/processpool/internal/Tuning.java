@@ -27,6 +27,28 @@ public final class Tuning {
     public static final int DEFAULT_MAX_FRAME_MIB = 512;
     /** Default {@code heartbeatInterval}, in milliseconds. */
     public static final int DEFAULT_HEARTBEAT_MILLIS = 1000;
+    /** How many times the heartbeat interval an idle worker waits between heartbeats, at most. */
+    public static final int IDLE_HEARTBEAT_FACTOR = 5;
+
+    /**
+     * The heartbeat interval of a worker that has waited
+     * {@value dev.processpool.protocol.Protocol#IDLE_HEARTBEAT_AFTER_MILLIS} ms for a task:
+     * {@value #IDLE_HEARTBEAT_FACTOR} times {@code heartbeat}, but no more than a third of {@code unresponsive}
+     * (zero: none), so that an idle worker is never taken for a silent one; {@code heartbeat} itself (no
+     * slowing down) where a memory limit or budget is set, since workers' memory is measured at their
+     * heartbeats. 64 idle workers sent 64 heartbeats a second to the parent; with the defaults they send 13.
+     */
+    public static java.time.Duration idleHeartbeat(java.time.Duration heartbeat, java.time.Duration unresponsive,
+                                                   boolean memoryMeasured) {
+        if (heartbeat.isZero() || memoryMeasured) {
+            return heartbeat;
+        }
+        java.time.Duration idle = heartbeat.multipliedBy(IDLE_HEARTBEAT_FACTOR);
+        if (!unresponsive.isZero() && idle.compareTo(unresponsive.dividedBy(3)) > 0) {
+            idle = unresponsive.dividedBy(3);
+        }
+        return idle.compareTo(heartbeat) < 0 ? heartbeat : idle;
+    }
     /**
      * Default {@code unresponsiveTimeout}, in seconds; also how long a worker may hold tasks without starting
      * the next one after its last answer when the unresponsive timeout is turned off.

@@ -26,7 +26,8 @@ package dev.processpool.protocol;
  *   <li>worker → parent {@link #FRAME_HELLO}: int32 {@link #MAGIC}, int16 protocol version, int64 pid,
  *       string token;</li>
  *   <li>parent → worker {@link #FRAME_WELCOME}: int16 version (the one both speak), int32 heartbeat interval
- *       in milliseconds (0: none), or
+ *       in milliseconds (0: none), then optionally int32 the interval once the worker has waited a while for
+ *       a task (absent: the same), or
  *       {@link #FRAME_REJECT}: string reason, after which the parent closes the channel.</li>
  * </ol>
  * The parent accepts only its own token and only version {@link #VERSION}.
@@ -86,6 +87,8 @@ public final class Protocol {
     public static final byte FRAME_SHUTDOWN = 8;
     public static final byte FRAME_PROGRESS = 9;
     public static final byte FRAME_HEARTBEAT = 10;
+    /** A worker that has waited this long for a task sends heartbeats at the WELCOME's idle interval, in ms. */
+    public static final int IDLE_HEARTBEAT_AFTER_MILLIS = 5000;
     public static final byte FRAME_CANCEL = 11;
     public static final byte FRAME_RECLAIM = 12;
     public static final byte FRAME_RECLAIMED = 13;

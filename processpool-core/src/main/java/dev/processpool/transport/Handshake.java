@@ -20,7 +20,7 @@ import java.util.HexFormat;
  * The parent's side of a new worker's handshake: the worker gets a random token on its stdin and must
  * present it, with the protocol's magic and version and its own pid, in one small HELLO, the only frame it
  * may send before it is welcomed; nothing large is allocated on its word. A worker that fails gets a REJECT
- * saying why; one that passes gets a WELCOME with the heartbeat interval.
+ * saying why; one that passes gets a WELCOME with the heartbeat intervals (busy and idle).
  */
 final class Handshake {
 
@@ -41,8 +41,8 @@ final class Handshake {
      *
      * @throws ProtocolException when the HELLO is missing or wrong (the worker was sent a REJECT)
      */
-    static void perform(FrameReader reader, FrameWriter writer, String token, long pid, Duration heartbeat)
-            throws IOException {
+    static void perform(FrameReader reader, FrameWriter writer, String token, long pid, Duration heartbeat,
+                        Duration idleHeartbeat) throws IOException {
         reader.setGate(Handshake::admit);
         Frame hello = reader.read();
         String problem = check(hello, token, pid);
@@ -60,6 +60,7 @@ final class Handshake {
         DataOutputStream welcomeFields = new DataOutputStream(welcome);
         welcomeFields.writeShort(Protocol.VERSION);
         welcomeFields.writeInt((int) Math.min(Integer.MAX_VALUE, heartbeat.toMillis()));
+        welcomeFields.writeInt((int) Math.min(Integer.MAX_VALUE, idleHeartbeat.toMillis()));
         writer.writeRaw(Protocol.FRAME_WELCOME, welcome.toByteArray());
     }
 

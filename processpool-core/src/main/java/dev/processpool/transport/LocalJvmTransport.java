@@ -46,6 +46,8 @@ public final class LocalJvmTransport implements WorkerTransport {
     /**
      * What a worker JVM is launched with.
      *
+     * @param idleHeartbeatInterval how often a worker that has waited a while for a task sends a heartbeat
+     *                          (see {@code Tuning.idleHeartbeat}); {@code heartbeatInterval} for no slowing down
      * @param cgroups           whether to run each worker in a cgroup of its own where the machine allows it
      * @param cgroupMemoryMax   each worker cgroup's {@code memory.max} in bytes (see {@link WorkerCgroups}), 0 for none
      * @param cgroupPidsMax     each worker cgroup's {@code pids.max}, 0 for none
@@ -53,16 +55,16 @@ public final class LocalJvmTransport implements WorkerTransport {
      */
     public record Settings(Path javaExecutable, List<String> classPath, List<String> jvmOptions,
                            Map<String, String> environment, Path workingDirectory, Duration startTimeout,
-                           int maxFrameBytes, Duration heartbeatInterval, String workerMainClass,
-                           Path classDataCache, boolean cgroups, long cgroupMemoryMax, long cgroupPidsMax,
-                           Path heapDumpDirectory, int workerNice) {
+                           int maxFrameBytes, Duration heartbeatInterval, Duration idleHeartbeatInterval,
+                           String workerMainClass, Path classDataCache, boolean cgroups, long cgroupMemoryMax,
+                           long cgroupPidsMax, Path heapDumpDirectory, int workerNice) {
 
         /** Settings with cgroups where possible, without cgroup limits or heap dumps. */
         public Settings(Path javaExecutable, List<String> classPath, List<String> jvmOptions,
                         Map<String, String> environment, Path workingDirectory, Duration startTimeout,
                         int maxFrameBytes, Duration heartbeatInterval, String workerMainClass, Path classDataCache) {
             this(javaExecutable, classPath, jvmOptions, environment, workingDirectory, startTimeout, maxFrameBytes,
-                    heartbeatInterval, workerMainClass, classDataCache, true, 0, 0, null, 0);
+                    heartbeatInterval, heartbeatInterval, workerMainClass, classDataCache, true, 0, 0, null, 0);
         }
     }
 
@@ -268,7 +270,8 @@ public final class LocalJvmTransport implements WorkerTransport {
             io = new ChannelIo(channel);
             FrameReader reader = new FrameReader(worker.trackActivity(io.input()), settings.maxFrameBytes());
             FrameWriter writer = new FrameWriter(io.output());
-            Handshake.perform(reader, writer, token, process.pid(), settings.heartbeatInterval());
+            Handshake.perform(reader, writer, token, process.pid(), settings.heartbeatInterval(),
+                    settings.idleHeartbeatInterval());
             if (!settled.compareAndSet(false, true)) {
                 throw new IOException("start-up timed out");
             }

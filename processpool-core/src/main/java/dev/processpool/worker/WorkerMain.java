@@ -111,7 +111,7 @@ public final class WorkerMain {
         OwnProcessGroup.rememberCgroup();
         TaskRunner.init();
         if (watchParent) {
-            Thread watcher = new Thread(new Loop(Loop.WATCH_PARENT, null, 0, null, null, null),
+            Thread watcher = new Thread(new Loop(Loop.WATCH_PARENT, null, null, null, null),
                     "processpool-parent-watch");
             watcher.setDaemon(true);
             watcher.start();
@@ -148,9 +148,11 @@ public final class WorkerMain {
         DataInputStream welcome = answer.fields();
         welcome.readShort();
         int heartbeatMillis = welcome.readInt();
+        int idleHeartbeatMillis = welcome.available() >= 4 ? welcome.readInt() : heartbeatMillis;
+        Heartbeats heartbeats = null;
         if (heartbeatMillis > 0) {
-            Thread heartbeat = new Thread(new Loop(Loop.HEARTBEAT, writer, heartbeatMillis, null, null, null),
-                    "processpool-heartbeat");
+            heartbeats = new Heartbeats(writer, heartbeatMillis, idleHeartbeatMillis);
+            Thread heartbeat = new Thread(heartbeats, "processpool-heartbeat");
             heartbeat.setDaemon(true);
             heartbeat.start();
         }
@@ -160,7 +162,7 @@ public final class WorkerMain {
         // The reader thread takes frames off the channel while the main thread runs tasks, so that the pool
         // can keep the next tasks waiting here (pipelining) and cancel them before they start.
         LinkedBlockingDeque<Frame> tasks = new LinkedBlockingDeque<>();
-        Thread readerThread = new Thread(new Loop(Loop.READ_FRAMES, writer, 0, reader, channel, tasks),
+        Thread readerThread = new Thread(new Loop(Loop.READ_FRAMES, writer, reader, channel, tasks),
                 "processpool-channel-reader");
         readerThread.setDaemon(true);
         readerThread.start();
@@ -168,7 +170,13 @@ public final class WorkerMain {
             Frame task = tasks.poll();
             if (task == null) {
                 writer.flush(); // a result held back for the next task's STARTED must not wait
+                if (heartbeats != null) {
+                    heartbeats.waiting();
+                }
                 task = tasks.take();
+                if (heartbeats != null) {
+                    heartbeats.working();
+                }
             }
             TaskRunner.run(task, writer, tasks);
         }
@@ -219,21 +227,17 @@ public final class WorkerMain {
      */
     private static final class Loop implements Runnable {
         static final int WATCH_PARENT = 0;
-        static final int HEARTBEAT = 1;
-        static final int READ_FRAMES = 2;
+        static final int READ_FRAMES = 1;
 
         private final int kind;
         private final FrameWriter writer;
-        private final int heartbeatMillis;
         private final FrameReader reader;
         private final SocketChannel channel;
         private final BlockingDeque<Frame> tasks;
 
-        Loop(int kind, FrameWriter writer, int heartbeatMillis, FrameReader reader,
-             SocketChannel channel, BlockingDeque<Frame> tasks) {
+        Loop(int kind, FrameWriter writer, FrameReader reader, SocketChannel channel, BlockingDeque<Frame> tasks) {
             this.kind = kind;
             this.writer = writer;
-            this.heartbeatMillis = heartbeatMillis;
             this.reader = reader;
             this.channel = channel;
             this.tasks = tasks;
@@ -244,9 +248,6 @@ public final class WorkerMain {
             switch (kind) {
                 case WATCH_PARENT:
                     ParentWatch.watch();
-                    break;
-                case HEARTBEAT:
-                    sendHeartbeats(writer, heartbeatMillis);
                     break;
                 default:
                     readFrames(reader, writer, channel, tasks);
@@ -307,26 +308,6 @@ public final class WorkerMain {
             return frame.sequence();
         } catch (ProtocolException e) {
             return -1;
-        }
-    }
-
-    /**
-     * Sends a heartbeat every interval, on the wall clock's grid of that interval (every whole second for 1 s):
-     * the workers of a pool then send theirs at about the same moment, and the parent's selector takes them
-     * in one wake-up instead of one each (64 idle workers woke it 64 times a second). The gap between two
-     * heartbeats is never longer than the interval.
-     */
-    private static void sendHeartbeats(FrameWriter writer, int intervalMillis) {
-        while (true) {
-            try {
-                Thread.sleep(intervalMillis - Math.floorMod(System.currentTimeMillis(), (long) intervalMillis));
-                writer.writeEmpty(Protocol.FRAME_HEARTBEAT);
-                ProgressReporter.flushDue(); // a report that came too soon after the one before
-            } catch (InterruptedException | IOException e) {
-                return; // the channel is gone: the main loop notices and leaves
-            } catch (Throwable e) {
-                // an error here (the heap exhausted by the task) must not end the heartbeats: try again
-            }
         }
     }
 

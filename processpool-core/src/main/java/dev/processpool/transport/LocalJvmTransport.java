@@ -91,6 +91,13 @@ public final class LocalJvmTransport implements WorkerTransport {
     private final boolean ownErrorFile;
     /** The threads every worker of this transport shares (see {@link LocalJvmWorker}). */
     private final LocalJvmWorker.Shared shared;
+    /**
+     * The start-up timeouts of launches under way, cancelled once a launch has settled. One thread, ended
+     * after a few idle seconds: the JDK's delayed executor, used before, ran every timeout, settled or not,
+     * {@code startTimeout} after its launch, on a new thread each on a 2-core machine (128 threads 30 s after
+     * 64 workers started).
+     */
+    private final java.util.concurrent.ScheduledThreadPoolExecutor startTimers;
 
     public LocalJvmTransport(Settings settings) throws IOException {
         this.settings = settings;
@@ -118,6 +125,14 @@ public final class LocalJvmTransport implements WorkerTransport {
                 });
         this.shared = new LocalJvmWorker.Shared(new ChannelHub(name), new PipeDrainer(name), exits,
                 new ProcessTrees.GroupSignaller());
+        this.startTimers = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, name + "-start-timeouts");
+            t.setDaemon(true);
+            return t;
+        });
+        startTimers.setRemoveOnCancelPolicy(true);
+        startTimers.setKeepAliveTime(5, TimeUnit.SECONDS);
+        startTimers.allowCoreThreadTimeOut(true);
     }
 
     /** The directory of this transport's worker cgroups, or null when it runs none. */
@@ -191,6 +206,7 @@ public final class LocalJvmTransport implements WorkerTransport {
         LocalJvmWorker worker = null;
         AtomicBoolean settled = new AtomicBoolean();
         AtomicBoolean timedOut = new AtomicBoolean();
+        List<java.util.concurrent.Future<?>> timeouts = new ArrayList<>(2);
         List<String> jvmOptions = cache == null ? settings.jvmOptions() : cache.workerOptions(settings.jvmOptions());
         WorkerCgroups.Group cgroup = null;
         try {
@@ -247,7 +263,7 @@ public final class LocalJvmTransport implements WorkerTransport {
                 }
             };
             process.onExit().thenRun(() -> closeQuietly(serverRef));
-            CompletableFuture.delayedExecutor(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS).execute(abort);
+            timeouts.add(startTimers.schedule(abort, settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS));
 
             channel = server.accept();
             Protocol.tuneSocket(channel);
@@ -259,13 +275,12 @@ public final class LocalJvmTransport implements WorkerTransport {
                     closeQuietly(channelRef);
                 }
             });
-            CompletableFuture.delayedExecutor(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                    .execute(() -> {
-                        if (!settled.get()) {
-                            timedOut.set(true);
-                            closeQuietly(channelRef);
-                        }
-                    });
+            timeouts.add(startTimers.schedule(() -> {
+                if (!settled.get()) {
+                    timedOut.set(true);
+                    closeQuietly(channelRef);
+                }
+            }, settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS));
 
             io = new ChannelIo(channel);
             FrameReader reader = new FrameReader(worker.trackActivity(io.input()), settings.maxFrameBytes());
@@ -307,6 +322,10 @@ public final class LocalJvmTransport implements WorkerTransport {
                 cgroup.remove();
             }
             throw new IOException("could not launch worker " + workerNumber + ": " + e.getMessage(), e);
+        } finally {
+            for (java.util.concurrent.Future<?> t : timeouts) {
+                t.cancel(false);
+            }
         }
     }
 
@@ -443,6 +462,7 @@ public final class LocalJvmTransport implements WorkerTransport {
         shared.hub().close();
         shared.pipes().close();
         shared.exits().shutdown();
+        startTimers.shutdownNow();
         shared.groups().close();
     }
 }

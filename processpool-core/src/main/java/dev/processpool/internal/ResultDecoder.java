@@ -241,19 +241,27 @@ final class ResultDecoder {
         threads.shutdownNow();
     }
 
-    private static final ThreadMXBean CPU = cpuClock();
+    /**
+     * The thread CPU clock, set up on first use: only a Java-serialised result needs it, and setting up the
+     * platform's management beans costs a pool's start about 10 ms of CPU (a CLI run of compact results never
+     * does).
+     */
+    private static final class CpuClock {
+        static final ThreadMXBean CPU = cpuClock();
 
-    private static ThreadMXBean cpuClock() {
-        try {
-            ThreadMXBean b = ManagementFactory.getThreadMXBean();
-            return b.isCurrentThreadCpuTimeSupported() ? b : null;
-        } catch (Throwable e) {
-            return null; // no java.management: wall time instead
+        private static ThreadMXBean cpuClock() {
+            try {
+                ThreadMXBean b = ManagementFactory.getThreadMXBean();
+                return b.isCurrentThreadCpuTimeSupported() ? b : null;
+            } catch (Throwable e) {
+                return null; // no java.management: wall time instead
+            }
         }
     }
 
     private static long cpuNow() {
-        return CPU != null ? CPU.getCurrentThreadCpuTime() : System.nanoTime();
+        ThreadMXBean cpu = CpuClock.CPU;
+        return cpu != null ? cpu.getCurrentThreadCpuTime() : System.nanoTime();
     }
 
     /** One Java-serialised result, or the serialised exception of a failure, rebuilt on a decoding thread. */

@@ -7,6 +7,8 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -148,10 +150,22 @@ final class Console {
         return cs.equals(StandardCharsets.UTF_8);
     }
 
-    /** Whether this process's stderr is an interactive terminal. */
+    /**
+     * Whether this process's stderr is an interactive terminal. On Linux, from what {@code /proc/self/fd/2}
+     * links to; elsewhere by asking {@code test -t 2} (a process started before the run: about 20 ms of its
+     * start-up and 5 ms of CPU on Linux, where the link says as much).
+     */
     static boolean stderrIsTerminal() {
         if ("dumb".equals(System.getenv("TERM")) || File.separatorChar != '/') {
             return false;
+        }
+        try {
+            Boolean linked = terminalDevice(Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString());
+            if (linked != null) {
+                return linked;
+            }
+        } catch (IOException | UnsupportedOperationException | SecurityException noProc) {
+            // not Linux, or /proc is not mounted: ask the shell
         }
         try {
             Process p = new ProcessBuilder("/bin/sh", "-c", "test -t 2")
@@ -170,6 +184,22 @@ final class Console {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /**
+     * Whether a file descriptor linked to {@code target} (as {@code /proc/self/fd/N} shows it) is a terminal:
+     * true for a pseudo-terminal, a console or a serial line; false for a pipe, a socket, a file or another
+     * device; null if the link cannot tell (then ask {@code test -t}).
+     */
+    static Boolean terminalDevice(String target) {
+        if (target.startsWith("/dev/pts/") || target.startsWith("/dev/tty") || target.equals("/dev/console")) {
+            return true;
+        }
+        if (target.startsWith("pipe:") || target.startsWith("socket:") || target.startsWith("anon_inode:")
+                || target.startsWith("/dev/") || target.startsWith("/") && !target.startsWith("/proc/")) {
+            return false;
+        }
+        return null;
     }
 
     /** The terminal's width in columns: $COLUMNS, else what {@code stty} says, else 80. */

@@ -54,6 +54,15 @@ final class AllowedTasks implements java.io.Serializable {
         return new AllowedTasks(rules);
     }
 
+    /** The patterns, as given to {@link #parse}. */
+    List<String> patterns() {
+        List<String> texts = new ArrayList<>(rules.size());
+        for (Rule r : rules) {
+            texts.add(r.text());
+        }
+        return texts;
+    }
+
     boolean isEmpty() {
         return rules.isEmpty();
     }

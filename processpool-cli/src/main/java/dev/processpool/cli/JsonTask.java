@@ -26,6 +26,11 @@ record JsonTask(TaskTarget target, AllowedTasks allowed) implements TaskFunction
 
     private static final long serialVersionUID = 1L;
 
+    /** A line's function travels as its settings ({@link FunctionWire}). */
+    private Object writeReplace() {
+        return new FunctionWire(FunctionWire.LINE, target, allowed, out -> { });
+    }
+
     /** Frames from here on down are the CLI's and the worker's, not the task's. */
     private static final Set<String> MACHINERY = Set.of(Invoker.class.getName(), JsonTask.class.getName());
 

@@ -73,11 +73,31 @@ final class LineChunk implements TaskFunction {
         this.ids = ids;
     }
 
-    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
-        in.defaultReadObject();
-        if (allowed == null || timeout == null || maxStringLength < 1) {
-            throw new java.io.InvalidObjectException("a chunk's settings are missing");
+    /** A chunk's function travels as its settings ({@link FunctionWire}). */
+    private Object writeReplace() {
+        return new FunctionWire(FunctionWire.CHUNK, target, allowed, out -> {
+            out.writeLong(timeout.getSeconds());
+            out.writeInt(timeout.getNano());
+            out.writeInt(maxStringLength);
+            out.writeBoolean(ids);
+            out.writeBoolean(quick);
+        });
+    }
+
+    /** The rest of a chunk function's settings, after its task and patterns. */
+    static LineChunk read(java.io.DataInputStream in, TaskTarget target, AllowedTasks allowed) throws IOException {
+        Duration timeout = Duration.ofSeconds(in.readLong(), in.readInt());
+        int maxStringLength = in.readInt();
+        boolean ids = in.readBoolean();
+        boolean quick = in.readBoolean();
+        if (timeout.isNegative() || maxStringLength < 1) {
+            throw new IOException("a timeout of " + timeout + " or a longest string of " + maxStringLength);
         }
+        return new LineChunk(target, allowed, timeout, maxStringLength, ids, quick);
+    }
+
+    private void readObject(ObjectInputStream in) throws IOException {
+        throw new java.io.InvalidObjectException("a chunk's function travels in its wire form only");
     }
 
     @Override

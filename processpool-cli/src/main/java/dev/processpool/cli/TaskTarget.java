@@ -52,6 +52,16 @@ record TaskTarget(String className, String methodName, boolean declaredOnly) imp
         return new TaskTarget(cls, method, declaredOnly);
     }
 
+    /** A target from its parts (as {@link FunctionWire} carries them), checked as the command line's is. */
+    static TaskTarget checked(String className, String methodName, boolean declaredOnly) throws BadInputException {
+        String spec = methodName == null ? className : className + "::" + methodName;
+        TaskTarget t = parse(spec, true);
+        if (!t.className().equals(className) || !java.util.Objects.equals(t.methodName(), methodName)) {
+            throw new BadInputException("'" + spec + "' is not a task");
+        }
+        return new TaskTarget(className, methodName, declaredOnly);
+    }
+
     /** {@code Class::method} into its class and method (null when there is no {@code ::}). */
     static String[] split(String spec) {
         int sep = spec.indexOf("::");

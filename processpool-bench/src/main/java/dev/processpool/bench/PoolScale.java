@@ -182,7 +182,9 @@ final class PoolScale {
 
     /**
      * Pools of 2 and {@code sizes.largePool} workers, up and idle (after 200 no-op tasks and 2 s): the
-     * parent's CPU and the workers' over {@code idleSeconds}, as a share of one core.
+     * parent's CPU and the workers' over {@code idleSeconds}, as a share of one core; and, first in each
+     * repetition, the same JVM with no pool over as long, so that the pool's own share can be told from what
+     * the JVM costs idle anyway (its periodic task, its collector's service thread, the bench's threads).
      */
     List<Row> w11() throws Exception {
         int[] sizesToTry = {2, sizes.largePool};
@@ -193,7 +195,13 @@ final class PoolScale {
             parent.put(n, new double[reps]);
             perWorker.put(n, new double[reps]);
         }
+        double[] bare = new double[reps];
         for (int r = 0; r < reps; r++) {
+            log("w11 idle pool: rep %d of %d: this JVM with no pool for %.0f s", r + 1, reps, seconds);
+            long b0 = CpuMeter.parentCpuNanos();
+            long bt = System.nanoTime();
+            Thread.sleep((long) (seconds * 1000));
+            bare[r] = (CpuMeter.parentCpuNanos() - b0) / 1e9 / ((System.nanoTime() - bt) / 1e9) * 100;
             for (int n : sizesToTry) {
                 try (ProcessPool pool = new ProcessPool(base(n).build())) {
                     if (!pool.awaitReady(Duration.ofMinutes(5))) {
@@ -214,6 +222,8 @@ final class PoolScale {
         }
         Map<String, Object> json = new LinkedHashMap<>();
         List<Row> rows = new ArrayList<>();
+        json.put("no_pool", Map.of("parent_cpu_percent_of_a_core", toList(bare)));
+        rows.add(new Row("w11", "this JVM, no pool", "parent CPU", "% of a core", false).pp(new Stats(bare)));
         for (int n : sizesToTry) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("parent_cpu_percent_of_a_core", toList(parent.get(n)));
@@ -228,7 +238,9 @@ final class PoolScale {
         extra.put("w11_idle", json);
         rows.get(0).note(String.format(Locale.ROOT, "workers up, no tasks: %.0f s after 200 no-op tasks and 2 s of rest; "
                 + "the parent's whole JVM (the bench's own threads included) and each worker's process; heartbeats every "
-                + "1 s (the default)", seconds));
+                + "1 s (the default), every 5 s from a worker that has waited 5 s for a task; the first row is the same "
+                + "JVM with no pool, measured before the pools in each repetition: the pool's own share is the "
+                + "difference", seconds));
         return rows;
     }
 }

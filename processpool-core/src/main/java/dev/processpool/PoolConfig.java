@@ -66,8 +66,10 @@ import java.util.stream.Stream;
  *       time the parent may spend rebuilding one Java-serialised answer, plus 1 s per
  *       {@value Tuning#DECODE_MIB_PER_EXTRA_SECOND} MiB of it; see {@link Builder#resultDecodeTimeout(Duration)}</td></tr>
  *   <tr><td>{@code outputListener}</td><td>slf4j</td><td>where workers' stdout/stderr lines go</td></tr>
- *   <tr><td>{@code heartbeatInterval}</td><td>{@value Tuning#DEFAULT_HEARTBEAT_MILLIS} ms</td><td>how often a worker says it is alive; 0 turns
- *       heartbeats (and so hang detection of busy workers) off</td></tr>
+ *   <tr><td>{@code heartbeatInterval}</td><td>{@value Tuning#DEFAULT_HEARTBEAT_MILLIS} ms</td><td>how often a worker says it is alive (one that
+ *       has waited {@value Protocol#IDLE_HEARTBEAT_AFTER_MILLIS} ms for a task: every
+ *       {@value Tuning#IDLE_HEARTBEAT_FACTOR} times this, at most a third of {@code unresponsiveTimeout}, unless a
+ *       memory limit or budget is set); 0 turns heartbeats (and so hang detection of busy workers) off</td></tr>
  *   <tr><td>{@code unresponsiveTimeout}</td><td>{@value Tuning#DEFAULT_UNRESPONSIVE_TIMEOUT_SECONDS} s</td><td>a worker silent this long (no heartbeat, no
  *       frame) is killed and its task ends with {@link WorkerUnresponsiveException}, whatever the task's own
  *       timeout; 0 turns it off, and so do heartbeats turned off. At least twice the heartbeat
@@ -691,7 +693,12 @@ public final class PoolConfig {
         public Builder outputListener(WorkerOutputListener listener) { this.outputListener = listener; return this; }
 
         /**
-         * Sets how often workers send a heartbeat.
+         * Sets how often workers send a heartbeat. A worker that has waited
+         * {@value Protocol#IDLE_HEARTBEAT_AFTER_MILLIS} ms for a task sends them
+         * {@value Tuning#IDLE_HEARTBEAT_FACTOR} times less often, but at least three times per
+         * {@code unresponsiveTimeout} (so that it is never taken for a silent one), and at this interval still
+         * where a memory limit or budget is set (memory is measured at heartbeats); a task brings it back to
+         * this interval at once.
          *
          * @param interval the interval (default {@value Tuning#DEFAULT_HEARTBEAT_MILLIS} ms); {@link Duration#ZERO} turns
          *                 heartbeats off

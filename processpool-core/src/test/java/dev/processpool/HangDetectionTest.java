@@ -49,6 +49,20 @@ class HangDetectionTest {
         return Long.parseLong(Files.readString(file).trim());
     }
 
+    /** A next task runs, on a worker other than {@code pid}. */
+    private static void assertRunsOnAnotherWorker(ProcessPool pool, long pid) {
+        ProcessTask next = pool.createAndQueueTask(TestTasks.echo(), "next");
+        assertThat(next.future()).succeedsWithin(AWAIT).isEqualTo("next");
+        assertThat(next.getWorkerPid()).isNotEqualTo(pid);
+    }
+
+    /** Ends a stopped worker the test left behind (it failed before the pool killed it). */
+    private static void killIfRunning(long pid) throws Exception {
+        if (pid > 0 && isRunning(pid)) {
+            signal("KILL", pid);
+        }
+    }
+
     // ========================================================================================== tests
 
     @Test
@@ -85,13 +99,9 @@ class HangDetectionTest {
             // replaced: a new worker, which runs the next task
             await().atMost(AWAIT).until(() -> pool.getWorkers().stream()
                     .anyMatch(w -> w.state() == WorkerState.IDLE && w.pid() > 0 && w.pid() != pid));
-            ProcessTask next = pool.createAndQueueTask(TestTasks.echo(), "next");
-            assertThat(next.future()).succeedsWithin(AWAIT).isEqualTo("next");
-            assertThat(next.getWorkerPid()).isNotEqualTo(pid);
+            assertRunsOnAnotherWorker(pool, pid);
         } finally {
-            if (stopped > 0 && isRunning(stopped)) {
-                signal("KILL", stopped);
-            }
+            killIfRunning(stopped);
         }
     }
 
@@ -103,6 +113,20 @@ class HangDetectionTest {
             ProcessTask task = pool.createAndQueueTask(TestTasks.sleepThenReturn(), 2500, "slept");
             assertThat(task.future()).succeedsWithin(AWAIT).isEqualTo("slept");
             assertThat(task.getRunTime()).isGreaterThanOrEqualTo(Duration.ofMillis(2500));
+        }
+    }
+
+    @Test
+    void aTaskThatInterruptsTheHeartbeatThreadDoesNotSilenceIt() throws Exception {
+        PoolConfig config = PoolConfig.builder().minSize(1).maxSize(1)
+                .heartbeatInterval(Duration.ofMillis(200)).unresponsiveTimeout(Duration.ofSeconds(1)).build();
+        try (ProcessPool pool = new ProcessPool(config)) {
+            ProcessTask task = pool.createAndQueueTask(TestTasks.interruptThreadsThenSleep(), 2000,
+                    "processpool-heartbeat");
+            assertThat(task.future()).succeedsWithin(AWAIT).isEqualTo("slept");
+            ProcessTask next = pool.createAndQueueTask(TestTasks.echo(), "next");
+            assertThat(next.future()).succeedsWithin(AWAIT).isEqualTo("next");
+            assertThat(next.getWorkerPid()).as("the same worker lived on").isEqualTo(task.getWorkerPid());
         }
     }
 
@@ -128,13 +152,9 @@ class HangDetectionTest {
             stopped = pid;
             signal("STOP", pid);
             await().atMost(AWAIT).until(() -> !isRunning(pid));
-            ProcessTask next = pool.createAndQueueTask(TestTasks.echo(), "next");
-            assertThat(next.future()).succeedsWithin(AWAIT).isEqualTo("next");
-            assertThat(next.getWorkerPid()).isNotEqualTo(pid);
+            assertRunsOnAnotherWorker(pool, pid);
         } finally {
-            if (stopped > 0 && isRunning(stopped)) {
-                signal("KILL", stopped);
-            }
+            killIfRunning(stopped);
         }
     }
 

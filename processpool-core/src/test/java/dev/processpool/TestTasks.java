@@ -103,6 +103,25 @@ public final class TestTasks {
         };
     }
 
+    /**
+     * Interrupts the threads of its JVM named args[1] (say, the worker's heartbeat thread) ten times, 100 ms
+     * apart, then sleeps args[0] milliseconds and returns "slept".
+     */
+    static TaskFunction interruptThreadsThenSleep() {
+        return (args, kwargs) -> {
+            for (int i = 0; i < 10; i++) {
+                for (Thread t : Thread.getAllStackTraces().keySet()) {
+                    if (t.getName().equals(args.get(1))) {
+                        t.interrupt();
+                    }
+                }
+                Thread.sleep(100);
+            }
+            Thread.sleep(((Number) args.get(0)).longValue());
+            return "slept";
+        };
+    }
+
     /** Sleeps (practically) forever. */
     public static TaskFunction sleepForever() {
         return (args, kwargs) -> {

@@ -270,9 +270,23 @@ final class Invoker {
                 throw new BadInputException("task class " + cls.getName() + " has no public constructor");
             }
         }
-        // Deterministic order: fewer parameters first, then by signature.
-        found.sort(Comparator.comparingInt(Executable::getParameterCount).thenComparing(Invoker::signature));
+        found.sort(CandidateOrder.INSTANCE);
         return found;
+    }
+
+    /**
+     * Candidates in a deterministic order: fewer parameters first, then by signature. A class, not a chain of
+     * lambdas and method references: each of those is linked on first use (async-profiler at 100 µs, a 2-line
+     * run: about 290 of the worker's 6,258 samples).
+     */
+    private static final class CandidateOrder implements Comparator<Executable> {
+        static final CandidateOrder INSTANCE = new CandidateOrder();
+
+        @Override
+        public int compare(Executable a, Executable b) {
+            int byCount = Integer.compare(a.getParameterCount(), b.getParameterCount());
+            return byCount != 0 ? byCount : signature(a).compareTo(signature(b));
+        }
     }
 
     /**

@@ -38,6 +38,30 @@ public final class CliWorkerMain {
                 // the first task will say what is wrong
             }
         }
+        Thread warm = new Thread(new WarmUp(), "processpool-warm-up");
+        warm.setDaemon(true);
+        warm.start();
         WorkerMain.main(args);
+    }
+
+    /**
+     * While the worker connects (its main thread and the socket's opener wait on each other and on the
+     * parent), sets up on a thread of its own what its first task then needs whatever it is: the JDK's
+     * serialisation filter configuration (it looks up a System.Logger, scanning the class path for a logger
+     * finder), the class descriptor of the task function's wire form, and the parsing of a JDK method's
+     * annotations (the first Method.invoke of a JDK method asks whether it is caller-sensitive, which parses
+     * them and spins a proxy class per annotation type).
+     */
+    private static final class WarmUp implements Runnable {
+        @Override
+        public void run() {
+            try {
+                java.io.ObjectInputFilter.Config.getSerialFilter();
+                java.io.ObjectStreamClass.lookup(FunctionWire.class);
+                Math.class.getMethod("addExact", int.class, int.class).getDeclaredAnnotations();
+            } catch (Throwable e) {
+                // only a head start: the first task does it all again, and says what failed
+            }
+        }
     }
 }

@@ -56,6 +56,12 @@ public final class CliWorkerMain {
         @Override
         public void run() {
             try {
+                // first: the opener's Unix-domain socket needs it too (its class asks for a SecureRandom)
+                java.security.SecureRandom.getInstance("NativePRNGNonBlocking");
+            } catch (Throwable e) {
+                // not on this platform: the socket's class finds another
+            }
+            try {
                 java.io.ObjectInputFilter.Config.getSerialFilter();
                 java.io.ObjectStreamClass.lookup(FunctionWire.class);
                 Math.class.getMethod("addExact", int.class, int.class).getDeclaredAnnotations();

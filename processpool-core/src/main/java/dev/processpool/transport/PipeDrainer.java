@@ -120,10 +120,10 @@ final class PipeDrainer implements AutoCloseable {
 
     /**
      * The pipe's worker is being sent a task: a pipe looked at every {@link #IDLE_NANOS} is looked at again on
-     * the grid of {@link #SLOW_NANOS}. Cheap when it is not (two volatile reads and a write).
+     * the grid of {@link #SLOW_NANOS}. Cheap when it is not (two volatile reads and a write; the caller reads
+     * the clock once for both of a worker's pipes).
      */
-    void hurry(Source s) {
-        long now = System.nanoTime();
+    void hurry(Source s, long now) {
         s.activeNanos = now;
         if (s.next - now > SLOW_NANOS) {
             s.next = nextOnGrid(now, SLOW_NANOS);

@@ -60,8 +60,9 @@ final class WorkerOutput {
 
     /** A task is being sent: pipes looked at rarely while the worker was idle are looked at sooner again. */
     void taskSent() {
-        drainer.hurry(pipes[0]);
-        drainer.hurry(pipes[1]);
+        long now = System.nanoTime();
+        drainer.hurry(pipes[0], now);
+        drainer.hurry(pipes[1], now);
     }
 
     /** The body of an OUTPUT frame (after its sequence number): the stream, then the bytes the task printed. */

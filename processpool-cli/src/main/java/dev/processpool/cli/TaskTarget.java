@@ -77,10 +77,9 @@ record TaskTarget(String className, String methodName, boolean declaredOnly) imp
 
     /** A target from its parts (as {@link FunctionWire} carries them), checked as the command line's is. */
     static TaskTarget checked(String className, String methodName, boolean declaredOnly) throws BadInputException {
-        String spec = methodName == null ? className : className + "::" + methodName;
-        TaskTarget t = parse(spec, true);
-        if (!t.className().equals(className) || !java.util.Objects.equals(t.methodName(), methodName)) {
-            throw new BadInputException("'" + spec + "' is not a task");
+        if (!isJavaName(className, true) || methodName != null && !isJavaName(methodName, false)) {
+            throw new BadInputException("'" + className + (methodName == null ? "" : "::" + methodName)
+                    + "' is not a task");
         }
         return new TaskTarget(className, methodName, declaredOnly);
     }

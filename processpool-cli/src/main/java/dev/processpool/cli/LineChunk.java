@@ -114,23 +114,30 @@ final class LineChunk implements TaskFunction {
         long pid = ProcessHandle.current().pid();
         Answer answer = new Answer(ids, in.remaining());
         while (in.hasRemaining()) {
-            long line = in.getLong();
-            int length = in.getInt();
-            String text = new String(in.array(), in.position(), length, StandardCharsets.UTF_8);
-            in.position(in.position() + length);
-            if (answer.outputBytes() > MAX_OUTPUT_BYTES) {
-                answer.alone(line);
-                continue;
-            }
-            runLine(answer, line, text, p, loader);
+            nextLine(in, answer, p, loader);
         }
         return answer.toBytes(pid);
     }
 
     /**
-     * Runs one line of the chunk into the answer. A method of its own, called once per line, so that the
-     * worker's JIT compiles it soon (a loop in a method called once per chunk would stay interpreted).
+     * Reads the chunk's next line and runs it into the answer. All of a line's work is in methods called once
+     * per line, which the worker's JIT compiles after a few hundred lines; the loop that calls this is in a
+     * method called once per chunk, which stays interpreted (the JIT compiles a loop only after tens of
+     * thousands of rounds), so it does nothing else.
      */
+    private void nextLine(ByteBuffer in, Answer answer, InputParser p, ClassLoader loader) throws Exception {
+        long line = in.getLong();
+        int length = in.getInt();
+        String text = new String(in.array(), in.position(), length, StandardCharsets.UTF_8);
+        in.position(in.position() + length);
+        if (answer.outputBytes() > MAX_OUTPUT_BYTES) {
+            answer.alone(line);
+            return;
+        }
+        runLine(answer, line, text, p, loader);
+    }
+
+    /** Runs one line of the chunk into the answer. */
     private void runLine(Answer answer, long line, String text, InputParser p, ClassLoader loader) throws Exception {
         TaskContext.reportProgress();
         JsonNode id = null;

@@ -212,6 +212,8 @@ final class Chunks {
         final int[] outputOffset;
         final int[] outputLength;
         int outputStart;
+        /** How many entries read so far are not DONE (and must be ALONE). */
+        private int aloneCount;
         private int[] alone;
 
         private Answer(byte[] bytes, int count, long pid) {
@@ -240,58 +242,71 @@ final class Chunks {
                 }
                 Answer a = new Answer(b, count, pid);
                 int[] lengths = new int[count];
+                // each entry and each output line in a method of its own: see readEntry
                 for (int i = 0; i < count; i++) {
-                    if (in.getLong() != c.line(i)) {
-                        return null;
-                    }
-                    a.kind[i] = in.get();
-                    a.status[i] = in.get();
-                    a.flags[i] = in.get();
-                    a.nanos[i] = in.getLong();
-                    a.id[i] = skipString(in);
-                    a.type[i] = skipString(in);
-                    a.message[i] = skipString(in);
-                    lengths[i] = in.getInt();
-                    boolean done = a.kind[i] == LineChunk.DONE;
-                    if (!done && (a.kind[i] != LineChunk.ALONE || lengths[i] != 0)
-                            || done && (lengths[i] < 2 || a.status[i] != Status.OK.ordinal()
-                            && a.status[i] != Status.ERROR.ordinal())) {
+                    if (!a.readEntry(in, i, c.line(i), lengths)) {
                         return null;
                     }
                 }
                 int at = in.position();
                 a.outputStart = at;
-                Answer checked = a;
-                int aloneCount = 0;
-                for (int i = 0; i < count; i++) {
-                    if (lengths[i] > b.length - at) {
-                        return null;
-                    }
-                    // exactly one line: a '\n' at its end and nowhere else
-                    int end = at + lengths[i];
-                    if (lengths[i] > 0 && (b[end - 1] != '\n' || indexOf(b, (byte) '\n', at, end - 1) >= 0)) {
-                        return null;
-                    }
-                    checked.outputOffset[i] = at;
-                    checked.outputLength[i] = lengths[i];
-                    at = end;
-                    if (checked.kind[i] == LineChunk.ALONE) {
-                        aloneCount++;
-                    }
+                for (int i = 0; i < count && at >= 0; i++) {
+                    at = a.placeLine(i, at, lengths[i]);
                 }
                 if (at != b.length) {
                     return null;
                 }
-                checked.alone = new int[aloneCount];
-                for (int i = 0, k = 0; i < count; i++) {
-                    if (checked.kind[i] == LineChunk.ALONE) {
-                        checked.alone[k++] = i;
+                a.alone = new int[a.aloneCount];
+                for (int i = 0, k = 0; k < a.aloneCount; i++) {
+                    if (a.kind[i] == LineChunk.ALONE) {
+                        a.alone[k++] = i;
                     }
                 }
-                return checked;
+                return a;
             } catch (RuntimeException e) {
                 return null; // cut short
             }
+        }
+
+        /**
+         * Reads entry {@code i}, which must be for input line {@code line}, and the length of its output line;
+         * false if it is not well-formed. Called once per line, so that the JIT compiles it after a few
+         * hundred lines: a loop in {@link #read}, called once per chunk, would run interpreted for a long time.
+         */
+        private boolean readEntry(ByteBuffer in, int i, long line, int[] lengths) {
+            if (in.getLong() != line) {
+                return false;
+            }
+            kind[i] = in.get();
+            status[i] = in.get();
+            flags[i] = in.get();
+            nanos[i] = in.getLong();
+            id[i] = skipString(in);
+            type[i] = skipString(in);
+            message[i] = skipString(in);
+            lengths[i] = in.getInt();
+            if (kind[i] == LineChunk.DONE) {
+                return lengths[i] >= 2 && (status[i] == Status.OK.ordinal() || status[i] == Status.ERROR.ordinal());
+            }
+            aloneCount++;
+            return kind[i] == LineChunk.ALONE && lengths[i] == 0;
+        }
+
+        /**
+         * Places output line {@code i}, of {@code length} bytes at {@code at}: exactly one line, a '\n' at its
+         * end and nowhere else. Returns where the next one starts, or -1 if it does not fit or is not one line.
+         */
+        private int placeLine(int i, int at, int length) {
+            if (length > bytes.length - at) {
+                return -1;
+            }
+            int end = at + length;
+            if (length > 0 && (bytes[end - 1] != '\n' || indexOf(bytes, (byte) '\n', at, end - 1) >= 0)) {
+                return -1;
+            }
+            outputOffset[i] = at;
+            outputLength[i] = length;
+            return end;
         }
 
         private static int skipString(ByteBuffer in) {

@@ -2,6 +2,8 @@ package dev.processpool.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import java.io.IOException;
+
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -58,47 +60,7 @@ final class Feeder implements Runnable {
         try (in) {
             for (InputLines.Line l; (l = in.next()) != null; ) {
                 line = l.number();
-                lastLineNanos = System.nanoTime();
-                if (l.text() != null && l.text().isBlank()) {
-                    continue;
-                }
-                // the id is read here only when it is needed here: in chunks, the worker reads it
-                JsonNode id = null;
-                boolean idRead = false;
-                if (resume != null) {
-                    id = InputParser.outputId(l);
-                    idRead = true;
-                    if (resume.skip(id, line)) {
-                        run.stats().lineSkipped();
-                        continue;
-                    }
-                }
-                awaitOrderWindow();
-                long seq = seqs++;
-                run.stats().lineRead();
-                if (run.stop().stopping() || l.text() == null) {
-                    queueChunk();
-                    if (!idRead) {
-                        id = InputParser.outputId(l);
-                    }
-                    if (run.stop().stopping()) {
-                        out.notRun(seq, line, id);
-                    } else {
-                        out.badInput(seq, line, id, l.problem());
-                    }
-                    continue;
-                }
-                if (chunks != null) {
-                    if (chunk == null) {
-                        chunk = new Chunks.Chunk();
-                    }
-                    chunk.add(seq, line, l.text());
-                    if (chunk.size() >= chunks.size() || chunk.bytes() >= Chunks.MAX_BYTES || !in.ready()) {
-                        queueChunk();
-                    }
-                    continue;
-                }
-                tasks.submitLine(seq, line, idRead ? id : InputParser.outputId(l), l.text());
+                feed(l);
             }
             queueChunk();
         } catch (Throwable e) {
@@ -112,6 +74,56 @@ final class Feeder implements Runnable {
             done = true;
             run.stop().wake();
         }
+    }
+
+    /**
+     * Gives one line read its way: skipped, reported, into the chunk being filled, or to the pool. A method of
+     * its own, called once per line, which the JIT compiles after a few hundred lines: the loop that calls it
+     * runs once per run, and the JIT would compile that only after tens of thousands of rounds.
+     */
+    private void feed(InputLines.Line l) throws IOException {
+        long line = l.number();
+        lastLineNanos = System.nanoTime();
+        if (l.text() != null && l.text().isBlank()) {
+            return;
+        }
+        // the id is read here only when it is needed here: in chunks, the worker reads it
+        JsonNode id = null;
+        boolean idRead = false;
+        if (resume != null) {
+            id = InputParser.outputId(l);
+            idRead = true;
+            if (resume.skip(id, line)) {
+                run.stats().lineSkipped();
+                return;
+            }
+        }
+        awaitOrderWindow();
+        long seq = seqs++;
+        run.stats().lineRead();
+        if (run.stop().stopping() || l.text() == null) {
+            queueChunk();
+            if (!idRead) {
+                id = InputParser.outputId(l);
+            }
+            if (run.stop().stopping()) {
+                out.notRun(seq, line, id);
+            } else {
+                out.badInput(seq, line, id, l.problem());
+            }
+            return;
+        }
+        if (chunks != null) {
+            if (chunk == null) {
+                chunk = new Chunks.Chunk();
+            }
+            chunk.add(seq, line, l.text());
+            if (chunk.size() >= chunks.size() || chunk.bytes() >= Chunks.MAX_BYTES || !in.ready()) {
+                queueChunk();
+            }
+            return;
+        }
+        tasks.submitLine(seq, line, idRead ? id : InputParser.outputId(l), l.text());
     }
 
     /** Queues the chunk being filled, if there is one. */

@@ -206,29 +206,11 @@ final class Outcomes {
         long failed = -1;
         boolean ran = false;
         for (int i = 0; i < a.count; i++) {
-            if (!a.done(i)) {
-                continue;
-            }
-            ran |= a.ran(i);
-            Status status = a.status(i);
-            Long pid = a.ran(i) ? a.pid : null;
-            Long ms = a.ran(i) ? a.nanos[i] / 1_000_000 : null;
-            run.stats().record(status, ms, pid, false);
-            if (report != null) {
-                String id = a.idJson(i);
-                if (id != null && id.startsWith("\"")) {
-                    id = textOf(id);
+            if (a.done(i)) {
+                ran |= a.ran(i);
+                if (!lineEnded(c, a, i, ends[i]) && failed < 0) {
+                    failed = c.line(i);
                 }
-                report.taskEnded(new TaskRecord(id == null ? Long.toString(c.line(i)) : id, c.line(i),
-                        pid == null ? -1 : pid, report.since(c.queuedNanos()),
-                        pid == null ? -1 : report.since(ends[i] - a.nanos[i]), report.since(ends[i]),
-                        TaskStatus.ofLabel(status.label), a.errorType(i), a.errorMessage(i)));
-            }
-            if (a.inputMessage(i)) {
-                inputMessage(c.line(i), a.errorMessage(i));
-            }
-            if (status != Status.OK && failed < 0) {
-                failed = c.line(i);
             }
         }
         if (ran) {
@@ -252,6 +234,32 @@ final class Outcomes {
         if (failed >= 0 && run.settings().failFast()) {
             stopper.stop(RunStop.Reason.FAIL_FAST, "--fail-fast: line " + failed + " failed");
         }
+    }
+
+    /**
+     * Counts line {@code i} of a chunk that ran, reports it, and returns whether it is ok. Called once per line,
+     * so that the JIT compiles it after a few hundred lines: the loop in {@link #chunkEnded}, called once per
+     * chunk, would run interpreted for tens of thousands of lines.
+     */
+    private boolean lineEnded(Chunks.Chunk c, Chunks.Answer a, int i, long end) {
+        Status status = a.status(i);
+        Long pid = a.ran(i) ? a.pid : null;
+        Long ms = a.ran(i) ? a.nanos[i] / 1_000_000 : null;
+        run.stats().record(status, ms, pid, false);
+        if (report != null) {
+            String id = a.idJson(i);
+            if (id != null && id.startsWith("\"")) {
+                id = textOf(id);
+            }
+            report.taskEnded(new TaskRecord(id == null ? Long.toString(c.line(i)) : id, c.line(i),
+                    pid == null ? -1 : pid, report.since(c.queuedNanos()),
+                    pid == null ? -1 : report.since(end - a.nanos[i]), report.since(end),
+                    TaskStatus.ofLabel(status.label), a.errorType(i), a.errorMessage(i)));
+        }
+        if (a.inputMessage(i)) {
+            inputMessage(c.line(i), a.errorMessage(i));
+        }
+        return status == Status.OK;
     }
 
     /** A job log line; a job log that cannot be written stops the run, said once. Returns whether it was written. */

@@ -22,20 +22,28 @@ class WorkerOptionsTest {
     @Test
     void quickJitIsTheDefaultAndComesBeforeTheUsersOptionsSoTheyCanOverrideIt() {
         assertThat(jvmOptions(new RunCommand(), "--input", "-", "--task", "java.lang.Math::abs"))
-                .containsExactly("-XX:NewSize=8m", "-XX:TieredStopAtLevel=1");
+                .containsExactly(defaultsAnd("-XX:TieredStopAtLevel=1"));
         assertThat(jvmOptions(new RunCommand(), "--input", "-", "--task", "java.lang.Math::abs", "--worker-heap", "64m",
                 "--jvm-opt=-XX:TieredStopAtLevel=4", "--jvm-opt", "-Dx=y"))
-                .containsExactly("-XX:NewSize=8m", "-XX:TieredStopAtLevel=1", "-Xmx64m", "-XX:TieredStopAtLevel=4", "-Dx=y");
+                .containsExactly(defaultsAnd("-XX:TieredStopAtLevel=1", "-Xmx64m", "-XX:TieredStopAtLevel=4", "-Dx=y"));
         assertThat(jvmOptions(new MemberCommand(), "--cluster-name", "c", "--port", "5701", "--max", "2"))
-                .containsExactly("-XX:NewSize=8m", "-XX:TieredStopAtLevel=1");
+                .containsExactly(defaultsAnd("-XX:TieredStopAtLevel=1"));
     }
 
     @Test
     void fullJitLeavesTheJvmItsOwnCompilers() {
         assertThat(jvmOptions(new RunCommand(), "--input", "-", "--task", "java.lang.Math::abs", "--worker-jit", "full",
-                "--jvm-opt=-Dx=y")).containsExactly("-XX:NewSize=8m", "-Dx=y");
+                "--jvm-opt=-Dx=y")).containsExactly(defaultsAnd("-Dx=y"));
         assertThat(jvmOptions(new MemberCommand(), "--cluster-name", "c", "--port", "5701", "--max", "2",
-                "--worker-jit=full")).containsExactly("-XX:NewSize=8m");
+                "--worker-jit=full")).containsExactly(defaultsAnd());
+    }
+
+    /** The CLI's worker defaults, then {@code more}. */
+    private static String[] defaultsAnd(String... more) {
+        List<String> all = new java.util.ArrayList<>(WorkerOptions.DEFAULTS);
+        all.addAll(List.of(more));
+        assertThat(all).startsWith("-XX:NewSize=8m", "-XX:Tier3InvocationThreshold=500");
+        return all.toArray(String[]::new);
     }
 
     private static WorkerOptions workers(String... args) {

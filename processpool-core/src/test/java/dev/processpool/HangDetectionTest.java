@@ -132,7 +132,7 @@ class HangDetectionTest {
 
     @Test
     void anIdleWorkerSlowsItsHeartbeatsButIsNotTakenForASilentOneWhileAStoppedIdleOneIsReplaced() throws Exception {
-        // heartbeats every 200 ms; once a worker has waited 5 s for a task, every 500 ms (a third of 1.5 s)
+        // heartbeats every 200 ms; once a worker has waited 2 s for a task, every 500 ms (a third of 1.5 s)
         PoolConfig config = PoolConfig.builder().minSize(1).maxSize(1)
                 .heartbeatInterval(Duration.ofMillis(200)).unresponsiveTimeout(Duration.ofMillis(1500)).build();
         long stopped = -1;
@@ -147,7 +147,7 @@ class HangDetectionTest {
             assertThat(second.future()).succeedsWithin(AWAIT).isEqualTo("second");
             assertThat(second.getWorkerPid()).as("the idle worker lived on").isEqualTo(pid);
 
-            // idle again, past the 5 s: stopped, it is found silent all the same, and replaced
+            // idle again, past the 2 s: stopped, it is found silent all the same, and replaced
             await().pollDelay(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(20)).until(() -> isRunning(pid));
             stopped = pid;
             signal("STOP", pid);

@@ -238,7 +238,7 @@ final class PoolScale {
         extra.put("w11_idle", json);
         rows.get(0).note(String.format(Locale.ROOT, "workers up, no tasks: %.0f s after 200 no-op tasks and 2 s of rest; "
                 + "the parent's whole JVM (the bench's own threads included) and each worker's process; heartbeats every "
-                + "1 s (the default), every 5 s from a worker that has waited 5 s for a task; the first row is the same "
+                + "1 s (the default), every 5 s from a worker that has waited 2 s for a task; the first row is the same "
                 + "JVM with no pool, measured before the pools in each repetition: the pool's own share is the "
                 + "difference", seconds));
         return rows;

@@ -88,7 +88,7 @@ public final class Protocol {
     public static final byte FRAME_PROGRESS = 9;
     public static final byte FRAME_HEARTBEAT = 10;
     /** A worker that has waited this long for a task sends heartbeats at the WELCOME's idle interval, in ms. */
-    public static final int IDLE_HEARTBEAT_AFTER_MILLIS = 5000;
+    public static final int IDLE_HEARTBEAT_AFTER_MILLIS = 2000;
     public static final byte FRAME_CANCEL = 11;
     public static final byte FRAME_RECLAIM = 12;
     public static final byte FRAME_RECLAIMED = 13;

@@ -28,7 +28,7 @@ final class PipeDrainer implements AutoCloseable {
     static final long SLOW_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
     /** The interval of a pipe silent for {@link #QUIET_NANOS} whose worker was sent no task for as long. */
     static final long IDLE_NANOS = TimeUnit.SECONDS.toNanos(1);
-    static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(5);
+    static final long QUIET_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     /** Receives a pipe's bytes. */
     interface Sink {

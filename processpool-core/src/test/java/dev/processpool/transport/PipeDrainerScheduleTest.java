@@ -28,11 +28,11 @@ class PipeDrainerScheduleTest {
     }
 
     @Test
-    void aPipeSilentAndWithoutATaskForFiveSecondsIsLookedAtOnTheGridOfTheIdleInterval() {
+    void aPipeSilentAndWithoutATaskForTwoSecondsIsLookedAtOnTheGridOfTheIdleInterval() {
         long active = 10_000 * MS;
-        assertThat(schedule(active + QUIET_NANOS - 1, SLOW_NANOS, false, active)[1]).isEqualTo(SLOW_NANOS);
-        assertThat(schedule(active + QUIET_NANOS + 300 * MS, SLOW_NANOS, false, active))
-                .containsExactly(16_000 * MS, IDLE_NANOS);
+        assertThat(QUIET_NANOS).isEqualTo(2_000 * MS);
+        assertThat(schedule(11_999 * MS, SLOW_NANOS, false, active)).containsExactly(12_000 * MS, SLOW_NANOS);
+        assertThat(schedule(12_300 * MS, SLOW_NANOS, false, active)).containsExactly(13_000 * MS, IDLE_NANOS);
         assertThat(schedule(20_500 * MS, IDLE_NANOS, false, active)).containsExactly(21_000 * MS, IDLE_NANOS);
     }
 

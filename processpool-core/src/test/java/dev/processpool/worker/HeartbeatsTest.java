@@ -15,14 +15,14 @@ class HeartbeatsTest {
     }
 
     @Test
-    void aWorkerWaitingLessThanFiveSecondsStillBeatsAtTheBusyPace() {
-        assertThat(Heartbeats.waitMillis(14_999, 1000, 5000, 10_000)).isEqualTo(1);
-        assertThat(Heartbeats.waitMillis(12_300, 1000, 5000, 10_000)).isEqualTo(700);
+    void aWorkerWaitingLessThanTwoSecondsStillBeatsAtTheBusyPace() {
+        assertThat(Heartbeats.waitMillis(11_999, 1000, 5000, 10_000)).isEqualTo(1);
+        assertThat(Heartbeats.waitMillis(11_300, 1000, 5000, 10_000)).isEqualTo(700);
     }
 
     @Test
-    void aWorkerWaitingFiveSecondsOrMoreBeatsOnTheGridOfTheIdleInterval() {
-        assertThat(Heartbeats.waitMillis(15_000, 1000, 5000, 10_000)).isEqualTo(5000);
+    void aWorkerWaitingTwoSecondsOrMoreBeatsOnTheGridOfTheIdleInterval() {
+        assertThat(Heartbeats.waitMillis(12_000, 1000, 5000, 10_000)).isEqualTo(3000);
         assertThat(Heartbeats.waitMillis(16_000, 1000, 5000, 10_000)).isEqualTo(4000);
         assertThat(Heartbeats.waitMillis(61_200, 200, 600, 1_000)).isEqualTo(600 - 61_200 % 600);
     }

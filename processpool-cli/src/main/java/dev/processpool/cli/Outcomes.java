@@ -193,22 +193,13 @@ final class Outcomes {
         if (run.stop().closed()) {
             return;
         }
-        long now = System.nanoTime();
-        long[] ends = new long[a.count];
-        long end = now;
-        for (int i = a.count - 1; i >= 0; i--) {
-            // the lines ran one after the other, the last until now
-            ends[i] = end;
-            if (a.done(i) && a.nanos[i] > 0) {
-                end -= a.nanos[i];
-            }
-        }
+        long[] ends = report == null ? null : ends(a, System.nanoTime());
         long failed = -1;
         boolean ran = false;
         for (int i = 0; i < a.count; i++) {
             if (a.done(i)) {
                 ran |= a.ran(i);
-                if (!lineEnded(c, a, i, ends[i]) && failed < 0) {
+                if (!lineEnded(c, a, i, ends == null ? 0 : ends[i]) && failed < 0) {
                     failed = c.line(i);
                 }
             }
@@ -237,9 +228,27 @@ final class Outcomes {
     }
 
     /**
+     * When each line of a chunk that ended {@code now} ended, for the report: the lines ran one after the
+     * other, the last until now.
+     */
+    private static long[] ends(Chunks.Answer a, long now) {
+        long[] ends = new long[a.count];
+        long end = now;
+        for (int i = a.count - 1; i >= 0; i--) {
+            ends[i] = end;
+            if (a.done(i) && a.nanos[i] > 0) {
+                end -= a.nanos[i];
+            }
+        }
+        return ends;
+    }
+
+    /**
      * Counts line {@code i} of a chunk that ran, reports it, and returns whether it is ok. Called once per line,
      * so that the JIT compiles it after a few hundred lines: the loop in {@link #chunkEnded}, called once per
      * chunk, would run interpreted for tens of thousands of lines.
+     *
+     * @param end when the line ended (read for the report only)
      */
     private boolean lineEnded(Chunks.Chunk c, Chunks.Answer a, int i, long end) {
         Status status = a.status(i);

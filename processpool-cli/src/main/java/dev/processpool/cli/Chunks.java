@@ -212,8 +212,6 @@ final class Chunks {
         final int[] outputOffset;
         final int[] outputLength;
         int outputStart;
-        /** How many entries read so far are not DONE (and must be ALONE). */
-        private int aloneCount;
         private int[] alone;
 
         private Answer(byte[] bytes, int count, long pid) {
@@ -243,9 +241,13 @@ final class Chunks {
                 Answer a = new Answer(b, count, pid);
                 int[] lengths = new int[count];
                 // each entry and each output line in a method of its own: see readEntry
+                int aloneCount = 0;
                 for (int i = 0; i < count; i++) {
                     if (!a.readEntry(in, i, c.line(i), lengths)) {
                         return null;
+                    }
+                    if (a.kind[i] == LineChunk.ALONE) {
+                        aloneCount++;
                     }
                 }
                 int at = in.position();
@@ -256,8 +258,8 @@ final class Chunks {
                 if (at != b.length) {
                     return null;
                 }
-                a.alone = new int[a.aloneCount];
-                for (int i = 0, k = 0; k < a.aloneCount; i++) {
+                a.alone = new int[aloneCount];
+                for (int i = 0, k = 0; k < aloneCount; i++) {
                     if (a.kind[i] == LineChunk.ALONE) {
                         a.alone[k++] = i;
                     }
@@ -288,7 +290,6 @@ final class Chunks {
             if (kind[i] == LineChunk.DONE) {
                 return lengths[i] >= 2 && (status[i] == Status.OK.ordinal() || status[i] == Status.ERROR.ordinal());
             }
-            aloneCount++;
             return kind[i] == LineChunk.ALONE && lengths[i] == 0;
         }
 
